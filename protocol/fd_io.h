@@ -1,0 +1,30 @@
+// Blocking frame I/O over a POSIX file descriptor (a unix socket on the host, the
+// virtio-serial port in the guest). Linux only: Windows hosts get their own in qemu-win/.
+//
+// Thread-compatible: one reader and one writer per descriptor at a time.
+#ifndef DISKFERRY_PROTOCOL_FD_IO_H_
+#define DISKFERRY_PROTOCOL_FD_IO_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "protocol/frame.h"
+#include "protocol/status.h"
+
+namespace diskferry {
+
+// Writes every byte, retrying on EINTR and short writes.
+Status WriteAll(int fd, std::span<const uint8_t> bytes);
+
+// Writes `body` as one frame.
+Status WriteFrame(int fd, std::span<const uint8_t> body);
+
+// Returns the next frame body from `fd`, reading into `reader` as needed.
+// timeout_ms < 0 waits forever. Errors: kTimeout, kUnavailable when the peer closed the
+// stream (EOF), kProtocolError for a bad frame header, kIoError otherwise.
+Result<std::vector<uint8_t>> ReadFrame(int fd, FrameReader* reader, int timeout_ms);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PROTOCOL_FD_IO_H_

@@ -1,0 +1,79 @@
+// Status and Result<T>: expected failures as values (STYLE.md, "Errors: three tiers").
+//
+// Shared by host and guest, so it depends on nothing but the standard library.
+// Thread-compatible: values, no shared state.
+#ifndef DISKFERRY_PROTOCOL_STATUS_H_
+#define DISKFERRY_PROTOCOL_STATUS_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace diskferry {
+
+enum class Code {
+  kOk = 0,
+  kInvalidArgument,     // the user asked for something malformed
+  kNotFound,            // a file, image, kernel or filesystem does not exist
+  kIoError,             // a system call failed
+  kProtocolError,       // the peer sent a frame we refuse
+  kTimeout,             // a wait passed its deadline
+  kUnavailable,         // QEMU, KVM or the appliance cannot be used
+  kFailedPrecondition,  // the object is in the wrong state for the call
+  kGuestError,          // the daemon answered with an error (see message)
+  kCancelled,           // interrupted by a signal or by the caller
+  kInternal,            // a bug in diskferry
+};
+
+std::string_view CodeName(Code code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // "prefix: message", same code. Used to add the file, line or path that failed.
+  Status WithContext(std::string_view prefix) const;
+  std::string ToString() const;
+
+ private:
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+// Status for a failed system call: "context: strerror(err)", code kIoError
+// (kNotFound for ENOENT, kTimeout for ETIMEDOUT).
+Status ErrnoStatus(int err, std::string_view context);
+
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be ok
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOkStatus;
+    return ok() ? kOkStatus : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PROTOCOL_STATUS_H_
