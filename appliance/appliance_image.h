@@ -1,0 +1,24 @@
+// ApplianceImage: a built appliance, ready to boot (the output of the builder, the input
+// of the launcher). Plain data; thread-compatible.
+#ifndef DISKFERRY_APPLIANCE_APPLIANCE_IMAGE_H_
+#define DISKFERRY_APPLIANCE_APPLIANCE_IMAGE_H_
+
+#include <string>
+#include <vector>
+
+namespace diskferry {
+
+struct ApplianceImage {
+  std::string kernel;          // path of the kernel (bzImage) to boot
+  std::string initrd;          // path of the cached initramfs (cpio newc)
+  std::string kernel_release;  // e.g. "6.1.0-56-cloud-amd64"
+  // Filesystem types this appliance can mount: built into the kernel or with their
+  // modules inside the initramfs. Sorted.
+  std::vector<std::string> filesystems;
+  std::string cache_key;       // hex digest of the inputs; names the cache entry
+  bool reused = false;         // true when a fresh cache entry was found
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_APPLIANCE_IMAGE_H_

@@ -1,0 +1,1 @@
+# df_appliance_builder: filled in by the builder work

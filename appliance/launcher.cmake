@@ -1,0 +1,1 @@
+# df_appliance: filled in by the launcher work
