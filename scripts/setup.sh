@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs every build and run dependency of diskferry from Debian 12 and builds it.
+# Idempotent: packages already present are not reinstalled and the build is incremental,
+# so a second run takes seconds. Usage: scripts/setup.sh [BUILD_DIR]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  flatbuffers-compiler libflatbuffers-dev libtbb-dev libyaml-cpp-dev libgtest-dev
+  libarchive-dev libssl-dev libcli11-dev libblkid-dev
+  # appliance: QEMU, a kernel with its modules, busybox for the guest
+  qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static kmod cpio
+  # filesystem tools used by the tests and the demo
+  e2fsprogs xfsprogs btrfs-progs dosfstools mtools
+  # decompressing .ko.xz / .ko.zst modules on other kernels
+  xz-utils zstd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+else
+  echo "setup: all ${#packages[@]} packages present"
+fi
+
+# Debian installs kernels 0600; the appliance boots the host's kernel, so it must be readable.
+for k in /boot/vmlinuz-*; do
+  if [ -e "$k" ] && [ ! -r "$k" ]; then
+    echo "setup: $k is not readable by $(id -un); making kernels readable (as libguestfs needs too)"
+    "${sudo_cmd[@]}" chmod 0644 /boot/vmlinuz-*
+    break
+  fi
+done
+
+cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -- -j"$(nproc)"
+echo "setup: built into $build"
