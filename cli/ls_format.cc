@@ -1,0 +1,57 @@
+#include "cli/ls_format.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace diskferry {
+
+std::string ModeString(uint32_t mode) {
+  std::string s = "?rwxrwxrwx";
+  switch (mode & S_IFMT) {
+    case S_IFREG: s[0] = '-'; break;
+    case S_IFDIR: s[0] = 'd'; break;
+    case S_IFLNK: s[0] = 'l'; break;
+    case S_IFCHR: s[0] = 'c'; break;
+    case S_IFBLK: s[0] = 'b'; break;
+    case S_IFIFO: s[0] = 'p'; break;
+    case S_IFSOCK: s[0] = 's'; break;
+    default: break;
+  }
+  for (int i = 0; i < 9; ++i) {
+    if ((mode & (0400u >> i)) == 0) s[static_cast<size_t>(i) + 1] = '-';
+  }
+  auto special = [&](uint32_t bit, size_t pos, char set_exec, char set_noexec) {
+    if (mode & bit) s[pos] = (s[pos] == '-') ? set_noexec : set_exec;
+  };
+  special(S_ISUID, 3, 's', 'S');
+  special(S_ISGID, 6, 's', 'S');
+  special(S_ISVTX, 9, 't', 'T');
+  return s;
+}
+
+std::string FormatTime(int64_t ns) {
+  time_t secs = static_cast<time_t>(ns / 1000000000);
+  if (ns < 0 && ns % 1000000000 != 0) --secs;
+  struct tm tm;
+  if (gmtime_r(&secs, &tm) == nullptr) return "(invalid time)";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string FormatEntry(const DirEntryInfo& entry, const std::string& display_name,
+                        bool long_format) {
+  if (!long_format) return display_name;
+  const FileStat& st = entry.stat;
+  char head[128];
+  std::snprintf(head, sizeof head, "%s %3u %5u %5u %12llu %s ", ModeString(st.mode).c_str(),
+                st.nlink, st.uid, st.gid, static_cast<unsigned long long>(st.size),
+                FormatTime(st.mtime_ns).c_str());
+  std::string line = head + display_name;
+  if ((st.mode & S_IFMT) == S_IFLNK) line += " -> " + entry.link_target;
+  return line;
+}
+
+}  // namespace diskferry
