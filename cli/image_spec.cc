@@ -19,7 +19,7 @@ Result<ImageSpec> ParseImageSpec(std::string_view arg,
   spec.image = whole.substr(0, colon);
   spec.path = whole.substr(colon + 1);
   if (spec.image.empty()) {
-    return Status(Code::kInvalidArgument, whole + ": no image before ':'");
+    return Status(Code::kInvalidArgument, whole + std::string(": no image before the colon"));
   }
   if (spec.path.empty()) spec.path = "/";
   if (spec.path.front() != '/') {
