@@ -1,1 +1,17 @@
-# filled in later
+# Daemon unit tests: no VM. Serve runs over a socketpair against scratch directories, and
+# the diskferry-daemon binary runs in test mode (--sysroot DIR --fd N).
+set(DF_DAEMON_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
+add_executable(daemon_tests
+  ${DF_DAEMON_TEST_DIR}/block_devices_test.cc
+  ${DF_DAEMON_TEST_DIR}/daemon_binary_test.cc
+  ${DF_DAEMON_TEST_DIR}/modules_test.cc
+  ${DF_DAEMON_TEST_DIR}/read_dir_test.cc
+  ${DF_DAEMON_TEST_DIR}/serve_fixture.cc
+  ${DF_DAEMON_TEST_DIR}/serve_test.cc
+  ${DF_DAEMON_TEST_DIR}/shm_test.cc)
+target_link_libraries(daemon_tests PRIVATE
+  df_daemon_core df_protocol GTest::gmock GTest::gtest_main)
+target_compile_definitions(daemon_tests PRIVATE
+  DF_DAEMON_BINARY="$<TARGET_FILE:diskferry-daemon>")
+add_dependencies(daemon_tests diskferry-daemon)
+gtest_discover_tests(daemon_tests DISCOVERY_TIMEOUT 60)

@@ -1,0 +1,58 @@
+// DaemonContext: what the daemon learned at startup and every handler may read. Built once
+// by main (PID 1 mode or test mode) before Serve, then read-only.
+//
+// Thread-safe for concurrent reads once built; nothing in it changes while serving.
+#ifndef DISKFERRY_DAEMON_DAEMON_CONTEXT_H_
+#define DISKFERRY_DAEMON_DAEMON_CONTEXT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/modules.h"
+
+namespace diskferry::daemon {
+
+inline constexpr char kVmSysroot[] = "/sysroot";
+
+struct DaemonContext {
+  // Where Mount mounts the filesystem and where every request path is resolved: "/" of a
+  // request is this directory. "/sysroot" in the VM, a scratch directory in tests.
+  std::string sysroot;
+  // True when running as PID 1 in the appliance: Mount, unmount and power-off are allowed.
+  bool in_vm = false;
+  // Size of the ivshmem BAR2 mapped at startup; 0 when there is none.
+  uint64_t shm_size = 0;
+  // Guest uptime (CLOCK_BOOTTIME) when the daemon started, for the boot log.
+  uint64_t started_ms = 0;
+  // Filesystem types this appliance can mount, sorted and unique (see MergeFilesystems).
+  std::vector<std::string> filesystems;
+  // uname -r.
+  std::string kernel_release;
+  // From /etc/diskferry/modules.fs; Mount loads a type's modules on first use.
+  FsModuleTable fs_modules;
+  // Where block devices are enumerated and opened. Empty sys_block_dir: no block devices
+  // (test mode must never probe the host's disks).
+  std::string sys_block_dir;
+  std::string dev_dir = "/dev";
+};
+
+// Non-"nodev" entries of /proc/filesystems text plus every type in `fs_modules`, sorted
+// and unique.
+std::vector<std::string> MergeFilesystems(std::string_view proc_filesystems,
+                                          const FsModuleTable& fs_modules);
+
+// uname(2) release, "unknown" if it fails.
+std::string KernelRelease();
+
+// Milliseconds since the (guest) kernel booted, from CLOCK_BOOTTIME.
+uint64_t UptimeMs();
+
+// A context for test mode: serves `sysroot` with no mounts, no shm and no block devices;
+// filesystems come from this kernel's /proc/filesystems.
+DaemonContext MakeTestContext(std::string sysroot);
+
+}  // namespace diskferry::daemon
+
+#endif  // DISKFERRY_DAEMON_DAEMON_CONTEXT_H_

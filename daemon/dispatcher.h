@@ -1,0 +1,61 @@
+// Dispatcher: turns one verified Request into exactly one Response (STYLE.md: the
+// dispatcher alone builds replies; handlers return OpResult values). The Response carries
+// the Request's id and either the op's reply or an Error whose code is the symbolic errno
+// ("ENOENT") and whose message names the path or device.
+//
+// A Request without an op is EPROTO; an op this daemon does not know (a newer host) is
+// ENOSYS. Neither ends the session.
+//
+// One Dispatcher per connection, used from one thread (thread-compatible). It owns the
+// per-connection state: the Mounter and the record of which filesystem modules are loaded.
+#ifndef DISKFERRY_DAEMON_DISPATCHER_H_
+#define DISKFERRY_DAEMON_DISPATCHER_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "daemon/daemon_context.h"
+#include "daemon/modules.h"
+#include "daemon/mounter.h"
+#include "protocol/diskferry_generated.h"
+
+namespace diskferry::daemon {
+
+class Dispatcher {
+ public:
+  struct Outcome {
+    flatbuffers::DetachedBuffer response;  // a finished proto::Response
+    bool shutdown = false;  // the request was Shutdown: send the response, then stop
+  };
+
+  // `ctx` must outlive the Dispatcher.
+  explicit Dispatcher(const DaemonContext& ctx);
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // `request` must have passed VerifyRequest.
+  Outcome Dispatch(const proto::Request& request);
+
+  // A Response with `id`, no reply and Error{ErrnoName(err), message}. Used by Serve for
+  // frames that fail verification (id 0, EPROTO).
+  static flatbuffers::DetachedBuffer ErrorResponse(uint64_t id, int err,
+                                                   std::string_view message);
+
+ private:
+  flatbuffers::DetachedBuffer Hello(uint64_t id, const proto::HelloRequest& request);
+  flatbuffers::DetachedBuffer Ping(uint64_t id, const proto::PingRequest& request);
+  flatbuffers::DetachedBuffer ListFilesystems(uint64_t id);
+  flatbuffers::DetachedBuffer Mount(uint64_t id, const proto::MountRequest& request);
+  flatbuffers::DetachedBuffer ReadDir(uint64_t id, const proto::ReadDirRequest& request);
+  flatbuffers::DetachedBuffer Shutdown(uint64_t id);
+
+  const DaemonContext& ctx_;
+  FsModuleLoader loader_;
+  Mounter mounter_;
+};
+
+}  // namespace diskferry::daemon
+
+#endif  // DISKFERRY_DAEMON_DISPATCHER_H_
