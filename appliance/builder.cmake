@@ -1,1 +1,14 @@
-# df_appliance_builder: filled in by the builder work
+# df_appliance_builder: the appliance image builder (kernel choice, module index and plan,
+# initramfs layout and writer, on-disk cache). Host only; knows nothing of QEMU.
+add_library(df_appliance_builder STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_builder.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_cache.cc
+  ${CMAKE_CURRENT_LIST_DIR}/builder_io.cc
+  ${CMAKE_CURRENT_LIST_DIR}/initramfs_layout.cc
+  ${CMAKE_CURRENT_LIST_DIR}/initramfs_writer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/kernel_locator.cc
+  ${CMAKE_CURRENT_LIST_DIR}/module_index.cc
+  ${CMAKE_CURRENT_LIST_DIR}/module_plan.cc)
+target_link_libraries(df_appliance_builder
+  PUBLIC df_protocol
+  PRIVATE PkgConfig::LIBARCHIVE OpenSSL::Crypto Threads::Threads)

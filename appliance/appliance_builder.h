@@ -1,0 +1,62 @@
+// Appliance builder: turns the host kernel, its modules, busybox and the daemon into a
+// bootable ApplianceImage (kernel + initramfs), cached across runs.
+//
+//   ApplianceBuildConfig --PlanAppliance--> AppliancePlan --BuildAppliance--> ApplianceImage
+//
+// BuildAppliance reuses a cache entry whose key (a digest of the paths, sizes and mtimes
+// of every input file) matches, in a few milliseconds; otherwise it builds one (well
+// under a second) and publishes it atomically. Safe to call from several threads and
+// processes at once with the same cache directory: they all get the same complete entry.
+#ifndef DISKFERRY_APPLIANCE_APPLIANCE_BUILDER_H_
+#define DISKFERRY_APPLIANCE_APPLIANCE_BUILDER_H_
+
+#include <string>
+#include <vector>
+
+#include "appliance/appliance_image.h"
+#include "appliance/kernel_locator.h"
+#include "appliance/module_index.h"
+#include "appliance/module_plan.h"
+#include "protocol/status.h"
+
+namespace diskferry {
+
+struct ApplianceBuildConfig {
+  std::string kernel;                    // --kernel PATH; empty: FindHostKernel chooses
+  std::string daemon;                    // the static diskferry-daemon, becomes /init
+  std::string busybox = "/bin/busybox";  // must be static (busybox-static)
+  std::string cache_dir;                 // empty: DefaultCacheDir()
+  bool force_rebuild = false;            // build even when a fresh entry exists
+  KernelSearchRoots roots;               // where kernels and module trees live
+};
+
+// Everything decided before any file is written.
+struct AppliancePlan {
+  HostKernel kernel;
+  ModuleIndex index;
+  ModulePlan modules;
+  std::string daemon;
+  std::string busybox;
+  std::string cache_dir;
+  std::vector<std::string> inputs;  // every file the image is made of, in key order
+  std::string cache_key;
+};
+
+// $XDG_CACHE_HOME/diskferry when XDG_CACHE_HOME is an absolute path, else
+// $HOME/.cache/diskferry (HOME from the password database when unset).
+std::string DefaultCacheDir();
+
+// Chooses the kernel, reads its module indexes, plans the modules and computes the
+// cache key. Reads index files and stats inputs; writes nothing. Errors: those of
+// FindHostKernel/UseKernel; kInvalidArgument for a missing daemon or busybox, or a
+// malformed module index; kFailedPrecondition when the kernel lacks a boot module.
+Result<AppliancePlan> PlanAppliance(const ApplianceBuildConfig& config);
+
+// Returns the cached image for `config` (reused = true), building it first when there is
+// no complete entry for its key or force_rebuild is set (reused = false). Errors: those of
+// PlanAppliance, and kIoError/kNotFound naming a file that could not be read or written.
+Result<ApplianceImage> BuildAppliance(const ApplianceBuildConfig& config);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_APPLIANCE_BUILDER_H_

@@ -1,0 +1,64 @@
+#include "appliance/initramfs_layout.h"
+
+namespace diskferry {
+
+const std::vector<std::string>& BusyboxLinks() {
+  // The kernel runs /sbin/modprobe (CONFIG_MODPROBE_PATH) for request_module, e.g. when
+  // a mount asks for "fs-xfs"; the rest are for a human debugging with rdinit=/bin/sh.
+  static const std::vector<std::string> kLinks = {
+      "/bin/sh",    "/bin/mount",     "/bin/umount",  "/bin/ls",     "/bin/cat",
+      "/bin/dmesg", "/sbin/modprobe", "/sbin/insmod", "/sbin/lsmod",
+  };
+  return kLinks;
+}
+
+namespace {
+
+void AddSkeleton(const std::string& daemon, const std::string& busybox, InitramfsSpec* spec) {
+  for (const char* dir : {"/dev", "/proc", "/sys", "/sysroot", "/etc", "/etc/diskferry"}) {
+    spec->AddDirectory(dir);
+  }
+  spec->AddDirectory("/tmp", 01777);
+  // Without /dev/console the kernel starts /init with no stdin/stdout/stderr
+  // ("Warning: unable to open an initial console"); devtmpfs is not mounted yet.
+  spec->AddCharDevice("/dev/console", 0600, 5, 1);
+  spec->AddFile("/init", daemon, 0755);
+  spec->AddFile("/bin/busybox", busybox, 0755);
+  for (const std::string& link : BusyboxLinks()) spec->AddSymlink(link, "/bin/busybox");
+}
+
+void AddModules(const HostKernel& kernel, const ModuleIndex& index, const ModulePlan& plan,
+                InitramfsSpec* spec) {
+  std::string dir = "/lib/modules/" + kernel.release;
+  spec->AddDirectory(dir);
+  std::set<std::string> shipped = plan.AllPaths();
+  for (const std::string& path : shipped) {
+    std::string source = kernel.modules_dir + "/" + path;
+    std::string guest = GuestModulePath(kernel.release, path);
+    if (IsCompressedModulePath(path)) {
+      spec->AddDecompressedFile(guest, source, 0644);
+    } else {
+      spec->AddFile(guest, source, 0644);
+    }
+  }
+  // busybox modprobe (the kernel's request_module helper) reads these.
+  spec->AddData(dir + "/modules.dep", index.RenderDep(shipped));
+  spec->AddData(dir + "/modules.alias", index.RenderAlias(shipped));
+  spec->AddData(dir + "/modules.softdep", index.RenderSoftdep(shipped));
+  spec->AddData(dir + "/modules.builtin", index.RenderBuiltin());
+}
+
+}  // namespace
+
+InitramfsSpec LayoutInitramfs(const HostKernel& kernel, const ModuleIndex& index,
+                              const ModulePlan& plan, const std::string& daemon,
+                              const std::string& busybox) {
+  InitramfsSpec spec;
+  AddSkeleton(daemon, busybox, &spec);
+  AddModules(kernel, index, plan, &spec);
+  spec.AddData("/etc/diskferry/modules.boot", RenderModulesBoot(plan, kernel.release));
+  spec.AddData("/etc/diskferry/modules.fs", RenderModulesFs(plan, kernel.release));
+  return spec;
+}
+
+}  // namespace diskferry

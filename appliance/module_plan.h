@@ -1,0 +1,81 @@
+// ModulePlan: which kernel modules go into the appliance and what they make possible.
+//
+// Two sets: the boot set (virtio transport, disk and console drivers, all loaded by the
+// daemon at boot) and, per supported filesystem type, the modules its mount needs
+// (loaded by the daemon before the first mount of that type). A filesystem is offered when
+// each module it requires is built in or loadable with its whole closure; optional
+// companions (other NLS tables) are shipped when present. Pure; thread-safe.
+#ifndef DISKFERRY_APPLIANCE_MODULE_PLAN_H_
+#define DISKFERRY_APPLIANCE_MODULE_PLAN_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "appliance/module_index.h"
+
+namespace diskferry {
+
+struct FilesystemModules {
+  std::string fstype;              // as mount(2) spells it: "vfat", "iso9660"
+  std::vector<std::string> paths;  // relative module paths, load order; empty: built in
+};
+
+struct ModulePlan {
+  std::vector<std::string> boot;               // relative module paths, load order
+  std::vector<std::string> boot_missing;       // boot modules this kernel lacks entirely
+  std::vector<FilesystemModules> filesystems;  // offered, sorted by fstype
+  std::vector<std::string> not_offered;        // fstypes this kernel cannot mount, sorted
+
+  // Every module path in the plan, once.
+  std::set<std::string> AllPaths() const;
+  // The offered fstypes, sorted.
+  std::vector<std::string> FilesystemNames() const;
+};
+
+// Modules the appliance loads at boot, before anything else.
+const std::vector<std::string>& BootModuleNames();
+
+// Fstypes the appliance may offer, sorted: btrfs, exfat, ext2, ext3, ext4, f2fs, iso9660,
+// ntfs3, squashfs, udf, vfat, xfs.
+std::vector<std::string> SupportedFilesystems();
+
+// What a kernel config file (/boot/config-RELEASE) says, as far as planning cares.
+struct KernelConfig {
+  std::set<std::string> builtin;              // symbols set to "y"
+  std::map<std::string, std::string> values;  // every "CONFIG_X=value", quotes removed
+
+  // The value of `symbol`, or `fallback` when the config does not set it.
+  std::string Value(const std::string& symbol, std::string_view fallback) const;
+};
+KernelConfig ParseKernelConfig(std::string_view config_text);
+
+// The modules mounting `fstype` needs on this kernel: the driver, plus for vfat the NLS
+// tables of the default codepage and iocharset the kernel was configured with (Debian:
+// 437 and "ascii"; upstream: 437 and "iso8859-1"). Empty for an unknown fstype.
+std::vector<std::string> RequiredModules(std::string_view fstype, const KernelConfig& config);
+
+// True when `fstype` needs no module: modules.builtin lists each module it requires, or
+// the kernel config builds it in (=y). False for unknown fstypes.
+bool FilesystemIsBuiltin(std::string_view fstype, const ModuleIndex& index,
+                         const KernelConfig& config);
+
+// The plan for this kernel. `config` may be empty (no config file): upstream defaults
+// are assumed then.
+ModulePlan PlanModules(const ModuleIndex& index, const KernelConfig& config);
+
+// /etc/diskferry/modules.boot: one absolute guest path per line, load order.
+std::string RenderModulesBoot(const ModulePlan& plan, std::string_view release);
+
+// /etc/diskferry/modules.fs: one line per offered fstype, "FSTYPE PATH PATH ..." with
+// absolute guest paths in load order; a line holding only FSTYPE means built in.
+std::string RenderModulesFs(const ModulePlan& plan, std::string_view release);
+
+// "/lib/modules/RELEASE/" + DecompressedModulePath(path): where a module lives in the guest.
+std::string GuestModulePath(std::string_view release, std::string_view path);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_MODULE_PLAN_H_

@@ -1,0 +1,136 @@
+#include "appliance/module_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/appliance/builder_test_support.h"
+
+namespace diskferry {
+namespace {
+
+using testing::kFakeModulesAlias;
+using testing::kFakeModulesBuiltin;
+using testing::kFakeModulesDep;
+using testing::kFakeModulesSoftdep;
+
+constexpr std::string_view kRelease = "6.1.0-1-cloud-amd64";
+
+ModuleIndex FakeIndex(const char* builtin = kFakeModulesBuiltin) {
+  Result<ModuleIndex> index =
+      ModuleIndex::Parse({kFakeModulesDep, builtin, kFakeModulesSoftdep, kFakeModulesAlias});
+  EXPECT_TRUE(index.ok()) << index.status().ToString();
+  return index.ok() ? std::move(index).value() : ModuleIndex();
+}
+
+const FilesystemModules* Find(const ModulePlan& plan, std::string_view fstype) {
+  for (const FilesystemModules& fs : plan.filesystems) {
+    if (fs.fstype == fstype) return &fs;
+  }
+  return nullptr;
+}
+
+TEST(ModulePlanTest, OffersFilesystemsWhoseModulesArePresentOrBuiltIn) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  EXPECT_EQ(plan.FilesystemNames(),
+            (std::vector<std::string>{"ext2", "ext3", "ext4", "iso9660", "vfat", "xfs"}));
+  EXPECT_EQ(plan.not_offered,
+            (std::vector<std::string>{"btrfs", "exfat", "f2fs", "ntfs3", "squashfs", "udf"}));
+  ASSERT_NE(Find(plan, "ext4"), nullptr);
+  EXPECT_TRUE(Find(plan, "ext4")->paths.empty());
+  EXPECT_EQ(Find(plan, "xfs")->paths,
+            (std::vector<std::string>{"kernel/arch/x86/crypto/crc32c-intel.ko",
+                                      "kernel/lib/libcrc32c.ko", "kernel/fs/xfs/xfs.ko"}));
+}
+
+TEST(ModulePlanTest, VfatShipsTheCodepageAndCharsetTablesItMountsWith) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  ASSERT_NE(Find(plan, "vfat"), nullptr);
+  EXPECT_EQ(Find(plan, "vfat")->paths,
+            (std::vector<std::string>{
+                "kernel/fs/fat/fat.ko", "kernel/fs/fat/vfat.ko", "kernel/fs/nls/nls_cp437.ko",
+                "kernel/fs/nls/nls_iso8859-1.ko", "kernel/fs/nls/nls_utf8.ko"}));
+}
+
+TEST(ModulePlanTest, BootSetHoldsVirtioDriversInLoadOrder) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  EXPECT_TRUE(plan.boot_missing.empty());
+  ASSERT_EQ(plan.boot.size(), 8u);
+  EXPECT_EQ(plan.boot.front(), "kernel/drivers/virtio/virtio_ring.ko");
+  EXPECT_EQ(plan.boot.back(), "kernel/drivers/char/virtio_console.ko");
+  EXPECT_FALSE(plan.AllPaths().contains("kernel/net/unused/unused.ko"));
+}
+
+TEST(ModulePlanTest, FilesystemCountsAsBuiltInWhenModulesBuiltinListsItsModule) {
+  ModuleIndex index = FakeIndex();
+  EXPECT_TRUE(FilesystemIsBuiltin("ext4", index, {}));
+  EXPECT_TRUE(FilesystemIsBuiltin("ext2", index, {}));
+  EXPECT_FALSE(FilesystemIsBuiltin("xfs", index, {}));
+  EXPECT_FALSE(FilesystemIsBuiltin("no-such-fs", index, {}));
+  ModuleIndex with_xfs = FakeIndex("kernel/fs/ext4/ext4.ko\nkernel/fs/xfs/xfs.ko\n");
+  EXPECT_TRUE(FilesystemIsBuiltin("xfs", with_xfs, {}));
+}
+
+TEST(ModulePlanTest, KernelConfigCanMarkAModuleBuiltIn) {
+  KernelConfig config = ParseKernelConfig(
+      "# CONFIG_F2FS_FS is not set\nCONFIG_XFS_FS=y\nCONFIG_BTRFS_FS=m\nCONFIG_NLS=y\n");
+  EXPECT_EQ(config.builtin, (std::set<std::string>{"CONFIG_NLS", "CONFIG_XFS_FS"}));
+  EXPECT_EQ(config.Value("CONFIG_BTRFS_FS", "n"), "m");
+  EXPECT_EQ(config.Value("CONFIG_F2FS_FS", "n"), "n");
+  ModulePlan plan = PlanModules(FakeIndex(), config);
+  ASSERT_NE(Find(plan, "xfs"), nullptr);
+  EXPECT_TRUE(Find(plan, "xfs")->paths.empty());
+  EXPECT_TRUE(FilesystemIsBuiltin("xfs", FakeIndex(), config));
+}
+
+TEST(ModulePlanTest, VfatRequiresTheConfiguredDefaultIocharsetTable) {
+  // Debian builds FAT with iocharset "ascii": without nls_ascii every vfat mount fails
+  // with "FAT-fs (vdd): IO charset ascii not found" (seen on 6.1.0-56-cloud-amd64).
+  KernelConfig debian = ParseKernelConfig(testing::kFakeConfig);
+  EXPECT_EQ(RequiredModules("vfat", debian),
+            (std::vector<std::string>{"vfat", "nls_cp437", "nls_ascii"}));
+  EXPECT_EQ(RequiredModules("vfat", {}),
+            (std::vector<std::string>{"vfat", "nls_cp437", "nls_iso8859_1"}));
+  EXPECT_EQ(RequiredModules("exfat", {}), (std::vector<std::string>{"exfat", "nls_utf8"}));
+  ModulePlan plan = PlanModules(FakeIndex(), debian);
+  ASSERT_NE(Find(plan, "vfat"), nullptr);
+  EXPECT_EQ(
+      Find(plan, "vfat")->paths,
+      (std::vector<std::string>{"kernel/fs/fat/fat.ko", "kernel/fs/fat/vfat.ko",
+                                "kernel/fs/nls/nls_cp437.ko", "kernel/fs/nls/nls_ascii.ko",
+                                "kernel/fs/nls/nls_iso8859-1.ko", "kernel/fs/nls/nls_utf8.ko"}));
+  KernelConfig koi8 = ParseKernelConfig("CONFIG_FAT_DEFAULT_IOCHARSET=\"koi8-r\"\n");
+  EXPECT_EQ(Find(PlanModules(FakeIndex(), koi8), "vfat"), nullptr);  // no nls_koi8_r here
+}
+
+TEST(ModulePlanTest, BuiltinNlsTablesAreRecognisedFromTheConfig) {
+  KernelConfig config =
+      ParseKernelConfig("CONFIG_VFAT_FS=y\nCONFIG_NLS_CODEPAGE_437=y\nCONFIG_NLS_ISO8859_1=y\n");
+  EXPECT_TRUE(FilesystemIsBuiltin("vfat", FakeIndex(), config));
+}
+
+TEST(ModulePlanTest, MissingBootModulesAreReported) {
+  Result<ModuleIndex> index =
+      ModuleIndex::Parse({"kernel/drivers/virtio/virtio_blk.ko:\n", "", "", ""});
+  ASSERT_TRUE(index.ok());
+  ModulePlan plan = PlanModules(*index, {});
+  EXPECT_EQ(plan.boot_missing,
+            (std::vector<std::string>{"virtio_pci", "virtio_scsi", "virtio_console"}));
+}
+
+TEST(ModulePlanTest, RendersAbsoluteGuestPathsWithBuiltinFilesystemsAlone) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  std::string fs = RenderModulesFs(plan, kRelease);
+  EXPECT_NE(fs.find("ext4\n"), std::string::npos);
+  std::string prefix = "/lib/modules/" + std::string(kRelease) + "/kernel/";
+  EXPECT_NE(fs.find("xfs " + prefix + "arch/x86/crypto/crc32c-intel.ko " + prefix +
+                    "lib/libcrc32c.ko " + prefix + "fs/xfs/xfs.ko\n"),
+            std::string::npos);
+  std::string boot = RenderModulesBoot(plan, kRelease);
+  EXPECT_TRUE(boot.starts_with(prefix + "drivers/virtio/virtio_ring.ko\n"));
+  EXPECT_EQ(std::count(boot.begin(), boot.end(), '\n'), 8);
+  EXPECT_EQ(GuestModulePath(kRelease, "kernel/fs/xfs/xfs.ko.zst"), prefix + "fs/xfs/xfs.ko");
+}
+
+}  // namespace
+}  // namespace diskferry
