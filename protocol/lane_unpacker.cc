@@ -1,0 +1,1 @@
+#include "protocol/lane_unpacker.h"

@@ -1,0 +1,1 @@
+# pipeline tests: filled in with the host tree reader and writer
