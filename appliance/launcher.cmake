@@ -1,1 +1,25 @@
-# df_appliance: filled in by the launcher work
+# df_appliance: the launcher. QEMU command line, accelerator choice, child processes and
+# their cleanup, the shared-memory region, the control client and the appliance
+# lifecycle. Files named *_posix.cc are the Linux half of a platform interface whose
+# Windows half lives in qemu-win/.
+add_library(df_appliance STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/accelerator.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_launch.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
+  ${CMAKE_CURRENT_LIST_DIR}/child_registry_posix.cc
+  ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/control_replies.cc
+  ${CMAKE_CURRENT_LIST_DIR}/launch_report.cc
+  ${CMAKE_CURRENT_LIST_DIR}/process_posix.cc
+  ${CMAKE_CURRENT_LIST_DIR}/qemu_command.cc
+  ${CMAKE_CURRENT_LIST_DIR}/shm_posix.cc
+  ${CMAKE_CURRENT_LIST_DIR}/spawn_posix.cc
+  ${CMAKE_CURRENT_LIST_DIR}/temp_dir.cc
+  ${CMAKE_CURRENT_LIST_DIR}/unix_listener_posix.cc)
+target_link_libraries(df_appliance PUBLIC df_protocol Threads::Threads)
+# The builder may land after the launcher: link it only once it exists. The launcher
+# itself needs no more of it than appliance_image.h.
+if(TARGET df_appliance_builder)
+  target_link_libraries(df_appliance PUBLIC df_appliance_builder)
+endif()

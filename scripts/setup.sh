@@ -15,7 +15,7 @@ packages=(
   # appliance: QEMU, a kernel with its modules, busybox for the guest
   qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static kmod cpio
   # filesystem tools used by the tests and the demo
-  e2fsprogs xfsprogs btrfs-progs dosfstools mtools
+  e2fsprogs xfsprogs btrfs-progs dosfstools mtools fdisk
   # decompressing .ko.xz / .ko.zst modules on other kernels
   xz-utils zstd
 )

@@ -71,7 +71,8 @@ void MakeSourceTree(const std::string& root, const TreeOptions& options) {
   WriteFile(r / "one-byte", "x", 0644);
   WriteFile(r / "data/big.bin", std::string(70 * 1024, 'b'), 0644);
   WriteFile(r / "data/deep/er/still/leaf.txt", "leaf\n", 0644);
-  WriteFile(r / "names/with space.txt", "space\n", 0644);
+  WriteFile(r / (options.spaces_in_names ? "names/with space.txt" : "names/with_space.txt"),
+            "space\n", 0644);
   WriteFile(r / "names/caf\xc3\xa9-\xe2\x9c\x93.txt", "unicode\n", 0644);
   fs::create_directories(r / "emptydir");
   if (options.unix_modes) WriteFile(r / "bin/run.sh", "#!/bin/sh\necho hi\n", 0755);
@@ -113,7 +114,7 @@ std::vector<std::string> ListTree(const std::string& root) {
   std::vector<std::string> out;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
        ++it) {
-    out.push_back("/" + fs::relative(it->path(), root).string());
+    out.push_back("/" + it->path().lexically_relative(root).string());
   }
   std::sort(out.begin(), out.end());
   return out;

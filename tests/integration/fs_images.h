@@ -15,6 +15,8 @@ namespace diskferry::testing {
 struct TreeOptions {
   bool symlinks = true;
   bool unix_modes = true;
+  // mkfs.xfs's protofile (the only way xfsprogs 6.1 populates) splits on whitespace.
+  bool spaces_in_names = true;
 };
 
 // Writes a small tree under `root`: nested dirs, an empty file, a 1-byte file, a 70 KiB

@@ -1,1 +1,13 @@
-# filled in later
+# Integration tests: real QEMU appliances on real filesystem images. They run the built
+# `diskferry` and `diskferry-daemon`, so those are dependencies.
+add_executable(integration_tests
+  integration/fs_images.cc
+  integration/ls_test.cc
+  integration/launch_test.cc)
+target_link_libraries(integration_tests PRIVATE df_appliance_session GTest::gtest_main)
+add_dependencies(integration_tests diskferry diskferry-daemon)
+# Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.
+gtest_discover_tests(integration_tests
+  DISCOVERY_TIMEOUT 60
+  PROPERTIES TIMEOUT 300 LABELS integration
+  ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")

@@ -1,0 +1,153 @@
+// Appliance: one running VM (QEMU + our daemon as /init), reached through its control
+// channel and, optionally, an ivshmem region. ApplianceConfig is what the caller wants;
+// Launch() turns it into a running Appliance or an error that says why it did not boot.
+//
+// Launch sequence (each step bounded by launch_timeout): private temp dir (mkdtemp under
+// $TMPDIR) -> listening unix socket -> /dev/shm region -> spawn QEMU -> accept QEMU's
+// connection (watching QEMU: if it exits, its stderr is the error) -> send Hello at once
+// (QEMU holds the bytes until the guest opens the port) -> wait for the reply (a kernel
+// panic ends QEMU and closes the socket) -> check protocol version and shm stamp.
+// A failed launch kills and reaps QEMU, removes the socket and /dev/shm file, and keeps
+// the console log if the guest printed anything; its last lines are in the error together
+// with the accelerator, the time spent, QEMU's exit status and output.
+//
+// Lifecycle: appliance_state.h (kConfig -> kLaunching -> kReady -> kClosed).
+// Resources never outlive the object: QEMU is killed and reaped, the socket directory and
+// the shm file are removed. The shm name is unlinked as soon as the guest has said hello
+// (QEMU and we keep our mappings), so even a SIGKILLed diskferry leaves nothing in
+// /dev/shm; PR_SET_PDEATHSIG takes QEMU down with it (process.h).
+//
+// Threading: an Appliance is used by one thread at a time (its ControlClient is not
+// thread-safe); distinct Appliances are independent and may run in parallel.
+#ifndef DISKFERRY_APPLIANCE_APPLIANCE_H_
+#define DISKFERRY_APPLIANCE_APPLIANCE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "appliance/accelerator.h"
+#include "appliance/appliance_image.h"
+#include "appliance/appliance_state.h"
+#include "appliance/control_client.h"
+#include "appliance/guest_types.h"
+#include "appliance/process.h"
+#include "appliance/qemu_command.h"
+#include "appliance/shm_region.h"
+#include "appliance/temp_dir.h"
+#include "appliance/unix_listener.h"
+
+namespace diskferry {
+
+struct DriveSpec {
+  std::string path;
+  std::string format = "raw";  // QEMU block driver: raw, qcow2, vmdk, vdi, vhdx, ...
+  bool writable = false;       // false: attached readonly=on
+};
+
+inline constexpr uint64_t kDefaultShmSize = uint64_t{256} << 20;
+inline constexpr std::chrono::seconds kDefaultShutdownTimeout(10);
+// The destructor of a still-running appliance is quick: a short grace, then SIGKILL.
+inline constexpr std::chrono::seconds kDestructorShutdownTimeout(2);
+
+struct ApplianceConfig {
+  ApplianceImage image;
+  std::vector<DriveSpec> drives;  // /dev/vda, /dev/vdb, ... in this order
+  uint32_t memory_mib = 512;
+  uint32_t vcpus = 1;
+  uint64_t shm_size = kDefaultShmSize;       // 0: no ivshmem; else IsValidShmSize()
+  AccelRequest accel = AccelRequest::kAuto;  // DISKFERRY_ACCEL applies to kAuto
+  // TCG on a loaded CI machine is slow: generous by default.
+  std::chrono::milliseconds launch_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds call_timeout = kDefaultCallTimeout;
+  std::string qemu_binary = kDefaultQemuBinary;
+  std::string machine = kDefaultMachine;
+  std::string extra_kernel_args;  // appended to kDefaultKernelCmdline
+  // Empty: console.log in the appliance's temp dir, removed on close and kept when the
+  // launch fails. A path given here is never removed.
+  std::string console_log;
+};
+
+// Checks a config without starting anything: kernel, initrd and drives exist, formats are
+// driver names, sizes and timeouts are sane. kInvalidArgument or kNotFound naming the field.
+Status ValidateApplianceConfig(const ApplianceConfig& config);
+
+class Appliance {
+ public:
+  // Boots an appliance. Errors: kInvalidArgument / kNotFound for a bad config (missing
+  // kernel, initrd or drive; bad size); kUnavailable when KVM was demanded but is
+  // unusable, QEMU is missing or exited, or the guest closed the channel; kTimeout when
+  // the daemon did not say hello in time; kProtocolError for a daemon of another protocol
+  // version or an unstamped shm region. Launch errors name the accelerator, the elapsed
+  // time, QEMU's exit status and output, and the console log's last lines and path.
+  static Result<std::unique_ptr<Appliance>> Launch(const ApplianceConfig& config);
+
+  Appliance(const Appliance&) = delete;
+  Appliance& operator=(const Appliance&) = delete;
+  // If still ready: Shutdown(kDestructorShutdownTimeout), then SIGKILL.
+  ~Appliance();
+
+  // Asks the daemon to power off, waits up to `timeout` for QEMU to exit, else kills it;
+  // then removes the socket directory and the shm file. kReady --Close--> kClosed.
+  // Ok if the guest powered off by itself; kTimeout if QEMU had to be killed; otherwise
+  // the error of the Shutdown request (QEMU is gone in every case). Ok once closed.
+  // A control channel that already failed (ControlClient kBroken) has killed QEMU at
+  // that moment (docs/protocol.md: a call past its timeout kills the appliance); Shutdown
+  // then only reaps and cleans up.
+  Status Shutdown(std::chrono::milliseconds timeout = kDefaultShutdownTimeout);
+
+  ApplianceState state() const { return states_.state(); }
+  const HelloInfo& hello() const { return hello_; }
+  // The control channel; valid while state() is kReady. When a call breaks it (timeout,
+  // protocol error, QEMU gone), QEMU is killed at once: the appliance is then useless.
+  ControlClient& control() { return *control_; }
+  Accelerator accel() const { return accel_.accel; }
+  const std::string& accel_reason() const { return accel_.reason; }
+  // From spawning QEMU to the Hello reply.
+  std::chrono::milliseconds launch_time() const { return launch_time_; }
+  const std::string& console_log_path() const { return console_log_; }
+  // The QEMU command line, runnable in a shell (for bug reports and debugging).
+  std::string ShellCommand() const { return command_.ShellCommand(); }
+  // The host end of the ivshmem region, or nullptr when launched with shm_size 0.
+  ShmRegion* shm() { return shm_.valid() ? &shm_ : nullptr; }
+  int64_t qemu_pid() const { return qemu_.pid(); }
+
+ private:
+  static constexpr char kConsoleLogName[] = "console.log";
+
+  Appliance() = default;
+
+  // appliance_launch.cc
+  Status Start(const ApplianceConfig& config);
+  Status Prepare(const ApplianceConfig& config);
+  Status SpawnQemu(const ApplianceConfig& config);
+  Status ConnectAndGreet(const ApplianceConfig& config);
+  Result<int> AcceptQemu(std::chrono::milliseconds timeout);
+  Status CheckHello() const;
+  Status LaunchFailure(const Status& why);
+  std::chrono::milliseconds LaunchTimeLeft(const ApplianceConfig& config) const;
+
+  // appliance.cc
+  Status PowerOff(std::chrono::milliseconds timeout);
+  void Teardown(bool keep_console_log);
+
+  ApplianceStateMachine states_;
+  AccelChoice accel_;
+  TempDir dir_;
+  std::string console_log_;
+  bool console_log_is_ours_ = false;
+  UnixListener listener_;
+  ShmRegion shm_;
+  QemuCommand command_;
+  Process qemu_;
+  std::chrono::steady_clock::time_point spawned_at_;
+  std::unique_ptr<ControlClient> control_;
+  HelloInfo hello_;
+  std::chrono::milliseconds launch_time_{0};
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_APPLIANCE_H_

@@ -1,0 +1,182 @@
+// Appliance::Launch and its steps. The lifecycle, shutdown and teardown live in
+// appliance.cc; the failure report's pieces in launch_report.cc.
+#include <cstring>
+
+#include "appliance/appliance.h"
+#include "appliance/launch_report.h"
+#include "protocol/shm_layout.h"
+
+namespace diskferry {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr char kSocketName[] = "ctl.sock";
+constexpr char kQemuOutputName[] = "qemu.log";
+// How often the accept loop checks whether QEMU is still alive.
+constexpr milliseconds kQemuCheckInterval(50);
+// After the channel closes during boot, QEMU is normally already exiting (panic=-1 and
+// -no-reboot): give it this long so the error can carry its exit status.
+constexpr milliseconds kExitGrace(2000);
+constexpr milliseconds kKillTimeout(5000);
+
+QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
+                         const std::string& console_log, const std::string& socket,
+                         const ShmRegion& shm) {
+  std::string cmdline = kDefaultKernelCmdline;
+  if (!config.extra_kernel_args.empty()) cmdline += " " + config.extra_kernel_args;
+  QemuCommand cmd;
+  cmd.Binary(config.qemu_binary).Machine(config.machine).Accel(accel);
+  cmd.Memory(config.memory_mib).Cpus(config.vcpus).NoDefaults().ConsoleLog(console_log);
+  cmd.Kernel(config.image.kernel).Initrd(config.image.initrd).Append(cmdline);
+  for (const DriveSpec& d : config.drives) cmd.AddDrive({d.path, d.format, !d.writable});
+  cmd.SerialPort(socket, kControlPortName);
+  if (shm.valid()) cmd.SharedMemory(shm.path(), shm.size());
+  return cmd;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& config) {
+  if (Status s = ValidateApplianceConfig(config); !s.ok()) return s;
+  std::unique_ptr<Appliance> app(new Appliance());
+  if (Status s = app->Start(config); !s.ok()) return s;
+  return app;
+}
+
+Status Appliance::Start(const ApplianceConfig& config) {
+  if (Status s = Prepare(config); !s.ok()) {
+    Teardown(/*keep_console_log=*/false);
+    states_.Apply(ApplianceEvent::kClose);  // kConfig --Close--> kClosed
+    return s;
+  }
+  if (Status s = SpawnQemu(config); !s.ok()) {
+    Teardown(/*keep_console_log=*/false);
+    states_.Apply(ApplianceEvent::kClose);  // kConfig --Close--> kClosed
+    return s;
+  }
+  states_.Apply(ApplianceEvent::kSpawn);  // kConfig --Spawn--> kLaunching
+  if (Status s = ConnectAndGreet(config); !s.ok()) return LaunchFailure(s);
+  shm_.Unlink();  // QEMU has mapped it: nothing left to name it by
+  // From now on a failed call leaves the stream unusable, and so the appliance.
+  control_->SetBrokenHook([this](const Status&) { (void)qemu_.Kill(); });
+  states_.Apply(ApplianceEvent::kHello);  // kLaunching --Hello--> kReady
+  return Status::Ok();
+}
+
+Status Appliance::Prepare(const ApplianceConfig& config) {
+  Result<AccelChoice> accel = ChooseAccelerator(config.accel);
+  if (!accel.ok()) return accel.status();
+  accel_ = *accel;
+  Result<TempDir> dir = TempDir::Create("diskferry-");
+  if (!dir.ok()) return dir.status();
+  dir_ = std::move(*dir);
+  console_log_is_ours_ = config.console_log.empty();
+  console_log_ = console_log_is_ours_ ? dir_.File(kConsoleLogName) : config.console_log;
+  Result<UnixListener> listener = UnixListener::Listen(dir_.File(kSocketName));
+  if (!listener.ok()) return listener.status();
+  listener_ = std::move(*listener);
+  if (config.shm_size != 0) {
+    Result<ShmRegion> shm = ShmRegion::Create(config.shm_size);
+    if (!shm.ok()) return shm.status();
+    shm_ = std::move(*shm);
+  }
+  command_ = BuildCommand(config, accel_.accel, console_log_, listener_.path(), shm_);
+  return Status::Ok();
+}
+
+Status Appliance::SpawnQemu(const ApplianceConfig& config) {
+  SpawnOptions options;
+  options.argv = command_.Argv();
+  options.output = OutputMode::kFile;
+  options.output_path = dir_.File(kQemuOutputName);
+  spawned_at_ = Clock::now();
+  Result<Process> qemu = Process::Spawn(options);
+  if (!qemu.ok()) return qemu.status().WithContext("start QEMU");
+  qemu_ = std::move(*qemu);
+  return Status::Ok();
+}
+
+milliseconds Appliance::LaunchTimeLeft(const ApplianceConfig& config) const {
+  const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
+  return std::max(milliseconds(0), config.launch_timeout - elapsed);
+}
+
+Result<int> Appliance::AcceptQemu(milliseconds timeout) {
+  return listener_.Accept(timeout, kQemuCheckInterval, [this]() -> Status {
+    Result<std::optional<ExitStatus>> exited = qemu_.TryWait();
+    if (!exited.ok()) return exited.status();
+    if (!exited->has_value()) return Status::Ok();
+    return Status(Code::kUnavailable,
+                  "QEMU " + (*exited)->ToString() + " before connecting to the control socket");
+  });
+}
+
+Status Appliance::ConnectAndGreet(const ApplianceConfig& config) {
+  Result<int> fd = AcceptQemu(LaunchTimeLeft(config));
+  if (!fd.ok()) return fd.status();
+  listener_.Close();  // one connection only; unlinks the socket path
+  control_ = std::make_unique<ControlClient>(*fd, config.call_timeout);
+  Result<HelloInfo> hello = control_->Hello(LaunchTimeLeft(config));
+  if (!hello.ok()) return hello.status().WithContext("hello");
+  launch_time_ = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
+  hello_ = std::move(*hello);
+  return CheckHello();
+}
+
+Status Appliance::CheckHello() const {
+  const auto ours = static_cast<uint32_t>(proto::ProtocolVersion::V0);
+  if (hello_.protocol_version != ours) {
+    return Status(Code::kProtocolError,
+                  "daemon " + hello_.daemon_version + " speaks protocol version " +
+                      std::to_string(hello_.protocol_version) + ", this diskferry speaks " +
+                      std::to_string(ours) + " (stale appliance image?)");
+  }
+  if (!shm_.valid()) return Status::Ok();
+  if (hello_.shm_size != shm_.size()) {
+    return Status(Code::kProtocolError, "guest sees a shared-memory region of " +
+                                            std::to_string(hello_.shm_size) + " bytes, not " +
+                                            std::to_string(shm_.size()));
+  }
+  // Copy before checking: the guest may still be writing (shm_layout.h).
+  ShmHeader header;
+  std::memcpy(static_cast<void*>(&header), shm_.data(), offsetof(ShmHeader, pad0));
+  if (header.magic != kShmMagic || header.version != kShmLayoutVersion ||
+      header.region_size != shm_.size()) {
+    return Status(Code::kProtocolError,
+                  "the guest did not stamp the shared-memory header "
+                  "(magic, version " +
+                      std::to_string(header.version) + ", size " +
+                      std::to_string(header.region_size) + ")");
+  }
+  return Status::Ok();
+}
+
+Status Appliance::LaunchFailure(const Status& why) {
+  const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
+  std::string qemu_fate;
+  // The channel closed or QEMU exited: it is on its way out, so give it time to report.
+  if (why.code() == Code::kUnavailable || why.code() == Code::kIoError) {
+    Result<ExitStatus> exit = qemu_.Wait(kExitGrace);
+    if (exit.ok()) qemu_fate = exit->ToString();
+  }
+  if (qemu_fate.empty()) {
+    Result<ExitStatus> killed = qemu_.KillAndWait(kKillTimeout);
+    qemu_fate = killed.ok() ? "was still running; killed"
+                            : "could not be killed: " + killed.status().ToString();
+  }
+  LaunchReport report{why,
+                      accel_,
+                      elapsed,
+                      std::move(qemu_fate),
+                      dir_.File(kQemuOutputName),
+                      console_log_,
+                      command_.ShellCommand()};
+  const Status status = FormatLaunchFailure(report);
+  Teardown(/*keep_console_log=*/true);
+  states_.Apply(ApplianceEvent::kFail);  // kLaunching --Fail--> kClosed
+  return status;
+}
+
+}  // namespace diskferry

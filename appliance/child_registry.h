@@ -1,0 +1,40 @@
+// The process-wide registry of live children (QEMUs) and the SIGINT/SIGTERM handler that
+// kills them before diskferry dies. Process (process.h) registers every child it spawns
+// and unregisters it just before reaping it, so the handler never signals a recycled pid.
+//
+// This is the second line of defence: PR_SET_PDEATHSIG already kills each child when
+// diskferry dies. The handler makes the children die first, so a Ctrl-C leaves nothing
+// behind even for a moment, and covers a child whose death signal was lost.
+//
+// Thread-safe and async-signal-safe: a fixed array of atomic pids, no locks, no allocation.
+#ifndef DISKFERRY_APPLIANCE_CHILD_REGISTRY_H_
+#define DISKFERRY_APPLIANCE_CHILD_REGISTRY_H_
+
+#include <cstddef>
+
+namespace diskferry {
+
+// At most this many children are tracked at once; beyond it RegisterChild() fails and the
+// child relies on PR_SET_PDEATHSIG alone.
+inline constexpr size_t kMaxRegisteredChildren = 256;
+
+// Returns false when the registry is full. `pid` must be > 0.
+bool RegisterChild(int pid);
+// No-op if `pid` is not registered.
+void UnregisterChild(int pid);
+// Number of registered pids (for tests and diagnostics).
+size_t RegisteredChildCount();
+
+// SIGKILLs every registered child. Async-signal-safe: a program with its own SIGINT or
+// SIGTERM handler calls this from it.
+void KillRegisteredChildren();
+
+// For SIGINT, SIGTERM and SIGHUP whose disposition is still the default (the signal would
+// kill us), installs a handler that calls KillRegisteredChildren(), restores the default
+// disposition and re-raises the signal, so the exit status is unchanged. Signals the
+// program ignores or handles itself are left alone. Idempotent; Process::Spawn calls it.
+void InstallChildCleanupHandlers();
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_CHILD_REGISTRY_H_

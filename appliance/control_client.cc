@@ -1,0 +1,244 @@
+#include "appliance/control_client.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
+#include "appliance/control_replies.h"
+#include "protocol/fd_io.h"
+
+namespace diskferry {
+namespace {
+
+using proto::Op;
+using proto::Reply;
+
+int ToPollTimeout(std::chrono::milliseconds timeout) {
+  return static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, INT32_MAX));
+}
+
+std::string ReplyName(Reply type) { return proto::EnumNameReply(type); }
+
+// Writing to a socket whose peer is gone (QEMU exited) raises SIGPIPE, which would kill
+// diskferry. fd_io writes with write(2), so block SIGPIPE on this thread for the write
+// and swallow one raised by it; the write itself then fails with EPIPE.
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~ScopedSigpipeBlock() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec zero = {0, 0};
+      while (sigtimedwait(&pipe_, nullptr, &zero) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool was_pending_ = false;
+};
+
+// True when the other end of `fd` has hung up: a reset or EPIPE then means "QEMU exited".
+bool PeerGone(int fd) {
+  pollfd p{fd, POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
+}  // namespace
+
+std::string_view GuestErrno(const Status& status) {
+  if (status.code() != Code::kGuestError) return {};
+  const std::string_view m = status.message();
+  const size_t colon = m.find(':');
+  return colon == std::string_view::npos ? std::string_view() : m.substr(0, colon);
+}
+
+ControlClient::ControlClient(int fd, std::chrono::milliseconds call_timeout)
+    : fd_(fd), call_timeout_(call_timeout) {}
+
+void ControlClient::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  state_ = State::kClosed;  // kOpen, kBroken --Close()--> kClosed
+}
+
+Status ControlClient::Break(Status why) {
+  if (why.code() == Code::kIoError && fd_ >= 0 && PeerGone(fd_)) {
+    why = Status(Code::kUnavailable, "control channel closed by the peer (" + why.message() + ")");
+  }
+  if (state_ == State::kOpen) {
+    state_ = State::kBroken;  // kOpen --failure--> kBroken
+    broken_ = why;
+    if (broken_hook_) broken_hook_(why);
+  }
+  return why;
+}
+
+Status ControlClient::CheckUsable() const {
+  if (state_ == State::kOpen) return Status::Ok();
+  if (state_ == State::kClosed) return Status(Code::kUnavailable, "control channel closed");
+  return Status(Code::kUnavailable,
+                "control channel unusable after an earlier failure: " + broken_.message());
+}
+
+Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
+  if (Status s = CheckUsable(); !s.ok()) return s;
+  flatbuffers::FlatBufferBuilder fbb(256);
+  const auto [type, op] = build(fbb);
+  const uint64_t id = next_id_++;
+  fbb.Finish(proto::CreateRequest(fbb, id, type, op));
+  Status written;
+  {
+    ScopedSigpipeBlock no_sigpipe;
+    written = WriteFrame(fd_, {fbb.GetBufferPointer(), fbb.GetSize()});
+  }
+  if (!written.ok())
+    return Break(written.WithContext("send " + std::string(proto::EnumNameOp(type))));
+  return id;
+}
+
+Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseconds timeout) {
+  if (Status s = CheckUsable(); !s.ok()) return s;
+  Result<std::vector<uint8_t>> body = ReadFrame(fd_, &reader_, ToPollTimeout(timeout));
+  if (!body.ok()) return Break(body.status());
+  Result<const proto::Response*> response = VerifyResponse(*body);
+  if (!response.ok()) return Break(response.status());
+  const proto::Response& r = **response;
+  if (r.id() != id) {
+    std::string m = "response id " + std::to_string(r.id()) + ", expected " + std::to_string(id);
+    if (r.id() == 0 && r.error() != nullptr) {  // the daemon could not read our request
+      m += " (" + internal::GuestErrorStatus(*r.error()).message() + ")";
+    }
+    return Break(Status(Code::kProtocolError, std::move(m)));
+  }
+  const bool has_reply = r.reply_type() != Reply::NONE && r.reply() != nullptr;
+  if ((r.error() != nullptr) == has_reply) {
+    return Break(Status(Code::kProtocolError, "response " + std::to_string(id) +
+                                                  " must carry exactly one of error and reply"));
+  }
+  if (r.error() != nullptr) return internal::GuestErrorStatus(*r.error());
+  return ResponseFrame(std::move(*body), *response);
+}
+
+Result<ResponseFrame> ControlClient::Call(const OpBuilder& build,
+                                          std::chrono::milliseconds timeout) {
+  Result<uint64_t> id = Send(build);
+  if (!id.ok()) return id.status();
+  return Receive(*id, timeout);
+}
+
+Result<ResponseFrame> ControlClient::CallExpecting(const OpBuilder& build, Reply type,
+                                                   std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> frame = Call(build, timeout);
+  if (!frame.ok()) return frame;
+  const Reply got = frame->response().reply_type();
+  if (got != type) {
+    return Break(Status(Code::kProtocolError,
+                        "expected a " + ReplyName(type) + " reply, got " + ReplyName(got)));
+  }
+  return frame;
+}
+
+Result<HelloInfo> ControlClient::Hello(std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> f = CallExpecting(
+      [](flatbuffers::FlatBufferBuilder& fbb) {
+        const auto req = proto::CreateHelloRequestDirect(
+            fbb, static_cast<uint32_t>(proto::ProtocolVersion::V0), DISKFERRY_VERSION);
+        return std::pair(Op::Hello, req.Union());
+      },
+      Reply::Hello, timeout);
+  if (!f.ok()) return f.status();
+  return internal::ToHelloInfo(*f->response().reply_as_Hello());
+}
+
+Result<uint64_t> ControlClient::Ping(uint64_t payload) {
+  Result<ResponseFrame> f = CallExpecting(
+      [payload](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair(Op::Ping, proto::CreatePingRequest(fbb, payload).Union());
+      },
+      Reply::Ping, call_timeout_);
+  if (!f.ok()) return f.status();
+  return f->response().reply_as_Ping()->payload();
+}
+
+Result<std::vector<FilesystemInfo>> ControlClient::ListFilesystems() {
+  Result<ResponseFrame> f = CallExpecting(
+      [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair(Op::ListFilesystems, proto::CreateListFilesystemsRequest(fbb).Union());
+      },
+      Reply::ListFilesystems, call_timeout_);
+  if (!f.ok()) return f.status();
+  return internal::ToFilesystems(*f->response().reply_as_ListFilesystems());
+}
+
+Result<MountInfo> ControlClient::Mount(const std::string& device, bool read_write,
+                                       const std::string& fstype) {
+  Result<ResponseFrame> f = CallExpecting(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        const auto req =
+            proto::CreateMountRequestDirect(fbb, device.c_str(), read_write, fstype.c_str());
+        return std::pair(Op::Mount, req.Union());
+      },
+      Reply::Mount, call_timeout_);
+  if (!f.ok()) return f.status();
+  return internal::ToMountInfo(*f->response().reply_as_Mount());
+}
+
+Result<DirPage> ControlClient::ReadDir(const std::string& path, uint64_t start,
+                                       uint32_t max_entries) {
+  Result<ResponseFrame> f = CallExpecting(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        const auto req = proto::CreateReadDirRequestDirect(fbb, path.c_str(), start, max_entries);
+        return std::pair(Op::ReadDir, req.Union());
+      },
+      Reply::ReadDir, call_timeout_);
+  if (!f.ok()) return f.status();
+  Result<DirPage> page = internal::ToDirPage(*f->response().reply_as_ReadDir(), start, max_entries);
+  if (!page.ok()) return Break(page.status().WithContext(path));
+  return page;
+}
+
+Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& path,
+                                                            uint64_t max_entries) {
+  std::vector<DirEntryInfo> all;
+  uint64_t start = 0;
+  for (;;) {
+    Result<DirPage> page = ReadDir(path, start);
+    if (!page.ok()) return page.status();
+    if (all.size() + page->entries.size() > max_entries) {
+      return Status(Code::kProtocolError,
+                    path + ": directory has more than " + std::to_string(max_entries) + " entries");
+    }
+    std::move(page->entries.begin(), page->entries.end(), std::back_inserter(all));
+    if (page->eof) return all;
+    start = page->next;
+  }
+}
+
+Status ControlClient::Shutdown(std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> f = CallExpecting(
+      [](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair(Op::Shutdown, proto::CreateShutdownRequest(fbb).Union());
+      },
+      Reply::Shutdown, timeout);
+  return f.ok() ? Status::Ok() : f.status();
+}
+
+}  // namespace diskferry

@@ -1,0 +1,139 @@
+// ControlClient: the host end of the control channel (DESIGN.md, "Control channel").
+// Sends Requests with fresh ids and returns the matching Responses, verified, as the
+// plain structs of guest_types.h.
+//
+// Errors:
+// - The daemon's own errors come back as Code::kGuestError with the message
+//   "<ERRNO>: <daemon's message>", e.g. "ENOENT: /etc/fstab: no such file"; GuestErrno()
+//   extracts the symbolic name. The channel stays usable.
+// - Anything else breaks the channel for good (state kBroken) and every later call
+//   returns kUnavailable naming the first failure: kTimeout (no reply in time: a late
+//   reply would desynchronise the stream), kUnavailable (peer closed or reset the
+//   socket: QEMU exited),
+//   kProtocolError (bad frame, failed verification, unexpected id or reply type, a reply
+//   that breaks the protocol's promises), kIoError.
+// Everything the daemon sends is untrusted: strings are bounded and stripped of control
+// characters before they reach a Status; directory entries with impossible names are
+// rejected.
+//
+// Sending to a peer that is gone fails with an error instead of raising SIGPIPE (blocked
+// on the calling thread for the write), so callers need not ignore SIGPIPE.
+//
+// Threading: one caller at a time (the class is thread-compatible, not thread-safe).
+// Send() may be called several times before the matching Receive()s (pipelining); the
+// daemon answers in order, so Receive() expects ids in the order they were sent.
+#ifndef DISKFERRY_APPLIANCE_CONTROL_CLIENT_H_
+#define DISKFERRY_APPLIANCE_CONTROL_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "appliance/guest_types.h"
+#include "protocol/frame.h"
+#include "protocol/status.h"
+
+namespace diskferry {
+
+inline constexpr std::chrono::seconds kDefaultCallTimeout(30);
+// ReadDirAll() gives up on directories larger than this (a hostile guest could page forever).
+inline constexpr uint64_t kMaxReadDirAllEntries = uint64_t{1} << 24;
+
+// The symbolic errno of a kGuestError status ("ENOENT"), or "" for any other status.
+std::string_view GuestErrno(const Status& status);
+
+struct DirPage {
+  std::vector<DirEntryInfo> entries;
+  uint64_t next = 0;  // start index of the next page
+  bool eof = false;   // this page holds the last entry
+};
+
+// A verified Response together with the frame it lives in. Move-only.
+class ResponseFrame {
+ public:
+  ResponseFrame(std::vector<uint8_t> body, const proto::Response* response)
+      : body_(std::move(body)), response_(response) {}
+  ResponseFrame(ResponseFrame&&) = default;
+  ResponseFrame& operator=(ResponseFrame&&) = default;
+  ResponseFrame(const ResponseFrame&) = delete;
+  ResponseFrame& operator=(const ResponseFrame&) = delete;
+
+  const proto::Response& response() const { return *response_; }
+
+ private:
+  std::vector<uint8_t> body_;  // response_ points into its heap buffer, which moves along
+  const proto::Response* response_;
+};
+
+class ControlClient {
+ public:
+  // kOpen --transport, timeout or protocol failure--> kBroken
+  // kOpen, kBroken --Close()--> kClosed
+  enum class State { kOpen, kBroken, kClosed };
+
+  // Builds the Op of a Request: returns its type and offset.
+  using OpBuilder = std::function<std::pair<proto::Op, flatbuffers::Offset<void>>(
+      flatbuffers::FlatBufferBuilder&)>;
+
+  // Takes ownership of `fd`, a connected stream socket. `call_timeout` bounds each call
+  // of the typed helpers that take no timeout.
+  explicit ControlClient(int fd, std::chrono::milliseconds call_timeout = kDefaultCallTimeout);
+  ControlClient(const ControlClient&) = delete;
+  ControlClient& operator=(const ControlClient&) = delete;
+  ~ControlClient() { Close(); }
+
+  // Sends one Request with a fresh id; returns the id.
+  Result<uint64_t> Send(const OpBuilder& build);
+  // Waits up to `timeout` for the next Response, which must carry `id`.
+  // A guest error is returned as kGuestError (the channel stays open).
+  Result<ResponseFrame> Receive(uint64_t id, std::chrono::milliseconds timeout);
+  // Send() then Receive().
+  Result<ResponseFrame> Call(const OpBuilder& build, std::chrono::milliseconds timeout);
+
+  // Typed requests. Hello takes its own timeout: it spans the guest's boot.
+  Result<HelloInfo> Hello(std::chrono::milliseconds timeout);
+  Result<uint64_t> Ping(uint64_t payload);
+  Result<std::vector<FilesystemInfo>> ListFilesystems();
+  // `fstype` empty: as probed by the daemon.
+  Result<MountInfo> Mount(const std::string& device, bool read_write, const std::string& fstype);
+  Result<DirPage> ReadDir(const std::string& path, uint64_t start, uint32_t max_entries = 1024);
+  // Every entry, paging through ReadDir. kProtocolError if the daemon stops making
+  // progress or the directory exceeds `max_entries`.
+  Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path,
+                                               uint64_t max_entries = kMaxReadDirAllEntries);
+  // Asks the daemon to power the guest off. Ok once it acknowledged.
+  Status Shutdown(std::chrono::milliseconds timeout);
+
+  // Called once, on the caller's thread, when the channel goes kOpen --> kBroken, with the
+  // failure. The appliance uses it to kill QEMU.
+  void SetBrokenHook(std::function<void(const Status&)> hook) { broken_hook_ = std::move(hook); }
+
+  // Closes the socket. Idempotent.
+  void Close();
+
+  State state() const { return state_; }
+  std::chrono::milliseconds call_timeout() const { return call_timeout_; }
+
+ private:
+  // Every failure except a guest error goes through here: the stream is unusable after it.
+  Status Break(Status why);
+  Status CheckUsable() const;
+  Result<ResponseFrame> CallExpecting(const OpBuilder& build, proto::Reply type,
+                                      std::chrono::milliseconds timeout);
+
+  int fd_;
+  std::chrono::milliseconds call_timeout_;
+  State state_ = State::kOpen;
+  Status broken_;  // why kBroken
+  std::function<void(const Status&)> broken_hook_;
+  uint64_t next_id_ = 1;
+  FrameReader reader_;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_CONTROL_CLIENT_H_

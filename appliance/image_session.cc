@@ -1,0 +1,120 @@
+#include "appliance/image_session.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "appliance/filesystem_choice.h"
+
+namespace diskferry {
+namespace {
+
+struct Signature {
+  const char* format;
+  size_t offset;
+  std::string_view magic;
+};
+
+// Header magics from each format's specification (QEMU's block/*.c probes use the same).
+constexpr Signature kSignatures[] = {
+    {"qcow2", 0, std::string_view("QFI\xfb", 4)},
+    {"qed", 0, std::string_view("QED\0", 4)},
+    {"vmdk", 0, "KDMV"},
+    {"vmdk", 0, "# Disk DescriptorFile"},
+    {"vdi", 64, std::string_view("\x7f\x10\xda\xbe", 4)},
+    {"vhdx", 0, "vhdxfile"},
+    {"vpc", 0, "conectix"},
+    {"luks", 0, std::string_view("LUKS\xba\xbe", 6)},
+};
+
+}  // namespace
+
+Result<std::string> FindDaemonBinary() {
+  if (const char* env = std::getenv("DISKFERRY_DAEMON"); env != nullptr && *env != '\0') {
+    if (::access(env, R_OK) != 0) return ErrnoStatus(errno, std::string("DISKFERRY_DAEMON=") + env);
+    return std::string(env);
+  }
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto dir = self.parent_path();
+    for (const auto& candidate : {dir / "diskferry-daemon", dir / "../lib/diskferry/diskferry-daemon"}) {
+      if (::access(candidate.c_str(), R_OK) == 0) return candidate.lexically_normal().string();
+    }
+  }
+  return Status(Code::kNotFound, "diskferry-daemon not found next to " + self.string() +
+                                     "; build it or set DISKFERRY_DAEMON");
+}
+
+Result<std::string> ProbeImageFormat(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, path);
+  char head[128] = {};
+  const ssize_t n = ::pread(fd, head, sizeof head, 0);
+  const int err = errno;
+  ::close(fd);
+  if (n < 0) return ErrnoStatus(err, path);
+  for (const Signature& s : kSignatures) {
+    if (static_cast<size_t>(n) >= s.offset + s.magic.size() &&
+        std::memcmp(head + s.offset, s.magic.data(), s.magic.size()) == 0) {
+      return std::string(s.format);
+    }
+  }
+  return std::string();
+}
+
+Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfig& config) {
+  if (::access(config.image.c_str(), R_OK) != 0) return ErrnoStatus(errno, config.image);
+  std::string format = config.format;
+  if (format.empty()) {
+    auto probed = ProbeImageFormat(config.image);
+    if (!probed.ok()) return probed.status();
+    if (!probed->empty()) {
+      return Status(Code::kInvalidArgument,
+                    config.image + ": looks like " + *probed + ", not raw; formats are never " +
+                        "guessed, so pass --format " + *probed + " if you trust this image");
+    }
+    format = "raw";
+  }
+
+  ApplianceBuildConfig build = config.build;
+  if (build.daemon.empty()) {
+    auto daemon = FindDaemonBinary();
+    if (!daemon.ok()) return daemon.status();
+    build.daemon = *daemon;
+  }
+  auto image = BuildAppliance(build);
+  if (!image.ok()) return image.status().WithContext("building the appliance");
+
+  std::unique_ptr<ImageSession> session(new ImageSession());
+  session->image_ = *image;
+  ApplianceConfig launch = config.launch;
+  launch.image = *image;
+  launch.drives = {DriveSpec{config.image, format, config.writable}};
+  auto appliance = Appliance::Launch(launch);
+  if (!appliance.ok()) return appliance.status();
+  session->appliance_ = std::move(*appliance);
+  if (config.mount) {
+    Status st = session->MountChosen(config);
+    if (!st.ok()) return st.WithContext(config.image);
+  }
+  return session;
+}
+
+Status ImageSession::MountChosen(const ImageSessionConfig& config) {
+  auto filesystems = appliance_->control().ListFilesystems();
+  if (!filesystems.ok()) return filesystems.status();
+  auto chosen = ChooseFilesystem(*filesystems, config.filesystem);
+  if (!chosen.ok()) return chosen.status();
+  filesystem_ = *chosen;
+  auto mounted = appliance_->control().Mount(filesystem_.device, config.writable, "");
+  if (!mounted.ok()) return mounted.status();
+  mount_ = *mounted;
+  return Status::Ok();
+}
+
+}  // namespace diskferry

@@ -1,0 +1,65 @@
+// ImageSession: what a command needs to work inside one disk image: the appliance built or
+// reused, booted with the image attached, a filesystem chosen and mounted.
+//
+//   ImageSessionConfig --Open--> ImageSession (appliance kReady, filesystem mounted)
+//
+// Threading: like Appliance, one thread at a time; sessions are independent of each other.
+#ifndef DISKFERRY_APPLIANCE_IMAGE_SESSION_H_
+#define DISKFERRY_APPLIANCE_IMAGE_SESSION_H_
+
+#include <memory>
+#include <string>
+
+#include "appliance/appliance.h"
+#include "appliance/appliance_builder.h"
+#include "appliance/guest_types.h"
+#include "protocol/status.h"
+
+namespace diskferry {
+
+struct ImageSessionConfig {
+  std::string image;
+  // QEMU block driver. Empty means raw, after checking that the file does not carry
+  // another format's signature: formats are never guessed (a raw image whose content
+  // looks like qcow2 could otherwise name host files as backing files).
+  std::string format;
+  bool writable = false;
+  std::string filesystem;     // --fs: device, LABEL=x or UUID=y; empty: the only one
+  bool mount = true;          // false: boot and attach only (appliance check)
+  ApplianceBuildConfig build;  // daemon empty: FindDaemonBinary()
+  ApplianceConfig launch;      // image and drives are filled in by Open
+};
+
+// DISKFERRY_DAEMON if set, else diskferry-daemon next to the running program.
+// kNotFound naming the places looked at.
+Result<std::string> FindDaemonBinary();
+
+// "qcow2", "vmdk", "vdi", "vhdx", "vpc", "qed", "luks" when the first bytes of `path` carry
+// that format's signature, "" otherwise. kNotFound / kIoError when unreadable.
+Result<std::string> ProbeImageFormat(const std::string& path);
+
+class ImageSession {
+ public:
+  // Errors name the image: "disk.img: no filesystem found; candidates: ...".
+  static Result<std::unique_ptr<ImageSession>> Open(const ImageSessionConfig& config);
+
+  Appliance& appliance() { return *appliance_; }
+  const ApplianceImage& image() const { return image_; }
+  const FilesystemInfo& filesystem() const { return filesystem_; }
+  const MountInfo& mount() const { return mount_; }
+  // Powers the appliance off (see Appliance::Shutdown).
+  Status Close() { return appliance_->Shutdown(); }
+
+ private:
+  ImageSession() = default;
+  Status MountChosen(const ImageSessionConfig& config);
+
+  ApplianceImage image_;
+  std::unique_ptr<Appliance> appliance_;
+  FilesystemInfo filesystem_;
+  MountInfo mount_;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_IMAGE_SESSION_H_

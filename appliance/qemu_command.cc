@@ -1,0 +1,201 @@
+#include "appliance/qemu_command.h"
+
+#include <utility>
+
+namespace diskferry {
+
+// Kernel flags, measured under TCG on the 2-core CI machine class (QEMU 7.2, -machine pc,
+// 512 MiB, one virtio-blk drive, 256 MiB ivshmem, the real appliance and daemon; medians
+// of 9-15 launches interleaved round-robin, "launch" = spawn to Hello reply, "guest" =
+// the daemon's uptime at hello). Kept:
+//   quiet              every printk line costs an emulated 8250 UART write
+//   panic=-1           a panic reboots at once; -no-reboot turns that into QEMU exiting
+//   cryptomgr.notests  skips the crypto self-tests (~0.36 s of initcalls under TCG):
+//                      launch 2674 -> 2279 ms, guest 1975 -> 1699 ms (11 rounds);
+//                      2829 -> 2624 ms, 2106 -> 1828 ms (15 rounds, busier host)
+// Measured and dropped (no win beyond the +-100 ms noise, or harmful):
+//   8250.nr_uarts=1, tsc=reliable (each within +-40 ms on top of cryptomgr.notests);
+//   mitigations=off, no_timer_check, noapictimer, noapic, rcupdate.rcu_expedited=1,
+//   i8042.noaux/nomux/nopnp/dumbkbd (none better than base);
+//   lpj=: the kernel already skips the delay-loop calibration under QEMU;
+//   edd=off: EDD is a module here, never loaded;
+//   acpi=off: no ACPI power-off, so the guest cannot end QEMU on Shutdown;
+//   pci=noacpi / acpi=noirq: 500 ms faster on pc (the PIIX ACPI PCI-link AML costs
+//   ~0.35 s), but this kernel lacks MPS support: MSI setup WARNs and I/O BARs fail.
+const char kDefaultKernelCmdline[] =
+    "console=ttyS0 quiet panic=-1 cryptomgr.notests diskferry.port=org.diskferry.ctl.0";
+
+namespace {
+
+// Plain "tcg" (multi-threaded TCG, QEMU's default for x86 on x86): thread=single was
+// slower in both runs (launch 3892 vs 3431 ms; busybox boot 2757 vs 2478 ms wall), and
+// -cpu max slower still (4340 ms).
+constexpr char kTcgAccelArg[] = "tcg";
+
+bool IsShellSafe(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string EscapeOptionValue(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
+std::string ShellQuote(std::string_view word) {
+  bool safe = !word.empty();
+  for (const char c : word) safe = safe && IsShellSafe(c);
+  if (safe) return std::string(word);
+  std::string out = "'";
+  for (const char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+QemuCommand::QemuCommand() : cmdline_(kDefaultKernelCmdline) {}
+
+QemuCommand& QemuCommand::Binary(std::string path) {
+  binary_ = std::move(path);
+  return *this;
+}
+
+QemuCommand& QemuCommand::Machine(std::string type) {
+  machine_ = std::move(type);
+  return *this;
+}
+
+QemuCommand& QemuCommand::Accel(Accelerator accel) {
+  accel_ = accel;
+  return *this;
+}
+
+QemuCommand& QemuCommand::Memory(uint32_t mib) {
+  memory_mib_ = mib;
+  return *this;
+}
+
+QemuCommand& QemuCommand::Cpus(uint32_t count) {
+  cpus_ = count;
+  return *this;
+}
+
+QemuCommand& QemuCommand::Kernel(std::string path) {
+  kernel_ = std::move(path);
+  return *this;
+}
+
+QemuCommand& QemuCommand::Initrd(std::string path) {
+  initrd_ = std::move(path);
+  return *this;
+}
+
+QemuCommand& QemuCommand::Append(std::string cmdline) {
+  cmdline_ = std::move(cmdline);
+  return *this;
+}
+
+QemuCommand& QemuCommand::NoDefaults(bool enabled) {
+  no_defaults_ = enabled;
+  return *this;
+}
+
+QemuCommand& QemuCommand::ConsoleLog(std::string path) {
+  console_log_ = std::move(path);
+  return *this;
+}
+
+QemuCommand& QemuCommand::AddDrive(QemuDrive drive) {
+  drives_.push_back(std::move(drive));
+  return *this;
+}
+
+QemuCommand& QemuCommand::SerialPort(std::string socket_path, std::string port_name) {
+  socket_path_ = std::move(socket_path);
+  port_name_ = std::move(port_name);
+  return *this;
+}
+
+QemuCommand& QemuCommand::SharedMemory(std::string path, uint64_t size) {
+  shm_path_ = std::move(path);
+  shm_size_ = size;
+  return *this;
+}
+
+void QemuCommand::AppendMachineArgs(std::vector<std::string>* argv) const {
+  argv->insert(argv->end(), {"-machine", EscapeOptionValue(machine_), "-accel"});
+  if (accel_ == Accelerator::kKvm) {
+    argv->insert(argv->end(), {"kvm", "-cpu", "host"});
+  } else {
+    argv->push_back(kTcgAccelArg);
+  }
+  argv->insert(argv->end(), {"-m", std::to_string(memory_mib_), "-smp", std::to_string(cpus_)});
+  if (no_defaults_) {
+    argv->insert(argv->end(), {"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
+  }
+  if (!console_log_.empty()) {
+    argv->insert(argv->end(),
+                 {"-chardev", "file,id=console,path=" + EscapeOptionValue(console_log_), "-serial",
+                  "chardev:console"});
+  }
+  if (!kernel_.empty()) argv->insert(argv->end(), {"-kernel", kernel_});
+  if (!initrd_.empty()) argv->insert(argv->end(), {"-initrd", initrd_});
+  if (!cmdline_.empty()) argv->insert(argv->end(), {"-append", cmdline_});
+}
+
+void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
+  for (size_t i = 0; i < drives_.size(); ++i) {
+    const QemuDrive& d = drives_[i];
+    const std::string id = "drive" + std::to_string(i);
+    // cache=writeback: uses the host page cache and honours guest flushes. cache=none
+    // would need O_DIRECT, which tmpfs (a common home for test images) refuses.
+    argv->insert(argv->end(), {"-drive",
+                               "file=" + EscapeOptionValue(d.path) + ",if=none,id=" + id +
+                                   ",format=" + EscapeOptionValue(d.format) +
+                                   ",readonly=" + (d.read_only ? "on" : "off") + ",cache=writeback",
+                               "-device", "virtio-blk-pci,drive=" + id});
+  }
+  if (!socket_path_.empty()) {
+    argv->insert(
+        argv->end(),
+        {"-chardev", "socket,id=ctl,path=" + EscapeOptionValue(socket_path_) + ",server=off",
+         "-device", "virtio-serial-pci", "-device",
+         "virtserialport,chardev=ctl,name=" + EscapeOptionValue(port_name_)});
+  }
+  if (!shm_path_.empty()) {
+    argv->insert(argv->end(), {"-object",
+                               "memory-backend-file,id=shm,size=" + std::to_string(shm_size_) +
+                                   ",share=on,mem-path=" + EscapeOptionValue(shm_path_),
+                               "-device", "ivshmem-plain,memdev=shm"});
+  }
+}
+
+std::vector<std::string> QemuCommand::Argv() const {
+  std::vector<std::string> argv = {binary_};
+  AppendMachineArgs(&argv);
+  AppendDeviceArgs(&argv);
+  return argv;
+}
+
+std::string QemuCommand::ShellCommand() const {
+  std::string out;
+  for (const std::string& arg : Argv()) {
+    if (!out.empty()) out += ' ';
+    out += ShellQuote(arg);
+  }
+  return out;
+}
+
+}  // namespace diskferry

@@ -1,0 +1,136 @@
+// `diskferry appliance build` and `diskferry appliance check`.
+#include <cstdio>
+#include <string>
+
+#include "appliance/image_session.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+
+namespace diskferry {
+namespace {
+
+struct CheckOptions {
+  ApplianceOptions appliance;
+  std::string image;
+  std::string format;
+  bool show_command = false;
+};
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "diskferry: %s\n", st.ToString().c_str());
+  return ExitCodeFor(st);
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+int RunBuild(const ApplianceOptions& options, bool force) {
+  ApplianceBuildConfig build;
+  build.kernel = options.kernel;
+  build.cache_dir = options.cache_dir;
+  build.force_rebuild = force;
+  auto daemon = FindDaemonBinary();
+  if (!daemon.ok()) return Fail(daemon.status());
+  build.daemon = *daemon;
+  auto image = BuildAppliance(build);
+  if (!image.ok()) return Fail(image.status());
+  std::printf("appliance: %s (%s)\n", image->initrd.c_str(), image->reused ? "reused" : "built");
+  std::printf("kernel: %s (%s)\n", image->kernel.c_str(), image->kernel_release.c_str());
+  std::printf("filesystems: %s\n", Join(image->filesystems).c_str());
+  return kExitOk;
+}
+
+Result<ImageSessionConfig> SessionConfig(const ApplianceOptions& options) {
+  ImageSessionConfig config;
+  config.build.kernel = options.kernel;
+  config.build.cache_dir = options.cache_dir;
+  auto accel = ParseAccelRequest(options.accel);
+  if (!accel) return Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg");
+  config.launch.accel = *accel;
+  config.launch.memory_mib = options.memory_mib;
+  config.launch.launch_timeout = std::chrono::seconds(options.timeout_s);
+  return config;
+}
+
+int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_command) {
+  const HelloInfo& hello = appliance.hello();
+  std::printf("kernel: %s (%s)\n", image.kernel.c_str(), hello.kernel_release.c_str());
+  std::printf("initrd: %s\n", image.initrd.c_str());
+  std::printf("daemon: %s, protocol %u\n", hello.daemon_version.c_str(), hello.protocol_version);
+  std::printf("accelerator: %s (%s)\n", std::string(AccelName(appliance.accel())).c_str(),
+              appliance.accel_reason().c_str());
+  std::printf("launch-to-ready: %.2f s\n", appliance.launch_time().count() / 1000.0);
+  std::printf("guest uptime at hello: %.2f s\n", hello.boot_ms / 1000.0);
+  std::printf("shared memory: %llu MiB\n", static_cast<unsigned long long>(hello.shm_size >> 20));
+  std::printf("filesystems: %s\n", Join(hello.filesystems).c_str());
+  auto found = appliance.control().ListFilesystems();
+  if (!found.ok()) return Fail(found.status());
+  for (const auto& fs : *found) {
+    std::printf("found: %s %s label=%s uuid=%s size=%llu\n", fs.device.c_str(), fs.fstype.c_str(),
+                fs.label.c_str(), fs.uuid.c_str(), static_cast<unsigned long long>(fs.size));
+  }
+  if (show_command) std::printf("qemu: %s\n", appliance.ShellCommand().c_str());
+  Status st = appliance.Shutdown();
+  if (!st.ok()) return Fail(st.WithContext("shutting the appliance down"));
+  return kExitOk;
+}
+
+int RunCheck(const CheckOptions& options) {
+  auto config = SessionConfig(options.appliance);
+  if (!config.ok()) return Fail(config.status());
+  config->image = options.image;
+  config->format = options.format;
+  config->mount = false;
+  if (options.image.empty()) {
+    // Boot with no drive: the appliance alone, like libguestfs-test-tool's own disk.
+    auto daemon = FindDaemonBinary();
+    if (!daemon.ok()) return Fail(daemon.status());
+    config->build.daemon = *daemon;
+    auto image = BuildAppliance(config->build);
+    if (!image.ok()) return Fail(image.status());
+    config->launch.image = *image;
+    auto appliance = Appliance::Launch(config->launch);
+    if (!appliance.ok()) return Fail(appliance.status());
+    return RunCheckReport(**appliance, *image, options.show_command);
+  }
+  auto session = ImageSession::Open(*config);
+  if (!session.ok()) return Fail(session.status());
+  return RunCheckReport((*session)->appliance(), (*session)->image(), options.show_command);
+}
+
+}  // namespace
+
+void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options) {
+  cmd->add_option("--kernel", options->kernel, "kernel to boot (default: newest in /boot, cloud preferred)");
+  cmd->add_option("--cache-dir", options->cache_dir, "appliance cache (default: $XDG_CACHE_HOME/diskferry)");
+  cmd->add_option("--accel", options->accel, "auto, kvm or tcg")->capture_default_str();
+  cmd->add_option("--memory", options->memory_mib, "guest memory in MiB")->capture_default_str();
+  cmd->add_option("--timeout", options->timeout_s, "seconds to wait for the appliance to boot")
+      ->capture_default_str();
+}
+
+void RegisterApplianceCommands(CLI::App* app, int* exit_code) {
+  auto* appliance = app->add_subcommand("appliance", "build or test the appliance VM");
+  appliance->require_subcommand(1);
+
+  static ApplianceOptions build_options;
+  static bool force = false;
+  auto* build = appliance->add_subcommand("build", "build the appliance, or reuse the cached one");
+  AddApplianceOptions(build, &build_options);
+  build->add_flag("--force", force, "rebuild even when the cached appliance is fresh");
+  build->callback([=] { *exit_code = RunBuild(build_options, force); });
+
+  static CheckOptions check_options;
+  auto* check = appliance->add_subcommand(
+      "check", "boot one appliance and report kernel, accelerator, launch time and filesystems");
+  AddApplianceOptions(check, &check_options.appliance);
+  check->add_option("--image", check_options.image, "attach this image read-only");
+  check->add_option("--format", check_options.format, "format of --image (raw, qcow2, ...)");
+  check->add_flag("--show-command", check_options.show_command, "print the QEMU command line");
+  check->callback([=] { *exit_code = RunCheck(check_options); });
+}
+
+}  // namespace diskferry

@@ -1,0 +1,92 @@
+// `diskferry ls [-l] [-R] [--fs FS] IMAGE[:PATH]`: like virt-ls.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "appliance/image_session.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/image_spec.h"
+#include "cli/ls_format.h"
+
+namespace diskferry {
+namespace {
+
+struct LsOptions {
+  ApplianceOptions appliance;
+  std::string target;
+  std::string filesystem;
+  std::string format;
+  bool long_format = false;
+  bool recursive = false;
+};
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
+// Prints `dir`'s entries; with `recursive`, full paths and every subdirectory (symlinks to
+// directories are listed, not followed), depth first in name order.
+Status ListDirectory(ControlClient& control, const std::string& dir, const LsOptions& options) {
+  auto entries = control.ReadDirAll(dir);
+  if (!entries.ok()) return entries.status();
+  for (const auto& e : *entries) {
+    const std::string path = JoinPath(dir, e.name);
+    std::printf("%s\n", FormatEntry(e, options.recursive ? path : e.name, options.long_format).c_str());
+    if (options.recursive && S_ISDIR(e.stat.mode)) {
+      Status st = ListDirectory(control, path, options);
+      if (!st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+int RunLs(const LsOptions& options) {
+  auto spec = ParseImageSpec(options.target, [](const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0;
+  });
+  auto fail = [](const Status& st) {
+    std::fprintf(stderr, "diskferry: %s\n", st.ToString().c_str());
+    return ExitCodeFor(st);
+  };
+  if (!spec.ok()) return fail(spec.status());
+  ImageSessionConfig config;
+  config.image = spec->image;
+  config.format = options.format;
+  config.filesystem = options.filesystem;
+  config.build.kernel = options.appliance.kernel;
+  config.build.cache_dir = options.appliance.cache_dir;
+  auto accel = ParseAccelRequest(options.appliance.accel);
+  if (!accel) return fail(Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg"));
+  config.launch.accel = *accel;
+  config.launch.memory_mib = options.appliance.memory_mib;
+  config.launch.launch_timeout = std::chrono::seconds(options.appliance.timeout_s);
+  config.launch.shm_size = 0;  // listing needs no data lanes
+  auto session = ImageSession::Open(config);
+  if (!session.ok()) return fail(session.status());
+  Status st = ListDirectory((*session)->appliance().control(), spec->path, options);
+  std::fflush(stdout);
+  Status closed = (*session)->Close();
+  if (!st.ok()) return fail(InImage(st, spec->image));
+  if (!closed.ok()) return fail(closed.WithContext("shutting the appliance down"));
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterLsCommand(CLI::App* app, int* exit_code) {
+  static LsOptions options;
+  auto* ls = app->add_subcommand("ls", "list a directory inside a disk image (like virt-ls)");
+  ls->add_option("target", options.target, "IMAGE[:PATH], e.g. disk.img:/etc")->required();
+  ls->add_flag("-l,--long", options.long_format, "long listing: mode, links, uid, gid, size, mtime");
+  ls->add_flag("-R,--recursive", options.recursive, "list subdirectories too, as full paths");
+  ls->add_option("--fs", options.filesystem, "filesystem: /dev/sdXN, LABEL=name or UUID=id");
+  ls->add_option("--format", options.format, "image format (raw, qcow2, ...); never guessed");
+  AddApplianceOptions(ls, &options.appliance);
+  ls->callback([=] { *exit_code = RunLs(options); });
+}
+
+}  // namespace diskferry

@@ -1,0 +1,26 @@
+// The subcommands of `diskferry`. Each Register* adds one CLI11 subcommand whose callback
+// runs the command and stores its exit code in *exit_code. Single-threaded.
+#ifndef DISKFERRY_CLI_COMMANDS_H_
+#define DISKFERRY_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace diskferry {
+
+// Options every command that boots an appliance shares.
+struct ApplianceOptions {
+  std::string kernel;
+  std::string cache_dir;
+  std::string accel = "auto";
+  unsigned memory_mib = 512;
+  unsigned timeout_s = 60;
+};
+
+void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options);
+
+void RegisterApplianceCommands(CLI::App* app, int* exit_code);
+void RegisterLsCommand(CLI::App* app, int* exit_code);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_CLI_COMMANDS_H_

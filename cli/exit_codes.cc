@@ -1,0 +1,32 @@
+#include "cli/exit_codes.h"
+
+namespace diskferry {
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kInvalidArgument: return kExitUsage;
+    case Code::kUnavailable:
+    case Code::kTimeout: return kExitUnavailable;
+    case Code::kProtocolError:
+    case Code::kInternal: return kExitInternal;
+    case Code::kCancelled: return kExitInterrupted;
+    default: return kExitError;
+  }
+}
+
+Status InImage(const Status& status, const std::string& image) {
+  if (status.ok()) return status;
+  std::string_view m = status.message();
+  // Guest errors read "ENOENT: /path: strerror"; users expect "disk.img:/path: strerror".
+  if (status.code() == Code::kGuestError) {
+    const size_t sep = m.find(": /");
+    if (sep != std::string_view::npos && m.substr(0, sep).find(' ') == std::string_view::npos) {
+      m.remove_prefix(sep + 2);
+    }
+  }
+  if (!m.empty() && m.front() == '/') return Status(status.code(), image + ":" + std::string(m));
+  return status.WithContext(image);
+}
+
+}  // namespace diskferry

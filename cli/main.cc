@@ -1,0 +1,31 @@
+// diskferry: the command. Parses arguments, runs one subcommand, maps its result to an
+// exit code. See README.md for the commands and exit codes.
+#include <CLI/CLI.hpp>
+
+#include "appliance/child_registry.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+
+int main(int argc, char** argv) {
+  // Children (QEMU) must die with us on Ctrl-C or SIGTERM; the handler re-raises, so the
+  // shell still sees 130 / 143.
+  diskferry::InstallChildCleanupHandlers();
+
+  CLI::App app("diskferry: copy files out of and into Linux disk images, in batches",
+               "diskferry");
+  app.set_version_flag("--version", std::string("diskferry ") + DISKFERRY_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok; 1 error; 64 usage error; 69 QEMU or appliance unavailable;\n"
+      "70 internal or protocol error; 130 interrupted.");
+  int exit_code = diskferry::kExitOk;
+  diskferry::RegisterApplianceCommands(&app, &exit_code);
+  diskferry::RegisterLsCommand(&app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : diskferry::kExitUsage;
+  }
+  return exit_code;
+}

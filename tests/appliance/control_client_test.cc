@@ -1,0 +1,380 @@
+// ControlClient against a fake daemon on a socketpair that writes hand-built Responses.
+#include "appliance/control_client.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <functional>
+#include <thread>
+
+#include "protocol/fd_io.h"
+
+namespace diskferry {
+namespace {
+
+using namespace std::chrono_literals;
+using flatbuffers::FlatBufferBuilder;
+
+// One request as the fake daemon saw it.
+struct SeenRequest {
+  uint64_t id = 0;
+  proto::Op op = proto::Op::NONE;
+  uint64_t ping_payload = 0;
+  uint64_t readdir_start = 0;
+};
+
+class FakeDaemon {
+ public:
+  explicit FakeDaemon(std::chrono::milliseconds call_timeout = 2s) {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    client_ = std::make_unique<ControlClient>(fds[0], call_timeout);
+    peer_ = fds[1];
+  }
+  ~FakeDaemon() {
+    if (thread_.joinable()) thread_.join();
+    if (peer_ >= 0) ::close(peer_);
+  }
+
+  // Runs `script` on the daemon side, concurrently with the test's calls.
+  void Run(std::function<void(FakeDaemon&)> script) {
+    thread_ = std::thread([this, script = std::move(script)] { script(*this); });
+  }
+  void Join() { thread_.join(); }
+
+  SeenRequest Read() {
+    Result<std::vector<uint8_t>> body = ReadFrame(peer_, &reader_, 5000);
+    EXPECT_TRUE(body.ok()) << body.status().ToString();
+    if (!body.ok()) return {};
+    Result<const proto::Request*> req = VerifyRequest(*body);
+    EXPECT_TRUE(req.ok());
+    SeenRequest seen{(*req)->id(), (*req)->op_type()};
+    if (auto* p = (*req)->op_as_Ping()) seen.ping_payload = p->payload();
+    if (auto* r = (*req)->op_as_ReadDir()) seen.readdir_start = r->start();
+    return seen;
+  }
+  void WriteRaw(const std::vector<uint8_t>& bytes) { ASSERT_TRUE(WriteAll(peer_, bytes).ok()); }
+  void Reply(uint64_t id, proto::Reply type, flatbuffers::Offset<void> reply,
+             FlatBufferBuilder& fbb) {
+    fbb.Finish(proto::CreateResponse(fbb, id, 0, type, reply));
+    ASSERT_TRUE(WriteFrame(peer_, {fbb.GetBufferPointer(), fbb.GetSize()}).ok());
+  }
+  void Error(uint64_t id, const char* code, const char* message) {
+    FlatBufferBuilder fbb;
+    const auto err = proto::CreateErrorDirect(fbb, code, message);
+    fbb.Finish(proto::CreateResponse(fbb, id, err));
+    ASSERT_TRUE(WriteFrame(peer_, {fbb.GetBufferPointer(), fbb.GetSize()}).ok());
+  }
+  void Pong(uint64_t id, uint64_t payload) {
+    FlatBufferBuilder fbb;
+    Reply(id, proto::Reply::Ping, proto::CreatePingReply(fbb, payload).Union(), fbb);
+  }
+  void ClosePeer() {
+    ::close(peer_);
+    peer_ = -1;
+  }
+
+  ControlClient& client() { return *client_; }
+
+ private:
+  std::unique_ptr<ControlClient> client_;
+  int peer_ = -1;
+  FrameReader reader_;
+  std::thread thread_;
+};
+
+// One ReadDir page with entries named `names`, indices from `start`.
+void ReplyDirPage(FakeDaemon& d, uint64_t id, const std::vector<std::string>& names, uint64_t next,
+                  bool eof) {
+  FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<proto::DirEntry>> entries;
+  for (const std::string& n : names) {
+    const proto::Stat st(0100644, 1, 2, 1, 42, 7, 0, 8, 1, 2, 3);
+    entries.push_back(proto::CreateDirEntry(fbb, fbb.CreateString(n), &st));  // keeps NULs
+  }
+  const auto page = proto::CreateReadDirReplyDirect(fbb, &entries, next, eof);
+  d.Reply(id, proto::Reply::ReadDir, page.Union(), fbb);
+}
+
+TEST(ControlClientTest, PingRoundTripsWithFreshIds) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    for (uint64_t want_id : {1u, 2u}) {
+      const SeenRequest r = d.Read();
+      EXPECT_EQ(r.id, want_id);
+      EXPECT_EQ(r.op, proto::Op::Ping);
+      d.Pong(r.id, r.ping_payload);
+    }
+  });
+  EXPECT_EQ(*d.client().Ping(42), 42u);
+  EXPECT_EQ(*d.client().Ping(7), 7u);
+}
+
+TEST(ControlClientTest, HelloFillsHelloInfo) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest r = d.Read();
+    EXPECT_EQ(r.op, proto::Op::Hello);
+    FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<flatbuffers::String>> fs = {fbb.CreateString("ext4"),
+                                                                fbb.CreateString("xfs")};
+    const auto hello =
+        proto::CreateHelloReplyDirect(fbb, 1, "0.1.0", "6.1.0-test", &fs, 1u << 20, 1390);
+    d.Reply(r.id, proto::Reply::Hello, hello.Union(), fbb);
+  });
+  Result<HelloInfo> h = d.client().Hello(2s);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->protocol_version, 1u);
+  EXPECT_EQ(h->daemon_version, "0.1.0");
+  EXPECT_EQ(h->kernel_release, "6.1.0-test");
+  EXPECT_EQ(h->filesystems, (std::vector<std::string>{"ext4", "xfs"}));
+  EXPECT_EQ(h->shm_size, 1u << 20);
+  EXPECT_EQ(h->boot_ms, 1390u);
+}
+
+TEST(ControlClientTest, UnexpectedIdIsAProtocolErrorAndBreaksTheChannel) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { d.Pong(d.Read().id + 5, 1); });
+  Result<uint64_t> r = d.client().Ping(1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_EQ(r.status().message(), "response id 6, expected 1");
+  EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
+  Result<uint64_t> again = d.client().Ping(2);
+  EXPECT_EQ(again.status().code(), Code::kUnavailable);
+  EXPECT_NE(again.status().message().find("response id 6, expected 1"), std::string::npos);
+}
+
+TEST(ControlClientTest, BrokenHookRunsOnceWithTheFirstFailure) {
+  FakeDaemon d;
+  std::vector<std::string> seen;
+  d.client().SetBrokenHook([&](const Status& why) { seen.push_back(why.message()); });
+  d.Run([](FakeDaemon& d) { d.Pong(d.Read().id + 1, 1); });
+  EXPECT_FALSE(d.client().Ping(1).ok());
+  EXPECT_FALSE(d.client().Ping(2).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"response id 2, expected 1"}));
+}
+
+TEST(ControlClientTest, DaemonRejectingOurRequestIsReported) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    d.Read();
+    d.Error(0, "EPROTO", "request frame of 12 bytes failed verification");
+  });
+  Result<uint64_t> r = d.client().Ping(1);
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_EQ(r.status().message(),
+            "response id 0, expected 1 (EPROTO: request frame of 12 bytes failed verification)");
+}
+
+TEST(ControlClientTest, SilentDaemonTimesOut) {
+  FakeDaemon d(100ms);
+  d.Run([](FakeDaemon& d) { d.Read(); });
+  const auto start = std::chrono::steady_clock::now();
+  Result<uint64_t> r = d.client().Ping(1);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 95ms);  // fd_io rounds to whole ms
+  EXPECT_EQ(r.status().code(), Code::kTimeout);
+  EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
+}
+
+TEST(ControlClientTest, GuestErrorKeepsTheErrnoAndTheChannel) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    d.Error(d.Read().id, "ENOENT", "/dev/vdz: no such device");
+    const SeenRequest r = d.Read();
+    d.Pong(r.id, r.ping_payload);
+  });
+  Result<MountInfo> m = d.client().Mount("/dev/vdz", false, "");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), Code::kGuestError);
+  EXPECT_EQ(m.status().message(), "ENOENT: /dev/vdz: no such device");
+  EXPECT_EQ(GuestErrno(m.status()), "ENOENT");
+  EXPECT_EQ(d.client().state(), ControlClient::State::kOpen);
+  EXPECT_EQ(*d.client().Ping(9), 9u);
+}
+
+TEST(ControlClientTest, GuestErrorTextIsSanitised) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { d.Error(d.Read().id, "ENOENT; rm", "bad\x1b[2J\nname"); });
+  Result<uint64_t> r = d.client().Ping(1);
+  EXPECT_EQ(r.status().message(), "EPROTO: bad?[2J?name");
+  EXPECT_EQ(GuestErrno(r.status()), "EPROTO");
+  EXPECT_EQ(GuestErrno(Status(Code::kIoError, "EIO: x")), "");
+}
+
+TEST(ControlClientTest, UnverifiableFrameIsRejected) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    d.Read();
+    std::vector<uint8_t> frame;
+    const std::vector<uint8_t> junk = {0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4};
+    AppendFrame(junk, &frame);
+    d.WriteRaw(frame);
+  });
+  Result<uint64_t> r = d.client().Ping(1);
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_NE(r.status().message().find("failed verification"), std::string::npos);
+}
+
+TEST(ControlClientTest, OversizedFrameHeaderIsRejected) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    d.Read();
+    d.WriteRaw({0xff, 0xff, 0xff, 0xff});
+  });
+  EXPECT_EQ(d.client().Ping(1).status().code(), Code::kProtocolError);
+}
+
+TEST(ControlClientTest, ResponseWithNeitherErrorNorReplyIsRejected) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest r = d.Read();
+    FlatBufferBuilder fbb;
+    fbb.Finish(proto::CreateResponse(fbb, r.id));
+    d.WriteRaw([&] {
+      std::vector<uint8_t> f;
+      AppendFrame({fbb.GetBufferPointer(), fbb.GetSize()}, &f);
+      return f;
+    }());
+  });
+  EXPECT_EQ(d.client().Ping(1).status().code(), Code::kProtocolError);
+}
+
+TEST(ControlClientTest, WrongReplyTypeIsRejected) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { d.Pong(d.Read().id, 1); });
+  Result<std::vector<FilesystemInfo>> r = d.client().ListFilesystems();
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_EQ(r.status().message(), "expected a ListFilesystems reply, got Ping");
+}
+
+TEST(ControlClientTest, PeerClosingIsUnavailable) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    d.Read();
+    d.ClosePeer();
+  });
+  EXPECT_EQ(d.client().Ping(1).status().code(), Code::kUnavailable);
+}
+
+TEST(ControlClientTest, SendingToAVanishedPeerFailsWithoutSigpipe) {
+  FakeDaemon d;
+  d.ClosePeer();
+  Result<uint64_t> r = d.client().Ping(1);  // SIGPIPE would end this test binary
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("Broken pipe"), std::string::npos) << r.status().message();
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
+}
+
+TEST(ControlClientTest, PipelinedRequestsAreMatchedInOrder) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest a = d.Read(), b = d.Read();
+    d.Pong(a.id, a.ping_payload);
+    d.Pong(b.id, b.ping_payload);
+  });
+  auto ping = [](uint64_t v) {
+    return [v](FlatBufferBuilder& fbb) {
+      return std::pair(proto::Op::Ping, proto::CreatePingRequest(fbb, v).Union());
+    };
+  };
+  const uint64_t a = *d.client().Send(ping(10)), b = *d.client().Send(ping(20));
+  Result<ResponseFrame> ra = d.client().Receive(a, 2s);
+  Result<ResponseFrame> rb = d.client().Receive(b, 2s);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_EQ(ra->response().reply_as_Ping()->payload(), 10u);
+  EXPECT_EQ(rb->response().reply_as_Ping()->payload(), 20u);
+}
+
+TEST(ControlClientTest, ListFilesystemsAndMountFillTheirStructs) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<proto::Filesystem>> list = {
+        proto::CreateFilesystemDirect(fbb, "/dev/vda1", "ext4", "root", "u-1", 1u << 30)};
+    d.Reply(d.Read().id, proto::Reply::ListFilesystems,
+            proto::CreateListFilesystemsReplyDirect(fbb, &list).Union(), fbb);
+    FlatBufferBuilder fbb2;
+    d.Reply(d.Read().id, proto::Reply::Mount,
+            proto::CreateMountReplyDirect(fbb2, "ext4", "ro,noload").Union(), fbb2);
+  });
+  Result<std::vector<FilesystemInfo>> fs = d.client().ListFilesystems();
+  ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+  ASSERT_EQ(fs->size(), 1u);
+  EXPECT_EQ((*fs)[0].device, "/dev/vda1");
+  EXPECT_EQ((*fs)[0].label, "root");
+  EXPECT_EQ((*fs)[0].size, 1u << 30);
+  Result<MountInfo> m = d.client().Mount("/dev/vda1", false, "");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->options, "ro,noload");
+}
+
+TEST(ControlClientTest, ReadDirAllPagesThroughTheDirectory) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    SeenRequest r = d.Read();
+    EXPECT_EQ(r.readdir_start, 0u);
+    ReplyDirPage(d, r.id, {"a", "b"}, 2, false);
+    r = d.Read();
+    EXPECT_EQ(r.readdir_start, 2u);
+    ReplyDirPage(d, r.id, {"c"}, 3, true);
+  });
+  Result<std::vector<DirEntryInfo>> all = d.client().ReadDirAll("/etc");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].name, "c");
+  EXPECT_EQ((*all)[0].stat.size, 42u);
+  EXPECT_EQ((*all)[0].stat.mode, 0100644u);
+  EXPECT_EQ((*all)[0].stat.ctime_ns, 3);
+}
+
+TEST(ControlClientTest, ReadDirRejectsAPageThatDoesNotAdvance) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { ReplyDirPage(d, d.Read().id, {"a"}, 0, false); });
+  Result<std::vector<DirEntryInfo>> all = d.client().ReadDirAll("/loop");
+  EXPECT_EQ(all.status().code(), Code::kProtocolError);
+  EXPECT_NE(all.status().message().find("does not advance"), std::string::npos);
+}
+
+TEST(ControlClientTest, ReadDirRejectsImpossibleNames) {
+  const std::vector<std::string> bad_names = {"../etc", "",    ".",
+                                              "..",     "a/b", std::string("a\0b", 3)};
+  for (const std::string& bad : bad_names) {
+    FakeDaemon d;
+    d.Run([bad](FakeDaemon& d) { ReplyDirPage(d, d.Read().id, {bad}, 1, true); });
+    EXPECT_EQ(d.client().ReadDir("/", 0).status().code(), Code::kProtocolError) << bad;
+  }
+}
+
+TEST(ControlClientTest, ReadDirAllStopsAtTheEntryLimit) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { ReplyDirPage(d, d.Read().id, {"a", "b", "c"}, 3, false); });
+  Result<std::vector<DirEntryInfo>> all = d.client().ReadDirAll("/big", 2);
+  EXPECT_EQ(all.status().code(), Code::kProtocolError);
+  EXPECT_EQ(all.status().message(), "/big: directory has more than 2 entries");
+}
+
+TEST(ControlClientTest, ShutdownIsAcknowledged) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest r = d.Read();
+    EXPECT_EQ(r.op, proto::Op::Shutdown);
+    FlatBufferBuilder fbb;
+    d.Reply(r.id, proto::Reply::Shutdown, proto::CreateShutdownReply(fbb).Union(), fbb);
+  });
+  EXPECT_TRUE(d.client().Shutdown(2s).ok());
+}
+
+TEST(ControlClientTest, ClosedClientRefusesCalls) {
+  FakeDaemon d;
+  d.client().Close();
+  EXPECT_EQ(d.client().state(), ControlClient::State::kClosed);
+  EXPECT_EQ(d.client().Ping(1).status().code(), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace diskferry

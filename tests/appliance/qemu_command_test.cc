@@ -1,0 +1,194 @@
+// QemuCommand (exact argv, escaping, shell quoting) and the accelerator choice.
+#include "appliance/qemu_command.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "appliance/accelerator.h"
+
+namespace diskferry {
+namespace {
+
+using Argv = std::vector<std::string>;
+
+QemuCommand FullCommand() {
+  QemuCommand cmd;
+  cmd.Binary("/usr/bin/qemu-system-x86_64").Machine("pc").Accel(Accelerator::kTcg);
+  cmd.Memory(512).Cpus(2).NoDefaults().ConsoleLog("/tmp/d/console.log");
+  cmd.Kernel("/boot/vmlinuz").Initrd("/cache/initrd.img").Append("console=ttyS0 quiet");
+  cmd.AddDrive({"/img/a.raw", "raw", true}).AddDrive({"/img/b.qcow2", "qcow2", false});
+  cmd.SerialPort("/tmp/d/ctl.sock", "org.diskferry.ctl.0");
+  cmd.SharedMemory("/dev/shm/diskferry-1-0-ab", 256u << 20);
+  return cmd;
+}
+
+TEST(QemuCommandTest, FullConfigRendersExactArgv) {
+  // clang-format off
+  const Argv expected = {
+      "/usr/bin/qemu-system-x86_64",
+      "-machine", "pc",
+      "-accel", "tcg",
+      "-m", "512",
+      "-smp", "2",
+      "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+      "-chardev", "file,id=console,path=/tmp/d/console.log",
+      "-serial", "chardev:console",
+      "-kernel", "/boot/vmlinuz",
+      "-initrd", "/cache/initrd.img",
+      "-append", "console=ttyS0 quiet",
+      "-drive", "file=/img/a.raw,if=none,id=drive0,format=raw,readonly=on,cache=writeback",
+      "-device", "virtio-blk-pci,drive=drive0",
+      "-drive", "file=/img/b.qcow2,if=none,id=drive1,format=qcow2,readonly=off,cache=writeback",
+      "-device", "virtio-blk-pci,drive=drive1",
+      "-chardev", "socket,id=ctl,path=/tmp/d/ctl.sock,server=off",
+      "-device", "virtio-serial-pci",
+      "-device", "virtserialport,chardev=ctl,name=org.diskferry.ctl.0",
+      "-object", "memory-backend-file,id=shm,size=268435456,share=on,mem-path=/dev/shm/diskferry-1-0-ab",
+      "-device", "ivshmem-plain,memdev=shm",
+  };
+  // clang-format on
+  EXPECT_EQ(FullCommand().Argv(), expected);
+}
+
+TEST(QemuCommandTest, KvmAddsHostCpu) {
+  QemuCommand cmd;
+  cmd.Accel(Accelerator::kKvm);
+  const Argv argv = cmd.Argv();
+  const Argv want = {"-accel", "kvm", "-cpu", "host"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), want.begin(), want.end()), argv.end());
+}
+
+TEST(QemuCommandTest, DefaultsBootTheStandardCmdline) {
+  const Argv argv = QemuCommand().Argv();
+  EXPECT_EQ(argv[0], kDefaultQemuBinary);
+  EXPECT_EQ(argv[2], "pc");
+  auto it = std::find(argv.begin(), argv.end(), "-append");
+  ASSERT_NE(it, argv.end());
+  EXPECT_EQ(*(it + 1), kDefaultKernelCmdline);
+  EXPECT_NE(std::string(kDefaultKernelCmdline).find("diskferry.port=org.diskferry.ctl.0"),
+            std::string::npos);
+  EXPECT_NE(std::string(kDefaultKernelCmdline).find("panic=-1"), std::string::npos);
+}
+
+TEST(QemuCommandTest, EscapeOptionValueDoublesCommas) {
+  EXPECT_EQ(EscapeOptionValue("plain"), "plain");
+  EXPECT_EQ(EscapeOptionValue("a,b"), "a,,b");
+  EXPECT_EQ(EscapeOptionValue(",,"), ",,,,");
+  EXPECT_EQ(EscapeOptionValue(""), "");
+}
+
+TEST(QemuCommandTest, CommaInPathsCannotInjectOptions) {
+  QemuCommand cmd;
+  cmd.AddDrive({"/img/x,format=qcow2,file=/etc/shadow", "raw", true});
+  cmd.SerialPort("/tmp/a,b/ctl.sock");
+  cmd.SharedMemory("/dev/shm/x,y", 8192);
+  cmd.ConsoleLog("/tmp/c,d.log");
+  const Argv argv = cmd.Argv();
+  auto has = [&](const std::string& s) {
+    return std::find(argv.begin(), argv.end(), s) != argv.end();
+  };
+  EXPECT_TRUE(
+      has("file=/img/x,,format=qcow2,,file=/etc/shadow,if=none,id=drive0,format=raw,"
+          "readonly=on,cache=writeback"));
+  EXPECT_TRUE(has("socket,id=ctl,path=/tmp/a,,b/ctl.sock,server=off"));
+  EXPECT_TRUE(has("memory-backend-file,id=shm,size=8192,share=on,mem-path=/dev/shm/x,,y"));
+  EXPECT_TRUE(has("file,id=console,path=/tmp/c,,d.log"));
+}
+
+TEST(QemuCommandTest, ShellQuoteLeavesSafeWordsAlone) {
+  EXPECT_EQ(ShellQuote("/usr/bin/qemu-system-x86_64"), "/usr/bin/qemu-system-x86_64");
+  EXPECT_EQ(ShellQuote("file=/a,if=none"), "file=/a,if=none");
+}
+
+TEST(QemuCommandTest, ShellQuoteQuotesEverythingElse) {
+  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(ShellQuote("console=ttyS0 quiet"), "'console=ttyS0 quiet'");
+  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(ShellQuote("$HOME"), "'$HOME'");
+  EXPECT_EQ(ShellQuote("a;rm -rf /"), "'a;rm -rf /'");
+}
+
+TEST(QemuCommandTest, ShellCommandRoundTripsThroughAShell) {
+  QemuCommand cmd;
+  cmd.Binary("printf").Append("it's a \"test\" $HOME `x` \\n");
+  // printf '%s\n' ... prints each argument on its own line; argv[0] is the format.
+  Argv argv = cmd.Argv();
+  const std::string script =
+      "printf '%s\\n' " + cmd.ShellCommand().substr(std::string("printf ").size());
+  FILE* p = ::popen(script.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  ASSERT_EQ(::pclose(p), 0);
+  std::string expected;
+  for (size_t i = 1; i < argv.size(); ++i) expected += argv[i] + "\n";
+  EXPECT_EQ(out, expected);
+}
+
+// --- accelerator ---
+
+TEST(AcceleratorTest, EnvOverrideTcgSkipsProbing) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "tcg", "/dev/null");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->accel, Accelerator::kTcg);
+  EXPECT_NE(c->reason.find(kAccelEnvVar), std::string::npos) << c->reason;
+}
+
+TEST(AcceleratorTest, EnvOverrideKvmFailsWhenKvmIsMissing) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "kvm", "/nonexistent/kvm");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kUnavailable);
+  EXPECT_NE(c.status().message().find("/nonexistent/kvm not present"), std::string::npos)
+      << c.status().message();
+}
+
+TEST(AcceleratorTest, MalformedEnvIsAnError) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "hvf", "/dev/kvm");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(c.status().message(), "DISKFERRY_ACCEL=hvf: expected tcg, kvm or auto");
+}
+
+TEST(AcceleratorTest, ExplicitRequestWinsOverEnv) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kTcg, "kvm", "/nonexistent/kvm");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->accel, Accelerator::kTcg);
+}
+
+TEST(AcceleratorTest, AutoFallsBackToTcgWithReason) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "", "/nonexistent/kvm");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->accel, Accelerator::kTcg);
+  EXPECT_EQ(c->reason, "TCG: KVM: /nonexistent/kvm not present");
+}
+
+TEST(AcceleratorTest, AutoRejectsADeviceThatIsNotKvm) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "auto", "/dev/null");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->accel, Accelerator::kTcg);
+  EXPECT_EQ(c->reason, "TCG: KVM: /dev/null is not a KVM device");
+}
+
+TEST(AcceleratorTest, AutoReportsADeviceThatCannotBeOpened) {
+  Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "", "/");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->accel, Accelerator::kTcg);
+  EXPECT_EQ(c->reason, "TCG: KVM: cannot open / read-write: Is a directory");
+}
+
+TEST(AcceleratorTest, ParseAccelRequest) {
+  EXPECT_EQ(ParseAccelRequest("auto"), AccelRequest::kAuto);
+  EXPECT_EQ(ParseAccelRequest("kvm"), AccelRequest::kKvm);
+  EXPECT_EQ(ParseAccelRequest("tcg"), AccelRequest::kTcg);
+  EXPECT_EQ(ParseAccelRequest("KVM"), std::nullopt);
+  EXPECT_EQ(AccelName(Accelerator::kKvm), "kvm");
+}
+
+}  // namespace
+}  // namespace diskferry
