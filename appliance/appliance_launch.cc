@@ -1,5 +1,7 @@
 // Appliance::Launch and its steps. The lifecycle, shutdown and teardown live in
 // appliance.cc; the failure report's pieces in launch_report.cc.
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 
 #include "appliance/appliance.h"
@@ -20,6 +22,21 @@ constexpr milliseconds kQemuCheckInterval(50);
 // -no-reboot): give it this long so the error can carry its exit status.
 constexpr milliseconds kExitGrace(2000);
 constexpr milliseconds kKillTimeout(5000);
+
+struct ShmStamp {
+  uint64_t magic;
+  uint32_t version;
+  uint64_t region_size;
+};
+
+// Field by field into locals: the guest may still be writing (shm_layout.h).
+ShmStamp ReadShmStamp(const uint8_t* header) {
+  ShmStamp s;
+  std::memcpy(&s.magic, header + offsetof(ShmHeader, magic), sizeof s.magic);
+  std::memcpy(&s.version, header + offsetof(ShmHeader, version), sizeof s.version);
+  std::memcpy(&s.region_size, header + offsetof(ShmHeader, region_size), sizeof s.region_size);
+  return s;
+}
 
 QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
                          const std::string& console_log, const std::string& socket,
@@ -46,15 +63,12 @@ Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& conf
 }
 
 Status Appliance::Start(const ApplianceConfig& config) {
-  if (Status s = Prepare(config); !s.ok()) {
+  Status started = Prepare(config);
+  if (started.ok()) started = SpawnQemu(config);
+  if (!started.ok()) {
     Teardown(/*keep_console_log=*/false);
     states_.Apply(ApplianceEvent::kClose);  // kConfig --Close--> kClosed
-    return s;
-  }
-  if (Status s = SpawnQemu(config); !s.ok()) {
-    Teardown(/*keep_console_log=*/false);
-    states_.Apply(ApplianceEvent::kClose);  // kConfig --Close--> kClosed
-    return s;
+    return started;
   }
   states_.Apply(ApplianceEvent::kSpawn);  // kConfig --Spawn--> kLaunching
   if (Status s = ConnectAndGreet(config); !s.ok()) return LaunchFailure(s);
@@ -139,16 +153,15 @@ Status Appliance::CheckHello() const {
                                             std::to_string(hello_.shm_size) + " bytes, not " +
                                             std::to_string(shm_.size()));
   }
-  // Copy before checking: the guest may still be writing (shm_layout.h).
-  ShmHeader header;
-  std::memcpy(static_cast<void*>(&header), shm_.data(), offsetof(ShmHeader, pad0));
-  if (header.magic != kShmMagic || header.version != kShmLayoutVersion ||
-      header.region_size != shm_.size()) {
+  const ShmStamp stamp = ReadShmStamp(shm_.data());
+  if (stamp.magic != kShmMagic || stamp.version != kShmLayoutVersion ||
+      stamp.region_size != shm_.size()) {
+    char magic[19];
+    std::snprintf(magic, sizeof magic, "0x%016llx", static_cast<unsigned long long>(stamp.magic));
     return Status(Code::kProtocolError,
-                  "the guest did not stamp the shared-memory header "
-                  "(magic, version " +
-                      std::to_string(header.version) + ", size " +
-                      std::to_string(header.region_size) + ")");
+                  std::string("the guest did not stamp the shared-memory header: magic ") + magic +
+                      ", version " + std::to_string(stamp.version) + ", size " +
+                      std::to_string(stamp.region_size));
   }
   return Status::Ok();
 }
@@ -166,13 +179,14 @@ Status Appliance::LaunchFailure(const Status& why) {
     qemu_fate = killed.ok() ? "was still running; killed"
                             : "could not be killed: " + killed.status().ToString();
   }
-  LaunchReport report{why,
-                      accel_,
-                      elapsed,
-                      std::move(qemu_fate),
-                      dir_.File(kQemuOutputName),
-                      console_log_,
-                      command_.ShellCommand()};
+  LaunchReport report;
+  report.why = why;
+  report.accel = accel_;
+  report.elapsed = elapsed;
+  report.qemu_fate = std::move(qemu_fate);
+  report.qemu_output_path = dir_.File(kQemuOutputName);
+  report.console_log_path = console_log_;
+  report.command = command_.ShellCommand();
   const Status status = FormatLaunchFailure(report);
   Teardown(/*keep_console_log=*/true);
   states_.Apply(ApplianceEvent::kFail);  // kLaunching --Fail--> kClosed

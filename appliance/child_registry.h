@@ -6,11 +6,15 @@
 // diskferry dies. The handler makes the children die first, so a Ctrl-C leaves nothing
 // behind even for a moment, and covers a child whose death signal was lost.
 //
-// Thread-safe and async-signal-safe: a fixed array of atomic pids, no locks, no allocation.
+// The same handler unlinks registered files: the /dev/shm region of an appliance still
+// launching (256 MiB of RAM each) would otherwise outlive a Ctrl-C.
+//
+// Thread-safe and async-signal-safe: fixed arrays of atomics, no locks, no allocation.
 #ifndef DISKFERRY_APPLIANCE_CHILD_REGISTRY_H_
 #define DISKFERRY_APPLIANCE_CHILD_REGISTRY_H_
 
 #include <cstddef>
+#include <string_view>
 
 namespace diskferry {
 
@@ -29,10 +33,23 @@ size_t RegisteredChildCount();
 // SIGTERM handler calls this from it.
 void KillRegisteredChildren();
 
+inline constexpr size_t kMaxRegisteredFiles = 64;
+inline constexpr size_t kMaxRegisteredPathLength = 127;
+
+// Registers a file to unlink if a signal ends diskferry. Returns a slot for
+// UnregisterFile(), or -1 when the registry is full or the path is too long (the file is
+// then left to RemoveStaleShmFiles()).
+int RegisterFile(std::string_view path);
+// Forgets the slot (after the file was removed or must now survive). No-op for -1.
+void UnregisterFile(int slot);
+// Unlinks every registered file. Async-signal-safe, like KillRegisteredChildren().
+void UnlinkRegisteredFiles();
+
 // For SIGINT, SIGTERM and SIGHUP whose disposition is still the default (the signal would
-// kill us), installs a handler that calls KillRegisteredChildren(), restores the default
-// disposition and re-raises the signal, so the exit status is unchanged. Signals the
-// program ignores or handles itself are left alone. Idempotent; Process::Spawn calls it.
+// kill us), installs a handler that calls KillRegisteredChildren() and
+// UnlinkRegisteredFiles(), restores the default disposition and re-raises the signal, so
+// the exit status is unchanged. Signals the program ignores or handles itself are left
+// alone. Idempotent; Process::Spawn and ShmRegion::Create call it.
 void InstallChildCleanupHandlers();
 
 }  // namespace diskferry

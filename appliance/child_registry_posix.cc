@@ -1,8 +1,10 @@
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include "appliance/child_registry.h"
@@ -17,9 +19,18 @@ static_assert(std::atomic<int>::is_always_lock_free);
 
 constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
+// A slot is free, being filled by RegisterFile(), or ready; the handler reads ready ones.
+enum FileSlotState : int { kFree = 0, kFilling = 1, kReady = 2 };
+struct FileSlot {
+  std::atomic<int> state{kFree};
+  char path[kMaxRegisteredPathLength + 1];
+};
+FileSlot g_files[kMaxRegisteredFiles];
+
 void CleanupHandler(int sig) {
   const int saved_errno = errno;
   KillRegisteredChildren();
+  UnlinkRegisteredFiles();
   // Restore the default action and re-raise, so our parent sees "killed by SIGINT".
   // The signal is blocked while this handler runs and is delivered when it returns.
   struct sigaction dfl = {};
@@ -72,6 +83,30 @@ void KillRegisteredChildren() {
   for (const std::atomic<int>& slot : g_children) {
     const int pid = slot.load();
     if (pid > 0) ::kill(pid, SIGKILL);
+  }
+}
+
+int RegisterFile(std::string_view path) {
+  if (path.empty() || path.size() > kMaxRegisteredPathLength) return -1;
+  for (size_t i = 0; i < kMaxRegisteredFiles; ++i) {
+    int expected = kFree;
+    if (!g_files[i].state.compare_exchange_strong(expected, kFilling)) continue;
+    std::memcpy(g_files[i].path, path.data(), path.size());
+    g_files[i].path[path.size()] = '\0';
+    g_files[i].state.store(kReady, std::memory_order_release);
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void UnregisterFile(int slot) {
+  if (slot >= 0 && static_cast<size_t>(slot) < kMaxRegisteredFiles)
+    g_files[slot].state.store(kFree);
+}
+
+void UnlinkRegisteredFiles() {
+  for (FileSlot& f : g_files) {
+    if (f.state.load(std::memory_order_acquire) == kReady) ::unlink(f.path);
   }
 }
 

@@ -9,7 +9,10 @@
 //   SIGINT/SIGTERM handler kills before diskferry dies;
 // - ~Process() kills (SIGKILL) and reaps a child that is still running;
 // - the child starts with stdin on /dev/null, stdout+stderr as SpawnOptions says, and no
-//   descriptors other than 0-2 (close_range), so it cannot hold our sockets open.
+//   descriptors other than 0-2 (close_range), so it cannot hold our sockets open; it runs
+//   in its own process group, so a terminal's Ctrl-C reaches diskferry, not QEMU.
+// Limits: a process that set SIGCHLD to SIG_IGN loses exit statuses (TryWait reports
+// ECHILD); a child of ours forked without exec cannot Spawn (no spawner thread there).
 #ifndef DISKFERRY_APPLIANCE_PROCESS_H_
 #define DISKFERRY_APPLIANCE_PROCESS_H_
 
@@ -66,7 +69,8 @@ class Process {
 
   // True while this object owns a child that has not been reaped.
   bool running() const { return pid_ > 0; }
-  // The platform process id (also after reaping, for messages); 0 if never spawned.
+  // The platform process id (also after reaping, for messages); 0 if this object never
+  // owned a child or was moved from.
   int64_t pid() const { return last_pid_; }
   // The exit status once reaped.
   const std::optional<ExitStatus>& exit_status() const { return exit_status_; }

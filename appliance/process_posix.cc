@@ -5,12 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "appliance/child_registry.h"
 #include "appliance/process.h"
@@ -143,17 +145,17 @@ Process::Process(int pid, int output_fd) : pid_(pid), last_pid_(pid), output_fd_
 
 Process::Process(Process&& other) noexcept
     : pid_(std::exchange(other.pid_, 0)),
-      last_pid_(other.last_pid_),
+      last_pid_(std::exchange(other.last_pid_, 0)),
       output_fd_(std::exchange(other.output_fd_, -1)),
-      exit_status_(std::move(other.exit_status_)) {}
+      exit_status_(std::exchange(other.exit_status_, std::nullopt)) {}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this == &other) return *this;
   Reset();
   pid_ = std::exchange(other.pid_, 0);
-  last_pid_ = other.last_pid_;
+  last_pid_ = std::exchange(other.last_pid_, 0);
   output_fd_ = std::exchange(other.output_fd_, -1);
-  exit_status_ = std::move(other.exit_status_);
+  exit_status_ = std::exchange(other.exit_status_, std::nullopt);
   return *this;
 }
 

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "appliance/child_registry.h"
 #include "appliance/shm_region.h"
 #include "protocol/shm_layout.h"
 
@@ -95,6 +96,7 @@ Result<ShmRegion> ShmRegion::Create(uint64_t size) {
                                               " is not a power of two of at least " +
                                               std::to_string(2 * kShmHeaderSize) + " bytes");
   }
+  InstallChildCleanupHandlers();
   RemoveStaleShmFiles();
   std::string path = NewShmPath();
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -109,14 +111,20 @@ Result<ShmRegion> ShmRegion::Create(uint64_t size) {
 }
 
 ShmRegion::ShmRegion(uint8_t* data, uint64_t size, int fd, std::string path)
-    : data_(data), size_(size), fd_(fd), path_(std::move(path)), linked_(true) {}
+    : data_(data),
+      size_(size),
+      fd_(fd),
+      path_(std::move(path)),
+      linked_(true),
+      cleanup_slot_(RegisterFile(path_)) {}
 
 ShmRegion::ShmRegion(ShmRegion&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)),
       fd_(std::exchange(other.fd_, -1)),
       path_(std::exchange(other.path_, std::string())),
-      linked_(std::exchange(other.linked_, false)) {}
+      linked_(std::exchange(other.linked_, false)),
+      cleanup_slot_(std::exchange(other.cleanup_slot_, -1)) {}
 
 ShmRegion& ShmRegion::operator=(ShmRegion&& other) noexcept {
   if (this == &other) return *this;
@@ -126,12 +134,14 @@ ShmRegion& ShmRegion::operator=(ShmRegion&& other) noexcept {
   fd_ = std::exchange(other.fd_, -1);
   path_ = std::exchange(other.path_, std::string());
   linked_ = std::exchange(other.linked_, false);
+  cleanup_slot_ = std::exchange(other.cleanup_slot_, -1);
   return *this;
 }
 
 void ShmRegion::Unlink() {
   if (linked_) ::unlink(path_.c_str());
   linked_ = false;
+  UnregisterFile(std::exchange(cleanup_slot_, -1));
 }
 
 void ShmRegion::Close() {

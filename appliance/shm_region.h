@@ -37,7 +37,8 @@ class ShmRegion {
   // Creates /dev/shm/diskferry-<pid>-<counter>-<random> with O_CREAT|O_EXCL and mode 0600,
   // reserves `size` bytes of tmpfs for it (so a full /dev/shm is an error here rather
   // than a SIGBUS in QEMU later), and maps it shared, zero-filled. First removes stale
-  // region files (RemoveStaleShmFiles).
+  // region files (RemoveStaleShmFiles). Until Unlink() or Close(), the name is registered
+  // for removal should SIGINT/SIGTERM/SIGHUP end diskferry (child_registry.h).
   // Errors: kInvalidArgument unless IsValidShmSize(size); kUnavailable when /dev/shm
   // lacks the space (the message says how much is free); kIoError otherwise.
   static Result<ShmRegion> Create(uint64_t size);
@@ -71,7 +72,8 @@ class ShmRegion {
   uint64_t size_ = 0;
   int fd_ = -1;
   std::string path_;
-  bool linked_ = false;  // path_ still names the file
+  bool linked_ = false;    // path_ still names the file
+  int cleanup_slot_ = -1;  // child_registry.h: unlinked if a signal ends diskferry
 };
 
 }  // namespace diskferry

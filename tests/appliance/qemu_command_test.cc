@@ -66,7 +66,7 @@ TEST(QemuCommandTest, KvmAddsHostCpu) {
 TEST(QemuCommandTest, DefaultsBootTheStandardCmdline) {
   const Argv argv = QemuCommand().Argv();
   EXPECT_EQ(argv[0], kDefaultQemuBinary);
-  EXPECT_EQ(argv[2], "pc");
+  EXPECT_EQ(argv[2], "q35");
   auto it = std::find(argv.begin(), argv.end(), "-append");
   ASSERT_NE(it, argv.end());
   EXPECT_EQ(*(it + 1), kDefaultKernelCmdline);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "appliance/child_registry.h"
 #include "protocol/shm_layout.h"
 
 namespace diskferry {
@@ -21,6 +22,16 @@ constexpr uint64_t kSize = 1u << 20;
 bool Exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+// A file in /dev/shm that nobody registered for cleanup.
+std::string MakeFileForCleanupTest() {
+  const std::string path =
+      std::string(kShmDirectory) + "/df-test-bystander-" + std::to_string(::getpid());
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0600);
+  EXPECT_GE(fd, 0);
+  ::close(fd);
+  return path;
 }
 
 ShmRegion CreateOrDie(uint64_t size = kSize) {
@@ -127,6 +138,29 @@ TEST(ShmRegionTest, MoveAssignmentReleasesTheOldRegionOnly) {
   EXPECT_TRUE(Exists(old_b));
   a = ShmRegion();
   EXPECT_FALSE(Exists(old_b));
+}
+
+TEST(ShmRegionTest, SignalCleanupUnlinksARegionStillNamed) {
+  ShmRegion named = CreateOrDie();
+  ShmRegion unlinked = CreateOrDie();
+  const std::string named_path = named.path();
+  unlinked.Unlink();
+  const std::string bystander = MakeFileForCleanupTest();
+  UnlinkRegisteredFiles();  // what the SIGINT/SIGTERM handler does
+  EXPECT_FALSE(Exists(named_path));
+  EXPECT_TRUE(named.valid());  // the mapping stays
+  EXPECT_TRUE(Exists(bystander));
+  ::unlink(bystander.c_str());
+}
+
+TEST(ShmRegionTest, FileRegistrySlotsAreReleased) {
+  for (size_t i = 0; i < 2 * kMaxRegisteredFiles; ++i) {
+    const int slot = RegisterFile("/nonexistent/diskferry-registry-test");
+    ASSERT_GE(slot, 0) << i;  // would run out if UnregisterFile leaked slots
+    UnregisterFile(slot);
+  }
+  EXPECT_EQ(RegisterFile(std::string(kMaxRegisteredPathLength + 1, 'x')), -1);
+  UnregisterFile(-1);  // harmless
 }
 
 // A pid that existed a moment ago and no longer does.
