@@ -1,0 +1,101 @@
+// HostTreeWriter: the TreeSink of an extraction. Writes the records of a transfer under a
+// host directory DEST and never outside it, whatever the (untrusted) guest sends:
+//   - every record path is re-checked with ValidateRelativePath (kProtocolError otherwise);
+//   - parents are opened component by component from DEST's descriptor with O_NOFOLLOW
+//     (BeneathDir), so no symlink is ever followed, whether this transfer wrote it or it
+//     was already in DEST; such a record becomes a FileProblem and nothing is written;
+//   - an existing non-directory at a record's path is unlinked before the new entry is
+//     created with O_EXCL | O_NOFOLLOW (never written through: not a symlink, not a hard
+//     link shared with a file elsewhere); an existing directory is kept for a directory
+//     record, removed if empty for any other, else a FileProblem;
+//   - symlink targets are stored as data and never followed; hard links are made with
+//     linkat() without AT_SYMLINK_FOLLOW from a target resolved the same way.
+//
+// What is preserved: contents (holes of stream files stay holes: the file is sized with
+// ftruncate and only the sent ranges are written), mode & 07777, atime and mtime in ns
+// (directories' in Finish, deepest first, since writing children changes them), ownership
+// when `preserve_owner` resolves to true (by default: running as root), xattrs when asked,
+// device nodes when the kernel lets us (root with CAP_MKNOD), fifos and sockets always.
+// Not preserved: ctime; ownership as non-root (listed in report().owners_not_applied);
+// setuid/setgid bits and security.capability on regular files when ownership is not
+// applied (dropped with a FileProblem).
+//
+// Failures: kProtocolError for records no honest source sends (unsafe path or hard-link
+// target, NUL in a symlink target, bad xattr blob, stream file_id misuse); kIoError when
+// DEST's filesystem is full or read-only; kFailedPrecondition after Finish. Anything else
+// that goes wrong with one file is a FileProblem in report() and the transfer goes on;
+// kError records land in report().source_errors.
+//
+// Used by one thread at a time (the TreeSink contract).
+#ifndef DISKFERRY_PIPELINE_HOST_TREE_WRITER_H_
+#define DISKFERRY_PIPELINE_HOST_TREE_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "pipeline/file_report.h"
+#include "protocol/status.h"
+#include "protocol/tree_io.h"
+
+namespace diskferry {
+
+enum class OwnerPolicy {
+  kAuto,    // preserve ownership when running as root (euid 0)
+  kAlways,  // try to; failures are FileProblems
+  kNever,
+};
+
+enum class OnExists {
+  kOverwrite,  // replace an existing entry (see the header comment for how)
+  kKeep,       // keep it, skip the record with a FileProblem
+};
+
+struct HostWriterOptions {
+  OwnerPolicy preserve_owner = OwnerPolicy::kAuto;
+  bool xattrs = false;
+  OnExists on_exists = OnExists::kOverwrite;
+  // Create character and block device nodes. A hostile image can ship a node for a host
+  // disk with mode 0666: callers extracting as root into a place other users can reach
+  // may want this off. Off: devices are skipped with a FileProblem.
+  bool devices = true;
+};
+
+struct HostWriterStats {
+  uint64_t files = 0;  // regular files, stream files included
+  uint64_t dirs = 0;
+  uint64_t symlinks = 0;
+  uint64_t hardlinks = 0;
+  uint64_t specials = 0;
+  uint64_t bytes = 0;  // file bytes written
+};
+
+class HostTreeWriter : public TreeSink {
+ public:
+  // DEST must be an existing directory (symlinks in DEST itself are followed: the user
+  // named it). kNotFound or kIoError naming it otherwise.
+  static Result<std::unique_ptr<HostTreeWriter>> Open(const std::string& dest,
+                                                      const HostWriterOptions& options);
+  ~HostTreeWriter() override;
+
+  Status OnRecord(const Record& record) override;
+  Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override;
+  Status OnStreamEnd(uint64_t file_id) override;
+  // Applies directory metadata deepest first. kProtocolError if a stream file never ended.
+  Status Finish() override;
+
+  const HostWriterStats& stats() const;
+  const WriteReport& report() const;
+  // Whether ownership is being applied (preserve_owner resolved).
+  bool preserves_owner() const;
+
+ private:
+  struct Impl;
+  explicit HostTreeWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PIPELINE_HOST_TREE_WRITER_H_
