@@ -41,7 +41,7 @@ if [ "$have_gf" = 1 ]; then
   done
 fi
 
-accel=$("$bin/diskferry" appliance check --image "$work/bench.img" | awk -F': *' '/^accelerator/ {print $2}')
+accel=$("$bin/diskferry" appliance check --image "$work/bench.img" | sed -n 's/^accelerator: \([a-z]*\).*/\1/p')
 df_ready=$(median <"$work/df_ready"); df_wall=$(median <"$work/df_wall")
 echo "| what | median of $n (s) |"
 echo "|---|---|"
