@@ -20,6 +20,7 @@ void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options);
 
 void RegisterApplianceCommands(CLI::App* app, int* exit_code);
 void RegisterLsCommand(CLI::App* app, int* exit_code);
+void RegisterCopyCommands(CLI::App* app, int* exit_code);
 
 }  // namespace diskferry
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = diskferry::kExitOk;
   diskferry::RegisterApplianceCommands(&app, &exit_code);
   diskferry::RegisterLsCommand(&app, &exit_code);
+  diskferry::RegisterCopyCommands(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

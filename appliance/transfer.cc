@@ -1,0 +1,307 @@
+#include "appliance/transfer.h"
+
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "appliance/control_replies.h"
+#include "protocol/lane_memory.h"
+#include "protocol/lane_packer.h"
+#include "protocol/lane_unpacker.h"
+
+namespace diskferry {
+namespace {
+
+using proto::Lane;
+
+BufferDesc FromWire(const proto::LaneBuffer& b) {
+  BufferDesc d;
+  d.lane = b.lane();
+  d.index = b.index();
+  d.length = b.length();
+  d.records = b.records();
+  d.file_id = b.file_id();
+  d.offset = b.offset();
+  d.eof = b.eof();
+  return d;
+}
+
+std::span<const uint8_t> InlineData(const proto::LaneBuffer& b) {
+  if (b.inline_data() == nullptr) return {};
+  return {b.inline_data()->data(), b.inline_data()->size()};
+}
+
+void AppendProblems(const flatbuffers::Vector<flatbuffers::Offset<proto::FileError>>* errors,
+                    std::vector<GuestProblem>* out) {
+  if (errors == nullptr) return;
+  for (const auto* e : *errors) {
+    const std::string path = e->path() ? e->path()->str() : "";
+    const std::string message = e->message() ? e->message()->str() : "";
+    out->push_back({path, message});
+  }
+}
+
+// The region stays valid for the appliance's lifetime; ShmLaneMemory borrows it.
+std::unique_ptr<LaneMemory> HostLaneMemory(Appliance& appliance, const TransferOptions& options) {
+  if (options.use_shm) {
+    auto layout = CheckedShmLayout(appliance);
+    if (layout.ok()) return std::make_unique<ShmLaneMemory>(appliance.shm()->data(), *layout);
+  }
+  return nullptr;
+}
+
+Result<uint64_t> TransferId(Result<ResponseFrame> frame) {
+  if (!frame.ok()) return frame.status();
+  const auto* reply = frame->response().reply_as_TransferStart();
+  if (reply == nullptr) return Status(Code::kProtocolError, "transfer start: wrong reply type");
+  return reply->transfer_id();
+}
+
+Status EndTransfer(ControlClient& control, uint64_t id, const TransferOptions& options,
+                   TransferResult* result) {
+  auto frame = control.Call(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::make_pair(proto::Op::TransferEnd,
+                              proto::CreateTransferEndRequest(fbb, id).Union());
+      },
+      options.call_timeout);
+  if (!frame.ok()) return frame.status();
+  const auto* end = frame->response().reply_as_TransferEnd();
+  if (end == nullptr) return Status(Code::kProtocolError, "transfer end: wrong reply type");
+  AppendProblems(end->errors(), &result->problems);
+  return Status::Ok();
+}
+
+// ---- extract ------------------------------------------------------------------------
+
+class Extractor {
+ public:
+  Extractor(Appliance& appliance, TreeSink* sink, const TransferOptions& options)
+      : control_(appliance.control()), options_(options),
+        memory_(HostLaneMemory(appliance, options)), unpacker_(sink, memory_.get()) {}
+
+  Result<TransferResult> Run(const std::vector<std::string>& paths) {
+    result_.used_shm = memory_ != nullptr;
+    auto id = Start(paths);
+    if (!id.ok()) return id.status();
+    id_ = *id;
+    if (Status st = Pump(); !st.ok()) return st;
+    if (Status st = unpacker_.Finish(); !st.ok()) return st;
+    if (Status st = EndTransfer(control_, id_, options_, &result_); !st.ok()) return st;
+    return result_;
+  }
+
+ private:
+  Result<uint64_t> Start(const std::vector<std::string>& paths) {
+    return TransferId(control_.Call(
+        [&](flatbuffers::FlatBufferBuilder& fbb) {
+          std::vector<flatbuffers::Offset<flatbuffers::String>> names;
+          for (const auto& p : paths) names.push_back(fbb.CreateString(p));
+          auto req = proto::CreateExtractStartRequest(fbb, fbb.CreateVector(names),
+                                                      options_.stream_threshold, options_.xattrs,
+                                                      memory_ != nullptr);
+          return std::make_pair(proto::Op::ExtractStart, req.Union());
+        },
+        options_.call_timeout));
+  }
+
+  Status SendNext() {
+    std::vector<std::pair<Lane, uint32_t>> release;
+    release.swap(released_);
+    auto id = control_.Send([&](flatbuffers::FlatBufferBuilder& fbb) {
+      std::vector<flatbuffers::Offset<proto::BufferRef>> refs;
+      for (const auto& [lane, index] : release) {
+        refs.push_back(proto::CreateBufferRef(fbb, lane, index));
+      }
+      auto req = proto::CreateExtractNextRequest(fbb, id_, fbb.CreateVector(refs));
+      return std::make_pair(proto::Op::ExtractNext, req.Union());
+    });
+    if (!id.ok()) return id.status();
+    outstanding_.push_back(*id);
+    return Status::Ok();
+  }
+
+  // Keeps `in_flight` ExtractNext requests outstanding until the guest says done, then
+  // drains the rest.
+  Status Pump() {
+    bool done = false;
+    while (!done || !outstanding_.empty()) {
+      while (!done && outstanding_.size() < options_.in_flight) {
+        if (Status st = SendNext(); !st.ok()) return st;
+      }
+      const uint64_t want = outstanding_.front();
+      outstanding_.pop_front();
+      auto frame = control_.Receive(want, options_.call_timeout);
+      if (!frame.ok()) return frame.status();
+      const auto* next = frame->response().reply_as_ExtractNext();
+      if (next == nullptr) return Status(Code::kProtocolError, "extract: wrong reply type");
+      if (Status st = ApplyAll(*next); !st.ok()) return st;
+      done = done || next->done();
+    }
+    return Status::Ok();
+  }
+
+  Status ApplyAll(const proto::ExtractNextReply& next) {
+    if (next.buffers() == nullptr) return Status::Ok();
+    for (const auto* b : *next.buffers()) {
+      const BufferDesc desc = FromWire(*b);
+      if (Status st = unpacker_.Apply(desc, InlineData(*b)); !st.ok()) return st;
+      if (desc.lane == Lane::Batch) result_.files += desc.records;
+      if (desc.lane == Lane::Stream) result_.bytes += desc.length;
+      if (memory_ != nullptr) released_.emplace_back(desc.lane, desc.index);
+    }
+    return Status::Ok();
+  }
+
+  ControlClient& control_;
+  TransferOptions options_;
+  std::unique_ptr<LaneMemory> memory_;
+  LaneUnpacker unpacker_;
+  uint64_t id_ = 0;
+  std::deque<uint64_t> outstanding_;
+  std::vector<std::pair<Lane, uint32_t>> released_;
+  TransferResult result_;
+};
+
+// ---- inject -------------------------------------------------------------------------
+
+class Injector {
+ public:
+  Injector(Appliance& appliance, TreeSource* source, const TransferOptions& options)
+      : control_(appliance.control()), options_(options),
+        memory_(HostLaneMemory(appliance, options)) {
+    if (memory_ == nullptr) {
+      // The socket lane: buffers are staged here and copied into each frame.
+      memory_ = std::make_unique<HeapLaneMemory>(2, kSocketBatchSize, 4, kSocketChunkSize);
+      shm_ = false;
+    }
+    packer_ = std::make_unique<LanePacker>(source, memory_.get(), options.stream_threshold);
+  }
+
+  Result<TransferResult> Run(const std::string& guest_root) {
+    result_.used_shm = shm_;
+    auto id = Start(guest_root);
+    if (!id.ok()) return id.status();
+    id_ = *id;
+    if (Status st = Pump(); !st.ok()) return st;
+    if (Status st = EndTransfer(control_, id_, options_, &result_); !st.ok()) return st;
+    result_.files = packer_->stats().files;
+    result_.bytes = packer_->stats().bytes;
+    return result_;
+  }
+
+ private:
+  Result<uint64_t> Start(const std::string& root) {
+    return TransferId(control_.Call(
+        [&](flatbuffers::FlatBufferBuilder& fbb) {
+          auto req = proto::CreateInjectStartRequest(fbb, fbb.CreateString(root), options_.xattrs,
+                                                     shm_, options_.owners);
+          return std::make_pair(proto::Op::InjectStart, req.Union());
+        },
+        options_.call_timeout));
+  }
+
+  Status Send(const std::vector<BufferDesc>& descs) {
+    auto id = control_.Send([&](flatbuffers::FlatBufferBuilder& fbb) {
+      std::vector<flatbuffers::Offset<proto::LaneBuffer>> bufs;
+      for (const BufferDesc& d : descs) {
+        flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data;
+        if (!shm_) data = fbb.CreateVector(memory_->Buffer(d.lane, d.index).data(), d.length);
+        bufs.push_back(proto::CreateLaneBuffer(fbb, d.lane, shm_ ? d.index : 0, d.length,
+                                               d.records, d.file_id, d.offset, d.eof, data));
+      }
+      auto req = proto::CreateInjectPutRequest(fbb, id_, fbb.CreateVector(bufs));
+      return std::make_pair(proto::Op::InjectPut, req.Union());
+    });
+    if (!id.ok()) return id.status();
+    outstanding_.push_back(*id);
+    if (!shm_) {  // the bytes are in the frame already
+      for (const BufferDesc& d : descs) {
+        if (Status st = packer_->Release(d.lane, d.index); !st.ok()) return st;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ReceiveOne() {
+    const uint64_t want = outstanding_.front();
+    outstanding_.pop_front();
+    auto frame = control_.Receive(want, options_.call_timeout);
+    if (!frame.ok()) return frame.status();
+    const auto* put = frame->response().reply_as_InjectPut();
+    if (put == nullptr) return Status(Code::kProtocolError, "inject: wrong reply type");
+    AppendProblems(put->errors(), &result_.problems);
+    if (shm_ && put->release() != nullptr) {
+      for (const auto* ref : *put->release()) {
+        // The guest names what it finished with; the packer refuses impossible releases.
+        if (Status st = packer_->Release(ref->lane(), ref->index()); !st.ok()) return st;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Pump() {
+    for (;;) {
+      auto filled = packer_->Fill(shm_ ? 4 : 1);
+      if (!filled.ok()) return filled.status();
+      if (!filled->empty()) {
+        if (Status st = Send(*filled); !st.ok()) return st;
+        if (outstanding_.size() >= options_.in_flight) {
+          if (Status st = ReceiveOne(); !st.ok()) return st;
+        }
+        continue;
+      }
+      if (packer_->done() && outstanding_.empty()) return Status::Ok();
+      if (outstanding_.empty()) {
+        return Status(Code::kInternal, "inject: no free buffer and nothing in flight");
+      }
+      if (Status st = ReceiveOne(); !st.ok()) return st;
+    }
+  }
+
+  ControlClient& control_;
+  TransferOptions options_;
+  std::unique_ptr<LaneMemory> memory_;
+  bool shm_ = true;
+  std::unique_ptr<LanePacker> packer_;
+  uint64_t id_ = 0;
+  std::deque<uint64_t> outstanding_;
+  TransferResult result_;
+};
+
+}  // namespace
+
+Result<ShmLayout> CheckedShmLayout(Appliance& appliance) {
+  ShmRegion* shm = appliance.shm();
+  if (shm == nullptr || appliance.hello().shm_size == 0) {
+    return Status(Code::kUnavailable, "the appliance has no shared-memory region");
+  }
+  auto mine = ComputeShmLayout(shm->size());
+  if (!mine) return Status(Code::kProtocolError, "shared-memory region has no valid layout");
+  ShmLayout theirs;
+  // Copy before comparing: the guest can change the header at any moment.
+  std::memcpy(&theirs, shm->data() + offsetof(ShmHeader, layout), sizeof theirs);
+  if (!(theirs == *mine)) {
+    return Status(Code::kProtocolError, "the guest stamped a different shared-memory layout");
+  }
+  return *mine;
+}
+
+Result<TransferResult> ExtractTree(Appliance& appliance, const std::vector<std::string>& guest_paths,
+                                   TreeSink* sink, const TransferOptions& options) {
+  Extractor extractor(appliance, sink, options);
+  return extractor.Run(guest_paths);
+}
+
+}  // namespace diskferry
+
+namespace diskferry {
+
+Result<TransferResult> InjectTree(Appliance& appliance, TreeSource* source,
+                                  const std::string& guest_root, const TransferOptions& options) {
+  Injector injector(appliance, source, options);
+  return injector.Run(guest_root);
+}
+
+}  // namespace diskferry

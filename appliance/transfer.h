@@ -1,0 +1,62 @@
+// Tree transfers between the host and a running appliance's mounted filesystem, through
+// the shared-memory lanes or the socket lane (protocol/lane_*.h; docs/protocol.md).
+//
+//   ExtractTree: guest paths --(guest LanePacker)--> buffers --(LaneUnpacker)--> TreeSink
+//   InjectTree:  TreeSource --(LanePacker)--> buffers --(guest LaneUnpacker)--> guest dir
+//
+// Both keep `in_flight` requests outstanding so that one side fills buffers while the
+// other drains them. Per-file problems (unreadable files, failed chmods in the guest) are
+// collected in the result, not fatal; a protocol error or a dead appliance ends the
+// transfer with an error. Threading: uses the appliance's ControlClient, so one transfer
+// per appliance at a time, from one thread.
+#ifndef DISKFERRY_APPLIANCE_TRANSFER_H_
+#define DISKFERRY_APPLIANCE_TRANSFER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "appliance/appliance.h"
+#include "protocol/shm_layout.h"
+#include "protocol/status.h"
+#include "protocol/tree_io.h"
+
+namespace diskferry {
+
+struct TransferOptions {
+  bool use_shm = true;        // false, or no shm region: the socket lane
+  bool xattrs = false;
+  bool owners = true;         // inject: apply uid/gid in the guest
+  uint64_t stream_threshold = 256u << 10;  // files above this go by the stream lane
+  uint32_t in_flight = 2;
+  std::chrono::milliseconds call_timeout = std::chrono::seconds(120);
+};
+
+struct GuestProblem {
+  std::string path;
+  std::string message;
+};
+
+struct TransferResult {
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  bool used_shm = false;
+  std::vector<GuestProblem> problems;
+};
+
+// Copies `guest_paths` (absolute in the mounted filesystem) into `sink`.
+Result<TransferResult> ExtractTree(Appliance& appliance, const std::vector<std::string>& guest_paths,
+                                   TreeSink* sink, const TransferOptions& options);
+
+// Copies what `source` yields under `guest_root` (created if missing).
+Result<TransferResult> InjectTree(Appliance& appliance, TreeSource* source,
+                                  const std::string& guest_root, const TransferOptions& options);
+
+// The lane layout of the appliance's region, after checking that the guest stamped the
+// same layout the host computes. kProtocolError otherwise; kUnavailable with no region.
+Result<ShmLayout> CheckedShmLayout(Appliance& appliance);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_APPLIANCE_TRANSFER_H_

@@ -1,0 +1,233 @@
+// `diskferry copy-out`, `copy-in` and `cat`: trees and files through the data lanes.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "appliance/image_session.h"
+#include "appliance/transfer.h"
+#include "cli/cat_sink.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/image_spec.h"
+#include "pipeline/host_tree_reader.h"
+#include "pipeline/host_tree_writer.h"
+
+namespace diskferry {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct CopyOptions {
+  ApplianceOptions appliance;
+  std::vector<std::string> args;
+  std::string filesystem;
+  std::string format;
+  std::string output;
+  std::string lane = "shm";
+  bool in_place = false;
+  bool xattrs = false;
+  bool quiet = false;
+};
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "diskferry: %s\n", st.ToString().c_str());
+  return ExitCodeFor(st);
+}
+
+bool Exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& image) {
+  ImageSessionConfig config;
+  config.image = image;
+  config.format = o.format;
+  config.filesystem = o.filesystem;
+  config.build.kernel = o.appliance.kernel;
+  config.build.cache_dir = o.appliance.cache_dir;
+  auto accel = ParseAccelRequest(o.appliance.accel);
+  if (!accel) return Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg");
+  config.launch.accel = *accel;
+  config.launch.memory_mib = o.appliance.memory_mib;
+  config.launch.launch_timeout = std::chrono::seconds(o.appliance.timeout_s);
+  if (o.lane != "shm" && o.lane != "socket") {
+    return Status(Code::kInvalidArgument, "--lane must be shm or socket");
+  }
+  if (o.lane == "socket") config.launch.shm_size = 0;
+  return config;
+}
+
+TransferOptions TransferFor(const CopyOptions& o) {
+  TransferOptions t;
+  t.use_shm = o.lane == "shm";
+  t.xattrs = o.xattrs;
+  return t;
+}
+
+void Summarize(const char* what, const TransferResult& r, Clock::time_point start, bool quiet) {
+  if (quiet) return;
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  std::fprintf(stderr, "%s: %llu entries, %.1f MB in %.2f s (%.1f MB/s), %s lane\n", what,
+               static_cast<unsigned long long>(r.files), r.bytes / 1e6, secs,
+               secs > 0 ? r.bytes / 1e6 / secs : 0.0, r.used_shm ? "shared-memory" : "socket");
+}
+
+int ReportGuestProblems(const std::string& image, const TransferResult& r) {
+  for (const auto& p : r.problems) {
+    std::fprintf(stderr, "diskferry: %s:/%s: %s\n", image.c_str(), p.path.c_str(),
+                 p.message.c_str());
+  }
+  return r.problems.empty() ? kExitOk : kExitError;
+}
+
+int RunCopyOut(const CopyOptions& o) {
+  if (o.args.size() < 2) return Fail(Status(Code::kInvalidArgument, "usage: copy-out IMAGE:PATH... DEST"));
+  const std::string dest = o.args.back();
+  std::string image;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i + 1 < o.args.size(); ++i) {
+    auto spec = ParseImageSpec(o.args[i], Exists);
+    if (!spec.ok()) return Fail(spec.status());
+    if (!image.empty() && spec->image != image) {
+      return Fail(Status(Code::kInvalidArgument, "copy-out takes paths from one image at a time"));
+    }
+    image = spec->image;
+    paths.push_back(spec->path);
+  }
+  HostWriterOptions wopts;
+  wopts.xattrs = o.xattrs;
+  auto writer = HostTreeWriter::Open(dest, wopts);
+  if (!writer.ok()) return Fail(writer.status().WithContext(dest));
+  auto config = SessionFor(o, image);
+  if (!config.ok()) return Fail(config.status());
+  auto session = ImageSession::Open(*config);
+  if (!session.ok()) return Fail(session.status());
+  const auto start = Clock::now();
+  auto result = ExtractTree((*session)->appliance(), paths, writer->get(), TransferFor(o));
+  Status closed = (*session)->Close();
+  if (!result.ok()) return Fail(InImage(result.status(), image));
+  Summarize("copy-out", *result, start, o.quiet);
+  int rc = ReportGuestProblems(image, *result);
+  for (const auto& p : (*writer)->report().problems.items()) {
+    std::fprintf(stderr, "diskferry: %s/%s: %s\n", dest.c_str(), p.path.c_str(), p.message.c_str());
+    rc = kExitError;
+  }
+  if (!closed.ok()) return Fail(closed);
+  return rc;
+}
+
+// A new qcow2 overlay over `image`, so the original is never written.
+Status CreateOverlay(const std::string& image, const std::string& format, const std::string& out) {
+  if (Exists(out)) return Status(Code::kInvalidArgument, out + ": already exists; not overwriting");
+  const std::string backing = std::filesystem::absolute(image).string();
+  auto proc = Process::Spawn(SpawnOptions{{"qemu-img", "create", "-q", "-f", "qcow2", "-F",
+                                           format.empty() ? "raw" : format, "-b", backing, out},
+                                          OutputMode::kPipe, ""});
+  if (!proc.ok()) return proc.status().WithContext("qemu-img");
+  auto output = proc->ReadOutput(std::chrono::seconds(60));
+  auto status = proc->Wait(std::chrono::seconds(60));
+  if (!status.ok()) return status.status();
+  if (!status->success()) {
+    return Status(Code::kIoError, "qemu-img create " + out + " failed: " +
+                                      (output.ok() ? *output : status->ToString()));
+  }
+  return Status::Ok();
+}
+
+int RunCopyIn(const CopyOptions& o) {
+  if (o.args.size() < 2) return Fail(Status(Code::kInvalidArgument, "usage: copy-in SRC... IMAGE:DIR"));
+  auto spec = ParseImageSpec(o.args.back(), Exists);
+  if (!spec.ok()) return Fail(spec.status());
+  if (o.in_place && !o.output.empty()) {
+    return Fail(Status(Code::kInvalidArgument, "--in-place and --output exclude each other"));
+  }
+  CopyOptions eff = o;
+  std::string target = spec->image;
+  if (!o.in_place) {
+    if (!Exists(spec->image)) return Fail(ErrnoStatus(ENOENT, spec->image));
+    target = o.output.empty() ? spec->image + ".new.qcow2" : o.output;
+    if (Status st = CreateOverlay(spec->image, o.format, target); !st.ok()) return Fail(st);
+    eff.format = "qcow2";
+    if (!o.quiet) std::fprintf(stderr, "copy-in: writing to %s (over %s)\n", target.c_str(), spec->image.c_str());
+  }
+  std::vector<std::string> sources(o.args.begin(), o.args.end() - 1);
+  HostReaderOptions ropts;
+  ropts.xattrs = o.xattrs;
+  auto reader = HostTreeReader::Open(sources, ropts);
+  if (!reader.ok()) return Fail(reader.status());
+  auto config = SessionFor(eff, target);
+  if (!config.ok()) return Fail(config.status());
+  config->writable = true;
+  auto session = ImageSession::Open(*config);
+  if (!session.ok()) return Fail(session.status());
+  const auto start = Clock::now();
+  auto result = InjectTree((*session)->appliance(), reader->get(), spec->path, TransferFor(o));
+  Status closed = (*session)->Close();  // syncs and unmounts in the guest
+  if (!result.ok()) return Fail(InImage(result.status(), target));
+  Summarize("copy-in", *result, start, o.quiet);
+  int rc = ReportGuestProblems(target, *result);
+  for (const auto& p : (*reader)->problems().items()) {
+    std::fprintf(stderr, "diskferry: %s: %s\n", p.path.c_str(), p.message.c_str());
+    rc = kExitError;
+  }
+  if (!closed.ok()) return Fail(closed.WithContext("shutting the appliance down"));
+  return rc;
+}
+
+int RunCat(const CopyOptions& o) {
+  if (o.args.size() != 1) return Fail(Status(Code::kInvalidArgument, "usage: cat IMAGE:PATH"));
+  auto spec = ParseImageSpec(o.args[0], Exists);
+  if (!spec.ok()) return Fail(spec.status());
+  if (spec->path == "/") return Fail(Status(Code::kInvalidArgument, o.args[0] + ": is a directory"));
+  auto config = SessionFor(o, spec->image);
+  if (!config.ok()) return Fail(config.status());
+  auto session = ImageSession::Open(*config);
+  if (!session.ok()) return Fail(session.status());
+  Status st = CatFile((*session)->appliance(), spec->path, TransferFor(o), STDOUT_FILENO);
+  Status closed = (*session)->Close();
+  if (!st.ok()) return Fail(InImage(st, spec->image));
+  if (!closed.ok()) return Fail(closed);
+  return kExitOk;
+}
+
+void AddCopyOptions(CLI::App* cmd, CopyOptions* o) {
+  cmd->add_option("--fs", o->filesystem, "filesystem: /dev/sdXN, LABEL=name or UUID=id");
+  cmd->add_option("--format", o->format, "image format (raw, qcow2, ...); never guessed");
+  cmd->add_option("--lane", o->lane, "shm (shared memory) or socket")->capture_default_str();
+  cmd->add_flag("-q,--quiet", o->quiet, "no summary line");
+  AddApplianceOptions(cmd, &o->appliance);
+}
+
+}  // namespace
+
+void RegisterCopyCommands(CLI::App* app, int* exit_code) {
+  static CopyOptions out, in, cat;
+  auto* co = app->add_subcommand("copy-out", "copy files or trees out of an image (like virt-copy-out)");
+  co->add_option("args", out.args, "IMAGE:PATH... DEST")->required()->expected(2, -1);
+  co->add_flag("--xattrs", out.xattrs, "copy extended attributes");
+  AddCopyOptions(co, &out);
+  co->callback([=] { *exit_code = RunCopyOut(out); });
+
+  auto* ci = app->add_subcommand("copy-in", "copy host files or trees into an image (like virt-copy-in)");
+  ci->add_option("args", in.args, "SRC... IMAGE:DIR")->required()->expected(2, -1);
+  ci->add_option("--output", in.output, "new qcow2 overlay to write (default IMAGE.new.qcow2)");
+  ci->add_flag("--in-place", in.in_place, "write into IMAGE itself");
+  ci->add_flag("--xattrs", in.xattrs, "copy extended attributes");
+  AddCopyOptions(ci, &in);
+  ci->callback([=] { *exit_code = RunCopyIn(in); });
+
+  auto* ca = app->add_subcommand("cat", "print a file from an image (like virt-cat)");
+  ca->add_option("target", cat.args, "IMAGE:PATH")->required()->expected(1);
+  AddCopyOptions(ca, &cat);
+  cat.quiet = true;
+  ca->callback([=] { *exit_code = RunCat(cat); });
+}
+
+}  // namespace diskferry
