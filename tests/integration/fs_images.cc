@@ -87,7 +87,7 @@ Status MakeImage(const std::string& fstype, const std::string& root, const std::
   const std::string img = Quote(image);
   const std::string src = Quote(root);
   ::unlink(image.c_str());
-  if (fstype == "ext4") return Run("mke2fs -q -F -t ext4 -L dftest -d " + src + " " + img + " 64M");
+  if (fstype == "ext4") return Run("mke2fs -q -F -t ext4 -L dftest -d " + src + " " + img + " 512M");
   if (fstype == "btrfs") {
     return Run("truncate -s 160M " + img + " && mkfs.btrfs -q -L dftest --rootdir " + src + " " +
                img);

@@ -3,7 +3,9 @@
 add_executable(integration_tests
   integration/fs_images.cc
   integration/ls_test.cc
-  integration/launch_test.cc)
+  integration/launch_test.cc
+  integration/tree_compare.cc
+  integration/copy_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session GTest::gtest_main)
 add_dependencies(integration_tests diskferry diskferry-daemon)
 # Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.
