@@ -6,11 +6,13 @@
 #define DISKFERRY_DAEMON_DAEMON_CONTEXT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/modules.h"
+#include "protocol/shm_layout.h"
 
 namespace diskferry::daemon {
 
@@ -22,8 +24,14 @@ struct DaemonContext {
   std::string sysroot;
   // True when running as PID 1 in the appliance: Mount, unmount and power-off are allowed.
   bool in_vm = false;
-  // Size of the ivshmem BAR2 mapped at startup; 0 when there is none.
+  // Size of the ivshmem BAR2 mapped at startup; 0 when there is none, or when its size
+  // gives no valid lane layout (the host then uses the socket lane).
   uint64_t shm_size = 0;
+  // The mapping and its lane layout (protocol/shm_layout.h) when shm_size is not 0. The
+  // region itself is shared with the host and written during transfers; this struct only
+  // names it.
+  uint8_t* shm_base = nullptr;
+  std::optional<ShmLayout> shm_layout;
   // Guest uptime (CLOCK_BOOTTIME) when the daemon started, for the boot log.
   uint64_t started_ms = 0;
   // Filesystem types this appliance can mount, sorted and unique (see MergeFilesystems).

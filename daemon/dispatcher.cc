@@ -1,7 +1,6 @@
 #include "daemon/dispatcher.h"
 
 #include <cerrno>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -10,7 +9,7 @@
 #include "daemon/handlers_session.h"
 #include "daemon/log.h"
 #include "daemon/op_result.h"
-#include "protocol/errno_names.h"
+#include "daemon/replies.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -19,41 +18,6 @@ using flatbuffers::DetachedBuffer;
 using flatbuffers::FlatBufferBuilder;
 using flatbuffers::Offset;
 
-// Strings from a verified buffer keep their full size, so an embedded NUL stays visible
-// to the handlers (which reject it) instead of silently truncating the path.
-std::string_view View(const flatbuffers::String* s) {
-  return s == nullptr ? std::string_view() : std::string_view(s->c_str(), s->size());
-}
-
-DetachedBuffer FinishReply(FlatBufferBuilder* fbb, uint64_t id, proto::Reply type,
-                           Offset<void> reply) {
-  fbb->Finish(proto::CreateResponse(*fbb, id, 0, type, reply));
-  return fbb->Release();
-}
-
-DetachedBuffer ErrorFor(uint64_t id, const OpError& error) {
-  return Dispatcher::ErrorResponse(id, error.err, error.message);
-}
-
-// Nanoseconds since the epoch, saturated: a hostile image may hold any timestamp, and
-// signed overflow would be undefined.
-int64_t ToNs(const timespec& ts) {
-  int64_t ns = 0;
-  if (__builtin_mul_overflow(static_cast<int64_t>(ts.tv_sec), int64_t{1000000000}, &ns) ||
-      __builtin_add_overflow(ns, static_cast<int64_t>(ts.tv_nsec), &ns)) {
-    return ts.tv_sec < 0 ? std::numeric_limits<int64_t>::min()
-                         : std::numeric_limits<int64_t>::max();
-  }
-  return ns;
-}
-
-proto::Stat ToProtoStat(const struct stat& st) {
-  return proto::Stat(st.st_mode, st.st_uid, st.st_gid, static_cast<uint32_t>(st.st_nlink),
-                     static_cast<uint64_t>(st.st_size), st.st_ino, st.st_rdev,
-                     static_cast<uint64_t>(st.st_blocks), ToNs(st.st_atim), ToNs(st.st_mtim),
-                     ToNs(st.st_ctim));
-}
-
 Offset<proto::DirEntry> BuildDirEntry(FlatBufferBuilder* fbb, const DirEntryData& entry) {
   const auto name = fbb->CreateString(entry.name);
   const auto target = entry.link_target.empty() ? 0 : fbb->CreateString(entry.link_target);
@@ -61,57 +25,65 @@ Offset<proto::DirEntry> BuildDirEntry(FlatBufferBuilder* fbb, const DirEntryData
   return proto::CreateDirEntry(*fbb, name, &stat, target);
 }
 
+// Mount and Umount would pull the filesystem from under a transfer's open descriptors.
+OpError BusyWithTransfer(std::string_view what) {
+  return OpError{EBUSY, std::string(what) + ": a transfer is active (end it first)"};
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const DaemonContext& ctx)
-    : ctx_(ctx), loader_(ctx.fs_modules), mounter_(ctx.sysroot, ctx.dev_dir, ctx.in_vm, &loader_) {}
+    : ctx_(ctx),
+      loader_(ctx.fs_modules),
+      mounter_(ctx.sysroot, ctx.dev_dir, ctx.in_vm, &loader_),
+      transfers_(ctx) {}
 
 DetachedBuffer Dispatcher::ErrorResponse(uint64_t id, int err, std::string_view message) {
-  FlatBufferBuilder fbb(256);
-  const auto error = proto::CreateError(fbb, fbb.CreateString(ErrnoName(err)),
-                                        fbb.CreateString(message.data(), message.size()));
-  fbb.Finish(proto::CreateResponse(fbb, id, error));
-  return fbb.Release();
+  return daemon::ErrorResponse(id, err, message);
 }
 
 Dispatcher::Outcome Dispatcher::Dispatch(const proto::Request& request) {
   const uint64_t id = request.id();
   const proto::Op op = request.op_type();
   LogDebug("request %llu: %s", static_cast<unsigned long long>(id), proto::EnumNameOp(op));
-  // A union type with no table is accepted by the Verifier; every op_as_X() below is
-  // therefore null-checked.
-  switch (op) {
-    case proto::Op::NONE:
-      break;
+  if (std::optional<Outcome> session = DispatchSession(request)) return std::move(*session);
+  if (auto reply = DispatchFsOp(ctx_.sysroot, request)) return {std::move(*reply)};
+  if (auto reply = DispatchTransferOp(&transfers_, request)) return {std::move(*reply)};
+  if (op == proto::Op::NONE) return {NoBodyResponse(id)};
+  return {ErrorResponse(id, ENOSYS, "request " + std::to_string(id) + ": unknown op " +
+                                        std::to_string(static_cast<unsigned>(op)))};
+}
+
+std::optional<Dispatcher::Outcome> Dispatcher::DispatchSession(const proto::Request& request) {
+  const uint64_t id = request.id();
+  // A union type with no table is accepted by the Verifier: WithBody checks.
+  switch (request.op_type()) {
     case proto::Op::Hello:
-      if (const auto* r = request.op_as_Hello()) return {Hello(id, *r)};
-      break;
+      return Outcome{WithBody<proto::HelloRequest>(request, [&](auto& r) { return Hello(id, r); })};
     case proto::Op::Ping:
-      if (const auto* r = request.op_as_Ping()) return {Ping(id, *r)};
-      break;
+      return Outcome{WithBody<proto::PingRequest>(request, [&](auto& r) { return Ping(id, r); })};
     case proto::Op::ListFilesystems:
-      if (request.op_as_ListFilesystems() != nullptr) return {ListFilesystems(id)};
-      break;
+      return Outcome{WithBody<proto::ListFilesystemsRequest>(
+          request, [&](auto&) { return ListFilesystems(id); })};
     case proto::Op::Mount:
-      if (const auto* r = request.op_as_Mount()) return {Mount(id, *r)};
-      break;
+      return Outcome{WithBody<proto::MountRequest>(request, [&](auto& r) { return Mount(id, r); })};
+    case proto::Op::Umount:
+      return Outcome{WithBody<proto::UmountRequest>(request, [&](auto&) { return Umount(id); })};
     case proto::Op::ReadDir:
-      if (const auto* r = request.op_as_ReadDir()) return {ReadDir(id, *r)};
-      break;
+      return Outcome{
+          WithBody<proto::ReadDirRequest>(request, [&](auto& r) { return ReadDir(id, r); })};
     case proto::Op::Shutdown:
-      if (request.op_as_Shutdown() != nullptr) return {Shutdown(id), true};
-      break;
+      if (request.op_as_Shutdown() == nullptr) return Outcome{NoBodyResponse(id)};
+      return Outcome{Shutdown(id), true};
     default:
-      return {ErrorResponse(id, ENOSYS, "request " + std::to_string(id) + ": unknown op " +
-                                            std::to_string(static_cast<unsigned>(op)))};
+      return std::nullopt;
   }
-  return {ErrorResponse(id, EPROTO, "request " + std::to_string(id) + " carries no op body")};
 }
 
 DetachedBuffer Dispatcher::Hello(uint64_t id, const proto::HelloRequest& request) {
   OpResult<HelloData> hello =
       HandleHello(ctx_, request.protocol_version(), View(request.host_version()));
-  if (!hello.ok()) return ErrorFor(id, hello.error());
+  if (!hello.ok()) return daemon::ErrorResponse(id, hello.error());
   FlatBufferBuilder fbb(1024);
   const auto reply = proto::CreateHelloReply(
       fbb, hello->protocol_version, fbb.CreateString(hello->daemon_version),
@@ -141,19 +113,25 @@ DetachedBuffer Dispatcher::ListFilesystems(uint64_t id) {
 }
 
 DetachedBuffer Dispatcher::Mount(uint64_t id, const proto::MountRequest& request) {
+  if (transfers_.active()) return daemon::ErrorResponse(id, BusyWithTransfer("mount"));
   OpResult<MountData> mounted =
       mounter_.Mount(View(request.device()), request.read_write(), View(request.fstype()));
-  if (!mounted.ok()) return ErrorFor(id, mounted.error());
+  if (!mounted.ok()) return daemon::ErrorResponse(id, mounted.error());
   FlatBufferBuilder fbb(256);
   const auto reply = proto::CreateMountReply(fbb, fbb.CreateString(mounted->fstype),
                                              fbb.CreateString(mounted->options));
   return FinishReply(&fbb, id, proto::Reply::Mount, reply.Union());
 }
 
+DetachedBuffer Dispatcher::Umount(uint64_t id) {
+  if (transfers_.active()) return daemon::ErrorResponse(id, BusyWithTransfer("umount"));
+  return EmptyOrError(id, mounter_.Unmount());
+}
+
 DetachedBuffer Dispatcher::ReadDir(uint64_t id, const proto::ReadDirRequest& request) {
   OpResult<DirPage> page =
       ReadDirPage(ctx_.sysroot, View(request.path()), request.start(), request.max_entries());
-  if (!page.ok()) return ErrorFor(id, page.error());
+  if (!page.ok()) return daemon::ErrorResponse(id, page.error());
   FlatBufferBuilder fbb(64 * 1024);
   std::vector<Offset<proto::DirEntry>> entries;
   entries.reserve(page->entries.size());

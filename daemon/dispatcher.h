@@ -6,8 +6,13 @@
 // A Request without an op is EPROTO; an op this daemon does not know (a newer host) is
 // ENOSYS. Neither ends the session.
 //
+// The Dispatcher is split by role: session, mount and ReadDir requests here
+// (dispatcher.cc), filesystem requests in dispatch_fs.cc, the lanes in dispatch_transfer.cc
+// (see replies.h).
+//
 // One Dispatcher per connection, used from one thread (thread-compatible). It owns the
-// per-connection state: the Mounter and the record of which filesystem modules are loaded.
+// per-connection state: the Mounter, the record of which filesystem modules are loaded,
+// and the transfer in progress.
 #ifndef DISKFERRY_DAEMON_DISPATCHER_H_
 #define DISKFERRY_DAEMON_DISPATCHER_H_
 
@@ -19,6 +24,7 @@
 #include "daemon/daemon_context.h"
 #include "daemon/modules.h"
 #include "daemon/mounter.h"
+#include "daemon/transfers.h"
 #include "protocol/diskferry_generated.h"
 
 namespace diskferry::daemon {
@@ -44,16 +50,20 @@ class Dispatcher {
                                                    std::string_view message);
 
  private:
+  // The session, mount and ReadDir requests; nullopt for any other op.
+  std::optional<Outcome> DispatchSession(const proto::Request& request);
   flatbuffers::DetachedBuffer Hello(uint64_t id, const proto::HelloRequest& request);
   flatbuffers::DetachedBuffer Ping(uint64_t id, const proto::PingRequest& request);
   flatbuffers::DetachedBuffer ListFilesystems(uint64_t id);
   flatbuffers::DetachedBuffer Mount(uint64_t id, const proto::MountRequest& request);
+  flatbuffers::DetachedBuffer Umount(uint64_t id);
   flatbuffers::DetachedBuffer ReadDir(uint64_t id, const proto::ReadDirRequest& request);
   flatbuffers::DetachedBuffer Shutdown(uint64_t id);
 
   const DaemonContext& ctx_;
   FsModuleLoader loader_;
   Mounter mounter_;
+  Transfers transfers_;
 };
 
 }  // namespace diskferry::daemon

@@ -1,7 +1,6 @@
-// Filesystem request handlers: everything that reads the mounted filesystem. Paths in
-// requests are absolute within the mounted filesystem ("/" is the sysroot) and are always
-// resolved inside it with openat2(RESOLVE_IN_ROOT), so neither ".." nor a symlink in a
-// hostile image (absolute or relative) can reach the appliance's own files.
+// The ReadDir handler. Paths in requests are absolute within the mounted filesystem ("/" is
+// the sysroot) and are always resolved inside it (daemon/sysroot_fs.h). The other
+// filesystem requests are in handlers_inspect.h and handlers_modify.h.
 //
 // Stateless functions; thread-safe. Errors are OpError with the errno and the request
 // path: "/etc/shadowx: No such file or directory".
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "daemon/op_result.h"
+#include "daemon/sysroot_fs.h"
 
 namespace diskferry::daemon {
 
@@ -25,14 +25,6 @@ inline constexpr uint32_t kMaxDirEntriesPerPage = 4096;
 // A page stops growing once its names and link targets pass this many bytes, which keeps
 // a reply far below kMaxFrameSize (16 MiB) even with 4096-byte link targets.
 inline constexpr size_t kDirPageByteBudget = 4u << 20;
-
-// Checks a request path: absolute, no NUL byte, at most PATH_MAX bytes. EINVAL otherwise.
-OpResult<bool> ValidateRequestPath(std::string_view path);
-
-// Opens `path` (already validated) inside `sysroot` with `flags` (O_CLOEXEC is added),
-// resolving every component with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS. The caller owns
-// the returned fd.
-OpResult<int> OpenInSysroot(const std::string& sysroot, std::string_view path, int flags);
 
 struct DirEntryData {
   std::string name;         // raw bytes, not necessarily UTF-8

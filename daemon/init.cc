@@ -138,17 +138,15 @@ std::optional<ShmRegion> MapSharedMemory() {
     LogWarning("shared memory: %s", region.error().message.c_str());
     return std::nullopt;
   }
-  region->StampHeader();
   LogDebug("shared memory: %llu bytes at %s",
            static_cast<unsigned long long>(region->size()), bar->c_str());
   return std::move(region).value();
 }
 
-DaemonContext MakeVmContext(FsModuleTable fs_modules, uint64_t shm_size, uint64_t started_ms) {
+DaemonContext MakeVmContext(FsModuleTable fs_modules, uint64_t started_ms) {
   DaemonContext ctx;
   ctx.sysroot = kVmSysroot;
   ctx.in_vm = true;
-  ctx.shm_size = shm_size;
   ctx.started_ms = started_ms;
   ctx.kernel_release = KernelRelease();
   OpResult<std::string> proc = ReadSmallFile("/proc/filesystems");
@@ -176,9 +174,11 @@ void RunAsInit() {
   if (!port.ok()) Fatal(port.status().message());
   std::optional<ShmRegion> shm = MapSharedMemory();
   std::unique_ptr<Heartbeat> heartbeat;
-  if (shm) heartbeat = std::make_unique<Heartbeat>(shm->header(), kHeartbeatInterval);
-  const DaemonContext ctx =
-      MakeVmContext(std::move(fs_modules), shm ? shm->size() : 0, started_ms);
+  DaemonContext ctx = MakeVmContext(std::move(fs_modules), started_ms);
+  if (shm) {
+    AttachShm(&*shm, &ctx);
+    heartbeat = std::make_unique<Heartbeat>(shm->header(), kHeartbeatInterval);
+  }
 
   if (Status host = WaitForHost(*port, kHostTimeout); !host.ok()) Fatal(host.message());
   LogDebug("serving on %s at %llu ms", options.port_name.c_str(),

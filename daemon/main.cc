@@ -14,17 +14,20 @@
 #include "daemon/init.h"
 #include "daemon/log.h"
 #include "daemon/serve.h"
+#include "daemon/shm.h"
 
 namespace diskferry::daemon {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: diskferry-daemon --sysroot DIR --fd N [--debug]\n"
+    "usage: diskferry-daemon --sysroot DIR --fd N [--shm-file PATH] [--debug]\n"
     "  Serves the diskferry control protocol on inherited fd N against directory DIR\n"
-    "  (test mode: no mounts). As PID 1 it runs the appliance instead.\n";
+    "  (test mode: no mounts). --shm-file maps PATH as the shared-memory region, as the\n"
+    "  appliance maps the ivshmem BAR. As PID 1 it runs the appliance instead.\n";
 
 struct TestModeArgs {
   std::string sysroot;
+  std::string shm_file;
   int fd = -1;
   bool debug = false;
 };
@@ -47,6 +50,8 @@ std::optional<TestModeArgs> ParseArgs(int argc, char** argv) {
       const std::optional<int> fd = ParseFd(argv[++i]);
       if (!fd) return std::nullopt;
       args.fd = *fd;
+    } else if (arg == "--shm-file" && has_value) {
+      args.shm_file = argv[++i];
     } else if (arg == "--debug") {
       args.debug = true;
     } else {
@@ -61,7 +66,17 @@ int RunTestMode(const TestModeArgs& args) {
   // A host that closes its socket mid-reply must end Serve with an error, not kill us.
   ::signal(SIGPIPE, SIG_IGN);
   SetDebugLogging(args.debug);
-  const DaemonContext ctx = MakeTestContext(args.sysroot);
+  DaemonContext ctx = MakeTestContext(args.sysroot);
+  std::optional<ShmRegion> shm;
+  if (!args.shm_file.empty()) {
+    OpResult<ShmRegion> region = ShmRegion::Map(args.shm_file);
+    if (!region.ok()) {
+      LogInfo("error: %s", region.error().message.c_str());
+      return 2;
+    }
+    shm = std::move(region).value();
+    AttachShm(&*shm, &ctx);
+  }
   Result<ServeEnd> end = Serve(args.fd, ctx);
   if (!end.ok()) {
     LogInfo("error: %s", end.status().message().c_str());

@@ -2,6 +2,7 @@
 
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <utility>
@@ -88,6 +89,14 @@ OpResult<MountData> Mounter::Mount(std::string_view device, bool read_write,
   LogDebug("mounted %s (%s) on %s with %s", path.c_str(), type->c_str(), sysroot_.c_str(),
            options.description.c_str());
   return MountData{std::move(type).value(), options.description};
+}
+
+OpResult<bool> Mounter::Unmount() {
+  if (!allowed_) {
+    return OpError{ENOTSUP, "umount: unmounting needs the daemon to run as PID 1 in the appliance"};
+  }
+  ::sync();
+  return UnmountSysroot();
 }
 
 OpResult<std::string> Mounter::DevicePath(std::string_view device) const {

@@ -48,6 +48,10 @@ class Mounter {
   // otherwise, with any module that failed to load. A failed mount leaves nothing mounted.
   OpResult<MountData> Mount(std::string_view device, bool read_write, std::string_view fstype);
 
+  // Syncs and unmounts whatever is mounted at the sysroot (nothing mounted is fine).
+  // EOPNOTSUPP outside the VM; umount2's errno (EBUSY) otherwise.
+  OpResult<bool> Unmount();
+
  private:
   enum class State { kUnmounted, kMounted };
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <utility>
 
+#include "daemon/log.h"
 #include "daemon/sys_files.h"
 
 namespace diskferry::daemon {
@@ -71,13 +72,28 @@ OpResult<ShmRegion> ShmRegion::Map(const std::string& path) {
   return ShmRegion(addr, size);
 }
 
-void ShmRegion::StampHeader() {
+std::optional<ShmLayout> ShmRegion::StampHeader() {
+  const std::optional<ShmLayout> layout = ComputeShmLayout(size_);
   ShmHeader* h = header();
   h->version = kShmLayoutVersion;
   h->reserved0 = 0;
   h->region_size = size_;
+  h->layout = layout.value_or(ShmLayout{});
   h->guest_heartbeat.store(0, std::memory_order_relaxed);
   std::atomic_ref<uint64_t>(h->magic).store(kShmMagic, std::memory_order_release);
+  return layout;
+}
+
+void AttachShm(ShmRegion* region, DaemonContext* ctx) {
+  const std::optional<ShmLayout> layout = region->StampHeader();
+  if (!layout) {
+    LogWarning("shared memory of %llu bytes has no valid lane layout; not using it",
+               static_cast<unsigned long long>(region->size()));
+    return;
+  }
+  ctx->shm_size = region->size();
+  ctx->shm_base = region->data();
+  ctx->shm_layout = layout;
 }
 
 Heartbeat::Heartbeat(ShmHeader* header, std::chrono::milliseconds interval)

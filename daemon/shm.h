@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/daemon_context.h"
 #include "daemon/op_result.h"
 #include "protocol/shm_layout.h"
 
@@ -44,9 +45,11 @@ class ShmRegion {
   uint64_t size() const { return size_; }
   ShmHeader* header() const { return static_cast<ShmHeader*>(addr_); }
 
-  // Writes version, region_size and a zero heartbeat, then the magic with release order,
-  // so a host that sees the magic sees the rest.
-  void StampHeader();
+  // Writes version, region_size, the lane layout (ComputeShmLayout(size()), all zero when
+  // the size gives none) and a zero heartbeat, then the magic with release order, so a
+  // host that sees the magic sees the rest. Returns the layout; nullopt means the lanes
+  // cannot be used and the daemon reports no shm (shm_size 0).
+  std::optional<ShmLayout> StampHeader();
 
  private:
   ShmRegion(void* addr, uint64_t size) : addr_(addr), size_(size) {}
@@ -55,6 +58,11 @@ class ShmRegion {
   void* addr_ = nullptr;
   uint64_t size_ = 0;
 };
+
+// Stamps `region`'s header and records it in `ctx`: shm_base and shm_layout, and shm_size
+// (Hello's) only when the size gives a valid lane layout; otherwise a console warning and
+// shm_size 0, so the host uses the socket lane. `region` must outlive the serving.
+void AttachShm(ShmRegion* region, DaemonContext* ctx);
 
 // Increments header->guest_heartbeat every `interval` on its own thread until destroyed.
 // `header` must stay mapped for the Heartbeat's lifetime.

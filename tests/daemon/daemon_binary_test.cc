@@ -15,6 +15,7 @@
 
 #include "protocol/diskferry_generated.h"
 #include "protocol/fd_io.h"
+#include "protocol/shm_layout.h"
 
 extern char** environ;
 
@@ -90,6 +91,62 @@ TEST(DaemonBinaryTest, ExitsCleanlyWhenHostCloses) {
   const pid_t pid = SpawnDaemon({"--sysroot", "/tmp", "--fd", "3"}, &fd);
   ::close(fd);
   EXPECT_EQ(WaitExit(pid), 0);
+}
+
+flatbuffers::FlatBufferBuilder HelloBuilder() {
+  flatbuffers::FlatBufferBuilder hello;
+  hello.Finish(proto::CreateRequest(
+      hello, 1, proto::Op::Hello,
+      proto::CreateHelloRequest(hello, static_cast<uint32_t>(proto::ProtocolVersion::V0))
+          .Union()));
+  return hello;
+}
+
+// A file of `size` bytes standing for the ivshmem BAR; the caller unlinks it.
+std::string MakeShmFile(uint64_t size) {
+  char path[] = "/tmp/df-shm-file-XXXXXX";
+  const int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
+  ::close(fd);
+  return path;
+}
+
+TEST(DaemonBinaryTest, ShmFileIsStampedAndReportedInHello) {
+  const std::string shm = MakeShmFile(4 << 20);
+  int fd = -1;
+  const pid_t pid = SpawnDaemon({"--sysroot", "/tmp", "--fd", "3", "--shm-file", shm}, &fd);
+  FrameReader reader;
+  std::vector<uint8_t> frame;
+  flatbuffers::FlatBufferBuilder hello = HelloBuilder();
+  const proto::Response* response = Roundtrip(fd, &reader, &hello, &frame);
+  ASSERT_NE(response, nullptr);
+  ASSERT_NE(response->reply_as_Hello(), nullptr);
+  EXPECT_EQ(response->reply_as_Hello()->shm_size(), 4u << 20);
+  ::close(fd);
+  EXPECT_EQ(WaitExit(pid), 0);
+  uint64_t magic = 0;
+  const int shm_fd = ::open(shm.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_EQ(::pread(shm_fd, &magic, sizeof magic, 0), static_cast<ssize_t>(sizeof magic));
+  ::close(shm_fd);
+  EXPECT_EQ(magic, kShmMagic);
+  ::unlink(shm.c_str());
+}
+
+TEST(DaemonBinaryTest, ShmFileWithoutAValidLayoutIsReportedAsNoShm) {
+  const std::string shm = MakeShmFile(3 << 20);  // not a power of two
+  int fd = -1;
+  const pid_t pid = SpawnDaemon({"--sysroot", "/tmp", "--fd", "3", "--shm-file", shm}, &fd);
+  FrameReader reader;
+  std::vector<uint8_t> frame;
+  flatbuffers::FlatBufferBuilder hello = HelloBuilder();
+  const proto::Response* response = Roundtrip(fd, &reader, &hello, &frame);
+  ASSERT_NE(response, nullptr);
+  ASSERT_NE(response->reply_as_Hello(), nullptr);
+  EXPECT_EQ(response->reply_as_Hello()->shm_size(), 0u);
+  ::close(fd);
+  EXPECT_EQ(WaitExit(pid), 0);
+  ::unlink(shm.c_str());
 }
 
 TEST(DaemonBinaryTest, BadArgumentsPrintUsageAndExitTwo) {

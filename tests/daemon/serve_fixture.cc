@@ -57,11 +57,15 @@ std::string_view View(const flatbuffers::String* s) {
   return s == nullptr ? std::string_view() : std::string_view(s->c_str(), s->size());
 }
 
-void DaemonServeTest::SetUpTestSuite() {
+std::string MakeTempDir(const char* prefix) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/df-daemon-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-  sysroot_ = new std::string(pattern);
+  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+  return pattern;
+}
+
+void DaemonServeTest::SetUpTestSuite() {
+  sysroot_ = new std::string(MakeTempDir("df-daemon-test"));
   BuildTree(*sysroot_);
 }
 
@@ -71,13 +75,26 @@ void DaemonServeTest::TearDownTestSuite() {
   sysroot_ = nullptr;
 }
 
-void DaemonServeTest::SetUp() {
+void DaemonServeTest::SetUp() { StartServer(sysroot()); }
+
+void DaemonServeTest::StartServer(const std::string& root) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
   client_fd_ = fds[0];
   server_fd_ = fds[1];
-  ctx_ = MakeTestContext(sysroot());
+  ctx_ = MakeTestContext(root);
+  ConfigureContext(&ctx_);
   server_ = std::thread([this] { end_.emplace(Serve(server_fd_, ctx_)); });
+}
+
+void ScratchServeTest::SetUp() {
+  root_ = MakeTempDir("df-daemon-scratch");
+  StartServer(root_);
+}
+
+void ScratchServeTest::TearDown() {
+  DaemonServeTest::TearDown();
+  std::filesystem::remove_all(root_);
 }
 
 void DaemonServeTest::TearDown() {
@@ -173,6 +190,22 @@ const proto::ReadDirReply* DaemonServeTest::ReadDir(std::string_view path, uint6
       << path << ": " << View(response->error()->code()) << " "
       << View(response->error()->message());
   return response->reply_as_ReadDir();
+}
+
+const proto::Response* DaemonServeTest::CallOk(const flatbuffers::DetachedBuffer& request) {
+  const proto::Response* response = Call(request);
+  if (response == nullptr) return nullptr;
+  if (response->error() != nullptr) {
+    ADD_FAILURE() << View(response->error()->code()) << " " << View(response->error()->message());
+    return nullptr;
+  }
+  return response;
+}
+
+std::string DaemonServeTest::CallError(const flatbuffers::DetachedBuffer& request) {
+  const proto::Response* response = Call(request);
+  if (response == nullptr || response->error() == nullptr) return "";
+  return std::string(View(response->error()->code()));
 }
 
 std::vector<std::string> DaemonServeTest::Names(const proto::ReadDirReply* reply) {

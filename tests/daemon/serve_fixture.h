@@ -1,5 +1,6 @@
 // DaemonServeTest fixture: Serve() on a thread over a socketpair, against a scratch
-// sysroot built once per suite. The test side speaks the protocol with the helpers here.
+// sysroot built once per suite (ScratchServeTest: an empty one per test, for requests that
+// write). The test side speaks the protocol with the helpers here.
 #ifndef DISKFERRY_TESTS_DAEMON_SERVE_FIXTURE_H_
 #define DISKFERRY_TESTS_DAEMON_SERVE_FIXTURE_H_
 
@@ -35,6 +36,20 @@ class DaemonServeTest : public ::testing::Test {
 
   static const std::string& sysroot() { return *sysroot_; }
 
+  // Starts Serve over a fresh socketpair against `root` (SetUp does it for sysroot()).
+  void StartServer(const std::string& root);
+  // Called on ctx_ before Serve starts: tests add shared memory here.
+  virtual void ConfigureContext(DaemonContext* ctx) {}
+
+  // A Request whose body `build(fbb)` returns (an Offset<void> of the op's table).
+  template <typename Build>
+  static flatbuffers::DetachedBuffer BuildRequest(uint64_t id, proto::Op op, Build build) {
+    flatbuffers::FlatBufferBuilder fbb;
+    const flatbuffers::Offset<void> body = build(fbb);
+    fbb.Finish(proto::CreateRequest(fbb, id, op, body));
+    return fbb.Release();
+  }
+
   // Request builders: each returns a finished Request buffer.
   static flatbuffers::DetachedBuffer HelloRequest(uint64_t id, uint32_t version);
   static flatbuffers::DetachedBuffer PingRequest(uint64_t id, uint64_t payload);
@@ -52,6 +67,10 @@ class DaemonServeTest : public ::testing::Test {
   // Sends ReadDir and expects a reply (not an error).
   const proto::ReadDirReply* ReadDir(std::string_view path, uint64_t start = 0,
                                      uint32_t max_entries = 1024);
+  // Sends `request` and expects a reply (not an error); null (and a test failure) if not.
+  const proto::Response* CallOk(const flatbuffers::DetachedBuffer& request);
+  // Sends `request` and returns the error code of its Response ("" when it succeeded).
+  std::string CallError(const flatbuffers::DetachedBuffer& request);
   // Entry names of a ReadDir reply, in order.
   static std::vector<std::string> Names(const proto::ReadDirReply* reply);
 
@@ -73,6 +92,22 @@ class DaemonServeTest : public ::testing::Test {
 };
 
 std::string_view View(const flatbuffers::String* s);
+
+// A fresh empty directory under $TMPDIR (or /tmp); the caller removes it.
+std::string MakeTempDir(const char* prefix);
+
+// DaemonServeTest with a fresh empty sysroot per test, removed afterwards.
+class ScratchServeTest : public DaemonServeTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  const std::string& root() const { return root_; }
+  // root() + path.
+  std::string Host(std::string_view path) const { return root_ + std::string(path); }
+
+ private:
+  std::string root_;
+};
 
 }  // namespace diskferry::daemon::testing
 

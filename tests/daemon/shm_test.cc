@@ -61,6 +61,35 @@ TEST_F(ShmFileTest, StampedHeaderIsVisibleThroughTheFile) {
   EXPECT_EQ(ReadFromFile<uint64_t>(path, offsetof(ShmHeader, guest_heartbeat)), 0u);
 }
 
+TEST_F(ShmFileTest, HeaderCarriesTheLaneLayoutOfTheRegionSize) {
+  const std::string path = MakeFile("lanes", 2 << 20);
+  OpResult<ShmRegion> region = ShmRegion::Map(path);
+  ASSERT_TRUE(region.ok());
+  const std::optional<ShmLayout> layout = region->StampHeader();
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(*layout, *ComputeShmLayout(2 << 20));
+  const ShmLayout stamped = ReadFromFile<ShmLayout>(path, offsetof(ShmHeader, layout));
+  EXPECT_EQ(stamped, *layout);
+
+  DaemonContext ctx;
+  AttachShm(&region.value(), &ctx);
+  EXPECT_EQ(ctx.shm_size, 2u << 20);
+  EXPECT_EQ(ctx.shm_base, region->data());
+  EXPECT_EQ(ctx.shm_layout, layout);
+}
+
+TEST_F(ShmFileTest, RegionWithoutAValidLayoutStampsZerosAndIsNotUsed) {
+  const std::string path = MakeFile("odd", 3 << 20);
+  OpResult<ShmRegion> region = ShmRegion::Map(path);
+  ASSERT_TRUE(region.ok());
+  DaemonContext ctx;
+  AttachShm(&region.value(), &ctx);
+  EXPECT_EQ(ctx.shm_size, 0u);
+  EXPECT_EQ(ctx.shm_base, nullptr);
+  EXPECT_EQ(ReadFromFile<ShmLayout>(path, offsetof(ShmHeader, layout)), ShmLayout{});
+  EXPECT_EQ(ReadFromFile<uint64_t>(path, offsetof(ShmHeader, magic)), kShmMagic);
+}
+
 TEST_F(ShmFileTest, RegionSmallerThanHeaderIsRefused) {
   OpResult<ShmRegion> region = ShmRegion::Map(MakeFile("tiny", 100));
   ASSERT_FALSE(region.ok());

@@ -4,11 +4,19 @@ set(DF_DAEMON_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/block_devices_test.cc
   ${DF_DAEMON_TEST_DIR}/daemon_binary_test.cc
+  ${DF_DAEMON_TEST_DIR}/fs_inspect_test.cc
+  ${DF_DAEMON_TEST_DIR}/fs_modify_test.cc
   ${DF_DAEMON_TEST_DIR}/modules_test.cc
   ${DF_DAEMON_TEST_DIR}/read_dir_test.cc
   ${DF_DAEMON_TEST_DIR}/serve_fixture.cc
   ${DF_DAEMON_TEST_DIR}/serve_test.cc
-  ${DF_DAEMON_TEST_DIR}/shm_test.cc)
+  ${DF_DAEMON_TEST_DIR}/shm_test.cc
+  ${DF_DAEMON_TEST_DIR}/sysroot_fs_test.cc
+  ${DF_DAEMON_TEST_DIR}/transfer_fixture.cc
+  ${DF_DAEMON_TEST_DIR}/transfer_test.cc
+  ${DF_DAEMON_TEST_DIR}/tree_reader_test.cc
+  ${DF_DAEMON_TEST_DIR}/tree_samples.cc
+  ${DF_DAEMON_TEST_DIR}/tree_writer_test.cc)
 target_link_libraries(daemon_tests PRIVATE
   df_daemon_core df_protocol GTest::gmock GTest::gtest_main)
 target_compile_definitions(daemon_tests PRIVATE

@@ -1,0 +1,83 @@
+// GuestTreeReader: the TreeSource of an extraction. Walks start paths in the mounted
+// filesystem depth first, parents before children, names in byte order, and describes each
+// entry for the LanePacker.
+//
+// Entry paths are relative to the parent of each start path: "/etc" gives "etc",
+// "etc/hostname", ...; "/" is the exception and gives its children ("bin", "etc", ...).
+// The walk is fd-based: each directory is opened with O_NOFOLLOW from its parent's fd and
+// every entry is looked at with *at(..., AT_SYMLINK_NOFOLLOW), so nothing it reads is
+// outside the sysroot (start paths themselves resolve with RESOLVE_IN_ROOT).
+// - A regular file comes with an fd open for reading (owned by the entry). A non-directory
+//   with nlink > 1 seen before (same st_dev and st_ino) is a kHardlink entry whose target
+//   is the path it was first seen at (any file type, not only regular files).
+// - Symlinks carry their target (never followed, a start path included); devices, fifos
+//   and sockets are kSpecial with rdev.
+// - With `xattrs`, every entry but a hard link carries its extended attributes.
+// - An entry that cannot be read (stat, open, readlink, xattrs, a directory that cannot be
+//   listed) is a kError entry with its errno and "path: strerror"; the walk goes on. A path
+//   longer than kMaxRecordPath is reported as an error on its parent directory.
+//
+// Used from the serving thread only (thread-compatible). Holds one fd per directory level
+// being walked.
+#ifndef DISKFERRY_DAEMON_GUEST_TREE_READER_H_
+#define DISKFERRY_DAEMON_GUEST_TREE_READER_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/op_result.h"
+#include "daemon/scoped_fd.h"
+#include "protocol/tree_io.h"
+
+namespace diskferry::daemon {
+
+class GuestTreeReader : public TreeSource {
+ public:
+  // Checks every start path (absolute, and naming an entry: a last component of "." or
+  // ".." is EINVAL; trailing slashes are dropped). At least one path is needed (EINVAL).
+  // Nothing is opened until Next().
+  static OpResult<std::unique_ptr<GuestTreeReader>> Create(std::string sysroot,
+                                                           std::vector<std::string> paths,
+                                                           bool xattrs);
+
+  // The next entry, or nullopt after the last. Fails (ending the transfer) only when the
+  // sysroot itself cannot be opened.
+  Result<std::optional<SourceEntry>> Next() override;
+
+ private:
+  // A directory being walked: its fd, its entry path and the path to show in messages.
+  struct Frame {
+    ScopedFd dir;
+    std::string rel;
+    std::string shown;
+    std::vector<std::string> names;  // sorted
+    size_t next = 0;
+  };
+
+  GuestTreeReader(std::string sysroot, std::vector<std::string> starts, bool xattrs);
+
+  Result<std::optional<SourceEntry>> NextStart();
+  SourceEntry Describe(int dir_fd, const std::string& name, const std::string& rel,
+                       const std::string& shown);
+  SourceEntry DescribeDirectory(int dir_fd, const std::string& name, SourceEntry entry,
+                                const std::string& shown);
+  SourceEntry DescribeFile(int dir_fd, const std::string& name, SourceEntry entry,
+                           const std::string& shown);
+  OpResult<Frame> OpenFrame(ScopedFd dir, std::string rel, std::string shown);
+
+  const std::string sysroot_;
+  const std::vector<std::string> starts_;
+  const bool xattrs_;
+  size_t next_start_ = 0;
+  std::vector<Frame> frames_;
+  std::map<std::pair<dev_t, ino_t>, std::string> first_paths_;  // inodes with nlink > 1
+};
+
+}  // namespace diskferry::daemon
+
+#endif  // DISKFERRY_DAEMON_GUEST_TREE_READER_H_

@@ -1,0 +1,225 @@
+// GuestTreeWriter: creation, record dispatch, stream files, Finish, and the path and
+// failure helpers. The per-type entry code is in guest_tree_writer_entries.cc.
+#include "daemon/guest_tree_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/handlers_modify.h"
+#include "daemon/sysroot_fs.h"
+#include "protocol/errno_names.h"
+
+namespace diskferry::daemon {
+
+OpResult<std::unique_ptr<GuestTreeWriter>> GuestTreeWriter::Create(std::string sysroot,
+                                                                   std::string_view root,
+                                                                   WriterOptions options) {
+  if (OpResult<bool> made = HandleMkdir(sysroot, root, 0755, /*parents=*/true); !made.ok()) {
+    return made.error();
+  }
+  std::string normalized(root);
+  while (!normalized.empty() && normalized.back() == '/') normalized.pop_back();
+  return std::unique_ptr<GuestTreeWriter>(
+      new GuestTreeWriter(std::move(sysroot), std::move(normalized), options));
+}
+
+GuestTreeWriter::GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options)
+    : sysroot_(std::move(sysroot)), root_(std::move(root)), options_(options) {}
+
+GuestTreeWriter::~GuestTreeWriter() = default;
+
+Status GuestTreeWriter::OnRecord(const Record& r) {
+  // The unpacker's RecordReader checked this already; the writer does not rely on it.
+  if (Status valid = ValidateRelativePath(r.path); !valid.ok()) return valid;
+  switch (r.meta.type) {
+    case RecordType::kDirectory:
+      return MakeDirectory(r);
+    case RecordType::kFile:
+      return WriteInline(r);
+    case RecordType::kStreamFile:
+      return StartStream(r);
+    case RecordType::kSymlink:
+      return MakeSymlink(r);
+    case RecordType::kHardlink:
+      return MakeHardlink(r);
+    case RecordType::kSpecial:
+      return MakeSpecial(r);
+    case RecordType::kError:
+      errors_.push_back(FileError{std::string(r.path), std::string(ErrnoName(r.meta.errno_value)),
+                                  std::string(r.target)});
+      return Status::Ok();
+  }
+  return Status(Code::kProtocolError, "record of unknown type for " + std::string(r.path));
+}
+
+Status GuestTreeWriter::StartStream(const Record& r) {
+  OpenStream& s = streams_[r.meta.file_id];
+  s = OpenStream{ScopedFd(), std::string(r.path), r.meta,
+                 std::vector<uint8_t>(r.xattrs.begin(), r.xattrs.end())};
+  OpResult<Parent> p = Resolve(r.path);
+  if (!p.ok()) return FailWith(r.path, p.error());
+  OpResult<ScopedFd> fd = CreateFile(p.value());
+  if (!fd.ok()) return FailWith(r.path, fd.error());
+  // The size first: the holes the sender skipped stay holes.
+  if (r.meta.size > static_cast<uint64_t>(INT64_MAX) ||
+      ::ftruncate(fd->get(), static_cast<off_t>(r.meta.size)) != 0) {
+    return FailErrno(r.path, r.meta.size > static_cast<uint64_t>(INT64_MAX) ? EFBIG : errno,
+                     p->shown);
+  }
+  s.fd = std::move(fd).value();
+  return Status::Ok();
+}
+
+Status GuestTreeWriter::OnStreamData(uint64_t file_id, uint64_t offset,
+                                     std::span<const uint8_t> data) {
+  auto it = streams_.find(file_id);
+  if (it == streams_.end()) {
+    return Status(Code::kProtocolError, "stream data for unknown file_id " + std::to_string(file_id));
+  }
+  OpenStream& s = it->second;
+  if (!s.fd.valid()) return Status::Ok();  // creating it failed: already reported
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(s.fd.get(), data.data() + done, data.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      s.fd.reset();
+      return FailErrno(s.path, err, Shown(s.path));
+    }
+    done += static_cast<size_t>(n);
+  }
+  bytes_ += data.size();
+  return Status::Ok();
+}
+
+Status GuestTreeWriter::OnStreamEnd(uint64_t file_id) {
+  auto it = streams_.find(file_id);
+  if (it == streams_.end()) {
+    return Status(Code::kProtocolError, "end of unknown file_id " + std::to_string(file_id));
+  }
+  OpenStream s = std::move(it->second);
+  streams_.erase(it);
+  if (!s.fd.valid()) return Status::Ok();
+  if (OpResult<bool> m = ApplyFileMeta(s.fd.get(), Shown(s.path), s.meta, s.xattrs); !m.ok()) {
+    return FailWith(s.path, m.error());
+  }
+  ++files_;
+  return Status::Ok();
+}
+
+Status GuestTreeWriter::Finish() {
+  streams_.clear();
+  // Deepest first: setting a directory's times after its children were created in it,
+  // and a read-only mode only once nothing more goes in.
+  std::stable_sort(dirs_.begin(), dirs_.end(), [](const DirMeta& a, const DirMeta& b) {
+    return std::count(a.path.begin(), a.path.end(), '/') >
+           std::count(b.path.begin(), b.path.end(), '/');
+  });
+  for (const DirMeta& dir : dirs_) {
+    if (Status st = ApplyDirMeta(dir); !st.ok()) return st;
+  }
+  dirs_.clear();
+  parent_cache_.reset();
+  OpResult<int> root = OpenInSysroot(sysroot_, root_.empty() ? "/" : root_, O_RDONLY | O_DIRECTORY);
+  if (!root.ok()) return Status(Code::kIoError, root.error().message);
+  const ScopedFd fd(root.value());
+  if (::syncfs(fd.get()) != 0) return ErrnoStatus(errno, "sync " + Shown(""));
+  return Status::Ok();
+}
+
+std::vector<FileError> GuestTreeWriter::TakeErrors() {
+  std::vector<FileError> taken;
+  taken.swap(errors_);
+  return taken;
+}
+
+std::string GuestTreeWriter::Shown(std::string_view rel) const {
+  if (rel.empty()) return root_.empty() ? "/" : root_;
+  return root_ + "/" + std::string(rel);
+}
+
+OpResult<GuestTreeWriter::Parent> GuestTreeWriter::Resolve(std::string_view rel) {
+  const std::string shown = Shown(rel);
+  const size_t slash = shown.rfind('/');
+  const std::string parent = slash == 0 ? "/" : shown.substr(0, slash);
+  // Records come parents first, so runs of them share a directory: keep its fd.
+  if (!parent_cache_.valid() || parent != parent_path_) {
+    parent_cache_.reset();
+    OpResult<int> fd = OpenInSysroot(sysroot_, parent, O_PATH | O_DIRECTORY);
+    if (!fd.ok()) return ErrnoError(fd.error().err, shown);
+    parent_cache_.reset(fd.value());
+    parent_path_ = parent;
+  }
+  return Parent{parent_cache_.get(), shown.substr(slash + 1), shown};
+}
+
+Status GuestTreeWriter::Fail(std::string_view rel, int err, const std::string& message) {
+  errors_.push_back(FileError{std::string(rel), std::string(ErrnoName(err)), message});
+  if (err != EROFS) return Status::Ok();
+  fatal_errno_ = err;
+  return Status(Code::kIoError, message);
+}
+
+Status GuestTreeWriter::FailWith(std::string_view rel, const OpError& error) {
+  return Fail(rel, error.err, error.message);
+}
+
+Status GuestTreeWriter::FailErrno(std::string_view rel, int err, const std::string& shown) {
+  return Fail(rel, err, shown + ": " + std::strerror(err));
+}
+
+OpResult<bool> GuestTreeWriter::ClearName(const Parent& p) const {
+  struct stat st {};
+  if (::fstatat(p.fd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return true;
+    return ErrnoError(errno, p.shown);
+  }
+  if (S_ISDIR(st.st_mode)) return OpError{EISDIR, p.shown + ": a directory is in the way"};
+  if (::unlinkat(p.fd, p.name.c_str(), 0) != 0) return ErrnoError(errno, p.shown);
+  return true;
+}
+
+OpResult<bool> GuestTreeWriter::CreateReplacing(const Parent& p, const char* step,
+                                                const std::function<int()>& create) const {
+  // Creating first and clearing only on EEXIST: a fresh tree costs no extra lookup.
+  if (create() == 0) return true;
+  if (errno == EEXIST) {
+    if (OpResult<bool> cleared = ClearName(p); !cleared.ok()) return cleared.error();
+    if (create() == 0) return true;
+  }
+  const int err = errno;
+  if (step == nullptr) return ErrnoError(err, p.shown);
+  return ErrnoError(err, p.shown + ": " + step);
+}
+
+OpResult<ScopedFd> GuestTreeWriter::CreateFile(const Parent& p) const {
+  ScopedFd fd;
+  const auto create = [&] {
+    fd.reset(::openat(p.fd, p.name.c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    return fd.valid() ? 0 : -1;
+  };
+  if (OpResult<bool> made = CreateReplacing(p, nullptr, create); !made.ok()) return made.error();
+  return fd;
+}
+
+Status GuestTreeWriter::ApplyDirMeta(const DirMeta& dir) {
+  OpResult<Parent> p = Resolve(dir.path);
+  if (!p.ok()) return FailWith(dir.path, p.error());
+  const ScopedFd fd(
+      ::openat(p->fd, p->name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return FailErrno(dir.path, errno, p->shown);
+  if (::fchmod(fd.get(), dir.meta.mode & 07777) != 0) return FailErrno(dir.path, errno, p->shown);
+  const timespec times[2] = {ToTimespec(dir.meta.atime_ns), ToTimespec(dir.meta.mtime_ns)};
+  if (::futimens(fd.get(), times) != 0) return FailErrno(dir.path, errno, p->shown);
+  return Status::Ok();
+}
+
+}  // namespace diskferry::daemon

@@ -1,0 +1,145 @@
+// GuestTreeWriter: the TreeSink of an injection. Recreates the records it is given under
+// `root`, a directory inside the mounted filesystem (created like mkdir -p if missing).
+//
+// Record paths are relative to the root. Each is resolved inside the sysroot
+// (RESOLVE_IN_ROOT: a symlink already in the image may redirect a parent, but never out of
+// the mounted filesystem) and the last component is created with *at() calls that never
+// follow it:
+// - directories: an existing directory (or a symlink to one) is kept; mode and times are
+//   applied in Finish(), deepest first, so that a read-only directory can still be filled
+//   and its mtime is not disturbed by its children;
+// - regular files, symlinks, hard links (linkat to the earlier path within the root) and
+//   special files (mknodat) replace an existing non-directory of that name: it is unlinked
+//   first, so a symlink there is never followed and other hard links to it keep their
+//   contents;
+// - kStreamFile: created and ftruncate'd to its size (holes stay holes), then
+//   OnStreamData writes at offsets and OnStreamEnd applies its metadata;
+// - metadata: owner (only with `owners`), mode, xattrs (only with `xattrs`), then atime and
+//   mtime, after the data;
+// - kError records (the host could not read a file) are reported as they are.
+// A failure for one path (EEXIST on a directory, EPERM, ENOSPC, ...) is collected as a
+// FileError and the transfer goes on; only EROFS, which every later write would hit too,
+// fails the sink.
+//
+// Used from the serving thread only (thread-compatible).
+#ifndef DISKFERRY_DAEMON_GUEST_TREE_WRITER_H_
+#define DISKFERRY_DAEMON_GUEST_TREE_WRITER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/op_result.h"
+#include "daemon/scoped_fd.h"
+#include "protocol/tree_io.h"
+
+namespace diskferry::daemon {
+
+struct WriterOptions {
+  bool xattrs = false;  // apply the records' extended attributes
+  bool owners = true;   // apply the records' uid and gid
+};
+
+// One path that could not be written.
+struct FileError {
+  std::string path;     // relative to the transfer root
+  std::string code;     // symbolic errno: "EPERM"
+  std::string message;  // "/srv/x/etc/hostname: Operation not permitted"
+};
+
+class GuestTreeWriter : public TreeSink {
+ public:
+  // Creates `root` (mkdir -p, mode 0755) inside the sysroot if missing; errors name it.
+  static OpResult<std::unique_ptr<GuestTreeWriter>> Create(std::string sysroot,
+                                                           std::string_view root,
+                                                           WriterOptions options);
+  ~GuestTreeWriter() override;
+
+  Status OnRecord(const Record& record) override;
+  Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override;
+  Status OnStreamEnd(uint64_t file_id) override;
+  // Applies directory modes and times deepest first, then syncfs.
+  Status Finish() override;
+
+  // The per-path failures collected since the last call.
+  std::vector<FileError> TakeErrors();
+  // The errno that failed the sink (EROFS), 0 while it has not failed.
+  int fatal_errno() const { return fatal_errno_; }
+  uint64_t files() const { return files_; }  // entries created
+  uint64_t bytes() const { return bytes_; }  // file data written
+
+ private:
+  struct Parent {
+    int fd = -1;       // borrowed from parent_cache_
+    std::string name;  // last component of the record path
+    std::string shown; // the absolute path in the mount, for messages
+  };
+  struct OpenStream {
+    ScopedFd fd;  // invalid after a failure: later data for it is dropped
+    std::string path;
+    RecordMeta meta;
+    std::vector<uint8_t> xattrs;
+  };
+  struct DirMeta {
+    std::string path;
+    RecordMeta meta;
+  };
+
+  GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options);
+
+  // The absolute path in the mount of a record path ("" for the root itself).
+  std::string Shown(std::string_view rel) const;
+  OpResult<Parent> Resolve(std::string_view rel);
+  // Records a per-path failure; returns the Status that ends the transfer for EROFS.
+  Status Fail(std::string_view rel, int err, const std::string& message);
+  Status FailErrno(std::string_view rel, int err, const std::string& shown);
+  Status FailWith(std::string_view rel, const OpError& error);
+  // Unlinks a non-directory at p (EISDIR for a directory); nothing there is fine.
+  OpResult<bool> ClearName(const Parent& p) const;
+  // Runs `create` (0, or -1 with errno); on EEXIST clears the name and runs it once more.
+  // Errors name p and, if given, the step ("link").
+  OpResult<bool> CreateReplacing(const Parent& p, const char* step,
+                                 const std::function<int()>& create) const;
+  // A new empty file at p, replacing any non-directory there.
+  OpResult<ScopedFd> CreateFile(const Parent& p) const;
+  Status MakeDirectory(const Record& r);
+  Status WriteInline(const Record& r);
+  Status StartStream(const Record& r);
+  Status MakeSymlink(const Record& r);
+  Status MakeHardlink(const Record& r);
+  Status MakeSpecial(const Record& r);
+  // Owner, mode, xattrs and times of an open regular file; the first step that fails.
+  OpResult<bool> ApplyFileMeta(int fd, const std::string& shown, const RecordMeta& meta,
+                               std::span<const uint8_t> xattrs) const;
+  // Owner, xattrs and times of an entry by name (mode too with `set_mode`).
+  OpResult<bool> ApplyNamedMeta(const Parent& p, const RecordMeta& meta,
+                                std::span<const uint8_t> xattrs, bool set_mode,
+                                bool set_times) const;
+  // Decodes `blob` and sets each attribute with `set` (0 or -1 with errno).
+  OpResult<bool> ApplyXattrs(
+      const std::string& shown, std::span<const uint8_t> blob,
+      const std::function<int(const std::string&, const std::string&)>& set) const;
+  Status ApplyDirMeta(const DirMeta& dir);
+
+  const std::string sysroot_;
+  const std::string root_;  // absolute in the mount, no trailing slash ("" for "/")
+  const WriterOptions options_;
+  std::string parent_path_;  // the directory parent_cache_ names
+  ScopedFd parent_cache_;
+  std::map<uint64_t, OpenStream> streams_;
+  std::vector<DirMeta> dirs_;
+  std::vector<FileError> errors_;
+  int fatal_errno_ = 0;
+  uint64_t files_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace diskferry::daemon
+
+#endif  // DISKFERRY_DAEMON_GUEST_TREE_WRITER_H_
