@@ -31,3 +31,11 @@ echo "\$ diskferry ls -l demo.img:/"
 echo
 echo "\$ diskferry ls -R demo.img:/"
 "$df" ls -R "$demo/demo.img:/"
+echo
+echo "\$ diskferry cat demo.img:/home/alice/notes.txt"
+"$df" cat "$demo/demo.img:/home/alice/notes.txt"
+rm -rf "$demo/out" && mkdir -p "$demo/out"
+echo
+echo "\$ diskferry copy-out demo.img:/home demo/out"
+"$df" copy-out "$demo/demo.img:/home" "$demo/out"
+diff -r "$demo/tree/home" "$demo/out/home" && echo "demo: copied tree matches the source"
