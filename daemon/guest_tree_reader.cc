@@ -88,6 +88,7 @@ Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
       frames_.pop_back();
       continue;
     }
+    if (frame.next >= frame.prefetched) Prefetch(&frame);
     // Describe may push a frame (and move this one): take what it needs first.
     const std::string name = frame.names[frame.next++];
     const std::string shown = JoinShown(frame.shown, name);
@@ -119,6 +120,28 @@ Result<std::optional<SourceEntry>> GuestTreeReader::NextStart() {
     return std::optional<SourceEntry>(ErrorEntry(name, ref.error().err, ref.error().message));
   }
   return std::optional<SourceEntry>(Describe(ref->dir.get(), name, name, start));
+}
+
+// Under TCG each virtio-blk request costs a guest/host round trip; reading 10 000 small
+// files one after another made ~10 000 of them. POSIX_FADV_WILLNEED queues the reads
+// without waiting, and the block layer merges neighbours (mkfs -d and most writers lay a
+// directory's files out together). Bounded to a window of small files so a huge
+// directory cannot evict its own read-ahead.
+void GuestTreeReader::Prefetch(Frame* frame) {
+  constexpr size_t kWindow = 512;
+  constexpr off_t kSmall = 1 << 20;
+  const size_t end = std::min(frame->names.size(), frame->next + kWindow);
+  for (size_t i = frame->next; i < end; ++i) {
+    const int fd = ::openat(frame->dir.get(), frame->names[i].c_str(),
+                            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= kSmall) {
+      ::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+    }
+    ::close(fd);
+  }
+  frame->prefetched = end;
 }
 
 SourceEntry GuestTreeReader::Describe(int dir_fd, const std::string& name,
