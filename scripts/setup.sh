@@ -11,7 +11,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config
   flatbuffers-compiler libflatbuffers-dev libtbb-dev libyaml-cpp-dev libgtest-dev
-  libarchive-dev libssl-dev libcli11-dev libblkid-dev
+  libarchive-dev libssl-dev libcli11-dev libblkid-dev nlohmann-json3-dev
   # appliance: QEMU, a kernel with its modules, busybox for the guest
   qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static kmod cpio
   # filesystem tools used by the tests and the demo
