@@ -43,17 +43,6 @@ int RunBuild(const ApplianceOptions& options, bool force) {
   return kExitOk;
 }
 
-Result<ImageSessionConfig> SessionConfig(const ApplianceOptions& options) {
-  ImageSessionConfig config;
-  config.build.kernel = options.kernel;
-  config.build.cache_dir = options.cache_dir;
-  auto accel = ParseAccelRequest(options.accel);
-  if (!accel) return Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg");
-  config.launch.accel = *accel;
-  config.launch.memory_mib = options.memory_mib;
-  config.launch.launch_timeout = std::chrono::seconds(options.timeout_s);
-  return config;
-}
 
 int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_command) {
   const HelloInfo& hello = appliance.hello();
@@ -79,7 +68,7 @@ int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_
 }
 
 int RunCheck(const CheckOptions& options) {
-  auto config = SessionConfig(options.appliance);
+  auto config = SessionConfigFrom(options.appliance);
   if (!config.ok()) return Fail(config.status());
   config->image = options.image;
   config->format = options.format;
@@ -103,14 +92,6 @@ int RunCheck(const CheckOptions& options) {
 
 }  // namespace
 
-void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options) {
-  cmd->add_option("--kernel", options->kernel, "kernel to boot (default: newest in /boot, cloud preferred)");
-  cmd->add_option("--cache-dir", options->cache_dir, "appliance cache (default: $XDG_CACHE_HOME/diskferry)");
-  cmd->add_option("--accel", options->accel, "auto, kvm or tcg")->capture_default_str();
-  cmd->add_option("--memory", options->memory_mib, "guest memory in MiB")->capture_default_str();
-  cmd->add_option("--timeout", options->timeout_s, "seconds to wait for the appliance to boot")
-      ->capture_default_str();
-}
 
 void RegisterApplianceCommands(CLI::App* app, int* exit_code) {
   auto* appliance = app->add_subcommand("appliance", "build or test the appliance VM");

@@ -46,17 +46,12 @@ bool Exists(const std::string& p) {
 }
 
 Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& image) {
-  ImageSessionConfig config;
+  auto made = SessionConfigFrom(o.appliance);
+  if (!made.ok()) return made.status();
+  ImageSessionConfig config = *made;
   config.image = image;
   config.format = o.format;
   config.filesystem = o.filesystem;
-  config.build.kernel = o.appliance.kernel;
-  config.build.cache_dir = o.appliance.cache_dir;
-  auto accel = ParseAccelRequest(o.appliance.accel);
-  if (!accel) return Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg");
-  config.launch.accel = *accel;
-  config.launch.memory_mib = o.appliance.memory_mib;
-  config.launch.launch_timeout = std::chrono::seconds(o.appliance.timeout_s);
   if (o.lane != "shm" && o.lane != "socket") {
     return Status(Code::kInvalidArgument, "--lane must be shm or socket");
   }

@@ -53,17 +53,12 @@ int RunLs(const LsOptions& options) {
     return ExitCodeFor(st);
   };
   if (!spec.ok()) return fail(spec.status());
-  ImageSessionConfig config;
+  auto made = SessionConfigFrom(options.appliance);
+  if (!made.ok()) return fail(made.status());
+  ImageSessionConfig config = *made;
   config.image = spec->image;
   config.format = options.format;
   config.filesystem = options.filesystem;
-  config.build.kernel = options.appliance.kernel;
-  config.build.cache_dir = options.appliance.cache_dir;
-  auto accel = ParseAccelRequest(options.appliance.accel);
-  if (!accel) return fail(Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg"));
-  config.launch.accel = *accel;
-  config.launch.memory_mib = options.appliance.memory_mib;
-  config.launch.launch_timeout = std::chrono::seconds(options.appliance.timeout_s);
   config.launch.shm_size = 0;  // listing needs no data lanes
   auto session = ImageSession::Open(config);
   if (!session.ok()) return fail(session.status());

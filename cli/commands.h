@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "appliance/image_session.h"
+
 namespace diskferry {
 
 // Options every command that boots an appliance shares.
@@ -13,10 +15,15 @@ struct ApplianceOptions {
   std::string cache_dir;
   std::string accel = "auto";
   unsigned memory_mib = 512;
+  unsigned cpus = 1;
   unsigned timeout_s = 60;
 };
 
 void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options);
+
+// The session config the appliance options describe (no image yet).
+// kInvalidArgument for a bad --accel.
+Result<ImageSessionConfig> SessionConfigFrom(const ApplianceOptions& options);
 
 void RegisterApplianceCommands(CLI::App* app, int* exit_code);
 void RegisterLsCommand(CLI::App* app, int* exit_code);

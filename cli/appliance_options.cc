@@ -1,0 +1,31 @@
+// Options shared by every command that boots an appliance.
+#include "cli/commands.h"
+
+namespace diskferry {
+
+void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options) {
+  cmd->add_option("--kernel", options->kernel,
+                  "kernel to boot (default: newest in /boot, cloud preferred)");
+  cmd->add_option("--cache-dir", options->cache_dir,
+                  "appliance cache (default: $XDG_CACHE_HOME/diskferry)");
+  cmd->add_option("--accel", options->accel, "auto, kvm or tcg")->capture_default_str();
+  cmd->add_option("--memory", options->memory_mib, "guest memory in MiB")->capture_default_str();
+  cmd->add_option("--cpus", options->cpus, "guest vCPUs")->capture_default_str();
+  cmd->add_option("--timeout", options->timeout_s, "seconds to wait for the appliance to boot")
+      ->capture_default_str();
+}
+
+Result<ImageSessionConfig> SessionConfigFrom(const ApplianceOptions& options) {
+  ImageSessionConfig config;
+  config.build.kernel = options.kernel;
+  config.build.cache_dir = options.cache_dir;
+  auto accel = ParseAccelRequest(options.accel);
+  if (!accel) return Status(Code::kInvalidArgument, "--accel must be auto, kvm or tcg");
+  config.launch.accel = *accel;
+  config.launch.memory_mib = options.memory_mib;
+  config.launch.vcpus = options.cpus;
+  config.launch.launch_timeout = std::chrono::seconds(options.timeout_s);
+  return config;
+}
+
+}  // namespace diskferry
