@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "appliance/image_session.h"
+#include "appliance/overlay.h"
 #include "appliance/transfer.h"
 #include "cli/cat_sink.h"
 #include "cli/commands.h"
@@ -116,24 +117,6 @@ int RunCopyOut(const CopyOptions& o) {
   }
   if (!closed.ok()) return Fail(closed);
   return rc;
-}
-
-// A new qcow2 overlay over `image`, so the original is never written.
-Status CreateOverlay(const std::string& image, const std::string& format, const std::string& out) {
-  if (Exists(out)) return Status(Code::kInvalidArgument, out + ": already exists; not overwriting");
-  const std::string backing = std::filesystem::absolute(image).string();
-  auto proc = Process::Spawn(SpawnOptions{{"qemu-img", "create", "-q", "-f", "qcow2", "-F",
-                                           format.empty() ? "raw" : format, "-b", backing, out},
-                                          OutputMode::kPipe, ""});
-  if (!proc.ok()) return proc.status().WithContext("qemu-img");
-  auto output = proc->ReadOutput(std::chrono::seconds(60));
-  auto status = proc->Wait(std::chrono::seconds(60));
-  if (!status.ok()) return status.status();
-  if (!status->success()) {
-    return Status(Code::kIoError, "qemu-img create " + out + " failed: " +
-                                      (output.ok() ? *output : status->ToString()));
-  }
-  return Status::Ok();
 }
 
 int RunCopyIn(const CopyOptions& o) {

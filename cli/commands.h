@@ -28,6 +28,7 @@ Result<ImageSessionConfig> SessionConfigFrom(const ApplianceOptions& options);
 void RegisterApplianceCommands(CLI::App* app, int* exit_code);
 void RegisterLsCommand(CLI::App* app, int* exit_code);
 void RegisterCopyCommands(CLI::App* app, int* exit_code);
+void RegisterJobCommands(CLI::App* app, int* exit_code);
 
 }  // namespace diskferry
 

@@ -16,12 +16,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("diskferry ") + DISKFERRY_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 ok; 1 error; 64 usage error; 69 QEMU or appliance unavailable;\n"
-      "70 internal or protocol error; 130 interrupted.");
+      "Exit codes: 0 ok; 1 error, or (run) finished with warnings; 2 (run) a job failed;\n"
+      "3 (run) verify found differences; 64 usage error; 65 invalid manifest;\n"
+      "69 QEMU or appliance unavailable; 70 internal or protocol error; 130 interrupted.");
   int exit_code = diskferry::kExitOk;
   diskferry::RegisterApplianceCommands(&app, &exit_code);
   diskferry::RegisterLsCommand(&app, &exit_code);
   diskferry::RegisterCopyCommands(&app, &exit_code);
+  diskferry::RegisterJobCommands(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,32 @@
+#include "appliance/overlay.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "appliance/process.h"
+
+namespace diskferry {
+
+Status CreateOverlay(const std::string& image, const std::string& format, const std::string& out) {
+  struct stat st;
+  if (::stat(out.c_str(), &st) == 0) {
+    return Status(Code::kInvalidArgument, out + ": already exists; not overwriting");
+  }
+  const std::string backing = std::filesystem::absolute(image).string();
+  auto proc = Process::Spawn(SpawnOptions{{"qemu-img", "create", "-q", "-f", "qcow2", "-F",
+                                           format.empty() ? "raw" : format, "-b", backing, out},
+                                          OutputMode::kPipe, ""});
+  if (!proc.ok()) return proc.status().WithContext("qemu-img");
+  auto output = proc->ReadOutput(std::chrono::seconds(60));
+  auto status = proc->Wait(std::chrono::seconds(60));
+  if (!status.ok()) return status.status();
+  if (!status->success()) {
+    return Status(Code::kIoError, "qemu-img create " + out + " failed: " +
+                                      (output.ok() ? *output : status->ToString()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace diskferry

@@ -1,0 +1,123 @@
+// `diskferry validate FILE`, `plan FILE` and `run FILE`: YAML job manifests.
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "jobs/plan.h"
+#include "jobs/validator.h"
+#include "pipeline/job_runner.h"
+
+namespace diskferry {
+namespace {
+
+inline constexpr int kExitInvalidManifest = 65;  // EX_DATAERR
+
+struct JobsOptions {
+  std::string file;
+  std::vector<std::string> vars;
+  std::string report;
+  std::string kernel;
+  bool dry_run = false;
+};
+
+// Loads and validates; prints every problem as FILE:LINE:COL and returns the exit code
+// through *code when the manifest is not usable.
+Result<ManifestSpec> Load(const JobsOptions& o, int* code) {
+  ValidateOptions options;
+  for (const auto& v : o.vars) {
+    auto parsed = ParseVarOverride(v);
+    if (!parsed.ok()) {
+      *code = kExitUsage;
+      return parsed.status().WithContext("--var " + v);
+    }
+    options.overrides.push_back(*parsed);
+  }
+  Diagnostics diagnostics;
+  auto spec = LoadManifestFile(o.file, options, &diagnostics);
+  if (!diagnostics.empty()) std::fputs(diagnostics.ToString().c_str(), stderr);
+  if (!spec.ok()) *code = diagnostics.empty() ? kExitUsage : kExitInvalidManifest;
+  return spec;
+}
+
+std::string DefaultReportPath() {
+  char stamp[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm;
+  localtime_r(&t, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return std::string("diskferry-run-") + stamp + ".jsonl";
+}
+
+int RunValidate(const JobsOptions& o) {
+  int code = kExitOk;
+  auto spec = Load(o, &code);
+  if (!spec.ok()) {
+    std::fprintf(stderr, "diskferry: %s\n", spec.status().ToString().c_str());
+    return code;
+  }
+  std::printf("%s: valid, %zu jobs\n", o.file.c_str(), spec->jobs.size());
+  return kExitOk;
+}
+
+int RunPlanCommand(const JobsOptions& o) {
+  int code = kExitOk;
+  auto spec = Load(o, &code);
+  if (!spec.ok()) {
+    std::fprintf(stderr, "diskferry: %s\n", spec.status().ToString().c_str());
+    return code;
+  }
+  std::fputs(FormatPlan(PlanManifest(*spec)).c_str(), stdout);
+  return kExitOk;
+}
+
+int RunRun(const JobsOptions& o) {
+  if (o.dry_run) return RunPlanCommand(o);
+  int code = kExitOk;
+  auto spec = Load(o, &code);
+  if (!spec.ok()) {
+    std::fprintf(stderr, "diskferry: %s\n", spec.status().ToString().c_str());
+    return code;
+  }
+  RunOptions options;
+  options.report_path = o.report.empty() ? DefaultReportPath() : o.report;
+  options.kernel = o.kernel;
+  options.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  options.out = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
+  auto outcome = RunManifest(*spec, options);
+  if (!outcome.ok()) {
+    std::fprintf(stderr, "diskferry: %s\n", outcome.status().ToString().c_str());
+    return ExitCodeFor(outcome.status());
+  }
+  std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
+  return outcome->exit_code;
+}
+
+}  // namespace
+
+void RegisterJobCommands(CLI::App* app, int* exit_code) {
+  static JobsOptions validate, plan, run;
+  auto add_common = [](CLI::App* cmd, JobsOptions* o) {
+    cmd->add_option("manifest", o->file, "the YAML job manifest")->required();
+    cmd->add_option("--var", o->vars, "override a variable: NAME=VALUE (repeatable)");
+  };
+  auto* v = app->add_subcommand("validate", "check a manifest; report every problem as FILE:LINE:COL");
+  add_common(v, &validate);
+  v->callback([=] { *exit_code = RunValidate(validate); });
+  auto* p = app->add_subcommand("plan", "print what each job of a manifest would do");
+  add_common(p, &plan);
+  p->callback([=] { *exit_code = RunPlanCommand(plan); });
+  auto* r = app->add_subcommand(
+      "run",
+      "run a manifest's jobs. Exit: 0 ok, 1 warnings, 2 a job failed, 3 verify found "
+      "differences, 64 usage, 65 invalid manifest, 69 QEMU unavailable, 130 interrupted");
+  add_common(r, &run);
+  r->add_flag("--dry-run", run.dry_run, "print the plan, change nothing");
+  r->add_option("--report", run.report, "JSON Lines run report (default diskferry-run-DATE-TIME.jsonl)");
+  r->add_option("--kernel", run.kernel, "kernel for the appliances");
+  r->callback([=] { *exit_code = RunRun(run); });
+}
+
+}  // namespace diskferry

@@ -1,0 +1,94 @@
+// Globs over guest paths, anchored at the guest root, and the include/exclude rule of
+// `select:`. The rules are spelled out in jobs/README.md ("Selecting files").
+//
+// A pattern starts with '/' and is matched one path component at a time:
+//   *       any run of bytes within one component (also a leading '.')
+//   ?       one byte within a component
+//   [abc] [a-z] [!a]   one byte from (with '!', not from) the set; a ']' right after
+//           "[" or "[!" is a member, and every other byte inside the brackets is literal
+//   \c      the byte c itself
+//   **      as a whole component only: any number of components, zero included
+// Matching is bytewise and case-sensitive. Rejected: a pattern not starting with '/', an
+// empty component ('//' or a trailing '/'), '.' or '..' components, '**' inside a
+// component ('a**'), an unclosed '[', a reversed range ('[z-a]'), a trailing '\'.
+//
+// Glob and PathSelector are immutable values; const methods are thread-safe.
+#ifndef DISKFERRY_JOBS_GLOB_H_
+#define DISKFERRY_JOBS_GLOB_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/status.h"
+
+namespace diskferry {
+
+class Glob {
+ public:
+  // Fails with kInvalidArgument and a message naming the problem (no location: the caller
+  // knows where the pattern was written).
+  static Result<Glob> Compile(std::string_view pattern);
+
+  // Whether the absolute guest path `path` ("/" is the root; empty components are ignored)
+  // matches the whole pattern. A relative path never matches.
+  bool Matches(std::string_view path) const;
+
+  // Whether some path strictly below directory `dir` could match: the walker's test for
+  // descending into `dir`.
+  bool CouldMatchBelow(std::string_view dir) const;
+
+  // Whether any component has a wildcard (*, ?, [...], **); false for a plain path.
+  bool HasWildcards() const;
+
+  const std::string& pattern() const { return pattern_; }
+
+ private:
+  struct Component {
+    std::string text;        // as written (escapes kept) unless literal
+    bool any_depth = false;  // "**"
+    bool literal = false;    // no wildcard: `text` is unescaped and compared whole
+  };
+
+  // Pattern positions (0..size) reachable after matching the components of `path`;
+  // empty when `path` is not absolute.
+  std::vector<bool> Reachable(std::string_view path) const;
+
+  std::string pattern_;
+  std::vector<Component> components_;
+};
+
+// Compiles `pattern` and matches `path`; false for a bad pattern.
+bool GlobMatches(std::string_view pattern, std::string_view path);
+
+// The `select:` rule:
+//  - a path is selected when it matches some include (no include list means "/**") and
+//    neither it nor any directory above it matches an exclude;
+//  - a directory is descended when neither it nor any directory above it matches an
+//    exclude, and some include could match a path below it.
+// So excluding a directory excludes everything beneath it, and `/etc/**` selects /etc
+// itself as well as everything below it.
+class PathSelector {
+ public:
+  PathSelector();  // include /**, exclude nothing
+
+  // Fails on the first bad pattern, with "PATTERN: reason".
+  static Result<PathSelector> Create(const std::vector<std::string>& include,
+                                     const std::vector<std::string>& exclude);
+
+  bool Selects(std::string_view path) const;
+  bool Descends(std::string_view dir) const;
+
+  const std::vector<Glob>& include() const { return include_; }
+  const std::vector<Glob>& exclude() const { return exclude_; }
+
+ private:
+  bool Excluded(std::string_view path) const;  // the path or a directory above it
+
+  std::vector<Glob> include_;
+  std::vector<Glob> exclude_;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_JOBS_GLOB_H_

@@ -1,0 +1,231 @@
+#include "jobs/job_parser.h"
+
+#include <string>
+#include <vector>
+
+#include "jobs/did_you_mean.h"
+#include "jobs/manifest_keys.h"
+
+namespace diskferry {
+namespace {
+
+namespace keys = manifest_keys;
+
+struct JobScalarField {
+  std::string_view key;
+  Scalar JobConfig::*field;
+};
+constexpr JobScalarField kJobScalars[] = {{"name", &JobConfig::name},
+                                          {"kind", &JobConfig::kind},
+                                          {"source", &JobConfig::source},
+                                          {"target", &JobConfig::target},
+                                          {"format", &JobConfig::format},
+                                          {"probe_format", &JobConfig::probe_format},
+                                          {"filesystem", &JobConfig::filesystem},
+                                          {"against", &JobConfig::against},
+                                          {"report", &JobConfig::report},
+                                          {"in_place", &JobConfig::in_place}};
+
+struct StepScalarField {
+  std::string_view key;
+  Scalar StepConfig::*field;
+};
+constexpr StepScalarField kStepScalars[] = {
+    {"from", &StepConfig::from},          {"to", &StepConfig::to},
+    {"path", &StepConfig::path},          {"content", &StepConfig::content},
+    {"mode", &StepConfig::mode},          {"owner", &StepConfig::owner},
+    {"parents", &StepConfig::parents},    {"target", &StepConfig::target},
+    {"recursive", &StepConfig::recursive}};
+
+// "does not apply to extract jobs (only to inject jobs)" for a key of another kind.
+std::string OtherKindHint(std::string_view kind, const std::string& key) {
+  if (!keys::Contains(keys::kAnyJob, key)) return "";
+  std::vector<std::string_view> owners;
+  for (std::string_view other : keys::kKinds) {
+    if (keys::Contains(keys::JobKeys(other), key)) owners.push_back(other);
+  }
+  return "key '" + key + "' does not apply to " + std::string(kind) + " jobs (only to " +
+         JoinAlternatives(owners) + " jobs)";
+}
+
+SelectConfig ReadSelect(YamlReader& reader, const YAML::Node& key, const YAML::Node& value) {
+  SelectConfig select;
+  select.mark = reader.MarkOf(key);
+  if (!reader.ExpectMap(value, select.mark, "select")) return select;
+  select.present = true;
+  reader.ForEachKey(value, keys::kSelect, "select",
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      (k == "include" ? select.include : select.exclude) = reader.ReadList(kn, v);
+                    });
+  return select;
+}
+
+ExtractOutputConfig ReadExtractOutput(YamlReader& reader, const YAML::Node& key,
+                                      const YAML::Node& value) {
+  ExtractOutputConfig output;
+  output.mark = reader.MarkOf(key);
+  output.present = true;
+  output.invalid = !reader.ExpectMap(value, output.mark, "output");
+  reader.ForEachKey(
+      value, keys::kExtractOutput, "output",
+      [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+        if (k == "preserve") {
+          output.preserve = reader.ReadList(kn, v);
+        } else {
+          Scalar& field = k == "dir" ? output.dir : k == "tar" ? output.tar : output.on_exists;
+          field = reader.ReadScalar(kn, v);
+        }
+      });
+  return output;
+}
+
+IncrementalConfig ReadIncremental(YamlReader& reader, const YAML::Node& key,
+                                  const YAML::Node& value) {
+  IncrementalConfig incremental;
+  incremental.mark = reader.MarkOf(key);
+  if (!reader.ExpectMap(value, incremental.mark, "incremental")) return incremental;
+  incremental.present = true;
+  reader.ForEachKey(value, keys::kIncremental, "incremental",
+                    [&](const std::string&, const YAML::Node& kn, const YAML::Node& v) {
+                      incremental.since = reader.ReadScalar(kn, v);
+                    });
+  return incremental;
+}
+
+// "upload, from, to": the keys of a mapping, for messages.
+std::string KeyNames(const YAML::Node& map) {
+  std::string out;
+  for (const auto& entry : map) {
+    out += (out.empty() ? "" : ", ") + (entry.first.IsScalar() ? entry.first.Scalar() : "?");
+  }
+  return out;
+}
+
+// Whether `item` is `OP: {...}` with a known OP; reports why not.
+bool IsStepShaped(YamlReader& reader, const YAML::Node& item) {
+  if (!item.IsMap() || item.size() != 1) {
+    reader.Error(reader.MarkOf(item),
+                 item.IsMap()
+                     ? "a step has exactly one key, its operation; found " + KeyNames(item) +
+                           " (indent the fields under the operation)"
+                     : "each step must be a mapping such as '- mkdir: {path: /srv}', found " +
+                           std::string(YamlReader::KindName(item)));
+    return false;
+  }
+  const auto entry = *item.begin();
+  const std::string op = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+  const YamlReader::Keys fields = keys::StepKeys(op);
+  if (fields.empty()) {
+    reader.Error(reader.MarkOf(entry.first),
+                 "unknown step '" + op + "'" + UnknownWordHint(op, keys::kStepOps));
+    return false;
+  }
+  if (!entry.second.IsMap()) {
+    std::string names;
+    for (std::string_view field : fields) names += (names.empty() ? "" : ", ") + std::string(field);
+    reader.Error(reader.MarkOf(entry.first), op + ": expected a mapping of its fields (" + names +
+                                                 "), found " +
+                                                 std::string(YamlReader::KindName(entry.second)));
+    return false;
+  }
+  return true;
+}
+
+// Appends the step, or a placeholder (op absent) for one that could not be read, so that
+// the steps after it keep their numbers.
+void ReadStep(YamlReader& reader, const YAML::Node& item, std::vector<StepConfig>* steps) {
+  StepConfig& step = steps->emplace_back();
+  if (!IsStepShaped(reader, item)) return;
+  const auto entry = *item.begin();
+  step.op = Scalar{entry.first.Scalar(), reader.MarkOf(entry.first), true};
+  const YamlReader::Keys fields = keys::StepKeys(step.op.text);
+  reader.ForEachKey(entry.second, fields, step.op.text + " step",
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      for (const StepScalarField& f : kStepScalars) {
+                        if (f.key == k) step.*f.field = reader.ReadScalar(kn, v);
+                      }
+                    });
+}
+
+void ReadSteps(YamlReader& reader, const YAML::Node& key, const YAML::Node& value, JobConfig* job) {
+  job->steps_mark = reader.MarkOf(key);
+  job->steps_present = true;
+  if (!value.IsSequence()) {
+    reader.Error(job->steps_mark, "steps: expected a list of steps, found " +
+                                      std::string(YamlReader::KindName(value)));
+    return;
+  }
+  if (value.size() == 0)
+    reader.Error(job->steps_mark, "steps: an inject job needs at least one step");
+  for (const YAML::Node& item : value) ReadStep(reader, item, &job->steps);
+}
+
+// Reads one known job key. `kind` decides how `output:` is read ("" for defaults or an
+// unknown kind: by the shape of the value).
+void ReadJobKey(YamlReader& reader, std::string_view kind, const std::string& key,
+                const YAML::Node& key_node, const YAML::Node& value, JobConfig* job) {
+  for (const JobScalarField& f : kJobScalars) {
+    if (f.key == key) {
+      job->*f.field = reader.ReadScalar(key_node, value);
+      return;
+    }
+  }
+  if (key == "select") {
+    job->select = ReadSelect(reader, key_node, value);
+  } else if (key == "incremental") {
+    job->incremental = ReadIncremental(reader, key_node, value);
+  } else if (key == "hashes") {
+    job->hashes = reader.ReadList(key_node, value);
+  } else if (key == "steps") {
+    ReadSteps(reader, key_node, value, job);
+  } else if (kind == "inject" || (kind != "extract" && value.IsScalar())) {
+    job->output_image = reader.ReadScalar(key_node, value);
+  } else {
+    job->output = ReadExtractOutput(reader, key_node, value);
+  }
+}
+
+// The first `kind:` value as written ("" if none). Looked up by iterating, since yaml-cpp's
+// operator[] on a missing key yields a node that throws when inspected.
+std::string KindOf(const YAML::Node& node) {
+  for (const auto& entry : node) {
+    if (entry.first.IsScalar() && entry.first.Scalar() == "kind") {
+      return entry.second.IsScalar() ? entry.second.Scalar() : "";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+JobConfig ParseJob(YamlReader& reader, const YAML::Node& node) {
+  JobConfig job;
+  job.mark = reader.MarkOf(node);
+  const std::string kind = KindOf(node);
+  const YamlReader::Keys allowed = keys::JobKeys(kind);
+  const bool known_kind = allowed.data() != std::data(keys::kAnyJob);
+  const std::string what = known_kind ? kind + " job" : "a job";
+  reader.ForEachKey(
+      node, allowed, what,
+      [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+        ReadJobKey(reader, known_kind ? kind : "", k, kn, v, &job);
+      },
+      [&](const std::string& k) { return OtherKindHint(kind, k); });
+  return job;
+}
+
+JobConfig ParseDefaults(YamlReader& reader, const YAML::Node& node) {
+  JobConfig defaults;
+  reader.ForEachKey(
+      node, keys::kDefaults, "defaults",
+      [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+        ReadJobKey(reader, "", k, kn, v, &defaults);
+      },
+      [](const std::string& k) -> std::string {
+        if (!keys::Contains(keys::kNotInDefaults, k)) return "";
+        return "'" + k + "' cannot be set in defaults (each job has its own)";
+      });
+  return defaults;
+}
+
+}  // namespace diskferry

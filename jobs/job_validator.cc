@@ -1,0 +1,318 @@
+#include <algorithm>
+
+#include "jobs/did_you_mean.h"
+#include "jobs/field_reader.h"
+#include "jobs/manifest_keys.h"
+
+namespace diskferry {
+namespace {
+
+namespace keys = manifest_keys;
+
+template <typename T>
+void Inherit(T& field, const T& fallback) {
+  if (!field.present) field = fallback;
+}
+
+DiskSpec ValidateDisk(const JobConfig& job, const Scalar& image, std::string_view key,
+                      FieldReader& fields) {
+  DiskSpec disk;
+  const std::string what = key == "target" ? "the disk image or block device to write"
+                                           : "the disk image or block device to read";
+  if (!fields.Require(image, key, what, job.mark)) return disk;
+  std::optional<HostPath> path = fields.Host(image, key);
+  if (!path) return disk;
+  disk.image = *path;
+  const HostFileKind file_kind = fields.options().probe(path->path);
+  disk.block_device = file_kind == HostFileKind::kBlockDevice;
+  if (file_kind == HostFileKind::kMissing) {
+    fields.Error(image.mark, std::string(key) + ": " + path->text + " does not exist");
+  } else if (file_kind == HostFileKind::kDirectory || file_kind == HostFileKind::kOther) {
+    fields.Error(image.mark, std::string(key) + ": " + path->text +
+                                 " is not a disk image file or a block device");
+  }
+  return disk;
+}
+
+void ValidateFormat(const JobConfig& job, FieldReader& fields, DiskSpec* disk) {
+  bool probe = false;
+  fields.Bool(job.probe_format, "probe_format", &probe);
+  if (job.format.present && probe) {
+    fields.Error(job.format.mark, "format: give either format or probe_format: true, not both");
+  } else if (job.format.present) {
+    if (auto i = fields.Choice(job.format, "format", "image format", keys::kFormats)) {
+      disk->format = static_cast<ImageFormat>(*i);
+    }
+  } else if (disk->block_device) {
+    disk->format = ImageFormat::kRaw;
+  } else if (!probe) {
+    fields.Error(job.mark,
+                 "format: required for untrusted images (raw, qcow2, vmdk, vdi or "
+                 "vhdx); or set probe_format: true to probe it and report the result");
+  }
+}
+
+void ValidateFilesystem(const Scalar& s, FieldReader& fields, FilesystemSpec* fs) {
+  std::optional<std::string> text = fields.Text(s);
+  if (!text || *text == "auto") return;
+  for (auto [prefix, kind] :
+       {std::pair{"LABEL=", FilesystemKind::kLabel}, std::pair{"UUID=", FilesystemKind::kUuid},
+        std::pair{"/dev/", FilesystemKind::kDevice}}) {
+    const std::string_view p(prefix);
+    if (text->starts_with(p) && text->size() > p.size()) {
+      fs->kind = kind;
+      fs->value = kind == FilesystemKind::kDevice ? *text : text->substr(p.size());
+      return;
+    }
+  }
+  fields.Error(s.mark,
+               "filesystem: expected a device (/dev/sda1), LABEL=name, UUID=id or auto, "
+               "found '" +
+                   *text + "'");
+}
+
+DiskSpec ValidateJobDisk(const JobConfig& job, const Scalar& image, std::string_view key,
+                         FieldReader& fields) {
+  DiskSpec disk = ValidateDisk(job, image, key, fields);
+  if (image.present) ValidateFormat(job, fields, &disk);  // else "missing" says enough
+  ValidateFilesystem(job.filesystem, fields, &disk.filesystem);
+  return disk;
+}
+
+std::vector<std::string> Patterns(const ScalarList& list, std::string_view key,
+                                  FieldReader& fields) {
+  std::vector<std::string> patterns;
+  if (list.present && list.items.empty() && key == "include") {
+    fields.Error(list.mark,
+                 "include: an empty list selects nothing (leave include out to "
+                 "select everything)");
+  }
+  for (const Scalar& item : list.items) {
+    std::optional<std::string> text = fields.Text(item);
+    if (!text) continue;
+    Result<Glob> glob = Glob::Compile(*text);
+    if (!glob.ok()) {
+      fields.Error(item.mark,
+                   std::string(key) + ": bad glob '" + *text + "': " + glob.status().message());
+    } else {
+      patterns.push_back(*text);
+    }
+  }
+  return patterns;
+}
+
+PathSelector ValidateSelect(const SelectConfig& select, FieldReader& fields) {
+  const size_t before = fields.problems();
+  std::vector<std::string> include = Patterns(select.include, "include", fields);
+  std::vector<std::string> exclude = Patterns(select.exclude, "exclude", fields);
+  if (fields.problems() != before) return PathSelector();
+  Result<PathSelector> selector = PathSelector::Create(include, exclude);
+  return selector.ok() ? std::move(selector).value() : PathSelector();
+}
+
+std::vector<HashAlgorithm> ValidateHashes(const ScalarList& list, FieldReader& fields) {
+  std::vector<HashAlgorithm> hashes;
+  for (const Scalar& item : list.items) {
+    std::optional<size_t> i = fields.Choice(item, "hashes", "hash", keys::kHashes);
+    if (!i) continue;
+    const auto hash = static_cast<HashAlgorithm>(*i);
+    if (std::find(hashes.begin(), hashes.end(), hash) != hashes.end()) {
+      fields.Error(item.mark, "hashes: '" + item.text + "' is listed twice");
+    } else {
+      hashes.push_back(hash);
+    }
+  }
+  return hashes;
+}
+
+std::optional<HostPath> OptionalHost(const Scalar& s, std::string_view key, FieldReader& fields) {
+  return s.present ? fields.Host(s, key) : std::nullopt;
+}
+
+void ValidateTarget(const ExtractOutputConfig& c, FieldReader& fields, ExtractOutputSpec* out) {
+  if (c.dir.present) {
+    if (std::optional<HostPath> path = fields.Host(c.dir, "dir")) out->path = *path;
+    return;
+  }
+  std::optional<HostPath> path = fields.Host(c.tar, "tar");
+  if (!path) return;
+  out->kind = OutputKind::kTar;
+  out->path = *path;
+  const bool known =
+      std::any_of(std::begin(keys::kTarSuffixes), std::end(keys::kTarSuffixes),
+                  [&](std::string_view suffix) { return path->text.ends_with(suffix); });
+  if (!known) {
+    fields.Error(c.tar.mark,
+                 "tar: '" + path->text + "' must end in " + JoinAlternatives(keys::kTarSuffixes));
+  }
+}
+
+ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& fields) {
+  ExtractOutputSpec out;
+  const ExtractOutputConfig& c = job.output;
+  const std::string what = "dir: PATH or tar: PATH.tar, .tar.gz or .tar.zst";
+  if (c.invalid) return out;
+  if (!c.present) {
+    fields.Error(job.mark, "missing 'output' (" + what + ")");
+  } else if (c.dir.present && c.tar.present) {
+    fields.Error(c.tar.mark, "tar: give either dir or tar, not both");
+  } else if (!c.dir.present && !c.tar.present) {
+    fields.Error(c.mark, "output: missing 'dir' or 'tar' (" + what + ")");
+  } else {
+    ValidateTarget(c, fields, &out);
+  }
+  if (c.preserve.present) out.preserve = PreserveSpec{false, false, false, false};
+  for (const Scalar& item : c.preserve.items) {
+    const std::optional<size_t> i = fields.Choice(item, "preserve", "attribute", keys::kPreserve);
+    bool* flags[] = {&out.preserve.mode, &out.preserve.owner, &out.preserve.times,
+                     &out.preserve.xattrs};
+    if (i) *flags[*i] = true;
+  }
+  if (auto i = fields.Choice(c.on_exists, "on_exists", "value", keys::kOnExists)) {
+    out.on_exists = static_cast<OnExistsPolicy>(*i);
+  }
+  return out;
+}
+
+ExtractSpec ValidateExtract(const JobConfig& job, FieldReader& fields) {
+  ExtractSpec spec;
+  spec.source = ValidateJobDisk(job, job.source, "source", fields);
+  spec.select = ValidateSelect(job.select, fields);
+  spec.output = ValidateExtractOutput(job, fields);
+  if (job.incremental.present &&
+      fields.Require(job.incremental.since, "since", "a previous run's manifest",
+                     job.incremental.mark)) {
+    spec.since = fields.Host(job.incremental.since, "since");
+  }
+  spec.hashes = ValidateHashes(job.hashes, fields);
+  return spec;
+}
+
+VerifySpec ValidateVerify(const JobConfig& job, FieldReader& fields) {
+  VerifySpec spec;
+  spec.source = ValidateJobDisk(job, job.source, "source", fields);
+  spec.select = ValidateSelect(job.select, fields);
+  if (fields.Require(job.against, "against", "the previous run's manifest to compare with",
+                     job.mark)) {
+    if (std::optional<HostPath> against = fields.Host(job.against, "against")) {
+      spec.against = *against;
+    }
+  }
+  spec.report = OptionalHost(job.report, "report", fields);
+  return spec;
+}
+
+ListSpec ValidateList(const JobConfig& job, FieldReader& fields) {
+  ListSpec spec;
+  spec.source = ValidateJobDisk(job, job.source, "source", fields);
+  spec.select = ValidateSelect(job.select, fields);
+  spec.hashes = ValidateHashes(job.hashes, fields);
+  spec.report = OptionalHost(job.report, "report", fields);
+  return spec;
+}
+
+void ValidateInjectOutput(const JobConfig& job, FieldReader& fields, InjectSpec* spec) {
+  const size_t before = fields.problems();
+  fields.Bool(job.in_place, "in_place", &spec->in_place);
+  if (job.output_image.present && spec->in_place) {
+    fields.Error(job.output_image.mark, "output: give either output or in_place: true, not both");
+  } else if (!job.output_image.present && !spec->in_place && fields.problems() == before) {
+    fields.Error(job.mark,
+                 "missing 'output' (inject writes a new qcow2 overlay, output: "
+                 "NEW.qcow2, and writes the target itself only with in_place: true)");
+  } else if (job.output_image.present) {
+    spec->output = fields.Host(job.output_image, "output");
+    if (!spec->output) return;
+    if (!spec->output->text.ends_with(".qcow2")) {
+      fields.Error(job.output_image.mark,
+                   "output: the new overlay is a qcow2 image: name it "
+                   "*.qcow2, found '" +
+                       spec->output->text + "'");
+    } else if (spec->output->path == spec->target.image.path) {
+      fields.Error(job.output_image.mark,
+                   "output: is the target itself (to write the target, "
+                   "set in_place: true instead)");
+    }
+  }
+}
+
+InjectSpec ValidateInject(const JobConfig& job, FieldReader& fields) {
+  InjectSpec spec;
+  spec.target = ValidateJobDisk(job, job.target, "target", fields);
+  ValidateInjectOutput(job, fields, &spec);
+  if (!job.steps_present) {
+    fields.Error(job.mark,
+                 "missing 'steps' (upload, write, mkdir, chmod, chown, symlink, "
+                 "delete, move)");
+  }
+  ValidateSteps(job, fields, &spec.steps);
+  return spec;
+}
+
+void MergeExtractOutput(const ExtractOutputConfig& d, ExtractOutputConfig* m) {
+  Inherit(*m, d);
+  if (!m->invalid && !m->dir.present && !m->tar.present) {  // alternatives come together
+    m->dir = d.dir;
+    m->tar = d.tar;
+  }
+  Inherit(m->preserve, d.preserve);
+  Inherit(m->on_exists, d.on_exists);
+}
+
+}  // namespace
+
+JobConfig MergeDefaults(const JobConfig& d, const JobConfig& job, JobKind kind) {
+  JobConfig m = job;
+  const keys::Keys own = keys::JobKeys(JobKindName(kind));
+  auto has = [&](std::string_view key) { return keys::Contains(own, key); };
+  if (has("source")) Inherit(m.source, d.source);
+  if (has("target")) Inherit(m.target, d.target);
+  if (!m.format.present && !m.probe_format.present) {  // alternatives come together
+    m.format = d.format;
+    m.probe_format = d.probe_format;
+  }
+  Inherit(m.filesystem, d.filesystem);
+  if (has("select")) {
+    Inherit(m.select, d.select);
+    Inherit(m.select.include, d.select.include);
+    Inherit(m.select.exclude, d.select.exclude);
+  }
+  if (kind == JobKind::kExtract) {
+    MergeExtractOutput(d.output, &m.output);
+    Inherit(m.incremental, d.incremental);
+  }
+  if (has("hashes")) Inherit(m.hashes, d.hashes);
+  if (has("against")) Inherit(m.against, d.against);
+  if (has("report")) Inherit(m.report, d.report);
+  if (kind == JobKind::kInject && !m.output_image.present && !m.in_place.present) {
+    m.output_image = d.output_image;
+    m.in_place = d.in_place;
+  }
+  return m;
+}
+
+std::optional<JobSpec> ValidateJob(const JobConfig& job, JobKind kind, const std::string& name,
+                                   FieldReader& fields) {
+  const size_t before = fields.problems();
+  JobSpec spec;
+  spec.name = name;
+  spec.mark = job.mark;
+  switch (kind) {
+    case JobKind::kExtract:
+      spec.task = ValidateExtract(job, fields);
+      break;
+    case JobKind::kInject:
+      spec.task = ValidateInject(job, fields);
+      break;
+    case JobKind::kVerify:
+      spec.task = ValidateVerify(job, fields);
+      break;
+    case JobKind::kList:
+      spec.task = ValidateList(job, fields);
+      break;
+  }
+  if (fields.problems() != before) return std::nullopt;
+  return spec;
+}
+
+}  // namespace diskferry

@@ -1,0 +1,133 @@
+// ManifestConfig: a job manifest exactly as the user wrote it, before validation.
+//
+// Every leaf is a Scalar: the text as written (variables not yet expanded, so `${n}` may
+// stand where a number belongs) plus the mark where it was written. Types, defaults and
+// variables are resolved by the validator (validator.h), which turns a ManifestConfig into
+// a ManifestSpec. `present` tells an absent key from an empty value.
+//
+// Plain values; thread-compatible.
+#ifndef DISKFERRY_JOBS_MANIFEST_CONFIG_H_
+#define DISKFERRY_JOBS_MANIFEST_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "jobs/diagnostics.h"
+
+namespace diskferry {
+
+// One scalar value. `mark` is the value's position; for a key written without a value the
+// key's position (the value is then reported as missing by the parser).
+struct Scalar {
+  std::string text;
+  SourceMark mark;
+  bool present = false;
+  bool invalid = false;  // written with the wrong shape (a list, a mapping): already reported
+};
+
+struct ScalarList {
+  std::vector<Scalar> items;
+  SourceMark mark;  // the list itself
+  bool present = false;
+};
+
+// `vars: {NAME: {type: T, default: V}}` or the short form `NAME: V` (a string with a
+// default). A variable with neither default nor override must be given with --var.
+struct VarConfig {
+  Scalar name;           // the key; its mark is the declaration
+  Scalar type;           // string | int | bool | path; absent means string
+  Scalar default_value;  // absent: required on the command line
+};
+
+struct RunConfig {
+  Scalar max_parallel;
+  Scalar fail_fast;
+  SourceMark mark;
+  bool present = false;
+};
+
+// `select: {include: [GLOB...], exclude: [GLOB...]}` (extract, verify, list).
+struct SelectConfig {
+  ScalarList include;
+  ScalarList exclude;
+  SourceMark mark;
+  bool present = false;
+};
+
+// Extract `output: {dir: PATH | tar: PATH.tar[.gz|.zst], preserve: [...], on_exists: ...}`.
+struct ExtractOutputConfig {
+  Scalar dir;
+  Scalar tar;
+  ScalarList preserve;
+  Scalar on_exists;
+  SourceMark mark;
+  bool present = false;
+  bool invalid = false;  // not a mapping: already reported
+};
+
+struct IncrementalConfig {
+  Scalar since;  // a previous run's manifest
+  SourceMark mark;
+  bool present = false;
+};
+
+// One inject step, `- OP: {FIELD: VALUE, ...}`. Which fields apply depends on `op`
+// (upload, write, mkdir, chmod, chown, symlink, delete, move); the parser has already
+// rejected fields that do not belong to `op`. A step the parser could not read (reported)
+// is kept with `op` absent, so that the steps after it keep their numbers.
+struct StepConfig {
+  Scalar op;  // the step's key; its mark is the step's mark
+  Scalar from;
+  Scalar to;
+  Scalar path;
+  Scalar content;
+  Scalar mode;
+  Scalar owner;
+  Scalar parents;
+  Scalar target;
+  Scalar recursive;
+};
+
+// One entry of `jobs:`, or the `defaults:` mapping (which has no name, kind or steps).
+// Holds the fields of every kind; the parser accepts only those of the job's `kind`.
+struct JobConfig {
+  SourceMark mark;  // the job's mapping
+  Scalar name;
+  Scalar kind;  // extract | inject | verify | list
+
+  // The image a job reads (extract, verify, list: `source`) or writes (inject: `target`).
+  Scalar source;
+  Scalar target;
+  Scalar format;
+  Scalar probe_format;
+  Scalar filesystem;
+
+  SelectConfig select;            // extract, verify, list
+  ExtractOutputConfig output;     // extract: `output:` is a mapping
+  IncrementalConfig incremental;  // extract
+  ScalarList hashes;              // extract, list
+  Scalar against;                 // verify: the previous run's manifest
+  Scalar report;                  // verify, list: where the result is written
+
+  Scalar output_image;            // inject: `output:` is the new image or overlay
+  Scalar in_place;                // inject
+  std::vector<StepConfig> steps;  // inject
+  SourceMark steps_mark;
+  bool steps_present = false;  // also when written but not as a list (already reported)
+};
+
+struct ManifestConfig {
+  std::string file;  // as given to ParseManifest; every mark names it
+  Scalar version;
+  std::vector<VarConfig> vars;
+  JobConfig defaults;
+  bool defaults_present = false;
+  RunConfig run;
+  std::vector<JobConfig> jobs;
+  SourceMark jobs_mark;
+  bool jobs_present = false;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_JOBS_MANIFEST_CONFIG_H_

@@ -1,0 +1,91 @@
+// The keys a manifest may use, per mapping and per job kind: the one list that the parser
+// (unknown keys, did-you-mean), the validator (which defaults apply to a job) and the docs
+// (jobs/README.md) agree on. Constants only.
+#ifndef DISKFERRY_JOBS_MANIFEST_KEYS_H_
+#define DISKFERRY_JOBS_MANIFEST_KEYS_H_
+
+#include <algorithm>
+#include <span>
+#include <string_view>
+
+namespace diskferry::manifest_keys {
+
+using Keys = std::span<const std::string_view>;
+
+inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run", "jobs"};
+inline constexpr std::string_view kVar[] = {"type", "default"};
+inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast"};
+inline constexpr std::string_view kSelect[] = {"include", "exclude"};
+inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "preserve", "on_exists"};
+inline constexpr std::string_view kIncremental[] = {"since"};
+
+inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "list"};
+inline constexpr std::string_view kExtract[] = {"name",         "kind",       "source", "format",
+                                                "probe_format", "filesystem", "select", "output",
+                                                "incremental",  "hashes"};
+inline constexpr std::string_view kInject[] = {"name",   "kind",         "target",
+                                               "format", "probe_format", "filesystem",
+                                               "output", "in_place",     "steps"};
+inline constexpr std::string_view kVerify[] = {"name",   "kind",         "source",
+                                               "format", "probe_format", "filesystem",
+                                               "select", "against",      "report"};
+inline constexpr std::string_view kList[] = {
+    "name", "kind", "source", "format", "probe_format", "filesystem", "select", "hashes", "report"};
+// A job whose kind is missing or unknown is read with every key any kind has.
+inline constexpr std::string_view kAnyJob[] = {
+    "name",   "kind",        "source", "target",  "format", "probe_format", "filesystem", "select",
+    "output", "incremental", "hashes", "against", "report", "in_place",     "steps"};
+// `defaults:` takes every job key except these, each applied to the jobs whose kind has it.
+inline constexpr std::string_view kNotInDefaults[] = {"name", "kind", "steps"};
+inline constexpr std::string_view kDefaults[] = {"source",     "target",  "format", "probe_format",
+                                                 "filesystem", "select",  "output", "incremental",
+                                                 "hashes",     "against", "report", "in_place"};
+
+inline constexpr std::string_view kStepOps[] = {"upload", "write",   "mkdir",  "chmod",
+                                                "chown",  "symlink", "delete", "move"};
+inline constexpr std::string_view kUpload[] = {"from", "to", "mode", "owner"};
+inline constexpr std::string_view kWrite[] = {"path", "content", "mode"};
+inline constexpr std::string_view kMkdir[] = {"path", "mode", "parents"};
+inline constexpr std::string_view kChmod[] = {"path", "mode"};
+inline constexpr std::string_view kChown[] = {"path", "owner"};
+inline constexpr std::string_view kSymlink[] = {"target", "path"};
+inline constexpr std::string_view kDelete[] = {"path", "recursive"};
+inline constexpr std::string_view kMove[] = {"from", "to"};
+
+// Values, in the order of the enums of manifest_spec.h.
+inline constexpr std::string_view kFormats[] = {"raw", "qcow2", "vmdk", "vdi", "vhdx"};
+inline constexpr std::string_view kOnExists[] = {"overwrite", "skip", "fail"};
+inline constexpr std::string_view kOutputKinds[] = {"dir", "tar"};
+inline constexpr std::string_view kTarSuffixes[] = {".tar", ".tar.gz", ".tar.zst"};
+inline constexpr std::string_view kHashes[] = {"sha256", "sha1", "md5"};
+inline constexpr std::string_view kPreserve[] = {"mode", "owner", "times", "xattrs"};
+
+// The keys of a job of `kind`; kAnyJob for a missing or unknown kind.
+inline Keys JobKeys(std::string_view kind) {
+  if (kind == "extract") return kExtract;
+  if (kind == "inject") return kInject;
+  if (kind == "verify") return kVerify;
+  if (kind == "list") return kList;
+  return kAnyJob;
+}
+
+// The fields of a step `op`; empty for an unknown op.
+inline Keys StepKeys(std::string_view op) {
+  if (op == "upload") return kUpload;
+  if (op == "write") return kWrite;
+  if (op == "mkdir") return kMkdir;
+  if (op == "chmod") return kChmod;
+  if (op == "chown") return kChown;
+  if (op == "symlink") return kSymlink;
+  if (op == "delete") return kDelete;
+  if (op == "move") return kMove;
+  return {};
+}
+
+inline bool Contains(Keys keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+}  // namespace diskferry::manifest_keys
+
+#endif  // DISKFERRY_JOBS_MANIFEST_KEYS_H_

@@ -1,0 +1,39 @@
+#include "jobs/manifest_spec.h"
+
+#include "jobs/manifest_keys.h"
+
+namespace diskferry {
+
+namespace keys = manifest_keys;
+
+std::string_view JobKindName(JobKind kind) { return keys::kKinds[static_cast<int>(kind)]; }
+std::string_view ImageFormatName(ImageFormat format) {
+  return keys::kFormats[static_cast<int>(format)];
+}
+std::string_view OnExistsPolicyName(OnExistsPolicy on_exists) {
+  return keys::kOnExists[static_cast<int>(on_exists)];
+}
+std::string_view OutputKindName(OutputKind kind) {
+  return keys::kOutputKinds[static_cast<int>(kind)];
+}
+std::string_view HashName(HashAlgorithm hash) { return keys::kHashes[static_cast<int>(hash)]; }
+
+std::string FilesystemSpec::ToString() const {
+  switch (kind) {
+    case FilesystemKind::kAuto:
+      return "auto";
+    case FilesystemKind::kDevice:
+      return value;
+    case FilesystemKind::kLabel:
+      return "LABEL=" + value;
+    case FilesystemKind::kUuid:
+      return "UUID=" + value;
+  }
+  return "auto";
+}
+
+std::string FilesystemSpec::AsFsArgument() const {
+  return kind == FilesystemKind::kAuto ? "" : ToString();
+}
+
+}  // namespace diskferry

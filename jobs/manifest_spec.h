@@ -1,0 +1,195 @@
+// ManifestSpec: a validated manifest. Variables are expanded, defaults merged into each job,
+// names resolved into enums, globs compiled, host paths resolved. Produced only by
+// ValidateManifest (validator.h), and only when the manifest had no problem at all, so a
+// runner may rely on every field without checking it again.
+//
+// Guest paths are absolute and normalized (no '.', '..', empty or trailing components).
+// Host paths keep the text the user wrote (for messages and plans) beside the path
+// resolved against the manifest's directory.
+//
+// Plain values; thread-compatible.
+#ifndef DISKFERRY_JOBS_MANIFEST_SPEC_H_
+#define DISKFERRY_JOBS_MANIFEST_SPEC_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "jobs/diagnostics.h"
+#include "jobs/glob.h"
+#include "jobs/vars.h"
+
+namespace diskferry {
+
+struct HostPath {
+  std::string text;  // as written, variables expanded
+  std::string path;  // `text` resolved against the manifest's base directory
+};
+
+enum class JobKind { kExtract, kInject, kVerify, kList };  // the order of JobSpec::task
+enum class ImageFormat { kRaw, kQcow2, kVmdk, kVdi, kVhdx };
+enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid };
+// `on_exists:`. (pipeline/host_tree_writer.h's OnExists is the writer's own, narrower
+// setting: kSkip maps to its kKeep, and kFail is the runner's to enforce.)
+enum class OnExistsPolicy { kOverwrite, kSkip, kFail };
+enum class OutputKind { kDir, kTar };
+enum class HashAlgorithm { kSha256, kSha1, kMd5 };
+
+// The manifest's spelling of each value ("extract", "qcow2" (also QEMU's driver name),
+// "overwrite", "dir", "sha256").
+std::string_view JobKindName(JobKind kind);
+std::string_view ImageFormatName(ImageFormat format);
+std::string_view OnExistsPolicyName(OnExistsPolicy on_exists);
+std::string_view OutputKindName(OutputKind kind);
+std::string_view HashName(HashAlgorithm hash);
+
+struct FilesystemSpec {
+  FilesystemKind kind = FilesystemKind::kAuto;
+  std::string value;  // "/dev/sda2", the label, the UUID; empty for kAuto
+
+  // "auto", "/dev/sda2", "LABEL=root", "UUID=...".
+  std::string ToString() const;
+  // The `--fs` / ImageSessionConfig::filesystem syntax: as ToString() but "" for kAuto
+  // (the only mountable filesystem).
+  std::string AsFsArgument() const;
+};
+
+// The image or block device a job reads or writes.
+struct DiskSpec {
+  HostPath image;
+  // nullopt: `probe_format: true`; the runner probes the format and must report what it
+  // found. A block device without `format` is raw.
+  std::optional<ImageFormat> format;
+  bool block_device = false;
+  FilesystemSpec filesystem;
+};
+
+struct PreserveSpec {  // default [mode, owner, times], as copy-out
+  bool mode = true;
+  bool owner = true;  // applied only when running as root (pipeline/HostTreeWriter)
+  bool times = true;
+  bool xattrs = false;
+};
+
+struct ExtractOutputSpec {
+  OutputKind kind = OutputKind::kDir;
+  // For kTar the path ends in .tar, .tar.gz or .tar.zst, and that ending is the whole
+  // compression setting (as pipeline/tar_sink.h's TarSink::CompressionFor reads it).
+  HostPath path;
+  PreserveSpec preserve;
+  OnExistsPolicy on_exists = OnExistsPolicy::kFail;  // per entry for kDir; the archive for kTar
+};
+
+struct ExtractSpec {
+  DiskSpec source;
+  PathSelector select;
+  ExtractOutputSpec output;
+  std::optional<HostPath> since;  // incremental: a previous run's manifest
+  std::vector<HashAlgorithm> hashes;
+};
+
+struct VerifySpec {
+  DiskSpec source;
+  PathSelector select;
+  HostPath against;  // the previous run's manifest whose hashes are compared
+  std::optional<HostPath> report;
+};
+
+struct ListSpec {
+  DiskSpec source;
+  PathSelector select;
+  std::vector<HashAlgorithm> hashes;
+  std::optional<HostPath> report;
+};
+
+struct Owner {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+// `from` (a host file or directory) becomes the guest path `to`: a directory's contents
+// land under `to`. `mode` applies to uploaded regular files, `owner` to every entry.
+struct UploadStep {
+  HostPath from;
+  std::string to;
+  std::optional<uint32_t> mode;
+  std::optional<Owner> owner;
+};
+struct WriteStep {
+  std::string path;
+  std::string content;
+  uint32_t mode = 0644;
+};
+struct MkdirStep {
+  std::string path;
+  uint32_t mode = 0755;
+  bool parents = false;
+};
+struct ChmodStep {
+  std::string path;
+  uint32_t mode = 0;
+};
+struct ChownStep {
+  std::string path;
+  Owner owner;
+};
+struct SymlinkStep {
+  std::string target;  // the link's content, stored as written
+  std::string path;
+};
+// `path` may be a glob (`glob` is then set): every match is deleted.
+struct DeleteStep {
+  std::string path;
+  bool recursive = false;
+  std::optional<Glob> glob;
+};
+struct MoveStep {
+  std::string from;
+  std::string to;
+};
+
+using StepAction = std::variant<UploadStep, WriteStep, MkdirStep, ChmodStep, ChownStep, SymlinkStep,
+                                DeleteStep, MoveStep>;
+
+struct StepSpec {
+  int number = 0;  // 1-based position in `steps`
+  SourceMark mark;
+  StepAction action;
+};
+
+struct InjectSpec {
+  DiskSpec target;
+  std::optional<HostPath> output;  // a new qcow2 overlay over `target`; unset when in_place
+  bool in_place = false;
+  std::vector<StepSpec> steps;  // run in order; the first failure stops the job
+};
+
+struct JobSpec {
+  std::string name;
+  SourceMark mark;
+  std::variant<ExtractSpec, InjectSpec, VerifySpec, ListSpec> task;
+
+  JobKind kind() const { return static_cast<JobKind>(task.index()); }
+};
+
+struct RunSpec {
+  int max_parallel = 1;
+  bool fail_fast = false;
+};
+
+struct ManifestSpec {
+  std::string file;
+  std::string base_dir;                     // relative host paths were resolved against this
+  LocalTime now;                            // the time ${date} and ${time} came from
+  std::map<std::string, std::string> vars;  // every variable's value, as given
+  RunSpec run;
+  std::vector<JobSpec> jobs;  // in manifest order
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_JOBS_MANIFEST_SPEC_H_

@@ -1,0 +1,222 @@
+#include "jobs/plan.h"
+
+#include <cstdio>
+
+namespace diskferry {
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+
+std::string Octal(uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
+// The start of a write step's content, C-escaped and quoted: "motd for ${date}\n".
+std::string Preview(std::string_view content) {
+  constexpr size_t kMaxPreview = 32;
+  std::string out = "\"";
+  for (unsigned char c : content.substr(0, kMaxPreview)) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + (content.size() > kMaxPreview ? "\"..." : "\"");
+}
+
+std::string OwnerText(const Owner& owner) {
+  return std::to_string(owner.uid) + ":" + std::to_string(owner.gid);
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
+  return out;
+}
+
+std::string Patterns(const std::vector<Glob>& globs) {
+  std::vector<std::string> patterns;
+  for (const Glob& glob : globs) patterns.push_back(glob.pattern());
+  return Join(patterns, ", ");
+}
+
+// "/etc/** excluding /etc/shadow"
+std::string Selection(const PathSelector& select) {
+  std::string text = Patterns(select.include());
+  if (!select.exclude().empty()) text += " excluding " + Patterns(select.exclude());
+  return text;
+}
+
+// "disk.img (qcow2, /dev/sda1)", "/dev/sdb (block device, raw, auto)",
+// "disk.img (format probed and reported, auto)"
+std::string Disk(const DiskSpec& disk) {
+  std::string format =
+      disk.format ? std::string(ImageFormatName(*disk.format)) : "format probed and reported";
+  if (disk.block_device) format = "block device, " + format;
+  return disk.image.text + " (" + format + ", " + disk.filesystem.ToString() + ")";
+}
+
+std::string Hashes(const std::vector<HashAlgorithm>& hashes) {
+  std::vector<std::string> names;
+  for (HashAlgorithm hash : hashes) names.emplace_back(HashName(hash));
+  return names.empty() ? "" : "; hashes " + Join(names, ",");
+}
+
+std::string Preserved(const PreserveSpec& p) {
+  std::vector<std::string> names;
+  if (p.mode) names.emplace_back("mode");
+  if (p.owner) names.emplace_back("owner");
+  if (p.times) names.emplace_back("times");
+  if (p.xattrs) names.emplace_back("xattrs");
+  return names.empty() ? "nothing" : Join(names, ",");
+}
+
+std::string Missing(const HostPath& path, const HostFileProbe& probe) {
+  return probe(path.path) == HostFileKind::kMissing ? path.text + " does not exist yet" : "";
+}
+
+std::string Report(const std::optional<HostPath>& report) {
+  return report ? "; report to " + report->text : "";
+}
+
+std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& probe) {
+  const ExtractOutputSpec& out = e.output;
+  std::vector<PlanLine> lines{{"extract " + Selection(e.select) + " from " + Disk(e.source) +
+                                   " to " + std::string(OutputKindName(out.kind)) + " " +
+                                   out.path.text + " preserving " + Preserved(out.preserve) +
+                                   "; on_exists " + std::string(OnExistsPolicyName(out.on_exists)) +
+                                   Hashes(e.hashes),
+                               ""}};
+  if (e.since) {
+    lines.push_back(
+        {"incremental: only files changed since " + e.since->text, Missing(*e.since, probe)});
+  }
+  return lines;
+}
+
+std::vector<PlanLine> PlanVerify(const VerifySpec& v, const HostFileProbe& probe) {
+  return {{"verify " + Selection(v.select) + " in " + Disk(v.source) + " against " +
+               v.against.text + ": report changed, missing and new files" + Report(v.report),
+           Missing(v.against, probe)}};
+}
+
+std::vector<PlanLine> PlanList(const ListSpec& l) {
+  return {{"list " + Selection(l.select) + " in " + Disk(l.source) + " with metadata" +
+               Hashes(l.hashes) + Report(l.report),
+           ""}};
+}
+
+std::string Attributes(const std::optional<uint32_t>& mode, const std::optional<Owner>& owner) {
+  std::vector<std::string> parts;
+  if (mode) parts.push_back("mode " + Octal(*mode));
+  if (owner) parts.push_back("owner " + OwnerText(*owner));
+  return parts.empty() ? "" : " (" + Join(parts, ", ") + ")";
+}
+
+// The step in words, without looking at the host ("upload site -> /srv/www").
+std::string StepWords(const StepAction& action) {
+  return std::visit(
+      Overloaded{
+          [](const UploadStep& s) {
+            return "upload " + s.from.text + " -> " + s.to + Attributes(s.mode, s.owner);
+          },
+          [](const WriteStep& s) {
+            return "write " + Preview(s.content) + " (" + std::to_string(s.content.size()) +
+                   " bytes) to " + s.path + " (mode " + Octal(s.mode) + ")";
+          },
+          [](const MkdirStep& s) {
+            return std::string(s.parents ? "mkdir -p " : "mkdir ") + s.path + " (mode " +
+                   Octal(s.mode) + ")";
+          },
+          [](const ChmodStep& s) { return "chmod " + Octal(s.mode) + " " + s.path; },
+          [](const ChownStep& s) { return "chown " + OwnerText(s.owner) + " " + s.path; },
+          [](const SymlinkStep& s) { return "symlink " + s.path + " -> " + s.target; },
+          [](const DeleteStep& s) {
+            return std::string(s.recursive ? "delete -r " : "delete ") + s.path;
+          },
+          [](const MoveStep& s) { return "move " + s.from + " -> " + s.to; },
+      },
+      action);
+}
+
+PlanLine PlanStep(const StepSpec& step, const HostFileProbe& probe) {
+  PlanLine line{"step " + std::to_string(step.number) + ": " + StepWords(step.action), ""};
+  if (const auto* upload = std::get_if<UploadStep>(&step.action)) {
+    const HostFileKind kind = probe(upload->from.path);
+    if (kind == HostFileKind::kDirectory) {
+      line.text.insert(line.text.find("upload ") + 7, "directory ");
+    } else if (kind == HostFileKind::kFile) {
+      line.text.insert(line.text.find("upload ") + 7, "file ");
+    } else if (kind == HostFileKind::kMissing) {
+      line.not_previewable = upload->from.text + " does not exist yet";
+    }
+  } else if (const auto* del = std::get_if<DeleteStep>(&step.action)) {
+    if (del->glob && del->glob->HasWildcards()) {
+      line.not_previewable = "which paths match is known only inside the image";
+    }
+  }
+  return line;
+}
+
+std::vector<PlanLine> PlanInject(const InjectSpec& inject, const HostFileProbe& probe) {
+  std::vector<PlanLine> lines{
+      {"open " + Disk(inject.target) +
+           (inject.output ? " and write a new qcow2 overlay " + inject.output->text
+                          : " and write it in place"),
+       ""}};
+  for (const StepSpec& step : inject.steps) lines.push_back(PlanStep(step, probe));
+  return lines;
+}
+
+}  // namespace
+
+RunPlan PlanManifest(const ManifestSpec& spec, const HostFileProbe& probe) {
+  RunPlan plan{spec.file, spec.run, {}};
+  for (const JobSpec& job : spec.jobs) {
+    std::vector<PlanLine> lines =
+        std::visit(Overloaded{[&](const ExtractSpec& e) { return PlanExtract(e, probe); },
+                              [&](const InjectSpec& i) { return PlanInject(i, probe); },
+                              [&](const VerifySpec& v) { return PlanVerify(v, probe); },
+                              [&](const ListSpec& l) { return PlanList(l); }},
+                   job.task);
+    plan.jobs.push_back(JobPlan{job, std::move(lines)});
+  }
+  return plan;
+}
+
+std::string DescribeStep(const StepSpec& step) {
+  return "step " + std::to_string(step.number) + " (" + StepWords(step.action) + ")";
+}
+
+std::string FormatPlan(const RunPlan& plan) {
+  const size_t n = plan.jobs.size();
+  std::string out =
+      "plan for " + plan.file + ": " + std::to_string(n) + (n == 1 ? " job" : " jobs") +
+      ", at most " + std::to_string(plan.run.max_parallel) + " at a time, " +
+      (plan.run.fail_fast ? "stop at the first failure" : "keep going after a failure") + "\n";
+  for (const JobPlan& job : plan.jobs) {
+    out += "job " + job.job.name + " (" + std::string(JobKindName(job.job.kind())) + ")\n";
+    for (const PlanLine& line : job.lines) {
+      out += "  " + line.text;
+      if (!line.not_previewable.empty())
+        out += " (cannot be previewed: " + line.not_previewable + ")";
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace diskferry

@@ -1,0 +1,31 @@
+// The `delete` step of an inject job, in the guest: one path, or every match of a glob.
+// Used by RunInjectSteps (inject_steps.h), which documents the semantics; kept apart so the
+// prefix rule can be tested without a VM. Same threading as GuestFs.
+#ifndef DISKFERRY_PIPELINE_GUEST_DELETE_H_
+#define DISKFERRY_PIPELINE_GUEST_DELETE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "appliance/guest_fs.h"
+#include "jobs/glob.h"
+#include "protocol/status.h"
+
+namespace diskferry {
+
+// Deletes `path`, which must exist. A directory without `recursive` is
+// kFailedPrecondition "PATH: is a directory; set recursive: true".
+Status DeleteGuestPath(GuestFs& fs, const std::string& path, bool recursive);
+
+// Deletes every match of `glob` and returns how many there were. Errors as
+// DeleteGuestPath, reported before anything is deleted.
+Result<uint64_t> DeleteGuestGlob(GuestFs& fs, const Glob& glob, bool recursive);
+
+// The directory a walk for `pattern` starts from: its leading components without
+// wildcards or escapes, never including the last ("/etc/*.conf" -> "/etc",
+// "/var/**/x" -> "/var", "/a/b" -> "/a", "/*" -> "/").
+std::string GlobWalkRoot(const std::string& pattern);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PIPELINE_GUEST_DELETE_H_

@@ -1,0 +1,133 @@
+// The record of a run: a JSON Lines file (one JSON object per line, UTF-8, '\n' after
+// each) that says what every job did to every file, plus readers for it and a
+// sha256sum-compatible listing.
+//
+// Lines, each with "record" first:
+//   {"record":"file","job":J,"path":P,"type":T,"size":N,"mode":"100644","uid":N,"gid":N,
+//    "mtime_ns":N,["target":P,]["hashes":{"sha256":HEX,...},]"status":"ok"|MESSAGE}
+//   {"record":"job","job":J,"kind":K,"status":S,["message":M,]"files":N,"bytes":N,
+//    "skipped":N,"errors":N,"started":TIME,"ended":TIME}
+//   {"record":"run","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
+//    "ended":TIME,"jobs":[{"job":J,"status":S},...]}
+// "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
+// Paths and link targets are raw bytes: valid UTF-8 ones are strings, others are base64
+// under "path_b64"/"target_b64" (file_record_json.h says why). TIME is UTC ISO 8601 with
+// milliseconds ("2024-05-01T12:34:56.789Z"). "mtime_ns" is exact in C++ and Python; readers
+// that parse numbers as doubles (JavaScript, jq < 1.7) round it. Readers must skip record
+// kinds they do not know: new ones may be added.
+//
+// Thread safety: RunReport's methods may be called from any thread (jobs running in
+// parallel); each line is written whole. Sha256SumsWriter is thread-compatible.
+#ifndef DISKFERRY_PIPELINE_RUN_REPORT_H_
+#define DISKFERRY_PIPELINE_RUN_REPORT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/file_record.h"
+#include "protocol/status.h"
+
+namespace diskferry {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// "2024-05-01T12:34:56.789Z".
+std::string FormatUtcTime(TimePoint t);
+
+struct JobSummary {
+  std::string job;
+  std::string kind;     // what the job does: "extract", "inject", "verify", ...
+  std::string status;   // "ok", "failed", "skipped", ...: the job runner's words
+  std::string message;  // why, when not ok; omitted when empty
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t skipped = 0;
+  uint64_t errors = 0;
+  TimePoint started;
+  TimePoint ended;
+};
+
+struct JobStatus {
+  std::string job;
+  std::string status;
+};
+
+struct RunSummary {
+  std::string tool_version;
+  std::string manifest_sha256;
+  std::string host;
+  TimePoint started;
+  TimePoint ended;
+  std::vector<JobStatus> jobs;  // in the order they ran
+};
+
+class RunReport {
+ public:
+  // Creates or truncates `path`. kIoError/kNotFound naming it on failure.
+  static Result<RunReport> Open(const std::string& path);
+  RunReport(RunReport&&) noexcept;
+  RunReport& operator=(RunReport&&) noexcept;
+  // Flushes what is buffered and closes the file if Close() was not called (errors lost).
+  ~RunReport();
+
+  // Lines are buffered; job and run summaries flush them, so after a crash the file holds
+  // every finished job's lines (the last line may be cut: ReadFileRecords ignores that).
+  // A failed write (kIoError) is returned by this and every later call.
+  // kFailedPrecondition after Close().
+  Status AddFile(const std::string& job, const FileRecord& record);
+  Status AddJobSummary(const JobSummary& summary);
+  Status AddRunSummary(const RunSummary& summary);
+  // Flushes and syncs the file and closes it.
+  Status Close();
+
+ private:
+  struct Impl;
+  explicit RunReport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Calls `fn` with each "file" record of `job` in `path`, in file order, without holding
+// them all. kNotFound/kIoError for the file; kInvalidArgument "PATH:LINE: ..." for a line
+// that is not a JSON object or a file record with a missing or mistyped field. A last line
+// without its '\n' that does not parse is ignored (the run that wrote it died mid-line).
+Status ForEachFileRecord(const std::string& path, const std::string& job,
+                         const std::function<void(FileRecord)>& fn);
+// The same, collected: a previous run's manifest for incremental and verify jobs. The
+// same path may appear twice (HashingSink: a stream file, then its late error); the later
+// record is the one to believe.
+Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const std::string& job);
+
+// Writes `sha256sum -c`-compatible lines ("<hex>  <path>\n") for the records that have a
+// "sha256" hash, in the order given. Like GNU sha256sum, a path holding '\\', '\n' or '\r'
+// is written with those escaped ("\\\\", "\\n", "\\r") and the line starts with '\\'.
+class Sha256SumsWriter {
+ public:
+  // Creates or truncates `path`.
+  static Result<Sha256SumsWriter> Open(const std::string& path);
+  Sha256SumsWriter(Sha256SumsWriter&&) noexcept;
+  Sha256SumsWriter& operator=(Sha256SumsWriter&&) noexcept;
+  ~Sha256SumsWriter();
+
+  // Records without a "sha256" hash are skipped.
+  Status Add(const FileRecord& record);
+  Status Close();
+
+ private:
+  struct Impl;
+  explicit Sha256SumsWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+Status WriteSha256Sums(const std::string& path, const std::vector<FileRecord>& records);
+
+// The line Sha256SumsWriter writes for `record`, or "" when it has no sha256.
+std::string Sha256SumsLine(const FileRecord& record);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PIPELINE_RUN_REPORT_H_

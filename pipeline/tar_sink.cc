@@ -1,0 +1,253 @@
+// TarSink: opening and finishing the archive, checking records, gathering stream files.
+#include "pipeline/tar_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "pipeline/tar_sink_impl.h"
+#include "protocol/check.h"
+
+namespace diskferry {
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Status ProtocolError(std::string message) {
+  return Status(Code::kProtocolError, std::move(message));
+}
+
+}  // namespace
+
+std::string TarQuoted(std::string_view path) {
+  std::string s(path.substr(0, 200));
+  for (char& c : s) {
+    if (c == '\0' || c == '\n') c = '?';
+  }
+  return "\"" + s + "\"";
+}
+
+Result<TarCompression> TarSink::CompressionFor(std::string_view path) {
+  if (EndsWith(path, ".tar")) return TarCompression::kNone;
+  if (EndsWith(path, ".tar.gz")) return TarCompression::kGzip;
+  if (EndsWith(path, ".tar.zst")) return TarCompression::kZstd;
+  return Status(Code::kInvalidArgument,
+                std::string(path) + ": unknown archive type; use .tar, .tar.gz or .tar.zst");
+}
+
+TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
+    : final_path(path),
+      partial_path(path + ".partial"),
+      spool_dir(opts.spool_dir.empty() ? DirectoryOf(path) : opts.spool_dir),
+      options(opts) {
+  utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+}
+
+TarSink::Impl::~Impl() {
+  {
+    ScopedLocale utf8(utf8_locale);
+    ar.reset();  // before `fd` closes: freeing an unfinished archive still flushes into it
+  }
+  if (utf8_locale != nullptr) freelocale(utf8_locale);
+  if (created && state != State::kFinished) unlink(partial_path.c_str());
+}
+
+Status TarSink::Impl::Start(TarCompression compression) {
+  fd.reset(open(partial_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoStatus(errno, partial_path);
+  created = true;
+  ar.reset(archive_write_new());
+  DF_CHECK(ar != nullptr);
+  // Full pax rather than "pax restricted": restricted writes an mtime record (the only
+  // place nanoseconds fit) only for entries that need an extended header anyway.
+  int r = archive_write_set_format_pax(ar.get());
+  if (r == ARCHIVE_OK && compression == TarCompression::kGzip) {
+    r = archive_write_add_filter_gzip(ar.get());
+  } else if (r == ARCHIVE_OK && compression == TarCompression::kZstd) {
+    r = archive_write_add_filter_zstd(ar.get());  // ARCHIVE_WARN: runs the zstd program
+  }
+  // 64 KiB writes instead of the 10 KiB tape default; the last block is not padded
+  // (libarchive's default for regular files).
+  if (r >= ARCHIVE_WARN) r = archive_write_set_bytes_per_block(ar.get(), 64 * 1024);
+  if (r >= ARCHIVE_WARN) r = archive_write_open_fd(ar.get(), fd.get());
+  if (r < ARCHIVE_WARN) return ArchiveFailure(partial_path);
+  return Status::Ok();
+}
+
+Status TarSink::Impl::CheckOpen() const {
+  if (state == State::kFinished) {
+    return Status(Code::kFailedPrecondition, final_path + ": archive already finished");
+  }
+  return state == State::kFailed ? failure : Status::Ok();
+}
+
+Status TarSink::Impl::Fail(Status status) {
+  state = State::kFailed;
+  failure = status;
+  return status;
+}
+
+// Checks what no honest source sends; these stop the transfer.
+Status TarSink::Impl::CheckRecord(const Record& r, Xattrs* xattrs) const {
+  if (Status st = ValidateRelativePath(r.path); !st.ok()) return st;
+  const std::string where = "record " + TarQuoted(r.path);
+  if (r.meta.type == RecordType::kSymlink && r.target.find('\0') != std::string_view::npos) {
+    return ProtocolError(where + ": symlink target contains NUL");
+  }
+  if (r.meta.type == RecordType::kHardlink) {
+    if (Status st = ValidateRelativePath(r.target); !st.ok()) {
+      return st.WithContext(where + ": hard link target");
+    }
+  }
+  if (options.xattrs && !r.xattrs.empty()) {
+    auto decoded = DecodeXattrs(r.xattrs);
+    if (!decoded.ok()) return decoded.status().WithContext(where);
+    *xattrs = std::move(*decoded);
+  }
+  return Status::Ok();
+}
+
+Status TarSink::Impl::OnRecord(const Record& r) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  Xattrs xattrs;
+  if (Status st = CheckRecord(r, &xattrs); !st.ok()) return st;
+  switch (r.meta.type) {
+    case RecordType::kError:
+      report.source_errors.Add({std::string(r.path), r.meta.errno_value, std::string(r.target)});
+      return Status::Ok();
+    case RecordType::kStreamFile:
+      return BeginStream(r, std::move(xattrs));
+    case RecordType::kHardlink: {
+      std::string target(r.target);
+      if (stream_paths.contains(target)) {
+        deferred_links[target].push_back({std::string(r.path), target, r.meta});
+        return Status::Ok();
+      }
+      return WriteHardlink(r.path, target, r.meta);
+    }
+    default:
+      return WriteRecord(r, xattrs);
+  }
+}
+
+Status TarSink::Impl::BeginStream(const Record& r, Xattrs xattrs) {
+  const uint64_t id = r.meta.file_id;
+  const std::string where = "stream file " + TarQuoted(r.path);
+  if (streams.contains(id) || ended_streams.contains(id)) {
+    return ProtocolError(where + ": file_id " + std::to_string(id) + " already used");
+  }
+  if (streams.size() >= kMaxPendingStreams) {
+    return ProtocolError(where + ": more than " + std::to_string(kMaxPendingStreams) +
+                         " stream files announced before their data ended");
+  }
+  if (r.meta.size > static_cast<uint64_t>(INT64_MAX)) {
+    return ProtocolError(where + ": size " + std::to_string(r.meta.size) + " too large");
+  }
+  Result<SpoolFile> spool = SpoolFile::Create(spool_dir, r.meta.size);
+  if (!spool.ok()) return Fail(spool.status().WithContext(where));
+  std::string path(r.path);
+  stream_paths[path] = id;
+  streams.emplace(id, PendingStream{std::move(path), r.meta, std::move(xattrs), std::move(*spool)});
+  return Status::Ok();
+}
+
+Status TarSink::Impl::StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  auto it = streams.find(id);
+  if (it == streams.end()) {
+    return ProtocolError("stream data for unknown or ended file_id " + std::to_string(id));
+  }
+  const uint64_t size = it->second.meta.size;
+  if (offset > size || data.size() > size - offset) {
+    return ProtocolError("stream file " + TarQuoted(it->second.path) + ": " +
+                         std::to_string(data.size()) + " bytes at offset " +
+                         std::to_string(offset) + " past its size " + std::to_string(size));
+  }
+  if (Status st = it->second.spool.Write(offset, data); !st.ok()) {
+    return Fail(st.WithContext("stream file " + TarQuoted(it->second.path)));
+  }
+  return Status::Ok();
+}
+
+Status TarSink::Impl::StreamEnd(uint64_t id) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  auto node = streams.extract(id);
+  if (node.empty()) {
+    return ProtocolError("end of stream for unknown or ended file_id " + std::to_string(id));
+  }
+  ended_streams.insert(id);
+  const PendingStream& stream = node.mapped();
+  stream_paths.erase(stream.path);
+  if (Status st = WriteStreamEntry(stream); !st.ok()) return st;
+  return WriteDeferredLinks(stream.path);
+}
+
+Status TarSink::Impl::Finish() {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  if (!streams.empty()) {
+    return Fail(
+        ProtocolError("stream file " + TarQuoted(streams.begin()->second.path) + " never ended"));
+  }
+  if (Status st = Close(); !st.ok()) return Fail(st);
+  state = State::kFinished;
+  return Status::Ok();
+}
+
+// Syncs before the rename so that a crash never leaves PATH naming a half-written file.
+Status TarSink::Impl::Close() {
+  if (archive_write_close(ar.get()) < ARCHIVE_WARN) return ArchiveFailure(partial_path);
+  ar.reset();
+  if (fsync(fd.get()) != 0) return ErrnoStatus(errno, partial_path);
+  if (close(fd.release()) != 0) return ErrnoStatus(errno, partial_path);
+  if (rename(partial_path.c_str(), final_path.c_str()) != 0) {
+    return ErrnoStatus(errno, "renaming " + partial_path + " to " + final_path);
+  }
+  return Status::Ok();
+}
+
+TarSink::TarSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TarSink::~TarSink() = default;
+
+Result<std::unique_ptr<TarSink>> TarSink::Open(const std::string& path, const TarOptions& options) {
+  Result<TarCompression> compression = CompressionFor(path);
+  if (!compression.ok()) return compression.status();
+  auto impl = std::make_unique<Impl>(path, options);
+  {
+    ScopedLocale utf8(impl->utf8_locale);
+    if (Status st = impl->Start(*compression); !st.ok()) return st;
+  }
+  return std::unique_ptr<TarSink>(new TarSink(std::move(impl)));
+}
+
+Status TarSink::OnRecord(const Record& record) {
+  ScopedLocale utf8(impl_->utf8_locale);
+  return impl_->OnRecord(record);
+}
+
+Status TarSink::OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) {
+  return impl_->StreamData(file_id, offset, data);  // spool only: no libarchive call
+}
+
+Status TarSink::OnStreamEnd(uint64_t file_id) {
+  ScopedLocale utf8(impl_->utf8_locale);
+  return impl_->StreamEnd(file_id);
+}
+
+Status TarSink::Finish() {
+  ScopedLocale utf8(impl_->utf8_locale);
+  return impl_->Finish();
+}
+const TarStats& TarSink::stats() const { return impl_->stats; }
+const WriteReport& TarSink::report() const { return impl_->report; }
+
+}  // namespace diskferry

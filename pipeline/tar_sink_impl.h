@@ -1,0 +1,138 @@
+// Private to tar_sink*.cc: the sink's state, shared by the record and lifecycle code
+// (tar_sink.cc) and the code that turns records into libarchive entries
+// (tar_sink_entries.cc).
+#ifndef DISKFERRY_PIPELINE_TAR_SINK_IMPL_H_
+#define DISKFERRY_PIPELINE_TAR_SINK_IMPL_H_
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <locale.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "pipeline/spool_file.h"
+#include "pipeline/tar_sink.h"
+#include "pipeline/unique_fd.h"
+
+namespace diskferry {
+
+using Xattrs = std::vector<std::pair<std::string, std::string>>;
+
+struct ArchiveWriteFree {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct ArchiveEntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveWriteFree>;
+using EntryPtr = std::unique_ptr<archive_entry, ArchiveEntryFree>;
+
+// A peer-supplied path for a message: quoted, cut at 200 bytes, NUL and newline shown as '?'.
+std::string TarQuoted(std::string_view path);
+
+// Makes `locale` the calling thread's locale for a scope (no-op when it is null).
+class ScopedLocale {
+ public:
+  explicit ScopedLocale(locale_t locale) : old_(locale ? uselocale(locale) : nullptr) {}
+  ~ScopedLocale() {
+    if (old_ != nullptr) uselocale(old_);
+  }
+  ScopedLocale(const ScopedLocale&) = delete;
+  ScopedLocale& operator=(const ScopedLocale&) = delete;
+
+ private:
+  locale_t old_;
+};
+
+struct TarSink::Impl {
+  // kOpen --Finish succeeded--> kFinished
+  // kOpen --archive or spool write failed, or Finish failed--> kFailed (every call then
+  //         returns `failure`; the destructor removes PATH.partial)
+  enum class State { kOpen, kFinished, kFailed };
+
+  // A stream file gathering its bytes until OnStreamEnd.
+  struct PendingStream {
+    std::string path;
+    RecordMeta meta;
+    Xattrs xattrs;
+    SpoolFile spool;
+  };
+
+  // A hard link waiting for the stream file it names to be written.
+  struct DeferredLink {
+    std::string path;
+    std::string target;
+    RecordMeta meta;
+  };
+
+  // Bytes moved per archive_write_data call when copying a spool or writing zeros.
+  static constexpr size_t kCopyChunk = size_t{1} << 20;
+
+  Impl(const std::string& path, const TarOptions& opts);
+  ~Impl();
+
+  // tar_sink.cc
+  Status Start(TarCompression compression);
+  Status CheckOpen() const;
+  Status Fail(Status status);
+  Status OnRecord(const Record& r);
+  Status CheckRecord(const Record& r, Xattrs* xattrs) const;
+  Status BeginStream(const Record& r, Xattrs xattrs);
+  Status StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data);
+  Status StreamEnd(uint64_t id);
+  Status Finish();
+  Status Close();
+
+  // tar_sink_entries.cc
+  Status WriteRecord(const Record& r, const Xattrs& xattrs);
+  Status WriteHardlink(std::string_view path, const std::string& target, const RecordMeta& meta);
+  Status WriteDeferredLinks(const std::string& target);
+  Status WriteStreamEntry(const PendingStream& stream);
+  EntryPtr NewEntry(std::string_view path, const RecordMeta& meta, unsigned filetype,
+                    const Xattrs& xattrs) const;
+  Status WriteHeader(archive_entry* entry, std::string_view path, bool* written);
+  Status WriteData(std::span<const uint8_t> data);
+  Status WriteZeros(uint64_t count);
+  Status CopySpool(const SpoolFile& spool, const std::vector<Extent>& extents);
+  Status EndEntry(std::string_view path);
+  void Count(unsigned filetype, uint64_t bytes);
+  Status ArchiveFailure(std::string_view what);
+
+  // C.UTF-8, in force during every libarchive call (null if glibc lacks it). libarchive
+  // converts names from the current locale's charset to pax's UTF-8; in the "C" locale
+  // every non-ASCII name fails and is stored with hdrcharset=BINARY, which GNU tar 1.34
+  // warns about on extraction. With it only names that are not UTF-8 are.
+  locale_t utf8_locale = nullptr;
+  std::string final_path;
+  std::string partial_path;
+  std::string spool_dir;
+  TarOptions options;
+  UniqueFd fd;  // PATH.partial; outlives `ar`, which writes to it
+  ArchivePtr ar;
+  bool created = false;  // PATH.partial exists and is ours to remove
+  State state = State::kOpen;
+  Status failure;
+
+  std::unordered_map<uint64_t, PendingStream> streams;
+  std::unordered_set<uint64_t> ended_streams;
+  std::unordered_map<std::string, uint64_t> stream_paths;  // path -> file_id, pending only
+  std::unordered_map<std::string, std::vector<DeferredLink>> deferred_links;  // by target
+  std::vector<uint8_t> copy_buffer;  // kCopyChunk, allocated on first use
+  std::vector<uint8_t> zeros;        // kCopyChunk, allocated on first use
+
+  TarStats stats;
+  WriteReport report;
+};
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PIPELINE_TAR_SINK_IMPL_H_

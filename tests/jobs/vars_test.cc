@@ -1,0 +1,223 @@
+#include "jobs/vars.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace diskferry {
+namespace {
+
+const LocalTime kNow{2026, 3, 7, 9, 5, 1};
+
+Scalar Text(std::string text, int line = 1) {
+  return Scalar{std::move(text), SourceMark{"m.yaml", line, 1}, true};
+}
+
+VarConfig Declare(std::string name, std::string default_value, std::string type = "") {
+  VarConfig var;
+  var.name = Text(std::move(name), 2);
+  if (!type.empty()) var.type = Text(std::move(type), 3);
+  var.default_value = Text(std::move(default_value), 4);
+  return var;
+}
+
+VarConfig Required(std::string name, std::string type = "") {
+  VarConfig var = Declare(std::move(name), "", std::move(type));
+  var.default_value = Scalar{};
+  return var;
+}
+
+struct Built {
+  VarTable table;
+  Diagnostics diagnostics;
+};
+
+Built Build(const std::vector<VarConfig>& vars, const std::vector<VarOverride>& overrides = {}) {
+  Built built;
+  built.table = VarTable::Build(vars, overrides, kNow, "m.yaml", &built.diagnostics);
+  return built;
+}
+
+Result<std::string> FromMap(const std::map<std::string, std::string>& values,
+                            std::string_view name) {
+  auto it = values.find(std::string(name));
+  if (it == values.end()) return Status(Code::kNotFound, "no " + std::string(name));
+  return it->second;
+}
+
+Result<std::string> Expand(std::string_view text) {
+  const std::map<std::string, std::string> values{{"a", "A"}, {"long_name-2", "L"}};
+  return ExpandVars(text, [&](std::string_view name) { return FromMap(values, name); });
+}
+
+TEST(ExpandVarsTest, ReplacesEveryReference) {
+  EXPECT_EQ(*Expand("${a}"), "A");
+  EXPECT_EQ(*Expand("x/${a}/${long_name-2}/${a}"), "x/A/L/A");
+  EXPECT_EQ(*Expand("no variables"), "no variables");
+  EXPECT_EQ(*Expand(""), "");
+}
+
+TEST(ExpandVarsTest, DollarDollarBraceIsALiteral) {
+  EXPECT_EQ(*Expand("$${a}"), "${a}");
+  EXPECT_EQ(*Expand("$$${a}"), "$${a}");  // read left to right: "$", then "$${"
+  EXPECT_EQ(*Expand("cost $5, $HOME, $"), "cost $5, $HOME, $");
+  EXPECT_EQ(*Expand("$${unterminated"), "${unterminated");
+}
+
+TEST(ExpandVarsTest, RejectsUnterminatedAndMalformedReferences) {
+  Result<std::string> open = Expand("x${a");
+  ASSERT_FALSE(open.ok());
+  EXPECT_EQ(open.status().message(), "unterminated '${' (write $${ for a literal ${)");
+  for (std::string_view bad : {"${}", "${1a}", "${a b}", "${a.b}"}) {
+    Result<std::string> r = Expand(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().message().rfind("bad variable name", 0), 0u) << bad;
+  }
+}
+
+TEST(ExpandVarsTest, FailingLookupStatusIsReturnedUnchanged) {
+  Result<std::string> r = Expand("${zz}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  EXPECT_EQ(r.status().message(), "no zz");
+}
+
+TEST(VarOverrideTest, ParsesNameEqualsValue) {
+  Result<VarOverride> o = ParseVarOverride("image=/a=b.img");
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->name, "image");
+  EXPECT_EQ(o->value, "/a=b.img");
+  ASSERT_TRUE(ParseVarOverride("empty=").ok());
+  EXPECT_EQ(ParseVarOverride("empty=")->value, "");
+  EXPECT_FALSE(ParseVarOverride("novalue").ok());
+  EXPECT_FALSE(ParseVarOverride("=x").ok());
+  EXPECT_FALSE(ParseVarOverride("bad name=x").ok());
+}
+
+TEST(CheckVarValueTest, ChecksEachType) {
+  EXPECT_EQ(CheckVarValue(VarType::kString, ""), "");
+  EXPECT_EQ(CheckVarValue(VarType::kInt, "-42"), "");
+  EXPECT_EQ(CheckVarValue(VarType::kInt, "4x"), "expected an int, found '4x'");
+  EXPECT_EQ(CheckVarValue(VarType::kInt, ""), "expected an int, found nothing");
+  EXPECT_NE(CheckVarValue(VarType::kInt, "99999999999999999999"), "");
+  EXPECT_EQ(CheckVarValue(VarType::kBool, "false"), "");
+  EXPECT_EQ(CheckVarValue(VarType::kBool, "yes"), "expected true or false, found 'yes'");
+  EXPECT_EQ(CheckVarValue(VarType::kPath, "a/b"), "");
+  EXPECT_EQ(CheckVarValue(VarType::kPath, ""), "expected a path, found nothing");
+  EXPECT_EQ(VarTypeName(VarType::kPath), "path");
+}
+
+TEST(VarTableTest, BuiltInsComeFromTheClock) {
+  Built b = Build({});
+  EXPECT_TRUE(b.diagnostics.empty());
+  EXPECT_EQ(b.table.Expand(Text("${date}T${time}"), "", &b.diagnostics), "2026-03-07T090501");
+}
+
+TEST(VarTableTest, JobIsTheJobsNameAndOnlyInsideAJob) {
+  Built b = Build({});
+  EXPECT_EQ(b.table.Expand(Text("out/${job}"), "etc", &b.diagnostics), "out/etc");
+  EXPECT_EQ(b.table.Expand(Text("out/${job}", 9), "", &b.diagnostics), std::nullopt);
+  EXPECT_EQ(b.diagnostics.ToString(), "m.yaml:9:1: ${job} is only defined inside a job\n");
+}
+
+TEST(VarTableTest, OverrideWinsOverDefault) {
+  Built b = Build({Declare("host", "web01")}, {{"host", "db02"}});
+  EXPECT_TRUE(b.diagnostics.empty()) << b.diagnostics.ToString();
+  EXPECT_EQ(b.table.Expand(Text("${host}"), "", &b.diagnostics), "db02");
+  EXPECT_EQ(b.table.Values().at("host"), "db02");
+}
+
+TEST(VarTableTest, DateAndTimeCanBeOverriddenButJobCannot) {
+  Built b = Build({}, {{"date", "2020-01-01"}, {"job", "x"}});
+  EXPECT_EQ(b.table.Expand(Text("${date}"), "", &b.diagnostics), "2020-01-01");
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml: --var job=x: ${job} is each job's name and cannot be set\n");
+}
+
+TEST(VarTableTest, ValuesMayUseOtherVariablesAndJob) {
+  Built b = Build({Declare("base", "out"), Declare("dest", "${base}/${job}/${date}", "path")});
+  EXPECT_TRUE(b.diagnostics.empty()) << b.diagnostics.ToString();
+  EXPECT_EQ(b.table.Expand(Text("${dest}"), "etc", &b.diagnostics), "out/etc/2026-03-07");
+}
+
+TEST(VarTableTest, OverrideValuesAreTemplatesToo) {
+  Built b = Build({Declare("dest", "x")}, {{"dest", "backup/${date}"}});
+  EXPECT_EQ(b.table.Expand(Text("${dest}"), "", &b.diagnostics), "backup/2026-03-07");
+}
+
+TEST(VarTableTest, TypesAreCheckedOnDefaultsAndOverrides) {
+  Built b = Build({Declare("n", "many", "int"), Declare("on", "true", "bool")}, {{"on", "maybe"}});
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:2:1: --var on=maybe: variable 'on': expected true or false, found 'maybe'\n"
+            "m.yaml:4:1: variable 'n': expected an int, found 'many'\n");
+}
+
+TEST(VarTableTest, UnknownTypeIsReportedWithASuggestion) {
+  Built b = Build({Declare("n", "1", "integer")});
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:3:1: type: unknown variable type 'integer' (expected string, int, bool or "
+            "path)\n");
+  b = Build({Declare("n", "1", "bol")});
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:3:1: type: unknown variable type 'bol' (did you mean 'bool'?)\n");
+}
+
+TEST(VarTableTest, OverrideOfAnUndeclaredVariableIsAFileLevelError) {
+  Built b = Build({Declare("image", "a.img")}, {{"imgae", "b.img"}});
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml: --var imgae=b.img: no variable 'imgae' is declared in vars (did you mean "
+            "'image'?)\n");
+}
+
+TEST(VarTableTest, VariableWithoutValueMustBeGivenOnTheCommandLine) {
+  Built missing = Build({Required("image", "path")});
+  EXPECT_EQ(missing.diagnostics.ToString(),
+            "m.yaml:2:1: variable 'image' has no default; give it with --var image=VALUE\n");
+  Built given = Build({Required("image", "path")}, {{"image", "x.img"}});
+  EXPECT_TRUE(given.diagnostics.empty()) << given.diagnostics.ToString();
+}
+
+TEST(VarTableTest, UnknownVariableIsReportedAtTheUseWithASuggestion) {
+  Built b = Build({Declare("image", "a.img")});
+  EXPECT_EQ(b.table.Expand(Text("${imgae}", 7), "j", &b.diagnostics), std::nullopt);
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:7:1: unknown variable ${imgae} (did you mean ${image}?)\n");
+}
+
+TEST(VarTableTest, CycleIsReportedOnceAndUsesFailSilently) {
+  Built b = Build({Declare("a", "${b}"), Declare("b", "x${a}")});
+  EXPECT_EQ(b.diagnostics.ToString(), "m.yaml:4:1: variable 'a': cycle: a -> b -> a\n");
+  EXPECT_EQ(b.table.Expand(Text("${b}", 9), "", &b.diagnostics), std::nullopt);
+  EXPECT_EQ(b.diagnostics.size(), 1u);
+}
+
+TEST(VarTableTest, ProblemInsideAnotherVariableIsReportedThereOnly) {
+  Built b = Build({Declare("outer", "${inner}/x"), Declare("inner", "${nope}")});
+  EXPECT_EQ(b.diagnostics.ToString(), "m.yaml:4:1: variable 'inner': unknown variable ${nope}\n");
+  EXPECT_EQ(b.table.Expand(Text("${outer}"), "", &b.diagnostics), std::nullopt);
+  EXPECT_EQ(b.diagnostics.size(), 1u);
+}
+
+TEST(VarTableTest, BuiltInsCannotBeDeclaredAndNamesAreChecked) {
+  Built b = Build({Declare("time", "now"), Declare("job", "x"), Declare("a b", "1")});
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:2:1: 'time' is a built-in variable and cannot be declared (--var can "
+            "override date and time)\n"
+            "m.yaml:2:1: 'job' is a built-in variable and cannot be declared (--var can override "
+            "date and time)\n"
+            "m.yaml:2:1: variable name 'a b' must be letters, digits, '_' and '-', starting with "
+            "a letter or '_'\n");
+}
+
+TEST(SystemLocalTimeTest, IsAPlausibleCivilTime) {
+  const LocalTime now = SystemLocalTime();
+  EXPECT_GE(now.year, 2024);
+  EXPECT_GE(now.month, 1);
+  EXPECT_LE(now.month, 12);
+  EXPECT_GE(now.day, 1);
+  EXPECT_LE(now.day, 31);
+  EXPECT_LE(now.hour, 23);
+}
+
+}  // namespace
+}  // namespace diskferry
