@@ -38,4 +38,10 @@ rm -rf "$demo/out" && mkdir -p "$demo/out"
 echo
 echo "\$ diskferry copy-out demo.img:/home demo/out"
 "$df" copy-out "$demo/demo.img:/home" "$demo/out"
-diff -r "$demo/tree/home" "$demo/out/home" && echo "demo: copied tree matches the source"
+diff -r --no-dereference "$demo/tree/home" "$demo/out/home" && echo "demo: copied tree matches the source"
+echo
+echo "\$ diskferry run examples/demo.yaml   (the main job: a manifest over the demo image)"
+"$df" run "$top/examples/demo.yaml" --var image="$demo/demo.img" --var out="$demo/out" \
+  --report "$demo/out/run.jsonl"
+echo "demo: run report in $demo/out/run.jsonl; tar listing:"
+tar -tvf "$demo/out/srv.tar.zst"
