@@ -91,7 +91,8 @@ class RunReport {
   std::unique_ptr<Impl> impl_;
 };
 
-// Calls `fn` with each "file" record of `job` in `path`, in file order, without holding
+// Calls `fn` with each "file" record of `job` (every job when empty) in `path`, in file
+// order, without holding
 // them all. kNotFound/kIoError for the file; kInvalidArgument "PATH:LINE: ..." for a line
 // that is not a JSON object or a file record with a missing or mistyped field. A last line
 // without its '\n' that does not parse is ignored (the run that wrote it died mid-line).

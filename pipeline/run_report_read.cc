@@ -55,7 +55,7 @@ Result<std::optional<FileRecord>> ParseLine(const Line& line, const std::string&
   }
   const auto kind = j.find("record");
   const auto owner = j.find("job");
-  if (kind == j.end() || *kind != "file" || owner == j.end() || *owner != job) {
+  if (kind == j.end() || *kind != "file" || owner == j.end() || (!job.empty() && *owner != job)) {
     return std::optional<FileRecord>();
   }
   Result<FileRecord> record = FileRecordFromJson(j);

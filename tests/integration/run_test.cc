@@ -1,0 +1,129 @@
+// `diskferry run` end to end: manifests in, real appliances, trees, archives and reports out.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/integration/fs_images.h"
+
+namespace diskferry::testing {
+namespace {
+
+std::string Diskferry(const std::string& args) {
+  return "'" + BuiltProgram("diskferry") + "' " + args;
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeScratchDir("run");
+    MakeSourceTree(dir_ + "/tree", {});
+    image_ = dir_ + "/src.img";
+    ASSERT_TRUE(MakeImage("ext4", dir_ + "/tree", image_).ok());
+  }
+  void TearDown() override { RemoveTree(dir_); }
+
+  int Run(const std::string& yaml, std::string* out, const std::string& report = "run.jsonl") {
+    std::ofstream(dir_ + "/m.yaml") << yaml;
+    return RunShell("cd '" + dir_ + "' && " + Diskferry("run m.yaml --report " + report), out);
+  }
+
+  std::string dir_, image_;
+};
+
+TEST_F(RunTest, ExtractWithIncludeAndExcludeGivesExactlyTheSelectedTree) {
+  std::string out;
+  ASSERT_EQ(Run("version: 1\njobs:\n  - name: conf\n    kind: extract\n    source: src.img\n"
+                "    format: raw\n    hashes: [sha256]\n    select:\n"
+                "      include: [/etc/**, /data/**]\n      exclude: [/etc/secret.conf, /data/deep]\n"
+                "    output:\n      dir: out\n",
+                &out),
+            0)
+      << out;
+  const std::vector<std::string> want = {"/data",        "/data/big.bin", "/data/escape",
+                                         "/etc",         "/etc/alias",    "/etc/hostname"};
+  EXPECT_EQ(ListTree(dir_ + "/out"), want);
+  std::string report;
+  RunShell("grep -c '\"record\":\"file\"' '" + dir_ + "/run.jsonl'", &report);
+  EXPECT_EQ(report, "6\n");
+  RunShell("grep '\"path\":\"etc/hostname\"' '" + dir_ + "/run.jsonl'", &report);
+  // sha256 of "demo\n"
+  EXPECT_NE(report.find("\"sha256\""), std::string::npos) << report;
+}
+
+TEST_F(RunTest, TarOutputListsTheRightEntries) {
+  std::string out;
+  ASSERT_EQ(Run("version: 1\njobs:\n  - name: t\n    kind: extract\n    source: src.img\n"
+                "    format: raw\n    select:\n      include: [/etc/**]\n"
+                "    output:\n      tar: etc.tar.gz\n",
+                &out),
+            0)
+      << out;
+  RunShell("tar -tzf '" + dir_ + "/etc.tar.gz' | sort", &out);
+  EXPECT_EQ(out, "etc/\netc/alias\netc/hostname\netc/secret.conf\n");
+}
+
+TEST_F(RunTest, VerifyReportsExactlyThePlantedDifferences) {
+  std::string out;
+  const std::string list =
+      "version: 1\njobs:\n  - name: base\n    kind: list\n    source: src.img\n"
+      "    format: raw\n    hashes: [sha256]\n";
+  ASSERT_EQ(Run(list, &out, "base.jsonl"), 0) << out;
+  // Plant: one changed file, one missing, one new.
+  RunShell("cd '" + dir_ + "' && echo changed > tree/etc/hostname && rm tree/one-byte && "
+           "echo new > tree/new-file && rm src.img",
+           &out);
+  ASSERT_TRUE(MakeImage("ext4", dir_ + "/tree", image_).ok());
+  const int rc = Run("version: 1\njobs:\n  - name: check\n    kind: verify\n    source: src.img\n"
+                     "    format: raw\n    against: base.jsonl\n",
+                     &out);
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_NE(out.find("changed\t/etc/hostname"), std::string::npos) << out;
+  EXPECT_NE(out.find("missing\t/one-byte"), std::string::npos) << out;
+  EXPECT_NE(out.find("new\t/new-file"), std::string::npos) << out;
+  EXPECT_EQ(out.find("changed\t/data"), std::string::npos) << out;
+}
+
+TEST_F(RunTest, InjectWritesANewOverlayCheckedByDebugfsAndLeavesTheOriginal) {
+  std::string out, before, after;
+  RunShell("sha256sum '" + image_ + "'", &before);
+  ASSERT_EQ(Run("version: 1\njobs:\n  - name: prov\n    kind: inject\n    target: src.img\n"
+                "    format: raw\n    output: new.qcow2\n    steps:\n"
+                "      - mkdir: {path: /opt/app, parents: true}\n"
+                "      - write: {path: /opt/app/motd, content: \"hello ci\\n\", mode: \"0600\"}\n"
+                "      - symlink: {target: motd, path: /opt/app/link}\n"
+                "      - delete: {path: /empty}\n",
+                &out),
+            0)
+      << out;
+  RunShell("sha256sum '" + image_ + "'", &after);
+  EXPECT_EQ(before, after) << "the original image changed";
+  RunShell("cd '" + dir_ + "' && qemu-img convert -O raw new.qcow2 new.raw && "
+           "debugfs -R 'cat /opt/app/motd' new.raw 2>/dev/null",
+           &out);
+  EXPECT_TRUE(out.ends_with("\nhello ci\n")) << out;
+  RunShell("debugfs -R 'stat /empty' '" + dir_ + "/new.raw' 2>&1", &out);
+  EXPECT_NE(out.find("File not found"), std::string::npos) << out;
+}
+
+TEST_F(RunTest, AFailingStepNamesItAndTheExitCodeIsTwo) {
+  std::string out;
+  const int rc = Run("version: 1\njobs:\n  - name: bad\n    kind: inject\n    target: src.img\n"
+                     "    format: raw\n    output: new.qcow2\n    steps:\n"
+                     "      - chmod: {path: /no/such, mode: \"0644\"}\n",
+                     &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("step 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("/no/such"), std::string::npos) << out;
+}
+
+TEST_F(RunTest, InvalidManifestRunsNothingAndExits65) {
+  std::string out;
+  const int rc = Run("version: 1\njobs:\n  - name: x\n    kind: extract\n    sourse: src.img\n",
+                     &out);
+  EXPECT_EQ(rc, 65) << out;
+  EXPECT_NE(out.find("m.yaml:5:5"), std::string::npos) << out;
+  EXPECT_NE(out.find("did you mean"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace diskferry::testing
