@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "appliance/image_session.h"
@@ -150,15 +152,30 @@ Status RunExtract(const ExtractSpec& spec, JobContext* ctx) {
                       it->second.size == meta.size && it->second.mtime_ns == meta.mtime_ns;
     return !same;
   };
+  // With sha256 among the hashes, OUTPUT.sha256 lists the files for `sha256sum -c` (run
+  // from inside the output directory, or after unpacking the archive).
+  std::optional<Sha256SumsWriter> sums;
+  if (std::find(spec.hashes.begin(), spec.hashes.end(), HashAlgorithm::kSha256) !=
+      spec.hashes.end()) {
+    auto opened = Sha256SumsWriter::Open(spec.output.path.path + ".sha256");
+    if (!opened.ok()) return opened.status();
+    sums.emplace(std::move(*opened));
+  }
   auto session = OpenDisk(spec.source, spec.source.image.path, false, ctx);
   if (!session.ok()) return session.status();
   Status st = Walk(**session, spec.select, spec.hashes, output->get(),
                    spec.since ? std::function<bool(std::string_view, const RecordMeta&)>(unchanged)
                               : nullptr,
-                   [&](const FileRecord& r) { (void)ctx->report.AddFile(ctx->outcome.name, r); },
+                   [&](const FileRecord& r) {
+                     (void)ctx->report.AddFile(ctx->outcome.name, r);
+                     if (sums && r.type == "file") (void)sums->Add(r);
+                   },
                    ctx, spec.output.preserve.xattrs);
   Status closed = (*session)->Close();
   if (!st.ok()) return st;
+  if (sums) {
+    if (Status s = sums->Close(); !s.ok()) return s;
+  }
   for (const auto& [path, r] : previous) {
     if (seen.count(path)) continue;
     FileRecord gone = r;

@@ -1,6 +1,8 @@
 // `diskferry run` end to end: manifests in, real appliances, trees, archives and reports out.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "tests/integration/fs_images.h"
@@ -48,6 +50,39 @@ TEST_F(RunTest, ExtractWithIncludeAndExcludeGivesExactlyTheSelectedTree) {
   RunShell("grep '\"path\":\"etc/hostname\"' '" + dir_ + "/run.jsonl'", &report);
   // sha256 of "demo\n"
   EXPECT_NE(report.find("\"sha256\""), std::string::npos) << report;
+}
+
+TEST_F(RunTest, Sha256SumsFileChecksOutWithCoreutils) {
+  std::string out;
+  ASSERT_EQ(Run("version: 1\njobs:\n  - name: s\n    kind: extract\n    source: src.img\n"
+                "    format: raw\n    hashes: [sha256]\n    output:\n      dir: out\n",
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(RunShell("cd '" + dir_ + "/out' && sha256sum --quiet -c ../out.sha256", &out), 0)
+      << out;
+}
+
+TEST_F(RunTest, IncrementalRunCopiesOnlyChangedFilesAndRecordsDeletions) {
+  const std::string job = "version: 1\njobs:\n  - name: inc\n    kind: extract\n"
+                          "    source: src.img\n    format: raw\n    output:\n      dir: ";
+  std::string out;
+  ASSERT_EQ(Run(job + "full\n", &out, "first.jsonl"), 0) << out;
+  RunShell("cd '" + dir_ + "' && sleep 1 && echo changed > tree/etc/hostname && rm tree/one-byte"
+           " && rm src.img",
+           &out);
+  ASSERT_TRUE(MakeImage("ext4", dir_ + "/tree", image_).ok());
+  ASSERT_EQ(Run(job + "delta\n    incremental:\n      since: first.jsonl\n", &out, "second.jsonl"),
+            0)
+      << out;
+  std::vector<std::string> files;
+  for (const auto& p : ListTree(dir_ + "/delta")) {
+    struct stat st;
+    if (::lstat((dir_ + "/delta" + p).c_str(), &st) == 0 && S_ISREG(st.st_mode)) files.push_back(p);
+  }
+  EXPECT_EQ(files, std::vector<std::string>{"/etc/hostname"});
+  RunShell("grep -c '\"status\":\"deleted\"' '" + dir_ + "/second.jsonl'", &out);
+  EXPECT_EQ(out, "1\n");
 }
 
 TEST_F(RunTest, TarOutputListsTheRightEntries) {
