@@ -1,8 +1,10 @@
 #include "jobs/manifest_parser.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "jobs/job_parser.h"
@@ -118,28 +120,83 @@ std::string SyntaxMessage(std::string_view text, const YAML::Exception& e) {
   return message;
 }
 
+// Counts the documents of a stream, and notes whether the parser got stuck: yaml-cpp
+// 0.7 (Debian 12) can return "another document" forever without consuming input when a
+// document starts with a token it cannot place (a stray ','), and its LoadAll then
+// allocates until the process dies (jbeder/yaml-cpp#1040; fixed upstream after 0.7 by
+// PR #1319). So LoadAll is never used: documents are counted with a bounded loop, and a
+// document starting where the previous one did is a syntax error.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = stuck_ || (documents_ > 0 && mark.pos == last_start_.pos);
+    last_start_ = mark;
+    ++documents_;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  int documents() const { return documents_; }
+  bool stuck() const { return stuck_; }
+  const YAML::Mark& last_start() const { return last_start_; }
+
+ private:
+  int documents_ = 0;
+  bool stuck_ = false;
+  YAML::Mark last_start_;
+};
+
+// Reads at most two documents (enough to refuse several); throws YAML::Exception on a
+// syntax error.
+DocumentCounter CountDocuments(std::string_view text) {
+  std::istringstream stream{std::string(text)};
+  YAML::Parser parser(stream);
+  DocumentCounter counter;
+  while (counter.documents() < 2 && !counter.stuck() && parser.HandleNextDocument(counter)) {
+  }
+  return counter;
+}
+
 // The one document of `text`, or a reported failure.
 Result<YAML::Node> LoadDocument(YamlReader& reader, std::string_view text) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    reader.Error(SourceMark{reader.file(), e.mark.line + 1, e.mark.column + 1},
-                 SyntaxMessage(text, e));
-    return Status(Code::kInvalidArgument, reader.file() + ": not valid YAML");
-  }
-  std::string problem;
-  if (documents.empty()) problem = "the manifest is empty (it needs at least version and jobs)";
-  if (documents.size() > 1) problem = "a manifest is one YAML document, found several";
-  if (problem.empty() && !documents[0].IsMap()) {
-    problem = "the manifest must be a mapping (version, vars, defaults, run, jobs), found " +
-              std::string(YamlReader::KindName(documents[0]));
-  }
-  if (!problem.empty()) {
-    reader.Error(SourceMark{reader.file(), 1, 1}, problem);
+  auto fail = [&](const YAML::Mark& mark, const std::string& problem) {
+    reader.Error(SourceMark{reader.file(), mark.line + 1, mark.column + 1}, problem);
     return Status(Code::kInvalidArgument, reader.file() + ": " + problem);
+  };
+  YAML::Node root;
+  try {
+    const DocumentCounter counter = CountDocuments(text);
+    if (counter.stuck()) {
+      const size_t pos = static_cast<size_t>(counter.last_start().pos);
+      const std::string token = pos < text.size() ? std::string(1, text[pos]) : "end";
+      return fail(counter.last_start(), "YAML syntax error: unexpected '" + token + "'");
+    }
+    if (counter.documents() == 0) {
+      return fail(YAML::Mark(), "the manifest is empty (it needs at least version and jobs)");
+    }
+    if (counter.documents() > 1) {
+      return fail(YAML::Mark(), "a manifest is one YAML document, found several");
+    }
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return fail(e.mark, SyntaxMessage(text, e));
   }
-  return documents[0];
+  if (!root.IsMap()) {
+    return fail(YAML::Mark(),
+                "the manifest must be a mapping (version, vars, defaults, run, "
+                "jobs), found " +
+                    std::string(YamlReader::KindName(root)));
+  }
+  return root;
 }
 
 }  // namespace

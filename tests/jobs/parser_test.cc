@@ -153,6 +153,17 @@ TEST(ManifestParserTest, EmptyTextAndSeveralDocumentsFail) {
             "m.yaml:1:1: a manifest is one YAML document, found several\n");
 }
 
+// yaml-cpp 0.7's LoadAll never returns on this input (it allocates until the process
+// dies); the parser must report it instead. A hang here shows as a test timeout.
+TEST(ManifestParserTest, StrayLeadingCommaIsASyntaxErrorNotAHang) {
+  for (std::string_view text : {",", ",version: 1\njobs: []\n", "]", "}"}) {
+    Parsed p = Parse(text);
+    EXPECT_FALSE(p.config.ok()) << text;
+    EXPECT_EQ(p.diagnostics.size(), 1u) << text;
+  }
+  EXPECT_EQ(Parse(",").diagnostics.ToString(), "m.yaml:1:1: YAML syntax error: unexpected ','\n");
+}
+
 TEST(ManifestParserTest, NonScalarKeysAreReported) {
   Parsed p = Parse("? [a]\n: 1\njobs: [{kind: list}]\n");
   EXPECT_EQ(p.diagnostics.ToString(),
