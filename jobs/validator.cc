@@ -120,8 +120,12 @@ Result<ManifestSpec> ValidateManifest(const ManifestConfig& config, const Valida
   spec.file = config.file;
   spec.base_dir = BaseDir(config, options);
   spec.now = options.clock();
-  const VarTable vars =
-      VarTable::Build(config.vars, options.overrides, spec.now, config.file, diagnostics);
+  std::error_code no_cwd;  // an unreadable cwd leaves relative overrides as they are
+  const std::string override_dir = options.override_dir.empty()
+                                       ? std::filesystem::current_path(no_cwd).string()
+                                       : options.override_dir;
+  const VarTable vars = VarTable::Build(config.vars, options.overrides, spec.now, override_dir,
+                                        config.file, diagnostics);
   spec.vars = vars.Values();
   FieldReader top(vars, "", spec.base_dir, options, diagnostics);
   CheckVersion(config, top);

@@ -35,6 +35,9 @@ struct ValidateOptions {
   Clock clock = SystemLocalTime;       // read once: ${date} and ${time}
   // Relative host paths are resolved against this; empty means the manifest's directory.
   std::string base_dir;
+  // Relative --var values of `path` variables are resolved against this, the directory
+  // they were typed in; empty means the current directory.
+  std::string override_dir;
   HostFileProbe probe = StatHostFile;
 };
 

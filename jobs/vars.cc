@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include "jobs/did_you_mean.h"
 
@@ -111,7 +112,8 @@ Result<std::string> ExpandVars(std::string_view text, const VarLookup& lookup) {
 
 VarTable VarTable::Build(const std::vector<VarConfig>& declarations,
                          const std::vector<VarOverride>& overrides, const LocalTime& now,
-                         const std::string& file, Diagnostics* diagnostics) {
+                         const std::string& override_dir, const std::string& file,
+                         Diagnostics* diagnostics) {
   VarTable table;
   const SourceMark builtin{file, 0, 0};
   const std::string date =
@@ -124,7 +126,9 @@ VarTable VarTable::Build(const std::vector<VarConfig>& declarations,
     var.has_value = true;
   }
   for (const VarConfig& config : declarations) table.Declare(config, diagnostics);
-  for (const VarOverride& o : overrides) table.ApplyOverride(o, file, diagnostics);
+  for (const VarOverride& o : overrides) {
+    table.ApplyOverride(o, override_dir, file, diagnostics);
+  }
   for (auto& [name, var] : table.vars_) {
     if (!var.has_value) {
       diagnostics->Add(
@@ -170,8 +174,8 @@ void VarTable::Declare(const VarConfig& config, Diagnostics* diagnostics) {
   vars_[name] = std::move(var);
 }
 
-void VarTable::ApplyOverride(const VarOverride& o, const std::string& file,
-                             Diagnostics* diagnostics) {
+void VarTable::ApplyOverride(const VarOverride& o, const std::string& override_dir,
+                             const std::string& file, Diagnostics* diagnostics) {
   const std::string origin = "--var " + o.name + "=" + o.value + ": ";
   auto it = vars_.find(o.name);
   if (it == vars_.end()) {
@@ -185,6 +189,10 @@ void VarTable::ApplyOverride(const VarOverride& o, const std::string& file,
   }
   Var& var = it->second;
   var.value = o.value;
+  if (var.type == VarType::kPath && !o.value.empty() && o.value[0] != '/' &&
+      !o.value.starts_with("${") && !override_dir.empty()) {
+    var.value = (std::filesystem::path(override_dir) / o.value).lexically_normal().string();
+  }
   var.value_mark = var.decl_mark;
   var.origin = origin;
   var.has_value = true;

@@ -65,9 +65,14 @@ class VarTable {
   // names, values of the wrong type, overrides of undeclared variables, variables without
   // a value, redeclared built-ins, and values that use unknown variables or form a cycle.
   // `file` names the manifest for problems that have no line (overrides).
+  //
+  // A relative override of a `path` variable was typed relative to `override_dir` (the
+  // shell's current directory), unlike paths written in the manifest: it is made absolute
+  // against it (unless it starts with "${" or `override_dir` is empty).
   static VarTable Build(const std::vector<VarConfig>& declarations,
                         const std::vector<VarOverride>& overrides, const LocalTime& now,
-                        const std::string& file, Diagnostics* diagnostics);
+                        const std::string& override_dir, const std::string& file,
+                        Diagnostics* diagnostics);
 
   // `scalar.text` expanded for the job named `job` ("" outside jobs, where ${job} is an
   // error). On failure reports at scalar.mark and returns nullopt (a variable whose own
@@ -94,7 +99,8 @@ class VarTable {
   Result<std::string> Lookup(std::string_view name, std::string_view job,
                              std::vector<std::string>* stack) const;
   void Declare(const VarConfig& config, Diagnostics* diagnostics);
-  void ApplyOverride(const VarOverride& o, const std::string& file, Diagnostics* diagnostics);
+  void ApplyOverride(const VarOverride& o, const std::string& override_dir, const std::string& file,
+                     Diagnostics* diagnostics);
   void CheckValue(const std::string& name, Var* var, Diagnostics* diagnostics);
 
   std::map<std::string, Var> vars_;

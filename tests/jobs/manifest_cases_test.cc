@@ -29,6 +29,9 @@ CaseRun RunCase(const std::string& relative) {
   options.overrides = ReadOverrides(kCasesDir + "/" + stem + ".vars");
   options.clock = CaseClock;
   options.base_dir = kCasesDir;
+  // "." keeps relative overrides relative, so they resolve against base_dir like the
+  // manifest's own paths and the expected plans hold no machine-specific path.
+  options.override_dir = ".";
   Diagnostics diagnostics;
   CaseRun run;
   run.spec =

@@ -34,7 +34,7 @@ struct Built {
 
 Built Build(const std::vector<VarConfig>& vars, const std::vector<VarOverride>& overrides = {}) {
   Built built;
-  built.table = VarTable::Build(vars, overrides, kNow, "m.yaml", &built.diagnostics);
+  built.table = VarTable::Build(vars, overrides, kNow, "/cwd", "m.yaml", &built.diagnostics);
   return built;
 }
 
@@ -125,6 +125,20 @@ TEST(VarTableTest, OverrideWinsOverDefault) {
   EXPECT_TRUE(b.diagnostics.empty()) << b.diagnostics.ToString();
   EXPECT_EQ(b.table.Expand(Text("${host}"), "", &b.diagnostics), "db02");
   EXPECT_EQ(b.table.Values().at("host"), "db02");
+}
+
+TEST(VarTableTest, RelativePathOverridesAreRelativeToWhereTheyWereTyped) {
+  Built b = Build(
+      {Declare("image", "manifest-relative.img", "path"), Declare("tag", "x"),
+       Declare("out", "o", "path"), Declare("abs", "a", "path"), Declare("tmpl", "t", "path")},
+      {{"image", "vm/../disk.img"}, {"tag", "rel/x"}, {"abs", "/srv/a.img"}, {"tmpl", "${out}/x"}});
+  EXPECT_TRUE(b.diagnostics.empty()) << b.diagnostics.ToString();
+  const std::map<std::string, std::string> values = b.table.Values();
+  EXPECT_EQ(values.at("image"), "/cwd/disk.img");
+  EXPECT_EQ(values.at("tag"), "rel/x");  // not a path variable
+  EXPECT_EQ(values.at("out"), "o");      // defaults stay manifest-relative
+  EXPECT_EQ(values.at("abs"), "/srv/a.img");
+  EXPECT_EQ(values.at("tmpl"), "${out}/x");  // a template is resolved where it is used
 }
 
 TEST(VarTableTest, DateAndTimeCanBeOverriddenButJobCannot) {
