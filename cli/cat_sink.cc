@@ -86,7 +86,9 @@ Status CatFile(Appliance& appliance, const std::string& path, const TransferOpti
     CatSink sink(fd, current);
     auto result = ExtractTree(appliance, {current}, &sink, options);
     if (!result.ok()) return result.status();
-    for (const auto& p : result->problems) return Status(Code::kGuestError, current + ": " + p.message);
+    if (!result->problems.empty()) {
+      return Status(Code::kGuestError, current + ": " + result->problems.front().message);
+    }
     if (!sink.link_target()) return Status::Ok();
     current = ResolveLink(current, *sink.link_target());
   }

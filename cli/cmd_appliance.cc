@@ -16,11 +16,6 @@ struct CheckOptions {
   bool show_command = false;
 };
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "diskferry: %s\n", st.ToString().c_str());
-  return ExitCodeFor(st);
-}
-
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : " ") + s;
@@ -33,10 +28,10 @@ int RunBuild(const ApplianceOptions& options, bool force) {
   build.cache_dir = options.cache_dir;
   build.force_rebuild = force;
   auto daemon = FindDaemonBinary();
-  if (!daemon.ok()) return Fail(daemon.status());
+  if (!daemon.ok()) return ReportFailure(daemon.status());
   build.daemon = *daemon;
   auto image = BuildAppliance(build);
-  if (!image.ok()) return Fail(image.status());
+  if (!image.ok()) return ReportFailure(image.status());
   std::printf("appliance: %s (%s)\n", image->initrd.c_str(), image->reused ? "reused" : "built");
   std::printf("kernel: %s (%s)\n", image->kernel.c_str(), image->kernel_release.c_str());
   std::printf("filesystems: %s\n", Join(image->filesystems).c_str());
@@ -56,37 +51,37 @@ int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_
   std::printf("shared memory: %llu MiB\n", static_cast<unsigned long long>(hello.shm_size >> 20));
   std::printf("filesystems: %s\n", Join(hello.filesystems).c_str());
   auto found = appliance.control().ListFilesystems();
-  if (!found.ok()) return Fail(found.status());
+  if (!found.ok()) return ReportFailure(found.status());
   for (const auto& fs : *found) {
     std::printf("found: %s %s label=%s uuid=%s size=%llu\n", fs.device.c_str(), fs.fstype.c_str(),
                 fs.label.c_str(), fs.uuid.c_str(), static_cast<unsigned long long>(fs.size));
   }
   if (show_command) std::printf("qemu: %s\n", appliance.ShellCommand().c_str());
   Status st = appliance.Shutdown();
-  if (!st.ok()) return Fail(st.WithContext("shutting the appliance down"));
+  if (!st.ok()) return ReportFailure(st.WithContext("shutting the appliance down"));
   return kExitOk;
 }
 
 int RunCheck(const CheckOptions& options) {
   auto config = SessionConfigFrom(options.appliance);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   config->image = options.image;
   config->format = options.format;
   config->mount = false;
   if (options.image.empty()) {
     // Boot with no drive: the appliance alone, like libguestfs-test-tool's own disk.
     auto daemon = FindDaemonBinary();
-    if (!daemon.ok()) return Fail(daemon.status());
+    if (!daemon.ok()) return ReportFailure(daemon.status());
     config->build.daemon = *daemon;
     auto image = BuildAppliance(config->build);
-    if (!image.ok()) return Fail(image.status());
+    if (!image.ok()) return ReportFailure(image.status());
     config->launch.image = *image;
     auto appliance = Appliance::Launch(config->launch);
-    if (!appliance.ok()) return Fail(appliance.status());
+    if (!appliance.ok()) return ReportFailure(appliance.status());
     return RunCheckReport(**appliance, *image, options.show_command);
   }
   auto session = ImageSession::Open(*config);
-  if (!session.ok()) return Fail(session.status());
+  if (!session.ok()) return ReportFailure(session.status());
   return RunCheckReport((*session)->appliance(), (*session)->image(), options.show_command);
 }
 

@@ -36,11 +36,6 @@ struct CopyOptions {
   bool quiet = false;
 };
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "diskferry: %s\n", st.ToString().c_str());
-  return ExitCodeFor(st);
-}
-
 bool Exists(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0;
@@ -84,15 +79,15 @@ int ReportGuestProblems(const std::string& image, const TransferResult& r) {
 }
 
 int RunCopyOut(const CopyOptions& o) {
-  if (o.args.size() < 2) return Fail(Status(Code::kInvalidArgument, "usage: copy-out IMAGE:PATH... DEST"));
+  if (o.args.size() < 2) return ReportFailure(Status(Code::kInvalidArgument, "usage: copy-out IMAGE:PATH... DEST"));
   const std::string dest = o.args.back();
   std::string image;
   std::vector<std::string> paths;
   for (size_t i = 0; i + 1 < o.args.size(); ++i) {
     auto spec = ParseImageSpec(o.args[i], Exists);
-    if (!spec.ok()) return Fail(spec.status());
+    if (!spec.ok()) return ReportFailure(spec.status());
     if (!image.empty() && spec->image != image) {
-      return Fail(Status(Code::kInvalidArgument, "copy-out takes paths from one image at a time"));
+      return ReportFailure(Status(Code::kInvalidArgument, "copy-out takes paths from one image at a time"));
     }
     image = spec->image;
     paths.push_back(spec->path);
@@ -100,38 +95,38 @@ int RunCopyOut(const CopyOptions& o) {
   HostWriterOptions wopts;
   wopts.xattrs = o.xattrs;
   auto writer = HostTreeWriter::Open(dest, wopts);
-  if (!writer.ok()) return Fail(writer.status().WithContext(dest));
+  if (!writer.ok()) return ReportFailure(writer.status().WithContext(dest));
   auto config = SessionFor(o, image);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto session = ImageSession::Open(*config);
-  if (!session.ok()) return Fail(session.status());
+  if (!session.ok()) return ReportFailure(session.status());
   const auto start = Clock::now();
   auto result = ExtractTree((*session)->appliance(), paths, writer->get(), TransferFor(o));
   Status closed = (*session)->Close();
-  if (!result.ok()) return Fail(InImage(result.status(), image));
+  if (!result.ok()) return ReportFailure(InImage(result.status(), image));
   Summarize("copy-out", *result, start, o.quiet);
   int rc = ReportGuestProblems(image, *result);
   for (const auto& p : (*writer)->report().problems.items()) {
     std::fprintf(stderr, "diskferry: %s/%s: %s\n", dest.c_str(), p.path.c_str(), p.message.c_str());
     rc = kExitError;
   }
-  if (!closed.ok()) return Fail(closed);
+  if (!closed.ok()) return ReportFailure(closed);
   return rc;
 }
 
 int RunCopyIn(const CopyOptions& o) {
-  if (o.args.size() < 2) return Fail(Status(Code::kInvalidArgument, "usage: copy-in SRC... IMAGE:DIR"));
+  if (o.args.size() < 2) return ReportFailure(Status(Code::kInvalidArgument, "usage: copy-in SRC... IMAGE:DIR"));
   auto spec = ParseImageSpec(o.args.back(), Exists);
-  if (!spec.ok()) return Fail(spec.status());
+  if (!spec.ok()) return ReportFailure(spec.status());
   if (o.in_place && !o.output.empty()) {
-    return Fail(Status(Code::kInvalidArgument, "--in-place and --output exclude each other"));
+    return ReportFailure(Status(Code::kInvalidArgument, "--in-place and --output exclude each other"));
   }
   CopyOptions eff = o;
   std::string target = spec->image;
   if (!o.in_place) {
-    if (!Exists(spec->image)) return Fail(ErrnoStatus(ENOENT, spec->image));
+    if (!Exists(spec->image)) return ReportFailure(ErrnoStatus(ENOENT, spec->image));
     target = o.output.empty() ? spec->image + ".new.qcow2" : o.output;
-    if (Status st = CreateOverlay(spec->image, o.format, target); !st.ok()) return Fail(st);
+    if (Status st = CreateOverlay(spec->image, o.format, target); !st.ok()) return ReportFailure(st);
     eff.format = "qcow2";
     if (!o.quiet) std::fprintf(stderr, "copy-in: writing to %s (over %s)\n", target.c_str(), spec->image.c_str());
   }
@@ -139,39 +134,39 @@ int RunCopyIn(const CopyOptions& o) {
   HostReaderOptions ropts;
   ropts.xattrs = o.xattrs;
   auto reader = HostTreeReader::Open(sources, ropts);
-  if (!reader.ok()) return Fail(reader.status());
+  if (!reader.ok()) return ReportFailure(reader.status());
   auto config = SessionFor(eff, target);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   config->writable = true;
   auto session = ImageSession::Open(*config);
-  if (!session.ok()) return Fail(session.status());
+  if (!session.ok()) return ReportFailure(session.status());
   const auto start = Clock::now();
   auto result = InjectTree((*session)->appliance(), reader->get(), spec->path, TransferFor(o));
   Status closed = (*session)->Close();  // syncs and unmounts in the guest
-  if (!result.ok()) return Fail(InImage(result.status(), target));
+  if (!result.ok()) return ReportFailure(InImage(result.status(), target));
   Summarize("copy-in", *result, start, o.quiet);
   int rc = ReportGuestProblems(target, *result);
   for (const auto& p : (*reader)->problems().items()) {
     std::fprintf(stderr, "diskferry: %s: %s\n", p.path.c_str(), p.message.c_str());
     rc = kExitError;
   }
-  if (!closed.ok()) return Fail(closed.WithContext("shutting the appliance down"));
+  if (!closed.ok()) return ReportFailure(closed.WithContext("shutting the appliance down"));
   return rc;
 }
 
 int RunCat(const CopyOptions& o) {
-  if (o.args.size() != 1) return Fail(Status(Code::kInvalidArgument, "usage: cat IMAGE:PATH"));
+  if (o.args.size() != 1) return ReportFailure(Status(Code::kInvalidArgument, "usage: cat IMAGE:PATH"));
   auto spec = ParseImageSpec(o.args[0], Exists);
-  if (!spec.ok()) return Fail(spec.status());
-  if (spec->path == "/") return Fail(Status(Code::kInvalidArgument, o.args[0] + ": is a directory"));
+  if (!spec.ok()) return ReportFailure(spec.status());
+  if (spec->path == "/") return ReportFailure(Status(Code::kInvalidArgument, o.args[0] + ": is a directory"));
   auto config = SessionFor(o, spec->image);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto session = ImageSession::Open(*config);
-  if (!session.ok()) return Fail(session.status());
+  if (!session.ok()) return ReportFailure(session.status());
   Status st = CatFile((*session)->appliance(), spec->path, TransferFor(o), STDOUT_FILENO);
   Status closed = (*session)->Close();
-  if (!st.ok()) return Fail(InImage(st, spec->image));
-  if (!closed.ok()) return Fail(closed);
+  if (!st.ok()) return ReportFailure(InImage(st, spec->image));
+  if (!closed.ok()) return ReportFailure(closed);
   return kExitOk;
 }
 

@@ -55,7 +55,7 @@ int RunValidate(const JobsOptions& o) {
   int code = kExitOk;
   auto spec = Load(o, &code);
   if (!spec.ok()) {
-    std::fprintf(stderr, "diskferry: %s\n", spec.status().ToString().c_str());
+    PrintError(spec.status());
     return code;
   }
   std::printf("%s: valid, %zu jobs\n", o.file.c_str(), spec->jobs.size());
@@ -66,7 +66,7 @@ int RunPlanCommand(const JobsOptions& o) {
   int code = kExitOk;
   auto spec = Load(o, &code);
   if (!spec.ok()) {
-    std::fprintf(stderr, "diskferry: %s\n", spec.status().ToString().c_str());
+    PrintError(spec.status());
     return code;
   }
   std::fputs(FormatPlan(PlanManifest(*spec)).c_str(), stdout);
@@ -78,7 +78,7 @@ int RunRun(const JobsOptions& o) {
   int code = kExitOk;
   auto spec = Load(o, &code);
   if (!spec.ok()) {
-    std::fprintf(stderr, "diskferry: %s\n", spec.status().ToString().c_str());
+    PrintError(spec.status());
     return code;
   }
   RunOptions options;
@@ -88,7 +88,7 @@ int RunRun(const JobsOptions& o) {
   options.out = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
   auto outcome = RunManifest(*spec, options);
   if (!outcome.ok()) {
-    std::fprintf(stderr, "diskferry: %s\n", outcome.status().ToString().c_str());
+    PrintError(outcome.status());
     return ExitCodeFor(outcome.status());
   }
   std::fprintf(stderr, "report: %s\n", options.report_path.c_str());

@@ -48,25 +48,21 @@ int RunLs(const LsOptions& options) {
     struct stat st;
     return ::stat(p.c_str(), &st) == 0;
   });
-  auto fail = [](const Status& st) {
-    std::fprintf(stderr, "diskferry: %s\n", st.ToString().c_str());
-    return ExitCodeFor(st);
-  };
-  if (!spec.ok()) return fail(spec.status());
+  if (!spec.ok()) return ReportFailure(spec.status());
   auto made = SessionConfigFrom(options.appliance);
-  if (!made.ok()) return fail(made.status());
+  if (!made.ok()) return ReportFailure(made.status());
   ImageSessionConfig config = *made;
   config.image = spec->image;
   config.format = options.format;
   config.filesystem = options.filesystem;
   config.launch.shm_size = 0;  // listing needs no data lanes
   auto session = ImageSession::Open(config);
-  if (!session.ok()) return fail(session.status());
+  if (!session.ok()) return ReportFailure(session.status());
   Status st = ListDirectory((*session)->appliance().control(), spec->path, options);
   std::fflush(stdout);
   Status closed = (*session)->Close();
-  if (!st.ok()) return fail(InImage(st, spec->image));
-  if (!closed.ok()) return fail(closed.WithContext("shutting the appliance down"));
+  if (!st.ok()) return ReportFailure(InImage(st, spec->image));
+  if (!closed.ok()) return ReportFailure(closed.WithContext("shutting the appliance down"));
   return kExitOk;
 }
 

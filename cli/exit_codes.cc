@@ -1,5 +1,7 @@
 #include "cli/exit_codes.h"
 
+#include <cstdio>
+
 namespace diskferry {
 
 int ExitCodeFor(const Status& status) {
@@ -13,6 +15,15 @@ int ExitCodeFor(const Status& status) {
     case Code::kCancelled: return kExitInterrupted;
     default: return kExitError;
   }
+}
+
+void PrintError(const Status& status) {
+  std::fprintf(stderr, "diskferry: %s\n", status.ToString().c_str());
+}
+
+int ReportFailure(const Status& status) {
+  PrintError(status);
+  return ExitCodeFor(status);
 }
 
 Status InImage(const Status& status, const std::string& image) {

@@ -15,6 +15,11 @@ inline constexpr int kExitInterrupted = 130;
 
 int ExitCodeFor(const Status& status);
 
+// Prints "diskferry: MESSAGE" on stderr.
+void PrintError(const Status& status);
+// PrintError, then ExitCodeFor: what a command returns when it gives up.
+int ReportFailure(const Status& status);
+
 // "disk.img:/etc/x: No such file or directory" for a guest error about a path, and
 // "disk.img: message" otherwise.
 Status InImage(const Status& status, const std::string& image);
