@@ -42,6 +42,8 @@ struct VarConfig {
 struct RunConfig {
   Scalar max_parallel;
   Scalar fail_fast;
+  Scalar retries;
+  Scalar split;
   SourceMark mark;
   bool present = false;
 };

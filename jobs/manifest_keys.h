@@ -14,7 +14,7 @@ using Keys = std::span<const std::string_view>;
 
 inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run", "jobs"};
 inline constexpr std::string_view kVar[] = {"type", "default"};
-inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast"};
+inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast", "retries", "split"};
 inline constexpr std::string_view kSelect[] = {"include", "exclude"};
 inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "preserve", "on_exists"};
 inline constexpr std::string_view kIncremental[] = {"since"};

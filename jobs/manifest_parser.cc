@@ -49,6 +49,14 @@ std::vector<VarConfig> ParseVars(YamlReader& reader, const YAML::Node& key,
   return vars;
 }
 
+// The field of `run` that holds key `k`, one of keys::kRun.
+Scalar& RunField(RunConfig& run, std::string_view k) {
+  if (k == "max_parallel") return run.max_parallel;
+  if (k == "fail_fast") return run.fail_fast;
+  if (k == "retries") return run.retries;
+  return run.split;
+}
+
 RunConfig ParseRun(YamlReader& reader, const YAML::Node& key, const YAML::Node& value) {
   RunConfig run;
   run.mark = reader.MarkOf(key);
@@ -56,8 +64,7 @@ RunConfig ParseRun(YamlReader& reader, const YAML::Node& key, const YAML::Node& 
   run.present = true;
   reader.ForEachKey(value, keys::kRun, "run",
                     [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
-                      Scalar& field = (k == "max_parallel") ? run.max_parallel : run.fail_fast;
-                      field = reader.ReadScalar(kn, v);
+                      RunField(run, k) = reader.ReadScalar(kn, v);
                     });
   return run;
 }

@@ -176,9 +176,21 @@ struct JobSpec {
   JobKind kind() const { return static_cast<JobKind>(task.index()); }
 };
 
+// `run:`, how the runner schedules the jobs. Scheduling itself is pipeline/'s.
 struct RunSpec {
-  int max_parallel = 1;
-  bool fail_fast = false;
+  static constexpr int kMaxParallel = 256;
+  static constexpr int kDefaultRetries = 2;
+  static constexpr int kMaxRetries = 10;
+
+  // Appliances running at once, 1..kMaxParallel. nullopt: the runner decides at run time
+  // from the host's cores and free memory; the command line's `-j N` overrides both.
+  std::optional<int> max_parallel;
+  bool fail_fast = false;  // stop starting jobs after the first failed one
+  // How often a job part whose appliance died or hung is retried, each time on a fresh
+  // appliance; 0..kMaxRetries.
+  int retries = kDefaultRetries;
+  // Whether a large extract job may be split over several appliances.
+  bool split = true;
 };
 
 struct ManifestSpec {

@@ -181,6 +181,17 @@ std::vector<PlanLine> PlanInject(const InjectSpec& inject, const HostFileProbe& 
   return lines;
 }
 
+// "appliances: 2, retries: 2, each extract on one appliance, keep going after a failure";
+// `split` is named only when it is off, the default being to split.
+std::string RunWords(const RunSpec& run) {
+  std::string words = "appliances: " + (run.max_parallel ? std::to_string(*run.max_parallel)
+                                                         : "auto (from cores and memory)");
+  words += ", retries: " + std::to_string(run.retries);
+  if (!run.split) words += ", each extract on one appliance";
+  return words + ", " +
+         (run.fail_fast ? "stop at the first failure" : "keep going after a failure");
+}
+
 }  // namespace
 
 RunPlan PlanManifest(const ManifestSpec& spec, const HostFileProbe& probe) {
@@ -203,10 +214,8 @@ std::string DescribeStep(const StepSpec& step) {
 
 std::string FormatPlan(const RunPlan& plan) {
   const size_t n = plan.jobs.size();
-  std::string out =
-      "plan for " + plan.file + ": " + std::to_string(n) + (n == 1 ? " job" : " jobs") +
-      ", at most " + std::to_string(plan.run.max_parallel) + " at a time, " +
-      (plan.run.fail_fast ? "stop at the first failure" : "keep going after a failure") + "\n";
+  std::string out = "plan for " + plan.file + ": " + std::to_string(n) +
+                    (n == 1 ? " job, " : " jobs, ") + RunWords(plan.run) + "\n";
   for (const JobPlan& job : plan.jobs) {
     out += "job " + job.job.name + " (" + std::string(JobKindName(job.job.kind())) + ")\n";
     for (const PlanLine& line : job.lines) {

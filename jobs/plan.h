@@ -41,10 +41,13 @@ RunPlan PlanManifest(const ManifestSpec& spec, const HostFileProbe& probe = Stat
 std::string DescribeStep(const StepSpec& step);
 
 // The plan as text:
-//   plan for FILE: N jobs, at most M at a time, keep going after a failure
+//   plan for FILE: N jobs, appliances: M, retries: R, keep going after a failure
 //   job NAME (KIND)
 //     LINE
 //     LINE (cannot be previewed: WHY)
+// "appliances: auto (from cores and memory)" when run.max_parallel is unset; ", each
+// extract on one appliance" follows the retries when run.split is false; "stop at the
+// first failure" replaces "keep going after a failure" with run.fail_fast.
 std::string FormatPlan(const RunPlan& plan);
 
 }  // namespace diskferry

@@ -16,8 +16,6 @@ namespace {
 
 namespace keys = manifest_keys;
 
-constexpr int64_t kMaxParallel = 256;
-
 bool IsJobName(std::string_view name) {
   auto alnum = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -41,17 +39,27 @@ void CheckVersion(const ManifestConfig& config, FieldReader& top) {
   }
 }
 
+// An int in [min, max] written as `key`; nullopt when absent or wrong (reported).
+std::optional<int> IntInRange(const Scalar& s, std::string_view key, int min, int max,
+                              FieldReader& top) {
+  int64_t n = min - int64_t{1};
+  top.Int(s, key, min, &n);
+  if (n < min) return std::nullopt;
+  if (n > max) {
+    top.Error(s.mark, std::string(key) + ": at most " + std::to_string(max) + ", found " +
+                          std::to_string(n));
+    return std::nullopt;
+  }
+  return static_cast<int>(n);
+}
+
 RunSpec ValidateRun(const RunConfig& run, FieldReader& top) {
   RunSpec spec;
-  int64_t max_parallel = spec.max_parallel;
-  top.Int(run.max_parallel, "max_parallel", 1, &max_parallel);
-  if (max_parallel > kMaxParallel) {
-    top.Error(run.max_parallel.mark, "max_parallel: at most " + std::to_string(kMaxParallel) +
-                                         ", found " + std::to_string(max_parallel));
-  } else {
-    spec.max_parallel = static_cast<int>(max_parallel);
-  }
+  spec.max_parallel = IntInRange(run.max_parallel, "max_parallel", 1, RunSpec::kMaxParallel, top);
   top.Bool(run.fail_fast, "fail_fast", &spec.fail_fast);
+  spec.retries = IntInRange(run.retries, "retries", 0, RunSpec::kMaxRetries, top)
+                     .value_or(RunSpec::kDefaultRetries);
+  top.Bool(run.split, "split", &spec.split);
   return spec;
 }
 

@@ -2,12 +2,12 @@
 //
 // Checks, all reported together: the version; variable declarations and --var overrides
 // (types, unknown variables, cycles); unknown variables in any string; run settings
-// (max_parallel >= 1); per job: kind, name (unique, [A-Za-z0-9][A-Za-z0-9._-]*), required
-// keys, value types and enums (with did-you-mean), globs, hash names, tar extensions,
-// exactly one of dir/tar, inject output or in_place, each step's fields, guest paths,
-// modes and owners. The only host checks are cheap ones: a source or target image must
-// exist and be a file or block device (through ValidateOptions::probe). Nothing else is
-// read or written.
+// (max_parallel 1..256, retries 0..10, fail_fast and split booleans); per job: kind, name
+// (unique, [A-Za-z0-9][A-Za-z0-9._-]*), required keys, value types and enums (with
+// did-you-mean), globs, hash names, tar extensions, exactly one of dir/tar, inject output
+// or in_place, each step's fields, guest paths, modes and owners. The only host checks
+// are cheap ones: a source or target image must exist and be a file or block device
+// (through ValidateOptions::probe). Nothing else is read or written.
 //
 // Defaults are merged before checking: each key of `defaults:` applies to the jobs whose
 // kind has it and that do not set it; mappings (select, output, incremental) merge one

@@ -124,14 +124,34 @@ TEST(PlanTest, FormatPlanHeaderJobsAndUnpreviewableLines) {
   job.lines = {{"open x", ""}, {"step 1: delete /tmp/*", "why"}};
   plan.jobs.push_back(job);
   EXPECT_EQ(FormatPlan(plan),
-            "plan for m.yaml: 1 job, at most 3 at a time, stop at the first failure\n"
+            "plan for m.yaml: 1 job, appliances: 3, retries: 2, stop at the first failure\n"
             "job seed (inject)\n"
             "  open x\n"
             "  step 1: delete /tmp/* (cannot be previewed: why)\n");
   plan.jobs.push_back(job);
   plan.run.fail_fast = false;
   EXPECT_EQ(FormatPlan(plan).substr(0, FormatPlan(plan).find('\n')),
-            "plan for m.yaml: 2 jobs, at most 3 at a time, keep going after a failure");
+            "plan for m.yaml: 2 jobs, appliances: 3, retries: 2, keep going after a failure");
+}
+
+TEST(PlanTest, HeaderSaysAppliancesAreChosenAtRunTimeWhenMaxParallelIsUnset) {
+  RunPlan plan;
+  plan.file = "m.yaml";
+  plan.run.retries = 0;
+  EXPECT_EQ(FormatPlan(plan),
+            "plan for m.yaml: 0 jobs, appliances: auto (from cores and memory), retries: 0, "
+            "keep going after a failure\n");
+}
+
+TEST(PlanTest, HeaderNamesSplitOnlyWhenItIsOff) {
+  RunPlan plan;
+  plan.file = "m.yaml";
+  plan.run = RunSpec{1, false, 10, false};
+  EXPECT_EQ(FormatPlan(plan),
+            "plan for m.yaml: 0 jobs, appliances: 1, retries: 10, each extract on one "
+            "appliance, keep going after a failure\n");
+  plan.run.split = true;
+  EXPECT_EQ(FormatPlan(plan).find("each extract"), std::string::npos);
 }
 
 TEST(PlanTest, PlanKeepsEachJobsSpecInOrder) {

@@ -80,8 +80,10 @@ TEST(ValidatorTest, ExtractDefaults) {
   EXPECT_FALSE(e.output.preserve.xattrs);
   EXPECT_EQ(e.output.on_exists, OnExistsPolicy::kFail);
   EXPECT_TRUE(e.hashes.empty());
-  EXPECT_EQ(l.spec->run.max_parallel, 1);
+  EXPECT_EQ(l.spec->run.max_parallel, std::nullopt);
   EXPECT_FALSE(l.spec->run.fail_fast);
+  EXPECT_EQ(l.spec->run.retries, 2);
+  EXPECT_TRUE(l.spec->run.split);
 }
 
 TEST(ValidatorTest, AbsoluteHostPathsAndExplicitBaseDir) {
@@ -209,6 +211,39 @@ TEST(ValidatorTest, MaxParallelMustBeBetweenOneAnd256) {
   Loaded l = Load("version: 1\nrun: {max_parallel: 1000}\n" +
                   OneJob("list", "    source: a.img\n    format: raw\n").substr(11));
   EXPECT_EQ(l.diagnostics.ToString(), "dir/m.yaml:2:21: max_parallel: at most 256, found 1000\n");
+}
+
+TEST(ValidatorTest, RunKeysAreReadWhenGiven) {
+  Loaded l =
+      Load("version: 1\nrun: {max_parallel: 3, fail_fast: true, retries: 0, split: false}\n" +
+           OneJob("list", "    source: a.img\n    format: raw\n").substr(11));
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  EXPECT_EQ(l.spec->run.max_parallel, 3);
+  EXPECT_TRUE(l.spec->run.fail_fast);
+  EXPECT_EQ(l.spec->run.retries, 0);
+  EXPECT_FALSE(l.spec->run.split);
+}
+
+TEST(ValidatorTest, RunKeysTakeVariables) {
+  Loaded l = Load(
+      "version: 1\nvars: {n: {type: int, default: 10}, s: {type: bool, default: false}}\n"
+      "run: {max_parallel: \"${n}\", retries: \"${n}\", split: \"${s}\"}\n" +
+      OneJob("list", "    source: a.img\n    format: raw\n").substr(11));
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  EXPECT_EQ(l.spec->run.max_parallel, 10);
+  EXPECT_EQ(l.spec->run.retries, 10);
+  EXPECT_FALSE(l.spec->run.split);
+}
+
+TEST(ValidatorTest, RetriesMustBeBetweenZeroAndTen) {
+  Loaded l = Load("version: 1\nrun: {retries: 11}\n" +
+                  OneJob("list", "    source: a.img\n    format: raw\n").substr(11));
+  EXPECT_EQ(l.diagnostics.ToString(), "dir/m.yaml:2:16: retries: at most 10, found 11\n");
+  l = Load("version: 1\nrun: {retries: -1, max_parallel: 0}\n" +
+           OneJob("list", "    source: a.img\n    format: raw\n").substr(11));
+  EXPECT_EQ(l.diagnostics.ToString(),
+            "dir/m.yaml:2:16: retries: must be at least 0, found -1\n"
+            "dir/m.yaml:2:34: max_parallel: must be at least 1, found 0\n");
 }
 
 TEST(ValidatorTest, ParserProblemsAloneStopValidation) {
