@@ -232,6 +232,22 @@ Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& p
   }
 }
 
+Result<SurveyResult> ControlClient::Survey(const std::string& path, uint64_t checkpoint_weight,
+                                           uint64_t entry_weight,
+                                           std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> f = CallExpecting(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        const auto req = proto::CreateSurveyRequest(fbb, fbb.CreateString(path), checkpoint_weight,
+                                                    entry_weight);
+        return std::pair(Op::Survey, req.Union());
+      },
+      Reply::Survey, timeout);
+  if (!f.ok()) return f.status();
+  Result<SurveyResult> survey = internal::ToSurveyResult(*f->response().reply_as_Survey());
+  if (!survey.ok()) return Break(survey.status().WithContext(path));
+  return survey;
+}
+
 Status ControlClient::Shutdown(std::chrono::milliseconds timeout) {
   Result<ResponseFrame> f = CallExpecting(
       [](flatbuffers::FlatBufferBuilder& fbb) {

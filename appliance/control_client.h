@@ -105,6 +105,14 @@ class ControlClient {
   // progress or the directory exceeds `max_entries`.
   Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path,
                                                uint64_t max_entries = kMaxReadDirAllEntries);
+  // A metadata-only walk of `path` (absolute in the mounted filesystem) for planning
+  // ranges: see SurveyResult and docs/protocol.md. A walk of a large filesystem takes a
+  // while, hence its own timeout. The reply is checked (kProtocolError, breaking the
+  // channel): at most kMaxSurveyCheckpoints checkpoints, each a valid relative path,
+  // strictly increasing in walk order, with cumulative numbers that never decrease nor
+  // exceed the totals.
+  Result<SurveyResult> Survey(const std::string& path, uint64_t checkpoint_weight,
+                              uint64_t entry_weight, std::chrono::milliseconds timeout);
   // Asks the daemon to power the guest off. Ok once it acknowledged.
   Status Shutdown(std::chrono::milliseconds timeout);
 

@@ -1,5 +1,8 @@
 #include "appliance/control_replies.h"
 
+#include "protocol/lane_records.h"
+#include "protocol/walk_order.h"
+
 namespace diskferry::internal {
 namespace {
 
@@ -37,6 +40,31 @@ bool IsPlausibleEntryName(std::string_view name) {
 
 Status PageError(const std::string& what) {
   return Status(Code::kProtocolError, "ReadDir reply: " + what);
+}
+
+Status SurveyError(const std::string& what) {
+  return Status(Code::kProtocolError, "Survey reply: " + what);
+}
+
+// A checkpoint after `previous` (null for the first) within the totals of `result`.
+Status CheckCheckpoint(const SurveyCheckpoint& c, const SurveyCheckpoint* previous,
+                       const SurveyResult& result, size_t index) {
+  const std::string which = "checkpoint " + std::to_string(index);
+  if (Status valid = ValidateRelativePath(c.path); !valid.ok()) {
+    return SurveyError(which + ": " + SanitizeGuestText(valid.message(), 512));
+  }
+  if (previous != nullptr && CompareWalkOrder(previous->path, c.path) >= 0) {
+    return SurveyError(which + " \"" + SanitizeGuestText(c.path, 256) +
+                       "\" does not come after the one before it in walk order");
+  }
+  if (previous != nullptr &&
+      (c.weight < previous->weight || c.files < previous->files || c.bytes < previous->bytes)) {
+    return SurveyError(which + ": cumulative numbers decrease");
+  }
+  if (c.weight > result.weight || c.files > result.files || c.bytes > result.bytes) {
+    return SurveyError(which + ": cumulative numbers pass the totals");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -112,6 +140,31 @@ Result<DirPage> ToDirPage(const proto::ReadDirReply& reply, uint64_t start, uint
         DirEntryInfo{std::move(name), ToFileStat(e->stat()), Str(e->link_target())});
   }
   return page;
+}
+
+Result<SurveyResult> ToSurveyResult(const proto::SurveyReply& reply) {
+  SurveyResult result;
+  result.files = reply.files();
+  result.directories = reply.directories();
+  result.others = reply.others();
+  result.bytes = reply.bytes();
+  result.weight = reply.weight();
+  result.errors = reply.errors();
+  const auto* checkpoints = reply.checkpoints();
+  const size_t count = checkpoints ? checkpoints->size() : 0;
+  if (count > kMaxSurveyCheckpoints) {
+    return SurveyError(std::to_string(count) + " checkpoints, more than " +
+                       std::to_string(kMaxSurveyCheckpoints));
+  }
+  result.checkpoints.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    const proto::SurveyCheckpoint* c = checkpoints->Get(static_cast<flatbuffers::uoffset_t>(i));
+    SurveyCheckpoint checkpoint{Str(c->path()), c->weight(), c->files(), c->bytes()};
+    const SurveyCheckpoint* previous = i == 0 ? nullptr : &result.checkpoints.back();
+    if (Status st = CheckCheckpoint(checkpoint, previous, result, i); !st.ok()) return st;
+    result.checkpoints.push_back(std::move(checkpoint));
+  }
+  return result;
 }
 
 }  // namespace diskferry::internal

@@ -30,6 +30,10 @@ MountInfo ToMountInfo(const proto::MountReply& reply);
 // that is ".", ".." or holds '/' or NUL, or a page that ends without eof yet does not move
 // `next` past `start`.
 Result<DirPage> ToDirPage(const proto::ReadDirReply& reply, uint64_t start, uint32_t max_entries);
+// kProtocolError for more than kMaxSurveyCheckpoints checkpoints, a checkpoint path that
+// fails ValidateRelativePath or does not come strictly after the previous one in walk
+// order, or cumulative numbers that decrease or pass the reply's totals.
+Result<SurveyResult> ToSurveyResult(const proto::SurveyReply& reply);
 
 }  // namespace diskferry::internal
 

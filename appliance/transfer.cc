@@ -98,9 +98,11 @@ class Extractor {
         [&](flatbuffers::FlatBufferBuilder& fbb) {
           std::vector<flatbuffers::Offset<flatbuffers::String>> names;
           for (const auto& p : paths) names.push_back(fbb.CreateString(p));
-          auto req = proto::CreateExtractStartRequest(fbb, fbb.CreateVector(names),
-                                                      options_.stream_threshold, options_.xattrs,
-                                                      memory_ != nullptr);
+          const WalkRange& range = options_.range;
+          auto req = proto::CreateExtractStartRequest(
+              fbb, fbb.CreateVector(names), options_.stream_threshold, options_.xattrs,
+              memory_ != nullptr, range.after.empty() ? 0 : fbb.CreateString(range.after),
+              range.until.empty() ? 0 : fbb.CreateString(range.until));
           return std::make_pair(proto::Op::ExtractStart, req.Union());
         },
         options_.call_timeout));

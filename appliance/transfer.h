@@ -21,6 +21,7 @@
 #include "protocol/shm_layout.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
+#include "protocol/walk_order.h"
 
 namespace diskferry {
 
@@ -31,6 +32,15 @@ struct TransferOptions {
   uint64_t stream_threshold = 256u << 10;  // files above this go by the stream lane
   uint32_t in_flight = 2;
   std::chrono::milliseconds call_timeout = std::chrono::seconds(120);
+  // Extract only: a range of the walk (protocol/walk_order.h), for splitting one large
+  // extraction over several appliances or resuming one after the last path known done.
+  // Bounds are relative entry paths as the records carry them ("etc/hostname" for the
+  // start path "/etc"; "bin/ls" for "/"). The sink receives the directories on the way to
+  // `after` first (outside the range, so that the range's parents exist; they may already
+  // have been sent by the previous range), then exactly the entries after < e <= until.
+  // A hard link whose first path is outside the range arrives as a file. A bounded range
+  // needs exactly one guest path; the guest refuses it otherwise (kGuestError, EINVAL).
+  WalkRange range;
 };
 
 struct GuestProblem {

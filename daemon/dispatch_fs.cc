@@ -4,6 +4,7 @@
 #include "daemon/handlers_inspect.h"
 #include "daemon/handlers_modify.h"
 #include "daemon/replies.h"
+#include "daemon/survey.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -83,6 +84,26 @@ DetachedBuffer WriteFile(uint64_t id, const std::string& sysroot,
   return EmptyOrError(id, HandleWriteFile(sysroot, View(r.path()), args));
 }
 
+DetachedBuffer SurveyResponse(uint64_t id, const std::string& sysroot,
+                              const proto::SurveyRequest& r) {
+  OpResult<SurveyData> survey = daemon::Survey(
+      sysroot, SurveyParams{std::string(View(r.path())), r.checkpoint_weight(), r.entry_weight()});
+  if (!survey.ok()) return ErrorResponse(id, survey.error());
+  size_t size = 1024;
+  for (const SurveyCheckpointData& c : survey->checkpoints) size += c.path.size() + 64;
+  FlatBufferBuilder fbb(size);
+  std::vector<flatbuffers::Offset<proto::SurveyCheckpoint>> checkpoints;
+  checkpoints.reserve(survey->checkpoints.size());
+  for (const SurveyCheckpointData& c : survey->checkpoints) {
+    checkpoints.push_back(
+        proto::CreateSurveyCheckpoint(fbb, fbb.CreateString(c.path), c.weight, c.files, c.bytes));
+  }
+  const SurveyData& d = survey.value();
+  const auto reply = proto::CreateSurveyReply(fbb, d.files, d.directories, d.others, d.bytes,
+                                              d.weight, d.errors, fbb.CreateVector(checkpoints));
+  return FinishReply(&fbb, id, proto::Reply::Survey, reply.Union());
+}
+
 }  // namespace
 
 // One case per op: a table, hence its length. Ops whose reply is Empty call their handler
@@ -154,6 +175,9 @@ std::optional<DetachedBuffer> DispatchFsOp(const std::string& sysroot,
       return WithBody<proto::TruncateRequest>(request, [&](auto& r) {
         return EmptyOrError(id, HandleTruncate(s, View(r.path()), r.size()));
       });
+    case proto::Op::Survey:
+      return WithBody<proto::SurveyRequest>(request,
+                                            [&](auto& r) { return SurveyResponse(id, s, r); });
     case proto::Op::Sync:
       return WithBody<proto::SyncRequest>(
           request, [&](auto&) { return EmptyOrError(id, HandleSync(s)); });

@@ -29,6 +29,8 @@ DetachedBuffer ExtractStart(uint64_t id, Transfers* t, const proto::ExtractStart
   params.stream_threshold = r.stream_threshold();
   params.xattrs = r.xattrs();
   params.use_shm = r.use_shm();
+  params.range.after = std::string(View(r.after()));
+  params.range.until = std::string(View(r.until()));
   return Started(id, t->StartExtract(std::move(params)));
 }
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "daemon/sysroot_fs.h"
 #include "daemon/xattrs.h"
@@ -49,31 +50,66 @@ void FillMeta(const struct stat& st, RecordMeta* m) {
   m->ctime_ns = ToNs(st.st_ctim);
 }
 
-std::string DropTrailingSlashes(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
+OpResult<bool> ValidateRange(const WalkRange& range, size_t paths) {
+  if (range.unbounded()) return true;
+  if (paths != 1) {
+    return OpError{EINVAL, "extract: a range (after/until) needs exactly one start path, got " +
+                               std::to_string(paths)};
+  }
+  auto check = [](const char* what, const std::string& bound) -> OpResult<bool> {
+    if (bound.empty()) return true;
+    if (Status valid = ValidateRelativePath(bound); !valid.ok()) {
+      return OpError{EINVAL, std::string("extract: ") + what + ": " + valid.message()};
+    }
+    return true;
+  };
+  if (OpResult<bool> after = check("after", range.after); !after.ok()) return after;
+  return check("until", range.until);
+}
+
+// Where an entry stands against a range.
+enum class Place { kBefore, kOnTheWay, kIn, kPast };
+
+Place PlaceOf(const WalkRange& range, const std::string& rel) {
+  if (!range.until.empty() && CompareWalkOrder(rel, range.until) > 0) return Place::kPast;
+  if (range.after.empty() || CompareWalkOrder(rel, range.after) > 0) return Place::kIn;
+  return IsAncestorOrSelf(rel, range.after) ? Place::kOnTheWay : Place::kBefore;
 }
 
 }  // namespace
 
-OpResult<std::unique_ptr<GuestTreeReader>> GuestTreeReader::Create(
-    std::string sysroot, std::vector<std::string> paths, bool xattrs) {
-  if (paths.empty()) return OpError{EINVAL, "extract: no paths given"};
-  for (std::string& path : paths) {
-    if (OpResult<bool> valid = ValidateRequestPath(path); !valid.ok()) return valid.error();
-    path = DropTrailingSlashes(std::move(path));
-    const std::string_view last = std::string_view(path).substr(path.rfind('/') + 1);
-    if (last == "." || last == "..") {
-      return OpError{EINVAL, path + ": a start path must name an entry, not . or .."};
-    }
+OpResult<std::string> CheckStartPath(std::string path) {
+  if (OpResult<bool> valid = ValidateRequestPath(path); !valid.ok()) return valid.error();
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const std::string_view last = std::string_view(path).substr(path.rfind('/') + 1);
+  if (last == "." || last == "..") {
+    return OpError{EINVAL, path + ": a start path must name an entry, not . or .."};
   }
-  return std::unique_ptr<GuestTreeReader>(
-      new GuestTreeReader(std::move(sysroot), std::move(paths), xattrs));
+  return path;
 }
 
-GuestTreeReader::GuestTreeReader(std::string sysroot, std::vector<std::string> starts,
-                                 bool xattrs)
-    : sysroot_(std::move(sysroot)), starts_(std::move(starts)), xattrs_(xattrs) {}
+OpResult<std::unique_ptr<GuestTreeReader>> GuestTreeReader::Create(std::string sysroot,
+                                                                   std::vector<std::string> paths,
+                                                                   bool xattrs, WalkRange range) {
+  if (paths.empty()) return OpError{EINVAL, "extract: no paths given"};
+  for (std::string& path : paths) {
+    OpResult<std::string> checked = CheckStartPath(std::move(path));
+    if (!checked.ok()) return checked.error();
+    path = std::move(checked).value();
+  }
+  if (OpResult<bool> valid = ValidateRange(range, paths.size()); !valid.ok()) {
+    return valid.error();
+  }
+  return std::unique_ptr<GuestTreeReader>(
+      new GuestTreeReader(std::move(sysroot), std::move(paths), xattrs, std::move(range)));
+}
+
+GuestTreeReader::GuestTreeReader(std::string sysroot, std::vector<std::string> starts, bool xattrs,
+                                 WalkRange range)
+    : sysroot_(std::move(sysroot)),
+      starts_(std::move(starts)),
+      xattrs_(xattrs),
+      range_(std::move(range)) {}
 
 Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
   for (;;) {
@@ -84,15 +120,25 @@ Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
       continue;
     }
     Frame& frame = frames_.back();
-    if (frame.next == frame.names.size()) {
-      frames_.pop_back();
+    if (frame.next == frame.limit) {
+      if (frame.limit < frame.names.size()) {
+        EndWalk();  // the rest of this directory, and everything after it, is past `until`
+      } else {
+        frames_.pop_back();
+      }
       continue;
     }
-    if (frame.next >= frame.prefetched) Prefetch(&frame);
+    const bool on_the_way = frame.next < frame.first_in;
+    if (!on_the_way && frame.next >= frame.prefetched) Prefetch(&frame);
     // Describe may push a frame (and move this one): take what it needs first.
     const std::string name = frame.names[frame.next++];
     const std::string shown = JoinShown(frame.shown, name);
     std::string rel = Join(frame.rel, name);
+    if (on_the_way) {
+      std::optional<SourceEntry> entry = DescribeOnTheWay(frame.dir.get(), name, rel, shown);
+      if (entry) return entry;
+      continue;
+    }
     if (rel.size() > kMaxRecordPath) {
       return std::optional<SourceEntry>(ErrorEntry(
           frame.rel, ENAMETOOLONG, shown + ": path longer than " +
@@ -103,7 +149,7 @@ Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
 }
 
 // The entry for the next start path; nullopt after pushing the frame of "/" (whose
-// children are the entries).
+// children are the entries), or when the start itself is outside the range.
 Result<std::optional<SourceEntry>> GuestTreeReader::NextStart() {
   const std::string& start = starts_[next_start_++];
   if (start == "/") {
@@ -115,11 +161,46 @@ Result<std::optional<SourceEntry>> GuestTreeReader::NextStart() {
     return std::optional<SourceEntry>();
   }
   const std::string name = start.substr(start.rfind('/') + 1);
+  const Place place = PlaceOf(range_, name);
+  if (place == Place::kBefore || place == Place::kPast) return std::optional<SourceEntry>();
   OpResult<EntryRef> ref = ResolveEntry(sysroot_, start);
   if (!ref.ok()) {
+    if (place == Place::kOnTheWay && name == range_.after) return std::optional<SourceEntry>();
     return std::optional<SourceEntry>(ErrorEntry(name, ref.error().err, ref.error().message));
   }
+  if (place == Place::kOnTheWay) return DescribeOnTheWay(ref->dir.get(), name, name, start);
   return std::optional<SourceEntry>(Describe(ref->dir.get(), name, name, start));
+}
+
+void GuestTreeReader::EndWalk() {
+  frames_.clear();
+  next_start_ = starts_.size();
+}
+
+// Names are sorted bytewise, which is the walk order of siblings, so both bounds are
+// partition points. Only the last name <= after can be on the way to it: every later
+// sibling of an ancestor-or-self of `after` is past all of that ancestor's subtree.
+void GuestTreeReader::PlaceInRange(Frame* frame) const {
+  const std::vector<std::string>& names = frame->names;
+  auto at_most = [&](const std::string& bound) {
+    return [&](const std::string& name) {
+      return CompareWalkOrder(Join(frame->rel, name), bound) <= 0;
+    };
+  };
+  frame->limit = range_.until.empty()
+                     ? names.size()
+                     : static_cast<size_t>(
+                           std::partition_point(names.begin(), names.end(), at_most(range_.until)) -
+                           names.begin());
+  if (range_.after.empty()) return;
+  frame->first_in = static_cast<size_t>(
+      std::partition_point(names.begin(), names.end(), at_most(range_.after)) - names.begin());
+  frame->first_in = std::min(frame->first_in, frame->limit);
+  frame->next = frame->first_in;
+  if (frame->first_in > 0 &&
+      IsAncestorOrSelf(Join(frame->rel, names[frame->first_in - 1]), range_.after)) {
+    frame->next = frame->first_in - 1;
+  }
 }
 
 // Under TCG each virtio-blk request costs a guest/host round trip; reading 10 000 small
@@ -130,7 +211,7 @@ Result<std::optional<SourceEntry>> GuestTreeReader::NextStart() {
 void GuestTreeReader::Prefetch(Frame* frame) {
   constexpr size_t kWindow = 512;
   constexpr off_t kSmall = 1 << 20;
-  const size_t end = std::min(frame->names.size(), frame->next + kWindow);
+  const size_t end = std::min(frame->limit, frame->next + kWindow);
   for (size_t i = frame->next; i < end; ++i) {
     const int fd = ::openat(frame->dir.get(), frame->names[i].c_str(),
                             O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
@@ -150,6 +231,27 @@ SourceEntry GuestTreeReader::Describe(int dir_fd, const std::string& name,
   if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return ErrnoEntry(rel, errno, shown);
   }
+  return DescribeStat(dir_fd, name, rel, shown, st);
+}
+
+std::optional<SourceEntry> GuestTreeReader::DescribeOnTheWay(int dir_fd, const std::string& name,
+                                                             const std::string& rel,
+                                                             const std::string& shown) {
+  const bool is_after = rel == range_.after;
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (is_after) return std::nullopt;
+    return ErrnoEntry(rel, errno, shown);
+  }
+  if (!S_ISDIR(st.st_mode)) return std::nullopt;
+  SourceEntry e = DescribeStat(dir_fd, name, rel, shown, st);
+  if (is_after && e.meta.type == RecordType::kError) return std::nullopt;
+  return e;
+}
+
+SourceEntry GuestTreeReader::DescribeStat(int dir_fd, const std::string& name,
+                                          const std::string& rel, const std::string& shown,
+                                          const struct stat& st) {
   SourceEntry e;
   e.path = rel;
   FillMeta(st, &e.meta);
@@ -185,13 +287,15 @@ SourceEntry GuestTreeReader::Describe(int dir_fd, const std::string& name,
 
 SourceEntry GuestTreeReader::DescribeDirectory(int dir_fd, const std::string& name,
                                                SourceEntry entry, const std::string& shown) {
+  entry.meta.type = RecordType::kDirectory;
+  // Its children all come after `until`: listing a huge directory for nothing is avoided.
+  if (!range_.until.empty() && entry.path == range_.until) return entry;
   ScopedFd dir(OpenatNoAtime(dir_fd, name.c_str(),
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return ErrnoEntry(entry.path, errno, shown);
   OpResult<Frame> frame = OpenFrame(std::move(dir), entry.path, shown);
   if (!frame.ok()) return ErrorEntry(entry.path, frame.error().err, frame.error().message);
   frames_.push_back(std::move(frame).value());
-  entry.meta.type = RecordType::kDirectory;
   return entry;
 }
 
@@ -218,7 +322,9 @@ OpResult<GuestTreeReader::Frame> GuestTreeReader::OpenFrame(ScopedFd dir, std::s
   OpResult<std::vector<std::string>> names = ListNames(dir.get(), shown);
   if (!names.ok()) return names.error();
   std::sort(names->begin(), names->end());
-  return Frame{std::move(dir), std::move(rel), std::move(shown), std::move(names).value(), 0};
+  Frame frame{std::move(dir), std::move(rel), std::move(shown), std::move(names).value()};
+  PlaceInRange(&frame);
+  return frame;
 }
 
 }  // namespace diskferry::daemon

@@ -16,12 +16,22 @@
 // - An entry that cannot be read (stat, open, readlink, xattrs, a directory that cannot be
 //   listed) is a kError entry with its errno and "path: strerror"; the walk goes on. A path
 //   longer than kMaxRecordPath is reported as an error on its parent directory.
+// - With a WalkRange (protocol/walk_order.h), only the entries e with after < e <= until
+//   are described, plus, before them, the directories on the way to `after` (each
+//   ancestor-or-self of `after` that is a directory: a normal directory entry, outside the
+//   range, so the receiver can create the range's parents). Everything else <= after is
+//   skipped unseen (no stat, no open, no prefetch, not in the hard-link map), so a hard
+//   link whose first path is before the range comes as a file. The first entry > until
+//   ends the walk; a directory equal to `until` is sent but not listed (its children come
+//   after it). A failure on the way to `after` is a kError entry (what lies beneath is
+//   unreachable), except on `after` itself, which belongs to the previous range.
 //
 // Used from the serving thread only (thread-compatible). Holds one fd per directory level
 // being walked.
 #ifndef DISKFERRY_DAEMON_GUEST_TREE_READER_H_
 #define DISKFERRY_DAEMON_GUEST_TREE_READER_H_
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <map>
@@ -33,17 +43,24 @@
 #include "daemon/op_result.h"
 #include "daemon/scoped_fd.h"
 #include "protocol/tree_io.h"
+#include "protocol/walk_order.h"
 
 namespace diskferry::daemon {
+
+// Checks an extraction start path: absolute (ValidateRequestPath) and naming an entry (a
+// last component of "." or ".." is EINVAL). Returns it without trailing slashes.
+OpResult<std::string> CheckStartPath(std::string path);
 
 class GuestTreeReader : public TreeSource {
  public:
   // Checks every start path (absolute, and naming an entry: a last component of "." or
   // ".." is EINVAL; trailing slashes are dropped). At least one path is needed (EINVAL).
-  // Nothing is opened until Next().
+  // A bounded `range` needs exactly one start path, and its non-empty bounds must be
+  // relative entry paths (ValidateRelativePath); EINVAL otherwise. Nothing is opened
+  // until Next().
   static OpResult<std::unique_ptr<GuestTreeReader>> Create(std::string sysroot,
                                                            std::vector<std::string> paths,
-                                                           bool xattrs);
+                                                           bool xattrs, WalkRange range = {});
 
   // The next entry, or nullopt after the last. Fails (ending the transfer) only when the
   // sysroot itself cannot be opened.
@@ -51,6 +68,9 @@ class GuestTreeReader : public TreeSource {
 
  private:
   // A directory being walked: its fd, its entry path and the path to show in messages.
+  // With a range, names[first_in, limit) are the entries inside it; names[first_in - 1]
+  // may be on the way to `after` (then `next` starts there); names[limit, end) are past
+  // `until`.
   struct Frame {
     ScopedFd dir;
     std::string rel;
@@ -58,17 +78,30 @@ class GuestTreeReader : public TreeSource {
     std::vector<std::string> names;  // sorted
     size_t next = 0;
     size_t prefetched = 0;  // names[0, prefetched) have had their data read ahead
+    size_t first_in = 0;
+    size_t limit = 0;
   };
 
   // Starts asynchronous reads of the next small files of `frame`, so that the block layer
   // merges them into few large requests instead of one round trip per file.
   static void Prefetch(Frame* frame);
 
-  GuestTreeReader(std::string sysroot, std::vector<std::string> starts, bool xattrs);
+  GuestTreeReader(std::string sysroot, std::vector<std::string> starts, bool xattrs,
+                  WalkRange range);
 
   Result<std::optional<SourceEntry>> NextStart();
+  // Stops the walk: every later entry is past `until`.
+  void EndWalk();
+  // Sets first_in, limit and next of a new frame from the range.
+  void PlaceInRange(Frame* frame) const;
   SourceEntry Describe(int dir_fd, const std::string& name, const std::string& rel,
                        const std::string& shown);
+  // An ancestor-or-self of `after`: a directory entry, or nullopt when it is not a
+  // directory (or is `after` itself and cannot be read).
+  std::optional<SourceEntry> DescribeOnTheWay(int dir_fd, const std::string& name,
+                                              const std::string& rel, const std::string& shown);
+  SourceEntry DescribeStat(int dir_fd, const std::string& name, const std::string& rel,
+                           const std::string& shown, const struct stat& st);
   SourceEntry DescribeDirectory(int dir_fd, const std::string& name, SourceEntry entry,
                                 const std::string& shown);
   SourceEntry DescribeFile(int dir_fd, const std::string& name, SourceEntry entry,
@@ -78,6 +111,7 @@ class GuestTreeReader : public TreeSource {
   const std::string sysroot_;
   const std::vector<std::string> starts_;
   const bool xattrs_;
+  const WalkRange range_;
   size_t next_start_ = 0;
   std::vector<Frame> frames_;
   std::map<std::pair<dev_t, ino_t>, std::string> first_paths_;  // inodes with nlink > 1

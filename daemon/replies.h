@@ -50,8 +50,8 @@ flatbuffers::DetachedBuffer WithBody(const proto::Request& request, Build build)
   return build(*body);
 }
 
-// The Response to a filesystem request (Lstat ... Sync, except Umount which belongs to the
-// Mounter); nullopt when `request` is not one.
+// The Response to a filesystem request (Lstat ... Sync and Survey, except Umount which
+// belongs to the Mounter); nullopt when `request` is not one.
 std::optional<flatbuffers::DetachedBuffer> DispatchFsOp(const std::string& sysroot,
                                                         const proto::Request& request);
 // The Response to a transfer request (ExtractStart ... TransferEnd); nullopt when

@@ -23,6 +23,7 @@
 #include "daemon/guest_tree_writer.h"
 #include "daemon/op_result.h"
 #include "protocol/lane_memory.h"
+#include "protocol/walk_order.h"
 
 namespace diskferry::daemon {
 
@@ -40,6 +41,7 @@ struct ExtractParams {
   uint64_t stream_threshold = 256 << 10;
   bool xattrs = false;
   bool use_shm = true;
+  WalkRange range;  // unbounded: the whole walk (see GuestTreeReader)
 };
 
 struct InjectParams {
@@ -87,7 +89,9 @@ class Transfers {
 
   bool active() const { return state_ != State::kIdle; }
 
-  // EBUSY while a transfer is active; EINVAL for bad paths. Returns the transfer id.
+  // EBUSY while a transfer is active; EINVAL for bad paths or a bad range (one that is
+  // bounded with other than one path, or whose bounds are not relative entry paths).
+  // Returns the transfer id.
   OpResult<uint64_t> StartExtract(ExtractParams params);
   // Releases `release` (shm lane; the socket lane's buffers are released by the daemon
   // itself once in a reply, and a release list there is ignored), then fills what is

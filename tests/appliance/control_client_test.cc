@@ -6,10 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <functional>
 #include <thread>
 
 #include "protocol/fd_io.h"
+#include "protocol/walk_order.h"
 
 namespace diskferry {
 namespace {
@@ -23,6 +25,9 @@ struct SeenRequest {
   proto::Op op = proto::Op::NONE;
   uint64_t ping_payload = 0;
   uint64_t readdir_start = 0;
+  std::string survey_path;
+  uint64_t survey_checkpoint_weight = 0;
+  uint64_t survey_entry_weight = 0;
 };
 
 class FakeDaemon {
@@ -50,9 +55,16 @@ class FakeDaemon {
     if (!body.ok()) return {};
     Result<const proto::Request*> req = VerifyRequest(*body);
     EXPECT_TRUE(req.ok());
-    SeenRequest seen{(*req)->id(), (*req)->op_type()};
+    SeenRequest seen;
+    seen.id = (*req)->id();
+    seen.op = (*req)->op_type();
     if (auto* p = (*req)->op_as_Ping()) seen.ping_payload = p->payload();
     if (auto* r = (*req)->op_as_ReadDir()) seen.readdir_start = r->start();
+    if (auto* r = (*req)->op_as_Survey()) {
+      seen.survey_path = r->path() ? r->path()->str() : "";
+      seen.survey_checkpoint_weight = r->checkpoint_weight();
+      seen.survey_entry_weight = r->entry_weight();
+    }
     return seen;
   }
   void WriteRaw(const std::vector<uint8_t>& bytes) { ASSERT_TRUE(WriteAll(peer_, bytes).ok()); }
@@ -356,6 +368,99 @@ TEST(ControlClientTest, ReadDirAllStopsAtTheEntryLimit) {
   Result<std::vector<DirEntryInfo>> all = d.client().ReadDirAll("/big", 2);
   EXPECT_EQ(all.status().code(), Code::kProtocolError);
   EXPECT_EQ(all.status().message(), "/big: directory has more than 2 entries");
+}
+
+// A Survey reply with totals files 10, directories 2, others 1, bytes 1000, weight 2000,
+// errors 3 and `checkpoints`.
+void ReplySurvey(FakeDaemon& d, uint64_t id, const std::vector<SurveyCheckpoint>& checkpoints) {
+  FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<proto::SurveyCheckpoint>> out;
+  for (const SurveyCheckpoint& c : checkpoints) {
+    out.push_back(
+        proto::CreateSurveyCheckpoint(fbb, fbb.CreateString(c.path), c.weight, c.files, c.bytes));
+  }
+  const auto reply = proto::CreateSurveyReplyDirect(fbb, 10, 2, 1, 1000, 2000, 3, &out);
+  d.Reply(id, proto::Reply::Survey, reply.Union(), fbb);
+}
+
+// The status of a Survey answered with `checkpoints`.
+Status SurveyAnsweredWith(const std::vector<SurveyCheckpoint>& checkpoints) {
+  FakeDaemon d;
+  d.Run([checkpoints](FakeDaemon& d) { ReplySurvey(d, d.Read().id, checkpoints); });
+  Result<SurveyResult> r = d.client().Survey("/", 100, 1, 2s);
+  if (r.ok()) return Status::Ok();
+  EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
+  return r.status();
+}
+
+TEST(ControlClientTest, SurveySendsItsWeightsAndFillsTheResult) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest r = d.Read();
+    EXPECT_EQ(r.op, proto::Op::Survey);
+    EXPECT_EQ(r.survey_path, "/usr");
+    EXPECT_EQ(r.survey_checkpoint_weight, 1u << 20);
+    EXPECT_EQ(r.survey_entry_weight, 4096u);
+    ReplySurvey(d, r.id, {{"usr/a", 5, 1, 0}, {"usr/a/b", 5, 1, 0}, {"usr/a.b", 2000, 10, 1000}});
+  });
+  Result<SurveyResult> r = d.client().Survey("/usr", 1u << 20, 4096, 2s);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files, 10u);
+  EXPECT_EQ(r->directories, 2u);
+  EXPECT_EQ(r->others, 1u);
+  EXPECT_EQ(r->bytes, 1000u);
+  EXPECT_EQ(r->weight, 2000u);
+  EXPECT_EQ(r->errors, 3u);
+  ASSERT_EQ(r->checkpoints.size(), 3u);
+  EXPECT_EQ(r->checkpoints[1].path, "usr/a/b");
+  EXPECT_EQ(r->checkpoints[2].bytes, 1000u);
+}
+
+TEST(ControlClientTest, SurveyRejectsCheckpointsNotStrictlyIncreasingInWalkOrder) {
+  // "a.b" < "a/b" as strings, but the walk sends "a/b" (inside "a") first.
+  Status st = SurveyAnsweredWith({{"a.b", 1, 0, 0}, {"a/b", 2, 0, 0}});
+  EXPECT_EQ(st.code(), Code::kProtocolError);
+  EXPECT_NE(st.message().find("does not come after"), std::string::npos) << st.message();
+  EXPECT_EQ(SurveyAnsweredWith({{"a", 1, 0, 0}, {"a", 2, 0, 0}}).code(), Code::kProtocolError);
+  EXPECT_EQ(SurveyAnsweredWith({{"b", 1, 0, 0}, {"a/z", 2, 0, 0}}).code(), Code::kProtocolError);
+  EXPECT_TRUE(SurveyAnsweredWith({{"a/b", 1, 0, 0}, {"a.b", 2, 0, 0}}).ok());
+}
+
+TEST(ControlClientTest, SurveyRejectsCumulativeNumbersThatDecreaseOrPassTheTotals) {
+  const std::vector<std::vector<SurveyCheckpoint>> bad = {{{"a", 5, 0, 0}, {"b", 4, 0, 0}},
+                                                          {{"a", 5, 2, 0}, {"b", 6, 1, 0}},
+                                                          {{"a", 5, 0, 9}, {"b", 6, 0, 8}},
+                                                          {{"a", 2001, 0, 0}},
+                                                          {{"a", 1, 11, 0}},
+                                                          {{"a", 1, 0, 1001}}};
+  for (const auto& checkpoints : bad) {
+    const Status st = SurveyAnsweredWith(checkpoints);
+    EXPECT_EQ(st.code(), Code::kProtocolError) << checkpoints.back().path;
+  }
+  EXPECT_TRUE(SurveyAnsweredWith({{"a", 5, 1, 9}, {"b", 5, 1, 9}, {"c", 2000, 10, 1000}}).ok())
+      << "equal is not a decrease";
+}
+
+TEST(ControlClientTest, SurveyRejectsCheckpointPathsThatAreNotEntryPaths) {
+  for (const std::string& bad :
+       {std::string("/etc"), std::string("../x"), std::string(""), std::string("a//b"),
+        std::string("a/./b"), std::string("a/"), std::string("a\0b", 3), std::string(5000, 'a')}) {
+    const Status st = SurveyAnsweredWith({{bad, 1, 0, 0}});
+    EXPECT_EQ(st.code(), Code::kProtocolError) << bad;
+    EXPECT_NE(st.message().find("Survey reply"), std::string::npos) << st.message();
+  }
+}
+
+TEST(ControlClientTest, SurveyRejectsMoreCheckpointsThanTheCap) {
+  std::vector<SurveyCheckpoint> checkpoints;
+  for (size_t i = 0; i <= kMaxSurveyCheckpoints; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "f%05zu", i);
+    checkpoints.push_back({name, 0, 0, 0});
+  }
+  EXPECT_EQ(SurveyAnsweredWith(checkpoints).code(), Code::kProtocolError);
+  checkpoints.pop_back();
+  EXPECT_TRUE(SurveyAnsweredWith(checkpoints).ok());
 }
 
 TEST(ControlClientTest, ShutdownIsAcknowledged) {

@@ -11,9 +11,12 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/serve_fixture.cc
   ${DF_DAEMON_TEST_DIR}/serve_test.cc
   ${DF_DAEMON_TEST_DIR}/shm_test.cc
+  ${DF_DAEMON_TEST_DIR}/survey_test.cc
   ${DF_DAEMON_TEST_DIR}/sysroot_fs_test.cc
   ${DF_DAEMON_TEST_DIR}/transfer_fixture.cc
+  ${DF_DAEMON_TEST_DIR}/transfer_range_test.cc
   ${DF_DAEMON_TEST_DIR}/transfer_test.cc
+  ${DF_DAEMON_TEST_DIR}/tree_reader_range_test.cc
   ${DF_DAEMON_TEST_DIR}/tree_reader_test.cc
   ${DF_DAEMON_TEST_DIR}/tree_samples.cc
   ${DF_DAEMON_TEST_DIR}/tree_writer_test.cc)

@@ -85,11 +85,12 @@ void TransferTest::ConfigureContext(DaemonContext* ctx) {
 }
 
 DetachedBuffer TransferTest::ExtractStartRequest(const std::vector<std::string>& paths,
-                                                 uint64_t threshold, bool xattrs,
-                                                 bool use_shm) {
+                                                 uint64_t threshold, bool xattrs, bool use_shm,
+                                                 const WalkRange& range) {
   FlatBufferBuilder fbb;
-  const auto body = proto::CreateExtractStartRequest(fbb, fbb.CreateVectorOfStrings(paths),
-                                                     threshold, xattrs, use_shm);
+  const auto body = proto::CreateExtractStartRequest(
+      fbb, fbb.CreateVectorOfStrings(paths), threshold, xattrs, use_shm,
+      fbb.CreateString(range.after), fbb.CreateString(range.until));
   return Finish(&fbb, proto::Op::ExtractStart, body.Union());
 }
 
@@ -122,9 +123,9 @@ uint64_t TransferTest::Started(const DetachedBuffer& start) {
 }
 
 Extracted TransferTest::ExtractAll(const std::vector<std::string>& paths, uint64_t threshold,
-                                   bool xattrs) {
+                                   bool xattrs, const WalkRange& range) {
   Extracted out;
-  const uint64_t id = Started(ExtractStartRequest(paths, threshold, xattrs, shm()));
+  const uint64_t id = Started(ExtractStartRequest(paths, threshold, xattrs, shm(), range));
   std::vector<BufferRef> release;
   for (int round = 0; id != 0 && round < 100000; ++round) {
     const proto::Response* response = CallOk(ExtractNextRequest(id, release));

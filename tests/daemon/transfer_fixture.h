@@ -18,6 +18,7 @@
 #include "daemon/transfers.h"
 #include "protocol/lane_memory.h"
 #include "protocol/lane_records.h"
+#include "protocol/walk_order.h"
 #include "tests/daemon/serve_fixture.h"
 
 namespace diskferry::daemon::testing {
@@ -57,7 +58,7 @@ class TransferTest : public ScratchServeTest, public ::testing::WithParamInterfa
 
   static flatbuffers::DetachedBuffer ExtractStartRequest(const std::vector<std::string>& paths,
                                                          uint64_t threshold, bool xattrs,
-                                                         bool use_shm);
+                                                         bool use_shm, const WalkRange& range = {});
   static flatbuffers::DetachedBuffer ExtractNextRequest(uint64_t id,
                                                         const std::vector<BufferRef>& release);
   static flatbuffers::DetachedBuffer InjectStartRequest(const std::string& root, bool xattrs,
@@ -66,9 +67,10 @@ class TransferTest : public ScratchServeTest, public ::testing::WithParamInterfa
   // The transfer id of a started transfer; 0 (and a test failure) otherwise.
   uint64_t Started(const flatbuffers::DetachedBuffer& start);
 
-  // Extracts `paths` through the lane under test, decoding every record.
+  // Extracts `paths` (the `range` of their walk) through the lane under test, decoding
+  // every record.
   Extracted ExtractAll(const std::vector<std::string>& paths, uint64_t threshold = 256 << 10,
-                       bool xattrs = true);
+                       bool xattrs = true, const WalkRange& range = {});
   // Extracts `paths` and recreates them under the host directory `dest`; per-file errors.
   std::vector<FileError> ExtractInto(const std::vector<std::string>& paths,
                                      const std::string& dest);

@@ -1,0 +1,172 @@
+#include "daemon/survey.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "daemon/guest_tree_reader.h"
+#include "daemon/scoped_fd.h"
+#include "daemon/sysroot_fs.h"
+#include "protocol/lane_records.h"
+#include "protocol/walk_order.h"
+
+namespace diskferry::daemon {
+namespace {
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  return b > std::numeric_limits<uint64_t>::max() - a ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
+}
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+// The walk of GuestTreeReader, counting instead of describing.
+class Surveyor {
+ public:
+  Surveyor(const std::string& sysroot, const SurveyParams& params)
+      : sysroot_(sysroot), entry_weight_(params.entry_weight), step_(params.checkpoint_weight) {}
+
+  OpResult<SurveyData> Run(const std::string& start);
+
+ private:
+  struct Frame {
+    ScopedFd dir;
+    std::string rel;
+    std::vector<std::string> names;  // sorted
+    size_t next = 0;
+  };
+
+  OpResult<bool> Start(const std::string& start);
+  // Looks at entry `name` of `dir_fd` and counts it; pushes the frame of a directory.
+  void Visit(int dir_fd, const std::string& name, const std::string& rel);
+  // Adds an entry of `weight` (beyond entry_weight) ending at `rel`; "" never checkpoints.
+  void Account(const std::string& rel, uint64_t weight);
+  void Error(const std::string& rel) {
+    data_.errors = SaturatingAdd(data_.errors, 1);
+    Account(rel, 0);
+  }
+  void Thin();
+
+  const std::string& sysroot_;
+  const uint64_t entry_weight_;
+  uint64_t step_;          // the weight between two checkpoints; doubles when thinned
+  uint64_t since_ = 0;     // weight since the last checkpoint
+  size_t path_bytes_ = 0;  // of the checkpoints' paths
+  std::set<std::pair<dev_t, ino_t>> linked_;  // regular files with nlink > 1 seen
+  std::vector<Frame> frames_;
+  SurveyData data_;
+};
+
+OpResult<SurveyData> Surveyor::Run(const std::string& start) {
+  if (OpResult<bool> started = Start(start); !started.ok()) return started.error();
+  while (!frames_.empty()) {
+    Frame& frame = frames_.back();
+    if (frame.next == frame.names.size()) {
+      frames_.pop_back();
+      continue;
+    }
+    // Visit may push a frame (and move this one): take what it needs first.
+    const std::string name = frame.names[frame.next++];
+    std::string rel = Join(frame.rel, name);
+    if (rel.size() > kMaxRecordPath) {
+      Error("");  // an extraction reports it on the parent, a path already passed
+      continue;
+    }
+    Visit(frame.dir.get(), name, rel);
+  }
+  return std::move(data_);
+}
+
+OpResult<bool> Surveyor::Start(const std::string& start) {
+  if (start == "/") {
+    OpResult<int> root = OpenInSysroot(sysroot_, "/", O_RDONLY | O_DIRECTORY);
+    if (!root.ok()) return root.error();
+    ScopedFd dir(root.value());
+    OpResult<std::vector<std::string>> names = ListNames(dir.get(), "/");
+    if (!names.ok()) return names.error();
+    std::sort(names->begin(), names->end());
+    frames_.push_back(Frame{std::move(dir), "", std::move(names).value()});
+    return true;
+  }
+  const std::string name = start.substr(start.rfind('/') + 1);
+  OpResult<EntryRef> ref = ResolveEntry(sysroot_, start);
+  if (!ref.ok()) {
+    Error(name);
+    return true;
+  }
+  Visit(ref->dir.get(), name, name);
+  return true;
+}
+
+void Surveyor::Visit(int dir_fd, const std::string& name, const std::string& rel) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Error(rel);
+  if (S_ISDIR(st.st_mode)) {
+    ScopedFd dir(
+        OpenatNoAtime(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid()) return Error(rel);
+    OpResult<std::vector<std::string>> names = ListNames(dir.get(), rel);
+    if (!names.ok()) return Error(rel);
+    std::sort(names->begin(), names->end());
+    data_.directories = SaturatingAdd(data_.directories, 1);
+    Account(rel, 0);
+    frames_.push_back(Frame{std::move(dir), rel, std::move(names).value()});
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    data_.others = SaturatingAdd(data_.others, 1);
+    return Account(rel, 0);
+  }
+  data_.files = SaturatingAdd(data_.files, 1);
+  const bool repeat = st.st_nlink > 1 && !linked_.insert({st.st_dev, st.st_ino}).second;
+  const uint64_t size = repeat || st.st_size < 0 ? 0 : static_cast<uint64_t>(st.st_size);
+  data_.bytes = SaturatingAdd(data_.bytes, size);
+  Account(rel, size);
+}
+
+void Surveyor::Account(const std::string& rel, uint64_t weight) {
+  weight = SaturatingAdd(weight, entry_weight_);
+  data_.weight = SaturatingAdd(data_.weight, weight);
+  since_ = SaturatingAdd(since_, weight);
+  if (step_ == 0 || since_ < step_ || rel.empty()) return;
+  data_.checkpoints.push_back(SurveyCheckpointData{rel, data_.weight, data_.files, data_.bytes});
+  path_bytes_ += rel.size();
+  since_ = 0;
+  while (data_.checkpoints.size() > kMaxSurveyCheckpoints ||
+         path_bytes_ > kMaxSurveyCheckpointPathBytes) {
+    Thin();
+  }
+}
+
+// Keeps the 2nd, 4th, ... checkpoint: with entries much lighter than the step they sit
+// near 2, 4, ... times the old step, i.e. at multiples of the new one.
+void Surveyor::Thin() {
+  std::vector<SurveyCheckpointData>& all = data_.checkpoints;
+  size_t kept = 0;
+  path_bytes_ = 0;
+  for (size_t i = 1; i < all.size(); i += 2) {
+    path_bytes_ += all[i].path.size();
+    all[kept++] = std::move(all[i]);
+  }
+  all.resize(kept);
+  step_ = SaturatingAdd(step_, step_);
+  since_ = all.empty() ? data_.weight : data_.weight - all.back().weight;
+}
+
+}  // namespace
+
+OpResult<SurveyData> Survey(const std::string& sysroot, const SurveyParams& params) {
+  OpResult<std::string> start = CheckStartPath(params.path);
+  if (!start.ok()) return start.error();
+  Surveyor surveyor(sysroot, params);
+  return surveyor.Run(start.value());
+}
+
+}  // namespace diskferry::daemon
