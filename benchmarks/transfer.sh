@@ -17,9 +17,7 @@ work=$(mktemp -d /var/tmp/dfbench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export LIBGUESTFS_BACKEND=direct
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}'; }
-timeit() { local t0; t0=$(now); "$@" >/dev/null 2>&1; elapsed "$t0"; }
+. "$top/benchmarks/common.sh"
 
 mkdir -p "$work/src/big" "$work/src/small" "$work/out"
 head -c $((size << 20)) /dev/urandom >"$work/src/big/big.bin"
@@ -56,7 +54,6 @@ if [ $have_gf = 1 ]; then
 fi
 
 net() { awk -v a="$1" -v b="$2" 'BEGIN {d = a - b; if (d < 0.01) d = 0.01; printf "%.2f", d}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", a / b}'; }
 mbps() { awk -v s="$size" -v t="$1" 'BEGIN {printf "%.0f", s * 1.048576 / t}'; }
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accel $("$df" appliance check | sed -n 's/^accelerator: \([a-z]*\).*/\1/p'); big file ${size} MiB; ${files} x 4 KiB"

@@ -1,11 +1,16 @@
 // `diskferry validate FILE`, `plan FILE` and `run FILE`: YAML job manifests.
+#include <unistd.h>
+
 #include <cstdio>
 #include <ctime>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/interrupt.h"
 #include "jobs/plan.h"
 #include "jobs/validator.h"
 #include "pipeline/job_runner.h"
@@ -20,6 +25,9 @@ struct JobsOptions {
   std::vector<std::string> vars;
   std::string report;
   std::string kernel;
+  std::string resume;  // the interrupted run's report
+  int appliances = 0;
+  bool json = false;
   bool dry_run = false;
 };
 
@@ -73,25 +81,53 @@ int RunPlanCommand(const JobsOptions& o) {
   return kExitOk;
 }
 
+// --json: JSON Lines events on stdout; a terminal: the live display; else quiet.
+std::unique_ptr<RunEvents> MakeEvents(bool json) {
+  if (json) return MakeJsonEvents(stdout, stderr);
+  if (::isatty(STDOUT_FILENO)) return MakeTerminalEvents(stdout, stderr);
+  return MakeQuietEvents(stdout, stderr);
+}
+
 int RunRun(const JobsOptions& o) {
   if (o.dry_run) return RunPlanCommand(o);
+  if (!o.resume.empty() && !o.report.empty() && o.resume != o.report) {
+    PrintError(Status(Code::kInvalidArgument,
+                      "--resume names the report of the run to continue; --report must be the same or left out"));
+    return kExitUsage;
+  }
   int code = kExitOk;
   auto spec = Load(o, &code);
   if (!spec.ok()) {
     PrintError(spec.status());
     return code;
   }
+  std::unique_ptr<RunEvents> events = MakeEvents(o.json);
   RunOptions options;
-  options.report_path = o.report.empty() ? DefaultReportPath() : o.report;
+  options.report_path = !o.resume.empty() ? o.resume : !o.report.empty() ? o.report : DefaultReportPath();
+  options.resume = !o.resume.empty();
   options.kernel = o.kernel;
-  options.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  options.out = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
-  auto outcome = RunManifest(*spec, options);
+  options.appliances = o.appliances;
+  options.events = events.get();
+  options.out = [&events](const std::string& line) { events->Output(line); };
+  std::optional<Result<RunOutcome>> result;
+  {
+    InterruptWatch interrupt([&events](int) {
+      events->Log(LogLevel::kWarning, "interrupted: stopping; press Ctrl-C again to kill at once");
+    });
+    options.cancel = interrupt.flag();
+    result.emplace(RunManifest(*spec, options));
+  }
+  Result<RunOutcome>& outcome = *result;
   if (!outcome.ok()) {
     PrintError(outcome.status());
     return ExitCodeFor(outcome.status());
   }
-  std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
+  if (outcome->interrupted) {
+    std::fprintf(stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
+                 o.file.c_str(), options.report_path.c_str());
+  } else if (!o.json) {
+    std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
+  }
   return outcome->exit_code;
 }
 
@@ -117,6 +153,15 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
   r->add_flag("--dry-run", run.dry_run, "print the plan, change nothing");
   r->add_option("--report", run.report, "JSON Lines run report (default diskferry-run-DATE-TIME.jsonl)");
   r->add_option("--kernel", run.kernel, "kernel for the appliances");
+  r->add_option("-j,--jobs", run.appliances,
+                "appliances to run at once (default: run.max_parallel, else from cores and "
+                "free memory, about 512 MiB each)")
+      ->check(CLI::Range(1, RunSpec::kMaxParallel));
+  r->add_option("--resume", run.resume,
+                "continue the interrupted run whose report is REPORT, without redoing "
+                "finished files")
+      ->type_name("REPORT");
+  r->add_flag("--json", run.json, "JSON Lines events on stdout (logs on stderr)");
   r->callback([=] { *exit_code = RunRun(run); });
 }
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "pipeline/host_tree_writer_impl.h"
 
@@ -254,6 +255,16 @@ Status HostTreeWriter::OnStreamData(uint64_t file_id, uint64_t offset,
 }
 Status HostTreeWriter::OnStreamEnd(uint64_t file_id) { return impl_->StreamEnd(file_id); }
 Status HostTreeWriter::Finish() { return impl_->Finish(); }
+
+std::vector<PendingDirectory> HostTreeWriter::TakePendingDirectories() {
+  return std::exchange(impl_->dirs, {});
+}
+
+void HostTreeWriter::AdoptDirectories(std::vector<PendingDirectory> dirs) {
+  for (PendingDirectory& d : dirs) impl_->dirs.push_back(std::move(d));
+}
+
+size_t HostTreeWriter::RemoveUnfinished() { return impl_->RemoveUnfinished(); }
 
 const HostWriterStats& HostTreeWriter::stats() const { return impl_->stats; }
 const WriteReport& HostTreeWriter::report() const { return impl_->report; }

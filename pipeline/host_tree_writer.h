@@ -34,8 +34,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "pipeline/file_report.h"
+#include "pipeline/host_metadata.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 
@@ -60,6 +62,17 @@ struct HostWriterOptions {
   // disk with mode 0666: callers extracting as root into a place other users can reach
   // may want this off. Off: devices are skipped with a FileProblem.
   bool devices = true;
+  // Finish() leaves directory metadata to the caller (TakePendingDirectories): several
+  // writers filling one DEST at once (a split job) must not make a directory read-only
+  // or set its times while another still writes into it.
+  bool defer_directories = false;
+};
+
+// A directory whose metadata waits for the end of the transfer.
+struct PendingDirectory {
+  std::string path;
+  RecordMeta meta;
+  XattrList xattrs;
 };
 
 struct HostWriterStats {
@@ -84,6 +97,16 @@ class HostTreeWriter : public TreeSink {
   Status OnStreamEnd(uint64_t file_id) override;
   // Applies directory metadata deepest first. kProtocolError if a stream file never ended.
   Status Finish() override;
+
+  // The directories whose metadata Finish() did not apply (defer_directories), or all of
+  // them before Finish(); the writer forgets them.
+  std::vector<PendingDirectory> TakePendingDirectories();
+  // Directories another writer of the same DEST made, for this one's Finish() to apply.
+  void AdoptDirectories(std::vector<PendingDirectory> dirs);
+  // After a transfer broke off: removes the stream files this writer created whose data
+  // never all arrived (only if they are still the files it made), so no partial file is
+  // left looking complete. Returns how many were removed.
+  size_t RemoveUnfinished();
 
   const HostWriterStats& stats() const;
   const WriteReport& report() const;

@@ -33,11 +33,7 @@ struct HostTreeWriter::Impl {
   // What an existing entry at a record's path turned out to be once dealt with.
   enum class Room { kFree, kDirectoryKept, kSkipped };
 
-  struct PendingDir {
-    std::string path;
-    RecordMeta meta;
-    XattrList xattrs;
-  };
+  using PendingDir = PendingDirectory;
 
   struct StreamFile {
     std::string path;
@@ -75,6 +71,7 @@ struct HostTreeWriter::Impl {
   Status StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data);
   Status StreamEnd(uint64_t id);
   Status Finish();
+  size_t RemoveUnfinished();
   Result<StreamFile*> FindStream(uint64_t id, const char* what);
   void KeepOpen(uint64_t id, StreamFile* file, UniqueFd fd);
   void CloseStream(StreamFile* file);

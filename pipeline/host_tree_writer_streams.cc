@@ -176,6 +176,7 @@ Status HostTreeWriter::Impl::Finish() {
         "finish with stream file " + QuotedPath(streams.begin()->second.path) + " unfinished");
   }
   state = State::kFinished;
+  if (options.defer_directories) return Status::Ok();
   // Deepest first: setting a directory's times before its last child is written, or
   // making it read-only before then, would not stick.
   std::stable_sort(dirs.begin(), dirs.end(), [](const PendingDir& a, const PendingDir& b) {
@@ -191,6 +192,23 @@ Status HostTreeWriter::Impl::Finish() {
   }
   dirs.clear();
   return Status::Ok();
+}
+
+size_t HostTreeWriter::Impl::RemoveUnfinished() {
+  size_t removed = 0;
+  for (auto& [id, file] : streams) {
+    CloseStream(&file);
+    if (file.failed) continue;
+    BeneathDir::Parent parent;
+    if (dest.OpenParent(file.path, &parent) != 0) continue;
+    struct stat st;
+    if (fstatat(parent.dir.get(), parent.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (st.st_dev != file.dev || st.st_ino != file.ino) continue;
+    if (unlinkat(parent.dir.get(), parent.name.c_str(), 0) == 0) ++removed;
+  }
+  streams.clear();
+  open_order.clear();
+  return removed;
 }
 
 }  // namespace diskferry

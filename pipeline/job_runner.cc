@@ -1,292 +1,80 @@
 #include "pipeline/job_runner.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
+#include <cstdlib>
 #include <fstream>
-#include <sstream>
-#include <map>
+#include <deque>
 #include <memory>
-#include <optional>
-#include <set>
+#include <sstream>
+#include <thread>
 
-#include "appliance/image_session.h"
-#include "appliance/overlay.h"
-#include "appliance/transfer.h"
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
 #include "pipeline/digests.h"
-#include "pipeline/hashing_sink.h"
-#include "pipeline/host_tree_writer.h"
-#include "pipeline/inject_steps.h"
-#include "pipeline/run_report.h"
-#include "pipeline/selecting_sink.h"
-#include "pipeline/tar_sink.h"
+#include "protocol/check.h"
+#include "pipeline/run_tasks.h"
 
 namespace diskferry {
 namespace {
 
 using WallClock = std::chrono::system_clock;
 
-struct JobContext {
-  const RunOptions& options;
-  RunReport& report;
-  JobOutcome outcome;
+struct Task {
+  size_t job = 0;
+  size_t part = 0;
+  bool start = false;  // start the job (its first part runs in the same task)
 };
 
-std::vector<std::string> HashNames(const std::vector<HashAlgorithm>& hashes) {
-  std::vector<std::string> names;
-  for (HashAlgorithm h : hashes) names.emplace_back(HashName(h));
-  return names;
-}
-
-// The session for a job's disk: format explicit, or probed and reported.
-Result<std::unique_ptr<ImageSession>> OpenDisk(const DiskSpec& disk, const std::string& image,
-                                               bool writable, JobContext* ctx) {
-  ImageSessionConfig config;
-  config.image = image;
-  config.writable = writable;
-  config.filesystem = disk.filesystem.AsFsArgument();
-  config.build.kernel = ctx->options.kernel;
-  if (disk.format) {
-    config.format = std::string(ImageFormatName(*disk.format));
-  } else {
-    auto probed = ProbeImageFormat(image);
-    if (!probed.ok()) return probed.status();
-    config.format = probed->empty() ? "raw" : *probed;
-    ctx->options.log(ctx->outcome.name + ": " + image + ": format probed as " + config.format);
+// What the task graph's workers take next: every item put here is matched by one message
+// to the graph, and each message's worker takes whatever is best then. Waiting parts come
+// first (their job is running already); then the job not started yet whose appliance is
+// idle in the pool (no launch, and the guest's page cache is warm), else the first in
+// manifest order.
+class WorkQueue {
+ public:
+  void AddJob(size_t job) {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(job);
   }
-  auto session = ImageSession::Open(config);
-  if (!session.ok()) return session.status();
-  ctx->options.log(ctx->outcome.name + ": mounted " + (*session)->filesystem().device + " (" +
-                   (*session)->mount().fstype + ")");
-  return session;
-}
+  void AddPart(size_t job, size_t part) {
+    std::lock_guard<std::mutex> lock(mu_);
+    parts_.push_back(Task{job, part, false});
+  }
 
-// Walks the whole filesystem of `session` through select -> hash -> inner.
-Status Walk(ImageSession& session, const PathSelector& select,
-            const std::vector<HashAlgorithm>& hashes, TreeSink* inner,
-            const std::function<bool(std::string_view, const RecordMeta&)>& also,
-            const FileRecordCallback& on_record, JobContext* ctx, bool xattrs) {
-  auto hashing = HashingSink::Create(inner, HashNames(hashes), [&](const FileRecord& r) {
-    if (r.status != kStatusOk) ++ctx->outcome.errors;
-    if (r.type == "file") {
-      ++ctx->outcome.files;
-      ctx->outcome.bytes += r.size;
+  Task Take(const std::vector<std::unique_ptr<JobRun>>& runs, const AppliancePool& pool) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!parts_.empty()) {
+      Task t = parts_.front();
+      parts_.pop_front();
+      return t;
     }
-    on_record(r);
-  });
-  if (!hashing.ok()) return hashing.status();
-  SelectingSink selecting(hashing->get(), [&](std::string_view path, const RecordMeta& meta) {
-    const std::string guest = "/" + std::string(path);
-    if (!select.Selects(guest)) return false;
-    if (also && !also(path, meta)) {
-      ++ctx->outcome.skipped;
-      return false;
+    DF_CHECK(!jobs_.empty());
+    auto pick = jobs_.begin();
+    for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
+      const JobRun& r = *runs[*it];
+      if (r.job.kind() != JobKind::kInject && r.config_error.ok() &&
+          pool.HasIdle(SessionKeyOf(r.config))) {
+        pick = it;
+        break;
+      }
     }
-    return true;
-  });
-  TransferOptions transfer;
-  transfer.xattrs = xattrs;
-  auto result = ExtractTree(session.appliance(), {"/"}, &selecting, transfer);
-  if (!result.ok()) return result.status();
-  for (const auto& p : result->problems) {
-    ++ctx->outcome.errors;
-    ctx->options.log(ctx->outcome.name + ": /" + p.path + ": " + p.message);
+    const size_t job = *pick;
+    jobs_.erase(pick);
+    return Task{job, 0, true};
   }
-  return Status::Ok();
-}
 
-Result<std::unique_ptr<TreeSink>> OpenOutput(const ExtractOutputSpec& out, JobContext* ctx,
-                                             bool* skip) {
-  struct stat st;
-  const bool exists = ::stat(out.path.path.c_str(), &st) == 0;
-  if (out.kind == OutputKind::kTar) {
-    if (exists && out.on_exists == OnExistsPolicy::kFail) {
-      return Status(Code::kInvalidArgument, out.path.text + ": exists (on_exists: fail)");
-    }
-    *skip = exists && out.on_exists == OnExistsPolicy::kSkip;
-    TarOptions options;
-    options.xattrs = out.preserve.xattrs;
-    auto tar = TarSink::Open(out.path.path, options);
-    if (!tar.ok()) return tar.status();
-    return std::unique_ptr<TreeSink>(std::move(*tar));
-  }
-  if (!exists && ::mkdir(out.path.path.c_str(), 0755) != 0) {
-    return ErrnoStatus(errno, out.path.text);
-  }
-  if (exists && out.on_exists == OnExistsPolicy::kFail && ::rmdir(out.path.path.c_str()) != 0) {
-    return Status(Code::kInvalidArgument, out.path.text + ": exists and is not empty (on_exists: fail)");
-  }
-  if (exists && out.on_exists == OnExistsPolicy::kFail) ::mkdir(out.path.path.c_str(), 0755);
-  HostWriterOptions options;
-  options.xattrs = out.preserve.xattrs;
-  options.preserve_owner = out.preserve.owner ? OwnerPolicy::kAuto : OwnerPolicy::kNever;
-  options.on_exists = out.on_exists == OnExistsPolicy::kSkip ? OnExists::kKeep : OnExists::kOverwrite;
-  auto writer = HostTreeWriter::Open(out.path.path, options);
-  if (!writer.ok()) return writer.status();
-  return std::unique_ptr<TreeSink>(std::move(*writer));
-}
+ private:
+  std::mutex mu_;
+  std::deque<Task> parts_;
+  std::deque<size_t> jobs_;
+};
 
-Status RunExtract(const ExtractSpec& spec, JobContext* ctx) {
-  bool skip = false;
-  auto output = OpenOutput(spec.output, ctx, &skip);
-  if (!output.ok()) return output.status();
-  if (skip) {
-    ctx->outcome.status = "skipped";
-    return Status::Ok();
-  }
-  // Incremental: unchanged files (same size and mtime as in the previous run) are skipped;
-  // files of the previous run not seen now are recorded as deleted.
-  std::map<std::string, FileRecord> previous;
-  if (spec.since) {
-    auto prev = ReadFileRecords(spec.since->path, ctx->outcome.name);
-    if (!prev.ok()) return prev.status().WithContext("incremental: since");
-    for (auto& r : *prev) previous[r.path] = std::move(r);
-  }
-  std::set<std::string> seen;
-  auto unchanged = [&](std::string_view path, const RecordMeta& meta) {
-    seen.insert(std::string(path));
-    auto it = previous.find(std::string(path));
-    const bool same = it != previous.end() && it->second.type == "file" &&
-                      it->second.size == meta.size && it->second.mtime_ns == meta.mtime_ns;
-    return !same;
-  };
-  // With sha256 among the hashes, OUTPUT.sha256 lists the files for `sha256sum -c` (run
-  // from inside the output directory, or after unpacking the archive).
-  std::optional<Sha256SumsWriter> sums;
-  if (std::find(spec.hashes.begin(), spec.hashes.end(), HashAlgorithm::kSha256) !=
-      spec.hashes.end()) {
-    auto opened = Sha256SumsWriter::Open(spec.output.path.path + ".sha256");
-    if (!opened.ok()) return opened.status();
-    sums.emplace(std::move(*opened));
-  }
-  auto session = OpenDisk(spec.source, spec.source.image.path, false, ctx);
-  if (!session.ok()) return session.status();
-  Status st = Walk(**session, spec.select, spec.hashes, output->get(),
-                   spec.since ? std::function<bool(std::string_view, const RecordMeta&)>(unchanged)
-                              : nullptr,
-                   [&](const FileRecord& r) {
-                     (void)ctx->report.AddFile(ctx->outcome.name, r);
-                     if (sums && r.type == "file") (void)sums->Add(r);
-                   },
-                   ctx, spec.output.preserve.xattrs);
-  Status closed = (*session)->Close();
-  if (!st.ok()) return st;
-  if (sums) {
-    if (Status s = sums->Close(); !s.ok()) return s;
-  }
-  for (const auto& [path, r] : previous) {
-    if (seen.count(path)) continue;
-    FileRecord gone = r;
-    gone.status = "deleted";
-    (void)ctx->report.AddFile(ctx->outcome.name, gone);
-  }
-  return closed;
-}
-
-Status RunList(const ListSpec& spec, JobContext* ctx) {
-  auto session = OpenDisk(spec.source, spec.source.image.path, false, ctx);
-  if (!session.ok()) return session.status();
-  Status st = Walk(**session, spec.select, spec.hashes, nullptr, nullptr,
-                   [&](const FileRecord& r) {
-                     (void)ctx->report.AddFile(ctx->outcome.name, r);
-                     std::string line = r.type + "\t" + std::to_string(r.size) + "\t/" + r.path;
-                     for (const auto& [name, hex] : r.hashes) line += "\t" + name + ":" + hex;
-                     ctx->options.out(line);
-                   },
-                   ctx, false);
-  Status closed = (*session)->Close();
-  return st.ok() ? closed : st;
-}
-
-Status RunVerify(const VerifySpec& spec, JobContext* ctx) {
-  auto prev = ReadFileRecords(spec.against.path, "");
-  if (!prev.ok()) return prev.status().WithContext("verify: against");
-  std::map<std::string, FileRecord> expected;
-  std::set<std::string> algorithms;
-  for (auto& r : *prev) {
-    for (const auto& [name, hex] : r.hashes) algorithms.insert(name);
-    if (r.type == "file") expected[r.path] = std::move(r);
-  }
-  std::vector<HashAlgorithm> hashes;
-  for (HashAlgorithm h : {HashAlgorithm::kSha256, HashAlgorithm::kSha1, HashAlgorithm::kMd5}) {
-    if (algorithms.count(std::string(HashName(h)))) hashes.push_back(h);
-  }
-  uint64_t differences = 0;
-  auto note = [&](const std::string& what, const std::string& path) {
-    ++differences;
-    ctx->options.out(what + "\t/" + path);
-  };
-  auto session = OpenDisk(spec.source, spec.source.image.path, false, ctx);
-  if (!session.ok()) return session.status();
-  Status st = Walk(**session, spec.select, hashes, nullptr, nullptr,
-                   [&](const FileRecord& r) {
-                     if (r.type != "file") return;
-                     auto it = expected.find(r.path);
-                     if (it == expected.end()) return note("new", r.path);
-                     if (it->second.hashes != r.hashes || it->second.size != r.size) {
-                       note("changed", r.path);
-                     }
-                     expected.erase(it);
-                   },
-                   ctx, false);
-  Status closed = (*session)->Close();
-  if (!st.ok()) return st;
-  for (const auto& [path, r] : expected) {
-    if (spec.select.Selects("/" + path)) note("missing", path);
-  }
-  if (differences > 0) {
-    ctx->outcome.status = "differences";
-    ctx->outcome.message = std::to_string(differences) + " differences";
-  }
-  return closed;
-}
-
-Status RunInject(const InjectSpec& spec, JobContext* ctx) {
-  std::string image = spec.target.image.path;
-  DiskSpec disk = spec.target;
-  if (!spec.in_place) {
-    const std::string format = disk.format ? std::string(ImageFormatName(*disk.format)) : "raw";
-    if (Status st = CreateOverlay(image, format, spec.output->path); !st.ok()) return st;
-    image = spec.output->path;
-    disk.format = ImageFormat::kQcow2;
-  }
-  auto session = OpenDisk(disk, image, true, ctx);
-  if (!session.ok()) return session.status();
-  Status st = RunInjectSteps((*session)->appliance(), spec,
-                             [&](const StepSpec&, const std::string& what) {
-                               ctx->options.log(ctx->outcome.name + ": " + what);
-                             });
-  Status closed = (*session)->Close();
-  return st.ok() ? closed : st;
-}
-
-Status RunJob(const JobSpec& job, JobContext* ctx) {
-  try {
-    switch (job.kind()) {
-      case JobKind::kExtract: return RunExtract(std::get<ExtractSpec>(job.task), ctx);
-      case JobKind::kInject: return RunInject(std::get<InjectSpec>(job.task), ctx);
-      case JobKind::kVerify: return RunVerify(std::get<VerifySpec>(job.task), ctx);
-      case JobKind::kList: return RunList(std::get<ListSpec>(job.task), ctx);
-    }
-  } catch (const std::exception& e) {  // tier 3: nothing escapes a job
-    return Status(Code::kInternal, e.what());
-  }
-  return Status(Code::kInternal, "unknown job kind");
-}
-
-int ExitCodeOf(const std::vector<JobOutcome>& jobs) {
-  int code = 0;
-  for (const auto& j : jobs) {
-    if (j.status == "failed") return 2;
-    if (j.status == "differences") code = 3;
-    if (j.status == "warnings" && code == 0) code = 1;
-  }
-  return code;
-}
-
-// SHA-256 of the manifest file as run, for the run summary ("" if unreadable).
+// SHA-256 of the manifest file as run, for the run summary and the journal ("" if
+// unreadable).
 std::string ManifestSha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -306,38 +94,289 @@ std::string HostName() {
   return name;
 }
 
+int ExitCodeOf(const std::vector<JobOutcome>& jobs, bool interrupted) {
+  if (interrupted) return 130;
+  int code = 0;
+  for (const auto& j : jobs) {
+    if (j.status == "failed") return 2;
+    if (j.status == "differences") code = 3;
+    if (j.status == "warnings" && code == 0) code = 1;
+  }
+  return code;
+}
+
+// The job's end: its status, its report lines, its journal entries, its event.
+void FinishJob(RunShared& run, JobRun& job) {
+  Status failure;
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    failure = job.failure;
+  }
+  if (job.interrupted) {
+    job.outcome.status = "interrupted";
+    run.events.JobFinished(job.job.name, "interrupted", "");
+    return;  // the journal keeps its parts for --resume
+  }
+  if (job.skipped) {
+    job.outcome.status = "skipped";
+  } else if (job.job.kind() != JobKind::kInject && !job.parts.empty()) {
+    if (Status st = FinishWalkJob(run, job); !st.ok() && failure.ok()) failure = st;
+  }
+  if (!failure.ok()) {
+    job.outcome.status = "failed";
+    job.outcome.message = failure.ToString();
+  } else if (job.outcome.status == "ok" && job.outcome.errors > 0) {
+    job.outcome.status = "warnings";
+  }
+  const JobOutcome& o = job.outcome;
+  if (Status st = run.report.AddJobSummary(JobSummary{o.name, o.kind, o.status, o.message, o.files,
+                                                      o.bytes, o.skipped, o.errors, job.started,
+                                                      WallClock::now()});
+      !st.ok()) {
+    run.events.Log(LogLevel::kError, "report: " + st.ToString());
+  }
+  run.journal.RemoveJob(job.job.name, job.parts.size());
+  run.events.JobFinished(o.name, o.status, o.message);
+  if (o.status == "failed" && run.spec.run.fail_fast) run.no_new_jobs = true;
+}
+
+void StartJob(RunShared& run, JobRun& job) {
+  job.started = WallClock::now();
+  job.meter = run.events.JobStarted(job.job.name, job.kind);
+  if (run.cancelled() || run.no_new_jobs) {
+    job.parts_left = 1;
+    if (run.cancelled()) return EndPart(run, job, Status(Code::kCancelled, "interrupted"));
+    job.skipped = true;
+    job.outcome.message = "not started: an earlier job failed (fail_fast)";
+    return EndPart(run, job, Status::Ok());
+  }
+  if (job.job.kind() == JobKind::kInject) {
+    job.parts_left = 1;
+    return EndPart(run, job, RunInjectJob(run, job));
+  }
+  StartWalkJob(run, job);
+}
+
+// Tier 3: nothing thrown inside a task escapes it.
+void RunTask(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs, WorkQueue& queue) {
+  const Task t = queue.Take(jobs, run.pool);
+  JobRun& job = *jobs[t.job];
+  try {
+    if (t.start) {
+      StartJob(run, job);
+    } else {
+      RunWalkPart(run, job, t.part, std::nullopt);
+    }
+  } catch (const std::exception& e) {
+    EndPart(run, job, Status(Code::kInternal, e.what()));
+  }
+}
+
+// Anonymous memory in use, KiB, from /proc/self/status (0 if unknown). Shared memory
+// (the lanes' regions, which the host maps) is not counted: it does not grow with files.
+uint64_t RssAnonKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::strtoull(line.c_str() + 8, nullptr, 10);
+  }
+  return 0;
+}
+
+// Every 100 ms: kills the appliances once the caller sets `cancel` (so that tasks blocked
+// in guest calls return at once), and samples the memory for the run summary.
+class RunWatch {
+ public:
+  RunWatch(const std::atomic<bool>* cancel, AppliancePool& pool) {
+    thread_ = std::thread([this, cancel, &pool] {
+      std::unique_lock<std::mutex> lock(mu_);
+      bool cancelled = false;
+      while (!done_) {
+        if (!cancelled && cancel != nullptr && cancel->load()) {
+          pool.Cancel();
+          cancelled = true;
+        }
+        peak_ = std::max(peak_.load(), RssAnonKib());
+        cv_.wait_for(lock, std::chrono::milliseconds(100));
+      }
+    });
+  }
+  uint64_t peak_rss_anon_kib() const { return peak_; }
+  ~RunWatch() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<uint64_t> peak_{0};
+  std::thread thread_;
+};
+
+ApplianceNotice ToNotice(const PoolEvent& e) {
+  ApplianceNotice n;
+  n.what = std::string(PoolEventKindName(e.kind));
+  n.slot = e.slot;
+  n.pid = e.pid;
+  n.image = e.image;
+  n.message = e.message;
+  n.launch_seconds = std::chrono::duration<double>(e.launch_time).count();
+  return n;
+}
+
 }  // namespace
 
-Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& options) {
-  auto report = RunReport::Open(options.report_path);
-  if (!report.ok()) return report.status().WithContext(options.report_path);
-  RunOutcome outcome;
-  RunSummary summary{DISKFERRY_VERSION, ManifestSha256(spec.file), HostName(), WallClock::now(), {}, {}};
-  for (const JobSpec& job : spec.jobs) {
-    JobContext ctx{options, *report, JobOutcome{job.name, std::string(JobKindName(job.kind())),
-                                                "ok", "", 0, 0, 0, 0}};
-    const auto started = WallClock::now();
-    options.log(job.name + ": started");
-    Status st = RunJob(job, &ctx);
-    if (!st.ok()) {
-      ctx.outcome.status = "failed";
-      ctx.outcome.message = st.ToString();
-    } else if (ctx.outcome.status == "ok" && ctx.outcome.errors > 0) {
-      ctx.outcome.status = "warnings";
-    }
-    options.log(job.name + ": " + ctx.outcome.status +
-                (ctx.outcome.message.empty() ? "" : ": " + ctx.outcome.message));
-    const JobOutcome& o = ctx.outcome;
-    (void)report->AddJobSummary(JobSummary{o.name, o.kind, o.status, o.message, o.files, o.bytes,
-                                           o.skipped, o.errors, started, WallClock::now()});
-    summary.jobs.push_back({o.name, o.status});
-    outcome.jobs.push_back(o);
-    if (o.status == "failed" && spec.run.fail_fast) break;
+Result<ImageSessionConfig> SessionConfigFor(const DiskSpec& disk, const std::string& image,
+                                            bool writable, RunShared& run, JobRun& job) {
+  ImageSessionConfig config;
+  config.image = image;
+  config.writable = writable;
+  config.filesystem = disk.filesystem.AsFsArgument();
+  config.build.kernel = run.options.kernel;
+  if (disk.format) {
+    config.format = std::string(ImageFormatName(*disk.format));
+  } else {
+    auto probed = ProbeImageFormat(image);
+    if (!probed.ok()) return probed.status();
+    config.format = probed->empty() ? "raw" : *probed;
+    run.events.Log(LogLevel::kInfo, job.job.name + ": " + image + ": format probed as " + config.format);
   }
+  return config;
+}
+
+Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& run, JobRun& job) {
+  for (int attempt = 0;; ++attempt) {
+    auto lease = run.pool.Acquire(config);
+    if (lease.ok() || run.cancelled() || attempt >= run.retries) return lease;
+    run.events.Log(LogLevel::kWarning, job.job.name + ": " + lease.status().ToString() + "; retrying");
+  }
+}
+
+bool ApplianceBroken(Lease& lease) {
+  if (lease.broken()) return true;
+  Appliance& a = lease.session().appliance();
+  return a.state() != ApplianceState::kReady ||
+         a.control().state() != ControlClient::State::kOpen;
+}
+
+void EndPart(RunShared& run, JobRun& job, const Status& st) {
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    if (st.code() == Code::kCancelled) {
+      job.interrupted = true;
+    } else if (!st.ok() && job.failure.ok()) {
+      job.failure = st;
+    }
+  }
+  if (job.parts_left.fetch_sub(1) == 1) FinishJob(run, job);
+}
+
+Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& options) {
+  DF_CHECK(options.events != nullptr);
+  RunEvents& events = *options.events;
+  const std::string manifest_sha256 = ManifestSha256(spec.file);
+  auto journal = options.resume ? RunJournal::Resume(options.report_path, manifest_sha256)
+                                : RunJournal::Create(options.report_path, manifest_sha256);
+  if (!journal.ok()) return journal.status();
+  std::map<std::string, std::string> finished;  // job -> status, from the interrupted run
+  if (options.resume) {
+    auto statuses = ReadJobStatuses(options.report_path);
+    if (!statuses.ok()) return statuses.status();
+    for (const JobStatus& s : *statuses) finished[s.job] = s.status;
+  }
+  auto report = RunReport::Open(options.report_path,
+                                options.resume ? ReportMode::kAppend : ReportMode::kTruncate);
+  if (!report.ok()) return report.status().WithContext(options.report_path);
+
+  const int appliances = options.appliances > 0 ? options.appliances
+                         : spec.run.max_parallel ? *spec.run.max_parallel
+                                                 : DefaultPoolSize();
+  PoolOptions pool_options;
+  pool_options.size = appliances;
+  pool_options.hang_timeout = options.hang_timeout;
+  pool_options.on_event = [&events](const PoolEvent& e) { events.Appliance(ToNotice(e)); };
+  AppliancePool pool(std::move(pool_options));
+  RunShared run{spec, options, *report, *journal, pool, events};
+  run.appliances = appliances;
+  run.retries = spec.run.retries;
+  run.split = spec.run.split;
+
+  std::vector<std::unique_ptr<JobRun>> jobs;
+  for (const JobSpec& j : spec.jobs) {
+    auto job = std::make_unique<JobRun>(j);
+    job->index = jobs.size();
+    job->kind = std::string(JobKindName(j.kind()));
+    job->outcome = JobOutcome{j.name, job->kind, "ok", "", 0, 0, 0, 0};
+    jobs.push_back(std::move(job));
+  }
+  RunSummary summary{"", DISKFERRY_VERSION, manifest_sha256, HostName(), WallClock::now(), {}, {}};
+  events.RunStarted(spec.jobs.size(), appliances);
+  {
+    RunWatch watch(options.cancel, pool);
+    // Every task blocks on its appliance, so the arena needs a thread per appliance
+    // (plus this one, which waits) whatever the number of cores.
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                                static_cast<size_t>(appliances) + 1);
+    tbb::task_arena arena(appliances + 1);
+    arena.execute([&] {
+      tbb::flow::graph graph;
+      WorkQueue queue;
+      size_t to_start = 0;
+      tbb::flow::function_node<tbb::flow::continue_msg> tasks(
+          graph, static_cast<size_t>(appliances),
+          [&](const tbb::flow::continue_msg&) { RunTask(run, jobs, queue); });
+      run.schedule = [&](size_t job, size_t part) {
+        queue.AddPart(job, part);
+        tasks.try_put(tbb::flow::continue_msg());
+      };
+      for (auto& job : jobs) {
+        auto done = finished.find(job->job.name);
+        if (done != finished.end()) {
+          job->outcome.status = done->second;
+          job->outcome.message = "finished by the interrupted run";
+          continue;
+        }
+        job->resumed = options.resume;
+        ++to_start;
+        if (job->job.kind() != JobKind::kInject) PrepareWalkConfig(run, *job);
+        queue.AddJob(job->index);
+      }
+      for (size_t n = 0; n < to_start; ++n) tasks.try_put(tbb::flow::continue_msg());
+      graph.wait_for_all();
+    });
+    summary.peak_rss_anon_kib = watch.peak_rss_anon_kib();
+  }
+  RunOutcome outcome;
+  outcome.appliances = appliances;
+  for (auto& job : jobs) {
+    summary.jobs.push_back({job->outcome.name, job->outcome.status});
+    outcome.interrupted |= job->outcome.status == "interrupted";
+    outcome.jobs.push_back(job->outcome);
+  }
+  summary.status = outcome.interrupted ? "interrupted" : "complete";
   summary.ended = WallClock::now();
   (void)report->AddRunSummary(summary);
   if (Status st = report->Close(); !st.ok()) return st;
-  outcome.exit_code = ExitCodeOf(outcome.jobs);
+  if (!outcome.interrupted) {
+    if (Status st = journal->Remove(); !st.ok()) events.Log(LogLevel::kWarning, st.ToString());
+  }
+  outcome.exit_code = ExitCodeOf(outcome.jobs, outcome.interrupted);
+  RunSummaryEvent end;
+  end.exit_code = outcome.exit_code;
+  end.interrupted = outcome.interrupted;
+  for (const JobOutcome& j : outcome.jobs) {
+    end.files += j.files;
+    end.bytes += j.bytes;
+  }
+  end.seconds = std::chrono::duration<double>(summary.ended - summary.started).count();
+  end.report_path = options.report_path;
+  events.RunFinished(end);
   return outcome;
 }
 

@@ -1,34 +1,51 @@
-// Runs a validated manifest: every job in order (parallel scheduling is issue 5), each in
-// its own appliance, with a JSON Lines run report.
+// Runs a validated manifest: its jobs fan out over a pool of appliances (appliance_pool.h)
+// on oneTBB workers, with a JSON Lines run report, a journal for retries and resume
+// (job_journal.h) and live events (run_events.h). docs/architecture.md, "The runner".
 //
-//   extract: source (read-only) --select--> hashes --> dir (HostTreeWriter) or tar (TarSink)
-//   list:    source --select--> hashes --> report and stdout
-//   verify:  source --select--> hashes --> compared with a previous run's file records
+//   extract: source (read-only) --select--> order --> hash --> dir (HostTreeWriter) or tar
+//   list:    source --select--> order --> hash --> report, then stdout
+//   verify:  source --select--> order --> hash --> compared with a previous run's records
 //   inject:  new qcow2 overlay over target (or in place) --> steps in order
 //
-// A failing job never cancels the others unless run.fail_fast is set. Nothing thrown
-// escapes a job: it is recorded as that job's failure. Single-threaded.
+// Extract (to a directory), list and verify jobs over a large tree are split into walk
+// ranges, one appliance each, balanced by bytes (partition.h). A part whose appliance dies
+// or hangs is retried on a fresh one after the last file it finished, up to run.retries
+// times. A failing job never cancels the others unless run.fail_fast is set (then no new
+// job starts). Nothing thrown escapes a job: it is recorded as that job's failure.
+//
+// Threading: RunManifest blocks its caller; it uses a task arena of its own. `cancel` may be
+// set from any thread (a signal thread): running parts stop, their appliances are killed,
+// the journal keeps what was finished and the outcome says `interrupted`.
 #ifndef DISKFERRY_PIPELINE_JOB_RUNNER_H_
 #define DISKFERRY_PIPELINE_JOB_RUNNER_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "jobs/manifest_spec.h"
+#include "pipeline/run_events.h"
 #include "protocol/status.h"
 
 namespace diskferry {
 
 struct RunOptions {
-  std::string report_path;      // the run's JSON Lines manifest
-  std::string kernel;           // --kernel for the appliances
-  std::function<void(const std::string&)> log = [](const std::string&) {};
-  std::function<void(const std::string&)> out = [](const std::string&) {};  // list output
+  std::string report_path;  // the run's JSON Lines manifest; REPORT.journal beside it
+  std::string kernel;       // --kernel for the appliances
+  int appliances = 0;       // -j; 0: run.max_parallel, else from cores and memory
+  bool resume = false;      // continue the interrupted run whose report is report_path
+  std::chrono::milliseconds hang_timeout = std::chrono::seconds(60);
+  uint64_t min_part_weight = 0;  // 0: partition.h's kMinPartWeight
+  RunEvents* events = nullptr;   // required
+  const std::atomic<bool>* cancel = nullptr;
+  std::function<void(const std::string&)> out = [](const std::string&) {};  // list/verify lines
 };
 
-// Job status words, as in the report: "ok", "warnings", "failed", "differences", "skipped".
+// Job status words, as in the report: "ok", "warnings", "failed", "differences",
+// "skipped", "interrupted".
 struct JobOutcome {
   std::string name;
   std::string kind;
@@ -42,12 +59,15 @@ struct JobOutcome {
 
 struct RunOutcome {
   std::vector<JobOutcome> jobs;
+  bool interrupted = false;
+  int appliances = 0;
   // 0 all ok; 1 warnings; 2 a job failed; 3 verify found differences (the worst wins:
-  // 2 over 3 over 1).
+  // 2 over 3 over 1); 130 interrupted.
   int exit_code = 0;
 };
 
-// Errors only for the run as a whole (the report cannot be written).
+// Errors only for the run as a whole: the report or journal cannot be written, or
+// `resume` finds no journal for this manifest.
 Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& options);
 
 }  // namespace diskferry

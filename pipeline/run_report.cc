@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <string_view>
@@ -26,6 +27,58 @@ class LineFile {
     UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd.valid()) return ErrnoStatus(errno, path);
     return LineFile(path, std::move(fd));
+  }
+
+  // Opens for appending after the last complete line.
+  static Result<LineFile> Reopen(const std::string& path) {
+    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd.valid()) return ErrnoStatus(errno, path);
+    Result<off_t> end = CompleteLinesEnd(fd.get(), path);
+    if (!end.ok()) return end.status();
+    if (ftruncate(fd.get(), *end) != 0 || lseek(fd.get(), *end, SEEK_SET) < 0) {
+      return ErrnoStatus(errno, path);
+    }
+    return LineFile(path, std::move(fd));
+  }
+
+  // The offset just past the last '\n' of the file (0 if none).
+  static Result<off_t> CompleteLinesEnd(int fd, const std::string& path) {
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (end < 0) return ErrnoStatus(errno, path);
+    char buf[4096];
+    while (end > 0) {
+      const off_t from = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+      const ssize_t n = pread(fd, buf, static_cast<size_t>(end - from), from);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoStatus(n < 0 ? errno : EIO, "reading " + path);
+      for (ssize_t i = n; i > 0; --i) {
+        if (buf[i - 1] == '\n') return from + i;
+      }
+      end = from;
+    }
+    return off_t{0};
+  }
+
+  // Appends the complete lines of `path`, through the buffer.
+  Status AppendLinesOf(const std::string& path) {
+    if (Status st = Flush(); !st.ok()) return st;
+    UniqueFd in(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in.valid()) return ErrnoStatus(errno, path);
+    Result<off_t> end = CompleteLinesEnd(in.get(), path);
+    if (!end.ok()) return end.status();
+    char buf[64 * 1024];
+    for (off_t at = 0; at < *end;) {
+      const size_t want = static_cast<size_t>(std::min<off_t>(*end - at, sizeof buf));
+      const ssize_t n = pread(in.get(), buf, want, at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoStatus(n < 0 ? errno : EIO, "reading " + path);
+      buffer_.append(buf, static_cast<size_t>(n));
+      at += n;
+      if (buffer_.size() >= kFlushAt) {
+        if (Status st = Flush(); !st.ok()) return st;
+      }
+    }
+    return Flush();
   }
 
   Status Append(std::string_view line) {
@@ -90,6 +143,7 @@ Json JobSummaryToJson(const JobSummary& s) {
 Json RunSummaryToJson(const RunSummary& s) {
   Json j = Json::object();
   j["record"] = "run";
+  if (!s.status.empty()) j["status"] = s.status;
   j["tool_version"] = s.tool_version;
   j["manifest_sha256"] = s.manifest_sha256;
   j["host"] = s.host;
@@ -99,6 +153,7 @@ Json RunSummaryToJson(const RunSummary& s) {
   for (const JobStatus& job : s.jobs)
     jobs.push_back(Json{{"job", job.job}, {"status", job.status}});
   j["jobs"] = std::move(jobs);
+  if (s.peak_rss_anon_kib > 0) j["peak_rss_anon_kib"] = s.peak_rss_anon_kib;
   return j;
 }
 
@@ -138,8 +193,9 @@ struct RunReport::Impl {
   LineFile file;  // guarded by mu
 };
 
-Result<RunReport> RunReport::Open(const std::string& path) {
-  Result<LineFile> file = LineFile::Create(path);
+Result<RunReport> RunReport::Open(const std::string& path, ReportMode mode) {
+  Result<LineFile> file =
+      mode == ReportMode::kAppend ? LineFile::Reopen(path) : LineFile::Create(path);
   if (!file.ok()) return file.status();
   return RunReport(std::make_unique<Impl>(std::move(*file)));
 }
@@ -159,6 +215,16 @@ Status RunReport::AddJobSummary(const JobSummary& summary) {
 
 Status RunReport::AddRunSummary(const RunSummary& summary) {
   return impl_->Append(RunSummaryToJson(summary), true);
+}
+
+Status RunReport::AppendLinesOf(const std::string& path) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->file.AppendLinesOf(path);
+}
+
+Status RunReport::Flush() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->file.Flush();
 }
 
 Status RunReport::Close() {

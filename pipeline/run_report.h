@@ -7,8 +7,8 @@
 //    "mtime_ns":N,["target":P,]["hashes":{"sha256":HEX,...},]"status":"ok"|MESSAGE}
 //   {"record":"job","job":J,"kind":K,"status":S,["message":M,]"files":N,"bytes":N,
 //    "skipped":N,"errors":N,"started":TIME,"ended":TIME}
-//   {"record":"run","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
-//    "ended":TIME,"jobs":[{"job":J,"status":S},...]}
+//   {"record":"run","status":"complete"|"interrupted","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
+//    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N]}
 // "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
 // Paths and link targets are raw bytes: valid UTF-8 ones are strings, others are base64
 // under "path_b64"/"target_b64" (file_record_json.h says why). TIME is UTC ISO 8601 with
@@ -58,18 +58,26 @@ struct JobStatus {
 };
 
 struct RunSummary {
+  std::string status;  // "complete", or "interrupted" (resumable: see job_journal.h)
   std::string tool_version;
   std::string manifest_sha256;
   std::string host;
   TimePoint started;
   TimePoint ended;
   std::vector<JobStatus> jobs;  // in the order they ran
+  uint64_t peak_rss_anon_kib = 0;  // the host's anonymous memory at its peak; 0: unknown
+};
+
+enum class ReportMode {
+  kTruncate,  // a new run: create or truncate
+  kAppend,    // a resumed run, or a journal spool: keep what is there; a last line without
+              // its '\n' (the writer died mid-line) is cut off first
 };
 
 class RunReport {
  public:
-  // Creates or truncates `path`. kIoError/kNotFound naming it on failure.
-  static Result<RunReport> Open(const std::string& path);
+  // kIoError/kNotFound naming `path` on failure.
+  static Result<RunReport> Open(const std::string& path, ReportMode mode = ReportMode::kTruncate);
   RunReport(RunReport&&) noexcept;
   RunReport& operator=(RunReport&&) noexcept;
   // Flushes what is buffered and closes the file if Close() was not called (errors lost).
@@ -82,6 +90,11 @@ class RunReport {
   Status AddFile(const std::string& job, const FileRecord& record);
   Status AddJobSummary(const JobSummary& summary);
   Status AddRunSummary(const RunSummary& summary);
+  // Appends the complete lines of another JSON Lines file (a job's journal spool) as they
+  // are, in one piece: no other thread's line lands among them.
+  Status AppendLinesOf(const std::string& path);
+  // Writes out what is buffered (no fsync).
+  Status Flush();
   // Flushes and syncs the file and closes it.
   Status Close();
 
@@ -102,6 +115,10 @@ Status ForEachFileRecord(const std::string& path, const std::string& job,
 // same path may appear twice (HashingSink: a stream file, then its late error); the later
 // record is the one to believe.
 Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const std::string& job);
+
+// The "job" records of a report, in file order (a resumed run skips the jobs listed).
+// Errors as ForEachFileRecord.
+Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path);
 
 // Writes `sha256sum -c`-compatible lines ("<hex>  <path>\n") for the records that have a
 // "sha256" hash, in the order given. Like GNU sha256sum, a path holding '\\', '\n' or '\r'

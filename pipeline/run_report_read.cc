@@ -91,4 +91,32 @@ Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const s
   return records;
 }
 
+Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
+  std::unique_ptr<FILE, FileClose> file(std::fopen(path.c_str(), "re"));
+  if (file == nullptr) return ErrnoStatus(errno, path);
+  LineReader reader(file.get());
+  Line line;
+  std::vector<JobStatus> jobs;
+  while (reader.Next(&line)) {
+    if (line.text.empty()) continue;
+    const Json j = Json::parse(line.text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      if (!line.terminated) break;  // cut short by a crash
+      return Status(Code::kInvalidArgument,
+                    path + ":" + std::to_string(line.number) + ": not a JSON object");
+    }
+    const auto kind = j.find("record");
+    if (kind == j.end() || *kind != "job") continue;
+    const auto job = j.find("job");
+    const auto status = j.find("status");
+    if (job == j.end() || !job->is_string() || status == j.end() || !status->is_string()) {
+      return Status(Code::kInvalidArgument, path + ":" + std::to_string(line.number) +
+                                                ": job record without job and status");
+    }
+    jobs.push_back({job->get<std::string>(), status->get<std::string>()});
+  }
+  if (reader.error()) return ErrnoStatus(errno, "reading " + path);
+  return jobs;
+}
+
 }  // namespace diskferry

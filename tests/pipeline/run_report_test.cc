@@ -94,7 +94,8 @@ TEST_F(RunReportTest, WritesOneObjectPerLineWithRecordFirst) {
                  .started = At(1714566896789),
                  .ended = At(1714566900000)};
   ASSERT_TRUE(report.AddJobSummary(job).ok());
-  RunSummary run{.tool_version = "0.1.0",
+  RunSummary run{.status = "complete",
+                 .tool_version = "0.1.0",
                  .manifest_sha256 = "ab12",
                  .host = "builder",
                  .started = At(0),
@@ -115,7 +116,7 @@ TEST_F(RunReportTest, WritesOneObjectPerLineWithRecordFirst) {
             R"({"record":"job","job":"etc","kind":"extract","status":"failed",)"
             R"("message":"disk full","files":10,"bytes":2048,"skipped":1,"errors":2,)"
             R"("started":"2024-05-01T12:34:56.789Z","ended":"2024-05-01T12:35:00.000Z"})");
-  EXPECT_EQ(lines[2], R"({"record":"run","tool_version":"0.1.0","manifest_sha256":"ab12",)"
+  EXPECT_EQ(lines[2], R"({"record":"run","status":"complete","tool_version":"0.1.0","manifest_sha256":"ab12",)"
                       R"("host":"builder","started":"1970-01-01T00:00:00.000Z",)"
                       R"("ended":"1970-01-01T00:00:01.500Z",)"
                       R"("jobs":[{"job":"etc","status":"failed"},{"job":"b","status":"ok"}]})");

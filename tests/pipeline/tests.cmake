@@ -3,9 +3,13 @@
 set(DF_PIPELINE_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_executable(pipeline_tests
   ${DF_PIPELINE_TEST_DIR}/beneath_dir_test.cc
+  ${DF_PIPELINE_TEST_DIR}/bounded_memory_test.cc
   ${DF_PIPELINE_TEST_DIR}/guest_delete_test.cc
   ${DF_PIPELINE_TEST_DIR}/upload_source_test.cc
   ${DF_PIPELINE_TEST_DIR}/hashing_sink_test.cc
+  ${DF_PIPELINE_TEST_DIR}/job_journal_test.cc
+  ${DF_PIPELINE_TEST_DIR}/ordering_sink_test.cc
+  ${DF_PIPELINE_TEST_DIR}/partition_test.cc
   ${DF_PIPELINE_TEST_DIR}/host_tree_reader_test.cc
   ${DF_PIPELINE_TEST_DIR}/host_tree_writer_hostile_test.cc
   ${DF_PIPELINE_TEST_DIR}/host_tree_writer_test.cc
@@ -21,3 +25,5 @@ add_executable(pipeline_tests
 target_link_libraries(pipeline_tests PRIVATE df_pipeline PkgConfig::LIBARCHIVE OpenSSL::Crypto
                       GTest::gtest_main)
 gtest_discover_tests(pipeline_tests DISCOVERY_TIMEOUT 60)
+include(${DF_PIPELINE_TEST_DIR}/pool_tests.cmake)
+include(${DF_PIPELINE_TEST_DIR}/events_tests.cmake)

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Issue 5: how `diskferry run` scales with the number of appliances, beside libguestfs.
+# Two workloads on one ext4 image, each spread over 4 top-level directories:
+#   small: 10 000 x 4 KiB files        big: 4 x 64 MiB files
+# For each, in the same run:
+#   diskferry run -j N      one extract job over the whole image (split into N parts), N = 1 2 4
+#   libguestfs serial       virt-copy-out of the 4 directories, one after another
+#   virt-copy-out x N       the 4 directories, N processes at a time, N = 2 4
+# Every timing is a whole command (launch, transfer, shutdown), wall clock.
+# Usage: benchmarks/scaling.sh [small|big|both]   (default both)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+df=${BUILD_DIR:-$top/build}/bin/diskferry
+which=${1:-both}
+work=$(mktemp -d /var/tmp/dfscale.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export LIBGUESTFS_BACKEND=direct
+. "$top/benchmarks/common.sh"
+
+make_image() {  # NAME: fills $work/NAME/d0..d3 and makes $work/NAME.img
+  local name=$1
+  for d in 0 1 2 3; do
+    mkdir -p "$work/$name/d$d"
+    if [ "$name" = small ]; then
+      for i in $(seq 1 2500); do head -c 4096 /dev/urandom >"$work/$name/d$d/f$i"; done
+    else
+      head -c $((64 << 20)) /dev/urandom >"$work/$name/d$d/big.bin"
+    fi
+  done
+  mke2fs -q -F -t ext4 -d "$work/$name" "$work/$name.img" 1024M
+}
+
+run_df() {  # NAME N
+  rm -rf "$work/out" "$work/r.jsonl"*
+  cat >"$work/m.yaml" <<YAML
+version: 1
+jobs:
+  - {name: all, kind: extract, source: $work/$1.img, format: raw, output: {dir: $work/out}}
+YAML
+  timeit "$df" run "$work/m.yaml" -j "$2" --report "$work/r.jsonl"
+}
+
+lg_serial() {  # NAME
+  rm -rf "$work/out" && mkdir -p "$work/out"
+  local t0; t0=$(now)
+  for d in 0 1 2 3; do virt-copy-out -a "$work/$1.img" /d$d "$work/out" >/dev/null 2>&1; done
+  elapsed "$t0"
+}
+
+lg_parallel() {  # NAME N
+  rm -rf "$work/out" && mkdir -p "$work/out"
+  local t0; t0=$(now)
+  printf '%s\n' 0 1 2 3 | xargs -P "$2" -I{} virt-copy-out -a "$work/$1.img" /d{} "$work/out" >/dev/null 2>&1
+  elapsed "$t0"
+}
+
+"$df" appliance build >/dev/null
+have_lg=0
+command -v virt-copy-out >/dev/null && have_lg=1
+accel=$("$df" appliance check 2>/dev/null | awk -F': ' '/accelerator/ {print $2; exit}')
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accelerator: ${accel:-?}"
+for name in small big; do
+  [ "$which" = both ] || [ "$which" = "$name" ] || continue
+  make_image "$name"
+  declare -A T=()
+  for n in 1 2 4; do T[df$n]=$(run_df "$name" $n); done
+  if [ $have_lg = 1 ]; then
+    T[lg]=$(lg_serial "$name")
+    for n in 2 4; do T[lgp$n]=$(lg_parallel "$name" $n); done
+  fi
+  echo
+  echo "workload $name"
+  printf '| %-24s | %7s | %-18s |\n' run "wall s" "vs libguestfs serial"
+  for n in 1 2 4; do
+    vs=-; [ $have_lg = 1 ] && vs=$(ratio "${T[lg]}" "${T[df$n]}")
+    printf '| %-24s | %7s | %-18s |\n' "diskferry -j $n" "${T[df$n]}" "$vs (x$(awk -v a="${T[df1]}" -v b="${T[df$n]}" 'BEGIN {printf "%.2f", a / b}') vs -j 1)"
+  done
+  if [ $have_lg = 1 ]; then
+    printf '| %-24s | %7s | %-18s |\n' "libguestfs serial (4 runs)" "${T[lg]}" "1.0x"
+    for n in 2 4; do
+      printf '| %-24s | %7s | %-18s |\n' "virt-copy-out x $n" "${T[lgp$n]}" "$(ratio "${T[lg]}" "${T[lgp$n]}")"
+    done
+  fi
+  rm -rf "$work/$name" "$work/$name.img" "$work/out"
+done

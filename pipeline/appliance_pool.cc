@@ -1,0 +1,480 @@
+#include "pipeline/appliance_pool.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+#include "protocol/check.h"
+#include "protocol/shm_layout.h"
+
+namespace diskferry {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+constexpr uint64_t kMibPerAppliance = 512;
+constexpr int kMaxDefaultPoolSize = 8;
+
+// The heartbeat ticks about once a second, so looking more often than that only matters
+// for short (test) timeouts.
+milliseconds WatchdogPeriod(milliseconds hang_timeout) {
+  return std::clamp(hang_timeout / 4, milliseconds(10), milliseconds(1000));
+}
+
+PoolEvent MakeEvent(PoolEventKind kind, int slot, int64_t pid, std::string image,
+                    std::string message = "") {
+  PoolEvent event;
+  event.kind = kind;
+  event.slot = slot;
+  event.pid = pid;
+  event.image = std::move(image);
+  event.message = std::move(message);
+  return event;
+}
+
+Status CancelledStatus() { return Status(Code::kCancelled, "appliance pool cancelled"); }
+
+class ImageSessionAdapter final : public PooledSession {
+ public:
+  explicit ImageSessionAdapter(std::unique_ptr<ImageSession> session)
+      : session_(std::move(session)), pid_(session_->appliance().qemu_pid()) {
+    // The mapping lives until Close(), and the pool reads the heartbeat only before it.
+    ShmRegion* shm = session_->appliance().shm();
+    if (shm != nullptr && shm->size() >= kShmHeaderSize) {
+      header_ = reinterpret_cast<const ShmHeader*>(shm->data());
+    }
+  }
+
+  ImageSession* session() override { return session_.get(); }
+  int64_t pid() const override { return pid_; }
+  std::optional<uint64_t> heartbeat() const override {
+    if (header_ == nullptr) return std::nullopt;
+    return header_->guest_heartbeat.load(std::memory_order_relaxed);
+  }
+  // QEMU is reaped only in Close(), so until then the pid cannot name another process.
+  void Kill() override {
+    if (pid_ > 0) ::kill(static_cast<pid_t>(pid_), SIGKILL);
+  }
+  Status Close() override {
+    header_ = nullptr;
+    return session_->Close();
+  }
+
+ private:
+  std::unique_ptr<ImageSession> session_;
+  int64_t pid_ = 0;
+  const ShmHeader* header_ = nullptr;
+};
+
+// A factory that throws must not leave its slot in kLaunching for ever.
+Result<std::unique_ptr<PooledSession>> OpenCatching(const SessionFactory& open,
+                                                    const ImageSessionConfig& config) {
+  try {
+    return open(config);
+  } catch (const std::exception& e) {
+    return Status(Code::kInternal, config.image + ": opening the session threw: " + e.what());
+  }
+}
+
+}  // namespace
+
+SessionKey SessionKeyOf(const ImageSessionConfig& config) {
+  return SessionKey{config.image,    config.format, config.filesystem,
+                    config.writable, config.mount,  config.build.kernel};
+}
+
+Result<std::unique_ptr<PooledSession>> OpenPooledImageSession(const ImageSessionConfig& config) {
+  auto session = ImageSession::Open(config);
+  if (!session.ok()) return session.status();
+  return std::unique_ptr<PooledSession>(new ImageSessionAdapter(std::move(*session)));
+}
+
+std::string_view PoolEventKindName(PoolEventKind kind) {
+  switch (kind) {
+    case PoolEventKind::kLaunched:
+      return "launched";
+    case PoolEventKind::kReused:
+      return "reused";
+    case PoolEventKind::kLaunchFailed:
+      return "launch_failed";
+    case PoolEventKind::kHung:
+      return "hung";
+    case PoolEventKind::kKilled:
+      return "killed";
+    case PoolEventKind::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+// ---- Lease ----
+
+Lease::Lease(Lease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)),
+      slot_(std::exchange(other.slot_, -1)),
+      session_(std::exchange(other.session_, nullptr)) {}
+
+Lease& Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    Release();
+    pool_ = std::exchange(other.pool_, nullptr);
+    slot_ = std::exchange(other.slot_, -1);
+    session_ = std::exchange(other.session_, nullptr);
+  }
+  return *this;
+}
+
+ImageSession& Lease::session() {
+  DF_CHECK(valid() && session_->session() != nullptr);
+  return *session_->session();
+}
+
+PooledSession& Lease::pooled() {
+  DF_CHECK(valid());
+  return *session_;
+}
+
+void Lease::MarkBroken() {
+  DF_CHECK(valid());
+  pool_->MarkBroken(slot_);
+}
+
+bool Lease::broken() const {
+  DF_CHECK(valid());
+  return pool_->IsBroken(slot_);
+}
+
+void Lease::Release() {
+  if (pool_ == nullptr) return;
+  AppliancePool* pool = std::exchange(pool_, nullptr);
+  session_ = nullptr;
+  pool->Release(std::exchange(slot_, -1));
+}
+
+// ---- AppliancePool ----
+
+AppliancePool::AppliancePool(PoolOptions options)
+    : options_(std::move(options)), slots_(static_cast<size_t>(std::max(options_.size, 0))) {
+  DF_CHECK(options_.size >= 1 && options_.open);
+  if (options_.hang_timeout > milliseconds(0)) {
+    watchdog_thread_ = std::thread([this] { WatchdogLoop(); });
+  }
+}
+
+AppliancePool::~AppliancePool() { Close(); }
+
+Result<Lease> AppliancePool::Acquire(const ImageSessionConfig& config) {
+  const SessionKey key = SessionKeyOf(config);
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (closed_) return Status(Code::kFailedPrecondition, "appliance pool is closed");
+    if (cancelled_) return CancelledStatus();
+    if (int slot = key.writable ? -1 : FindIdleLocked(key); slot >= 0) {
+      ++stats_.reuses;
+      Lease lease = LeaseSlotLocked(slot);  // kIdle --Acquire: same key--> kLeased
+      PoolEvent reused = MakeEvent(PoolEventKind::kReused, slot, lease.pooled().pid(), key.image);
+      lock.unlock();
+      Emit({reused});
+      return lease;
+    }
+    Closing evicted;
+    int slot = FindEmptyLocked();
+    if (slot < 0 && (slot = LeastRecentlyUsedIdleLocked()) >= 0) {
+      evicted = TakeForClosingLocked(slot);
+    }
+    if (slot >= 0) {
+      // kEmpty --Acquire: free slot--> kLaunching, or kIdle --Acquire: evict--> kLaunching
+      slots_[slot].state = SlotState::kLaunching;
+      slots_[slot].key = key;
+      lock.unlock();
+      return LaunchInto(slot, config, std::move(evicted));
+    }
+    changed_.wait(lock);
+  }
+}
+
+Result<Lease> AppliancePool::LaunchInto(int slot, const ImageSessionConfig& config,
+                                        Closing evicted) {
+  if (evicted.session != nullptr) {
+    Emit({CloseSession(std::move(evicted))});
+    std::lock_guard lock(mu_);
+    if (cancelled_) {
+      FreeSlotLocked(slot);  // kLaunching --cancelled--> kEmpty
+      return CancelledStatus();
+    }
+  }
+  const auto start = steady_clock::now();
+  auto opened = OpenCatching(options_.open, config);
+  const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
+  return Opened(slot, std::move(opened), took);
+}
+
+Result<Lease> AppliancePool::Opened(int slot, Result<std::unique_ptr<PooledSession>> opened,
+                                    milliseconds took) {
+  std::unique_lock lock(mu_);
+  const std::string image = slots_[slot].key.image;
+  if (!opened.ok()) {
+    ++stats_.launch_failures;
+    FreeSlotLocked(slot);  // kLaunching --open failed--> kEmpty
+    lock.unlock();
+    PoolEvent failed =
+        MakeEvent(PoolEventKind::kLaunchFailed, slot, 0, image, opened.status().ToString());
+    failed.launch_time = took;
+    Emit({failed});
+    return opened.status();
+  }
+  DF_CHECK(*opened != nullptr);
+  ++stats_.launches;
+  PoolEvent launched = MakeEvent(PoolEventKind::kLaunched, slot, (*opened)->pid(), image);
+  launched.launch_time = took;
+  if (cancelled_) {
+    ++stats_.closes;
+    lock.unlock();
+    Emit({launched, CloseSession({slot, image, std::move(*opened)})});
+    lock.lock();
+    FreeSlotLocked(slot);  // kLaunching --cancelled--> kEmpty
+    return CancelledStatus();
+  }
+  slots_[slot].session = std::move(*opened);
+  Lease lease = LeaseSlotLocked(slot);  // kLaunching --opened--> kLeased
+  lock.unlock();
+  Emit({launched});
+  return lease;
+}
+
+Lease AppliancePool::LeaseSlotLocked(int slot) {
+  Slot& s = slots_[slot];
+  s.state = SlotState::kLeased;
+  s.broken = false;
+  s.killed = false;
+  s.heartbeat = s.session->heartbeat();
+  s.heartbeat_changed_at = steady_clock::now();
+  return Lease(this, slot, s.session.get());
+}
+
+AppliancePool::Closing AppliancePool::TakeForClosingLocked(int slot) {
+  ++stats_.closes;
+  return Closing{slot, slots_[slot].key.image, std::move(slots_[slot].session)};
+}
+
+void AppliancePool::FreeSlotLocked(int slot) {
+  slots_[slot] = Slot();
+  changed_.notify_all();
+}
+
+int AppliancePool::FindIdleLocked(const SessionKey& key) const {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].state == SlotState::kIdle && slots_[i].key == key) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int AppliancePool::FindEmptyLocked() const {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].state == SlotState::kEmpty) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int AppliancePool::LeastRecentlyUsedIdleLocked() const {
+  int found = -1;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].state != SlotState::kIdle) continue;
+    if (found < 0 || slots_[i].last_used < slots_[found].last_used) found = static_cast<int>(i);
+  }
+  return found;
+}
+
+void AppliancePool::Release(int slot) {
+  std::unique_lock lock(mu_);
+  Slot& s = slots_[slot];
+  DF_CHECK(s.state == SlotState::kLeased);
+  if (!s.broken && !s.key.writable) {
+    s.state = SlotState::kIdle;  // kLeased --Release: healthy, ro--> kIdle
+    s.last_used = ++release_counter_;
+    changed_.notify_all();
+    return;
+  }
+  s.state = SlotState::kClosing;  // kLeased --Release: broken or rw--> kClosing
+  Closing closing = TakeForClosingLocked(slot);
+  lock.unlock();
+  Emit({CloseSession(std::move(closing))});
+  lock.lock();
+  FreeSlotLocked(slot);  // kClosing --closed--> kEmpty
+}
+
+void AppliancePool::MarkBroken(int slot) {
+  std::lock_guard lock(mu_);
+  DF_CHECK(slots_[slot].state == SlotState::kLeased);
+  slots_[slot].broken = true;
+}
+
+bool AppliancePool::IsBroken(int slot) const {
+  std::lock_guard lock(mu_);
+  DF_CHECK(slots_[slot].state == SlotState::kLeased);
+  return slots_[slot].broken;
+}
+
+void AppliancePool::Cancel() {
+  std::vector<PoolEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    if (cancelled_) return;
+    cancelled_ = true;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      Slot& s = slots_[i];
+      if (s.state != SlotState::kLeased || s.killed) continue;
+      s.session->Kill();
+      s.broken = s.killed = true;
+      ++stats_.kills;
+      events.push_back(MakeEvent(PoolEventKind::kKilled, static_cast<int>(i), s.session->pid(),
+                                 s.key.image, "cancelled; QEMU killed"));
+    }
+    changed_.notify_all();
+  }
+  Emit(events);
+}
+
+bool AppliancePool::cancelled() const {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
+bool AppliancePool::HasIdle(const SessionKey& key) const {
+  std::lock_guard lock(mu_);
+  for (const Slot& slot : slots_) {
+    if (slot.state == SlotState::kIdle && slot.key == key) return true;
+  }
+  return false;
+}
+
+PoolStats AppliancePool::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void AppliancePool::Close() {
+  std::vector<Closing> idle;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = stopping_ = true;
+    watchdog_.notify_all();
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      // A lease still out, or an Acquire still running, would outlive the pool.
+      DF_CHECK(slots_[i].state == SlotState::kEmpty || slots_[i].state == SlotState::kIdle);
+      if (slots_[i].state != SlotState::kIdle) continue;
+      slots_[i].state = SlotState::kClosing;  // kIdle --Close()--> kClosing
+      idle.push_back(TakeForClosingLocked(static_cast<int>(i)));
+    }
+  }
+  if (watchdog_thread_.joinable()) watchdog_thread_.join();
+  // Each shutdown waits for its guest to power off: seconds under TCG, so in parallel.
+  std::vector<PoolEvent> events(idle.size());
+  std::vector<std::thread> closers;
+  for (size_t i = 0; i < idle.size(); ++i) {
+    closers.emplace_back([&, i] { events[i] = CloseSession(std::move(idle[i])); });
+  }
+  for (std::thread& t : closers) t.join();
+  Emit(events);
+  std::lock_guard lock(mu_);
+  for (const PoolEvent& e : events) FreeSlotLocked(e.slot);  // kClosing --closed--> kEmpty
+}
+
+void AppliancePool::WatchdogLoop() {
+  const milliseconds period = WatchdogPeriod(options_.hang_timeout);
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    watchdog_.wait_for(lock, period, [this] { return stopping_; });
+    if (stopping_) return;
+    std::vector<PoolEvent> events;
+    CheckHeartbeatsLocked(&events);
+    if (events.empty()) continue;
+    lock.unlock();
+    Emit(events);
+    lock.lock();
+  }
+}
+
+void AppliancePool::CheckHeartbeatsLocked(std::vector<PoolEvent>* events) {
+  const auto now = steady_clock::now();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (s.state != SlotState::kLeased || s.killed) continue;
+    const std::optional<uint64_t> beat = s.session->heartbeat();
+    if (!beat) continue;  // no shm: nothing to watch
+    if (beat != s.heartbeat) {
+      s.heartbeat = beat;
+      s.heartbeat_changed_at = now;
+      continue;
+    }
+    const auto still = std::chrono::duration_cast<milliseconds>(now - s.heartbeat_changed_at);
+    if (still < options_.hang_timeout) continue;
+    s.session->Kill();
+    s.broken = s.killed = true;
+    ++stats_.kills;
+    events->push_back(MakeEvent(
+        PoolEventKind::kHung, static_cast<int>(i), s.session->pid(), s.key.image,
+        "guest heartbeat stood still for " + std::to_string(still.count()) + " ms; QEMU killed"));
+  }
+}
+
+void AppliancePool::Emit(const std::vector<PoolEvent>& events) const {
+  if (!options_.on_event) return;
+  for (const PoolEvent& e : events) options_.on_event(e);
+}
+
+PoolEvent AppliancePool::CloseSession(Closing closing) {
+  PoolEvent closed =
+      MakeEvent(PoolEventKind::kClosed, closing.slot, closing.session->pid(), closing.image);
+  if (Status s = closing.session->Close(); !s.ok()) closed.message = s.ToString();
+  closing.session.reset();
+  return closed;
+}
+
+// ---- Sizing ----
+
+int PoolSizeFor(int cpus, uint64_t mem_available_mib) {
+  const uint64_t by_memory = mem_available_mib / kMibPerAppliance;
+  const uint64_t by_cpu = static_cast<uint64_t>(std::max(cpus, 0));
+  const uint64_t n = std::min({by_cpu, by_memory, static_cast<uint64_t>(kMaxDefaultPoolSize)});
+  return std::max(1, static_cast<int>(n));
+}
+
+std::optional<uint64_t> ParseMemAvailableMib(std::string_view meminfo) {
+  constexpr std::string_view kField = "MemAvailable:";
+  size_t at = meminfo.find(kField);
+  while (at != std::string_view::npos && at != 0 && meminfo[at - 1] != '\n') {
+    at = meminfo.find(kField, at + 1);
+  }
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = meminfo.substr(at + kField.size());
+  rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
+  uint64_t kib = 0;
+  const auto [end, err] = std::from_chars(rest.data(), rest.data() + rest.size(), kib);
+  if (err != std::errc() ||
+      std::string_view(end, rest.data() + rest.size()).substr(0, 3) != " kB") {
+    return std::nullopt;
+  }
+  return kib / 1024;
+}
+
+int DefaultPoolSize() {
+  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  std::ifstream in("/proc/meminfo");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::optional<uint64_t> mib = ParseMemAvailableMib(text.str());
+  return PoolSizeFor(cpus > 0 ? static_cast<int>(cpus) : 1,
+                     mib.value_or(std::numeric_limits<uint64_t>::max()));
+}
+
+}  // namespace diskferry

@@ -1,0 +1,70 @@
+// Inject jobs: the steps run on a new qcow2 overlay over the target (or on the target
+// itself with in_place). An appliance that dies midway is replaced and, on an overlay, the
+// job starts over on a fresh overlay: steps are not all idempotent (move, delete), so
+// half-applied ones are thrown away with the overlay rather than repeated on top of it.
+#include <unistd.h>
+
+#include "appliance/overlay.h"
+#include "pipeline/inject_steps.h"
+#include "pipeline/run_tasks.h"
+
+namespace diskferry {
+namespace {
+
+// One attempt: a fresh overlay (unless in place), an appliance, the steps, a clean
+// shutdown so that QEMU has flushed the image. *broken: the appliance failed.
+Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool again, bool* broken) {
+  std::string image = spec.target.image.path;
+  DiskSpec disk = spec.target;
+  if (!spec.in_place) {
+    // Ours: made by an earlier attempt, or by the interrupted run being resumed.
+    if (again) ::unlink(spec.output->path.c_str());
+    const std::string format = disk.format ? std::string(ImageFormatName(*disk.format)) : "raw";
+    if (Status st = CreateOverlay(image, format, spec.output->path); !st.ok()) return st;
+    image = spec.output->path;
+    disk.format = ImageFormat::kQcow2;
+  }
+  auto config = SessionConfigFor(disk, image, true, run, job);
+  if (!config.ok()) return config.status();
+  auto lease = run.pool.Acquire(*config);
+  if (!lease.ok()) {
+    *broken = !run.cancelled();
+    return lease.status();
+  }
+  ImageSession& session = lease->session();
+  Status st = RunInjectSteps(session.appliance(), spec, [&](const StepSpec&, const std::string& what) {
+    run.events.Log(LogLevel::kInfo, job.job.name + ": " + what);
+  });
+  *broken = !st.ok() && ApplianceBroken(*lease);
+  if (*broken) {
+    lease->MarkBroken();
+    return st;
+  }
+  Status closed = session.Close();
+  return st.ok() ? closed : st;
+}
+
+}  // namespace
+
+Status RunInjectJob(RunShared& run, JobRun& job) {
+  const auto& spec = std::get<InjectSpec>(job.job.task);
+  if (job.resumed && spec.in_place) {
+    run.events.Log(LogLevel::kWarning,
+                   job.job.name + ": interrupted while changing the image in place; its steps "
+                                  "run again from the first");
+  }
+  for (int attempt = 0;; ++attempt) {
+    if (run.cancelled()) return Status(Code::kCancelled, "interrupted");
+    bool broken = false;
+    Status st = InjectOnce(run, job, spec, attempt > 0 || job.resumed, &broken);
+    if (st.ok()) return st;
+    if (run.cancelled()) return Status(Code::kCancelled, "interrupted");
+    if (!broken || spec.in_place || attempt >= run.retries) return st;
+    run.events.Log(LogLevel::kWarning, job.job.name + ": appliance failed (" + st.ToString() +
+                                           "); starting over on a new overlay, " +
+                                           std::to_string(attempt + 1) + " of " +
+                                           std::to_string(run.retries));
+  }
+}
+
+}  // namespace diskferry

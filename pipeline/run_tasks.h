@@ -1,0 +1,114 @@
+// The job runner's tasks (job_runner.h), shared by job_runner.cc, walk_job*.cc and
+// inject_job.cc. Not for use outside pipeline/.
+//
+// A job is started by one task; a walking job (extract, list, verify) then has one task per
+// part, the first running on the starting task's appliance. The task that ends the last
+// part finishes the job (FinishJob). Every task runs on a oneTBB worker and holds at most
+// one appliance lease at a time, so the node's concurrency (the pool size) can never wait
+// on itself.
+#ifndef DISKFERRY_PIPELINE_RUN_TASKS_H_
+#define DISKFERRY_PIPELINE_RUN_TASKS_H_
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "appliance/image_session.h"
+#include "jobs/manifest_spec.h"
+#include "pipeline/appliance_pool.h"
+#include "pipeline/file_record.h"
+#include "pipeline/host_tree_writer.h"
+#include "pipeline/job_journal.h"
+#include "pipeline/job_runner.h"
+#include "pipeline/run_events.h"
+#include "pipeline/run_report.h"
+#include "protocol/walk_order.h"
+
+namespace diskferry {
+
+// What every task of a run shares. Read-only but for the atomics.
+struct RunShared {
+  const ManifestSpec& spec;
+  const RunOptions& options;
+  RunReport& report;
+  const RunJournal& journal;
+  AppliancePool& pool;
+  RunEvents& events;
+  int appliances = 1;
+  int retries = 2;
+  bool split = true;
+  std::atomic<bool> no_new_jobs{false};  // fail_fast tripped
+  // Puts part `part` of job `job` on the task graph.
+  std::function<void(size_t job, size_t part)> schedule{};
+
+  bool cancelled() const { return options.cancel != nullptr && options.cancel->load(); }
+};
+
+// One job's state, shared by its parts. Fields under `mu` may be touched by several parts.
+struct JobRun {
+  explicit JobRun(const JobSpec& j) : job(j) {}
+
+  const JobSpec& job;
+  size_t index = 0;
+  JobMeter* meter = nullptr;
+  TimePoint started;
+  std::string kind;
+  bool resumed = false;             // the interrupted run had started this job
+  bool skipped = false;             // nothing to do (an output kept by on_exists: skip)
+  ImageSessionConfig config;        // a walking job's disk session, set before it starts
+  Status config_error;              // why there is none (the format could not be probed)
+  std::vector<std::string> hash_names;
+  std::vector<WalkRange> parts;     // set before the parts run, then read-only
+  std::atomic<size_t> parts_left{0};
+  // Incremental extract: the previous run's records by path, read-only once parts run.
+  std::map<std::string, FileRecord> previous;
+
+  std::mutex mu;
+  Status failure;           // the first part's failure
+  bool interrupted = false;
+  uint64_t source_errors = 0;  // per-file problems the guest reported (not in spools)
+  uint64_t write_problems = 0;  // entries the host could not write as sent
+  std::vector<PendingDirectory> dirs;  // extract to a directory: metadata for the end
+  JobOutcome outcome;       // filled by FinishJob
+};
+
+// The ImageSessionConfig of a job's disk, probing the format when the manifest asks to.
+Result<ImageSessionConfig> SessionConfigFor(const DiskSpec& disk, const std::string& image,
+                                            bool writable, RunShared& run, JobRun& job);
+
+// Acquires a session for `config`, retrying a failed launch up to run.retries times.
+Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& run, JobRun& job);
+
+// Whether the leased appliance failed (died, hung, or its control channel broke), as
+// opposed to the work failing on the host side.
+bool ApplianceBroken(Lease& lease);
+
+// Records a part's end (`st`: ok, a failure, or kCancelled) and finishes the job after the
+// last part.
+void EndPart(RunShared& run, JobRun& job, const Status& st);
+
+// walk_job.cc: extract, list and verify.
+// Sets job.config (or job.config_error) before the job is scheduled, so that the scheduler
+// can prefer jobs whose appliance is idle in the pool.
+void PrepareWalkConfig(RunShared& run, JobRun& job);
+const PathSelector& SelectOfWalk(const JobSpec& job);
+bool WritesTarOutput(const JobRun& job);
+// Options of the writers of a split job's parts: directory metadata waits for the end.
+HostWriterOptions WriterOptionsFor(const ExtractOutputSpec& out);
+void StartWalkJob(RunShared& run, JobRun& job);
+void RunWalkPart(RunShared& run, JobRun& job, size_t part, std::optional<Lease> lease);
+// walk_job_finish.cc: the spools into the report, sums, list and verify output, deletions,
+// directory metadata; sets job.outcome's numbers. Errors fail the job.
+Status FinishWalkJob(RunShared& run, JobRun& job);
+
+// inject_job.cc
+Status RunInjectJob(RunShared& run, JobRun& job);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_PIPELINE_RUN_TASKS_H_

@@ -1,0 +1,195 @@
+// Walking jobs (extract, list, verify): planning the parts and running each part's
+// attempts. run_tasks.h has the task structure; walk_job_finish.cc ends the job.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <set>
+#include <cerrno>
+#include <unistd.h>
+
+#include "appliance/transfer.h"
+#include "pipeline/hashing_sink.h"
+#include "pipeline/ordering_sink.h"
+#include "pipeline/partition.h"
+#include "pipeline/run_tasks.h"
+#include "pipeline/selecting_sink.h"
+#include "pipeline/tar_sink.h"
+
+namespace diskferry {
+namespace {
+
+const DiskSpec& SourceOf(const JobSpec& job) {
+  return std::visit(
+      [](const auto& t) -> const DiskSpec& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(t)>, InjectSpec>) {
+          return t.target;
+        } else {
+          return t.source;
+        }
+      },
+      job.task);
+}
+
+bool SelectsEverything(const PathSelector& select) {
+  return select.exclude().empty() && select.include().size() == 1 &&
+         select.include()[0].pattern() == "/**";
+}
+
+const ExtractSpec* ExtractOf(const JobRun& job) { return std::get_if<ExtractSpec>(&job.job.task); }
+
+std::vector<std::string> HashNames(const std::vector<HashAlgorithm>& hashes) {
+  std::vector<std::string> names;
+  for (HashAlgorithm h : hashes) names.emplace_back(HashName(h));
+  return names;
+}
+
+// Verify hashes what the previous run hashed.
+Result<std::vector<std::string>> VerifyHashNames(const VerifySpec& spec) {
+  std::set<std::string> seen;
+  Status st = ForEachFileRecord(spec.against.path, "", [&](FileRecord r) {
+    for (const auto& [name, hex] : r.hashes) seen.insert(name);
+  });
+  if (!st.ok()) return st.WithContext("verify: against");
+  return std::vector<std::string>(seen.begin(), seen.end());
+}
+
+// The output of an extract job, checked against on_exists. *skip: the job has nothing to do.
+Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
+  struct stat st;
+  const bool exists = ::stat(out.path.path.c_str(), &st) == 0;
+  if (resumed) {  // the interrupted run made it
+    if (out.kind == OutputKind::kDir && !exists && ::mkdir(out.path.path.c_str(), 0755) != 0) {
+      return ErrnoStatus(errno, out.path.text);
+    }
+    return Status::Ok();
+  }
+  if (out.kind == OutputKind::kTar) {
+    if (exists && out.on_exists == OnExistsPolicy::kFail) {
+      return Status(Code::kInvalidArgument, out.path.text + ": exists (on_exists: fail)");
+    }
+    *skip = exists && out.on_exists == OnExistsPolicy::kSkip;
+    return Status::Ok();
+  }
+  if (!exists && ::mkdir(out.path.path.c_str(), 0755) != 0) return ErrnoStatus(errno, out.path.text);
+  if (exists && out.on_exists == OnExistsPolicy::kFail) {
+    if (::rmdir(out.path.path.c_str()) != 0) {
+      return Status(Code::kInvalidArgument,
+                    out.path.text + ": exists and is not empty (on_exists: fail)");
+    }
+    ::mkdir(out.path.path.c_str(), 0755);
+  }
+  return Status::Ok();
+}
+
+// Incremental: the previous run's records of this job; deleted ones are gone.
+Status LoadPrevious(const ExtractSpec& spec, JobRun& job) {
+  if (!spec.since) return Status::Ok();
+  Status st = ForEachFileRecord(spec.since->path, job.job.name, [&](FileRecord r) {
+    if (r.status == "deleted") {
+      job.previous.erase(r.path);
+    } else {
+      std::string path = r.path;
+      job.previous[std::move(path)] = std::move(r);
+    }
+  });
+  return st.ok() ? st : st.WithContext("incremental: since");
+}
+
+// Surveys the walk and cuts it into parts (one when the tree is small or splitting is off).
+std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& session) {
+  const bool splittable = run.split && run.appliances > 1 && !WritesTarOutput(job);
+  const bool totals = SelectsEverything(SelectOfWalk(job.job));
+  if (!splittable && !totals) return {WalkRange{}};
+  auto survey = session.appliance().control().Survey("/", 1u << 20, kEntryWeight,
+                                                     std::chrono::seconds(120));
+  if (!survey.ok()) {
+    run.events.Log(LogLevel::kWarning,
+                   job.job.name + ": survey failed, not split: " + survey.status().ToString());
+    return {WalkRange{}};
+  }
+  if (totals) job.meter->SetTotals(survey->files, survey->bytes);
+  if (!splittable) return {WalkRange{}};
+  const uint64_t min_weight = run.options.min_part_weight ? run.options.min_part_weight : kMinPartWeight;
+  const int parts = PartCountFor(survey->weight, run.appliances, min_weight);
+  std::vector<WalkCheckpoint> checkpoints;
+  for (const auto& c : survey->checkpoints) checkpoints.push_back({c.path, c.weight});
+  return PartitionWalk(checkpoints, survey->weight, parts);
+}
+
+Status PrepareWalk(JobRun& job, bool* skip) {
+  if (const ExtractSpec* e = ExtractOf(job)) {
+    if (Status st = PrepareOutput(e->output, job.resumed, skip); !st.ok() || *skip) return st;
+    if (Status st = LoadPrevious(*e, job); !st.ok()) return st;
+    job.hash_names = HashNames(e->hashes);
+  } else if (const auto* l = std::get_if<ListSpec>(&job.job.task)) {
+    job.hash_names = HashNames(l->hashes);
+  } else {
+    auto names = VerifyHashNames(std::get<VerifySpec>(job.job.task));
+    if (!names.ok()) return names.status();
+    job.hash_names = std::move(*names);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void PrepareWalkConfig(RunShared& run, JobRun& job) {
+  const DiskSpec& disk = SourceOf(job.job);
+  auto config = SessionConfigFor(disk, disk.image.path, false, run, job);
+  if (config.ok()) {
+    job.config = std::move(*config);
+  } else {
+    job.config_error = config.status();
+  }
+}
+
+const PathSelector& SelectOfWalk(const JobSpec& job) {
+  if (const auto* e = std::get_if<ExtractSpec>(&job.task)) return e->select;
+  if (const auto* l = std::get_if<ListSpec>(&job.task)) return l->select;
+  return std::get<VerifySpec>(job.task).select;
+}
+
+bool WritesTarOutput(const JobRun& job) {
+  const ExtractSpec* e = ExtractOf(job);
+  return e != nullptr && e->output.kind == OutputKind::kTar;
+}
+
+HostWriterOptions WriterOptionsFor(const ExtractOutputSpec& out) {
+  HostWriterOptions options;
+  options.xattrs = out.preserve.xattrs;
+  options.preserve_owner = out.preserve.owner ? OwnerPolicy::kAuto : OwnerPolicy::kNever;
+  options.on_exists = out.on_exists == OnExistsPolicy::kSkip ? OnExists::kKeep : OnExists::kOverwrite;
+  options.defer_directories = true;
+  return options;
+}
+
+void StartWalkJob(RunShared& run, JobRun& job) {
+  job.parts_left = 1;
+  bool skip = false;
+  Status st = PrepareWalk(job, &skip);
+  if (!st.ok() || skip) {
+    if (skip) job.skipped = true;
+    return EndPart(run, job, st);
+  }
+  if (!job.config_error.ok()) return EndPart(run, job, job.config_error);
+  auto saved = run.journal.LoadPlan(job.job.name);
+  if (!saved.ok()) return EndPart(run, job, saved.status());
+  auto lease = AcquireWithRetries(job.config, run, job);
+  if (!lease.ok()) return EndPart(run, job, lease.status());
+  if (saved->has_value()) {
+    job.parts = std::move(**saved);
+  } else {
+    job.parts = PlanParts(run, job, lease->session());
+    if (Status s = run.journal.SavePlan(job.job.name, job.parts); !s.ok()) return EndPart(run, job, s);
+  }
+  job.parts_left = job.parts.size();
+  if (job.parts.size() > 1) {
+    run.events.Log(LogLevel::kInfo, job.job.name + ": split into " +
+                                        std::to_string(job.parts.size()) + " parts");
+  }
+  job.meter->SetParts(1, static_cast<int>(job.parts.size()));
+  for (size_t k = 1; k < job.parts.size(); ++k) run.schedule(job.index, k);
+  RunWalkPart(run, job, 0, std::move(*lease));
+}
+
+}  // namespace diskferry

@@ -1,0 +1,171 @@
+// The end of a walking job: one pass over its parts' spools, in walk order, makes the
+// numbers, OUTPUT.sha256, list and verify output and an incremental job's deletions; then
+// the spools go into the report and the directories get their metadata.
+#include <map>
+#include <optional>
+
+#include "pipeline/run_tasks.h"
+
+namespace diskferry {
+namespace {
+
+struct Tally {
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t skipped = 0;
+  uint64_t errors = 0;
+  uint64_t differences = 0;
+};
+
+// Verify: the previous run's files, and what changed since.
+class Comparison {
+ public:
+  static Result<Comparison> Load(const VerifySpec& spec) {
+    Comparison c;
+    Status st = ForEachFileRecord(spec.against.path, "", [&](FileRecord r) {
+      if (r.type != "file") return;
+      if (r.status == "deleted") {
+        c.expected_.erase(r.path);
+      } else {
+        std::string path = r.path;
+        c.expected_[std::move(path)] = std::move(r);
+      }
+    });
+    if (!st.ok()) return st.WithContext("verify: against");
+    return c;
+  }
+
+  void See(const FileRecord& r, const std::function<void(const std::string&)>& note) {
+    if (r.type != "file") return;
+    auto it = expected_.find(r.path);
+    if (it == expected_.end()) return note("new\t/" + r.path);
+    if (it->second.hashes != r.hashes || it->second.size != r.size) note("changed\t/" + r.path);
+    expected_.erase(it);
+  }
+
+  void Missing(const PathSelector& select, const std::function<void(const std::string&)>& note) {
+    for (const auto& [path, r] : expected_) {
+      if (select.Selects("/" + path)) note("missing\t/" + path);
+    }
+  }
+
+ private:
+  std::map<std::string, FileRecord> expected_;
+};
+
+std::string ListLine(const FileRecord& r) {
+  std::string line = r.type + "\t" + std::to_string(r.size) + "\t/" + r.path;
+  for (const auto& [name, hex] : r.hashes) line += "\t" + name + ":" + hex;
+  return line;
+}
+
+PendingDirectory DirectoryFrom(const FileRecord& r) {
+  PendingDirectory d;
+  d.path = r.path;
+  d.meta.type = RecordType::kDirectory;
+  d.meta.mode = r.mode;
+  d.meta.uid = r.uid;
+  d.meta.gid = r.gid;
+  d.meta.mtime_ns = r.mtime_ns;
+  d.meta.atime_ns = r.mtime_ns;  // the report keeps no atime
+  return d;
+}
+
+// Applies every part's deferred directory metadata, deepest first, once all parts are done.
+Status FinishDirectories(RunShared& run, JobRun& job, const ExtractSpec& spec,
+                         std::vector<PendingDirectory> from_spools) {
+  HostWriterOptions options = WriterOptionsFor(spec.output);
+  options.defer_directories = false;
+  auto finisher = HostTreeWriter::Open(spec.output.path.path, options);
+  if (!finisher.ok()) return finisher.status();
+  (*finisher)->AdoptDirectories(std::move(from_spools));
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    (*finisher)->AdoptDirectories(std::move(job.dirs));
+    job.dirs.clear();
+  }
+  if (Status st = (*finisher)->Finish(); !st.ok()) return st;
+  for (const FileProblem& p : (*finisher)->report().problems.items()) {
+    run.events.FileError(job.job.name, "/" + p.path, p.message);
+  }
+  std::lock_guard<std::mutex> lock(job.mu);
+  job.write_problems += (*finisher)->report().problems.total();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status FinishWalkJob(RunShared& run, JobRun& job) {
+  const auto* extract = std::get_if<ExtractSpec>(&job.job.task);
+  const auto* verify = std::get_if<VerifySpec>(&job.job.task);
+  const bool listing = std::holds_alternative<ListSpec>(job.job.task);
+  const bool to_dir = extract != nullptr && extract->output.kind == OutputKind::kDir;
+  std::optional<Sha256SumsWriter> sums;
+  if (extract && std::find(job.hash_names.begin(), job.hash_names.end(), "sha256") != job.hash_names.end()) {
+    auto opened = Sha256SumsWriter::Open(extract->output.path.path + ".sha256");
+    if (!opened.ok()) return opened.status();
+    sums.emplace(std::move(*opened));
+  }
+  std::optional<Comparison> comparison;
+  if (verify) {
+    auto loaded = Comparison::Load(*verify);
+    if (!loaded.ok()) return loaded.status();
+    comparison.emplace(std::move(*loaded));
+  }
+  Tally tally;
+  Status sums_error;
+  std::vector<PendingDirectory> spool_dirs;
+  auto note = [&](const std::string& line) {
+    ++tally.differences;
+    run.options.out(line);
+  };
+  for (size_t k = 0; k < job.parts.size(); ++k) {
+    const std::string spool = run.journal.SpoolPath(job.job.name, k);
+    Status st = ForEachFileRecord(spool, job.job.name, [&](FileRecord r) {
+      job.previous.erase(r.path);
+      if (r.status == "unchanged") {
+        ++tally.skipped;
+        return;
+      }
+      if (r.type == "file") {
+        ++tally.files;
+        tally.bytes += r.size;
+        if (sums && sums_error.ok()) sums_error = sums->Add(r);
+      }
+      if (r.type == "error" || r.status != kStatusOk) ++tally.errors;
+      if (to_dir && job.resumed && r.type == "dir") spool_dirs.push_back(DirectoryFrom(r));
+      if (listing) run.options.out(ListLine(r));
+      if (comparison) comparison->See(r, note);
+    });
+    if (st.code() == Code::kNotFound) continue;  // a part that never started
+    if (!st.ok()) return st;
+    if (!verify) {
+      if (Status s = run.report.AppendLinesOf(spool); !s.ok()) return s;
+    }
+  }
+  if (!sums_error.ok()) return sums_error;
+  if (sums) {
+    if (Status s = sums->Close(); !s.ok()) return s;
+  }
+  for (const auto& [path, r] : job.previous) {  // what the incremental job did not see again
+    FileRecord gone = r;
+    gone.status = "deleted";
+    if (Status s = run.report.AddFile(job.job.name, gone); !s.ok()) return s;
+  }
+  if (comparison) comparison->Missing(verify->select, note);
+  if (to_dir) {
+    if (Status s = FinishDirectories(run, job, *extract, std::move(spool_dirs)); !s.ok()) return s;
+  }
+  std::lock_guard<std::mutex> lock(job.mu);
+  job.outcome.files = tally.files;
+  job.outcome.bytes = tally.bytes;
+  job.outcome.skipped = tally.skipped;
+  job.outcome.errors = tally.errors + job.source_errors + job.write_problems;
+  if (tally.differences > 0) {
+    job.outcome.status = "differences";
+    job.outcome.message = std::to_string(tally.differences) + " differences";
+  }
+  return Status::Ok();
+}
+
+}  // namespace diskferry

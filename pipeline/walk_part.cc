@@ -1,0 +1,170 @@
+// One part of a walking job: a walk range extracted by one appliance, retried on a fresh
+// appliance after the last file it finished when its appliance dies or hangs.
+#include <optional>
+
+#include "appliance/transfer.h"
+#include "pipeline/hashing_sink.h"
+#include "pipeline/ordering_sink.h"
+#include "pipeline/run_tasks.h"
+#include "pipeline/selecting_sink.h"
+#include "pipeline/tar_sink.h"
+
+namespace diskferry {
+namespace {
+
+Status Interrupted() { return Status(Code::kCancelled, "interrupted"); }
+
+// Where a part's output goes for one attempt: a directory writer (shared DEST, directory
+// metadata deferred to the job's end), a tar archive, or nothing (list, verify).
+struct PartOutput {
+  std::unique_ptr<TreeSink> sink;
+  HostTreeWriter* writer = nullptr;
+  bool xattrs = false;
+};
+
+Result<PartOutput> OpenPartOutput(const JobRun& job) {
+  PartOutput out;
+  const auto* e = std::get_if<ExtractSpec>(&job.job.task);
+  if (e == nullptr) return out;
+  out.xattrs = e->output.preserve.xattrs;
+  if (e->output.kind == OutputKind::kTar) {
+    TarOptions options;
+    options.xattrs = e->output.preserve.xattrs;
+    auto tar = TarSink::Open(e->output.path.path, options);
+    if (!tar.ok()) return tar.status();
+    out.sink = std::move(*tar);
+    return out;
+  }
+  auto writer = HostTreeWriter::Open(e->output.path.path, WriterOptionsFor(e->output));
+  if (!writer.ok()) return writer.status();
+  out.writer = writer->get();
+  out.sink = std::move(*writer);
+  return out;
+}
+
+// The record of a file an incremental job found unchanged: the previous one, re-stated.
+FileRecord Unchanged(const FileRecord& previous) {
+  FileRecord r = previous;
+  r.status = "unchanged";
+  return r;
+}
+
+// After an attempt: the writer's problems become file errors, its directories wait for
+// the job's end, and (if the attempt broke off) files it left half written are removed.
+void SettleWriter(RunShared& run, JobRun& job, HostTreeWriter* writer, bool broke_off) {
+  if (writer == nullptr) return;
+  if (broke_off) writer->RemoveUnfinished();
+  std::vector<PendingDirectory> dirs = writer->TakePendingDirectories();
+  const auto& problems = writer->report().problems;
+  for (const FileProblem& p : problems.items()) {
+    run.events.FileError(job.job.name, "/" + p.path, p.message);
+  }
+  std::lock_guard<std::mutex> lock(job.mu);
+  job.write_problems += problems.total();
+  for (PendingDirectory& d : dirs) job.dirs.push_back(std::move(d));
+}
+
+Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const WalkRange& range,
+                    PartSpool* spool) {
+  auto output = OpenPartOutput(job);
+  if (!output.ok()) return output.status();
+  Status spool_error;
+  OrderingSink ordering(range, [&](const FileRecord& r, uint64_t streamed) {
+    if (Status s = spool->Append(r); !s.ok() && spool_error.ok()) spool_error = s;
+    if (r.type == "file" && r.status != "unchanged") {
+      job.meter->AddFile(r.size > streamed ? r.size - streamed : 0);
+    }
+  });
+  ordering.set_on_stream_data([&job](uint64_t n) { job.meter->AddBytes(n); });
+  auto hashing = HashingSink::Create(output->sink.get(), job.hash_names,
+                                     [&](const FileRecord& r) { ordering.Complete(r); });
+  if (!hashing.ok()) return hashing.status();
+  ordering.set_inner(hashing->get());
+  const PathSelector& select = SelectOfWalk(job.job);
+  SelectingSink selecting(&ordering, [&](std::string_view path, const RecordMeta& meta) {
+    if (!select.Selects("/" + std::string(path))) return false;
+    if (job.previous.empty() || meta.type == RecordType::kDirectory) return true;
+    auto it = job.previous.find(std::string(path));
+    if (it == job.previous.end() || it->second.type != "file" || it->second.size != meta.size ||
+        it->second.mtime_ns != meta.mtime_ns) {
+      return true;
+    }
+    ordering.AddCompleted(Unchanged(it->second));
+    return false;
+  });
+  TransferOptions transfer;
+  transfer.xattrs = output->xattrs;
+  transfer.range = range;
+  auto result = ExtractTree(session.appliance(), {"/"}, &selecting, transfer);
+  SettleWriter(run, job, output->writer, !result.ok());
+  if (Status s = spool->Flush(); !s.ok() && spool_error.ok()) spool_error = s;
+  if (!result.ok()) return result.status();
+  for (const GuestProblem& p : result->problems) {
+    run.events.FileError(job.job.name, "/" + p.path, p.message);
+  }
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    job.source_errors += result->problems.size();
+  }
+  return spool_error;
+}
+
+// The range an attempt walks: the part's, after what the spool already holds. A tar part
+// starts over: its archive cannot be continued.
+Result<WalkRange> AttemptRange(const JobRun& job, size_t part, PartSpool* spool) {
+  WalkRange range = job.parts[part];
+  if (WritesTarOutput(job)) {
+    if (Status st = spool->Reset(); !st.ok()) return st;
+    return range;
+  }
+  if (!spool->last_path().empty() && CompareWalkOrder(spool->last_path(), range.after) > 0) {
+    range.after = spool->last_path();
+  }
+  return range;
+}
+
+Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease> lease) {
+  auto spool = PartSpool::Open(run.journal.SpoolPath(job.job.name, part), job.job.name);
+  if (!spool.ok()) return spool.status();
+  const std::string name = job.job.name + (job.parts.size() > 1 ? " part " + std::to_string(part + 1) : "");
+  for (int attempt = 0;; ++attempt) {
+    if (run.cancelled()) return Interrupted();
+    if (!lease) {
+      auto acquired = run.pool.Acquire(job.config);
+      if (!acquired.ok()) {
+        if (run.cancelled()) return Interrupted();
+        if (attempt >= run.retries) return acquired.status();
+        run.events.Log(LogLevel::kWarning, name + ": " + acquired.status().ToString() + "; retrying");
+        continue;
+      }
+      lease.emplace(std::move(*acquired));
+    }
+    auto range = AttemptRange(job, part, &*spool);
+    if (!range.ok()) return range.status();
+    if (!range->after.empty() && range->after != job.parts[part].after) {
+      run.events.Log(LogLevel::kInfo, name + ": continuing after /" + range->after);
+    }
+    Status st = ExtractRange(run, job, lease->session(), *range, &*spool);
+    if (st.ok()) return st;
+    const bool broken = ApplianceBroken(*lease);
+    if (broken) {
+      lease->MarkBroken();
+      lease.reset();
+    }
+    if (run.cancelled()) return Interrupted();
+    if (!broken || attempt >= run.retries) return st;
+    run.events.Log(LogLevel::kWarning, name + ": appliance failed (" + st.ToString() +
+                                           "); retrying on a new one, " +
+                                           std::to_string(attempt + 1) + " of " +
+                                           std::to_string(run.retries));
+  }
+}
+
+}  // namespace
+
+void RunWalkPart(RunShared& run, JobRun& job, size_t part, std::optional<Lease> lease) {
+  Status st = RunAttempts(run, job, part, std::move(lease));
+  EndPart(run, job, st);
+}
+
+}  // namespace diskferry
