@@ -7,11 +7,14 @@
 #   libguestfs serial       virt-copy-out of the 4 directories, one after another
 #   virt-copy-out x N       the 4 directories, N processes at a time, N = 2 4
 # Every timing is a whole command (launch, transfer, shutdown), wall clock.
-# Usage: benchmarks/scaling.sh [small|big|both]   (default both)
+# Usage: benchmarks/scaling.sh [small|big|both] [SCALE]   (defaults: both 1)
+# SCALE multiplies the files (small) or the file size (big). NO_LIBGUESTFS=1 skips
+# libguestfs (at SCALE 4 its serial run alone takes minutes).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 df=${BUILD_DIR:-$top/build}/bin/diskferry
 which=${1:-both}
+scale=${2:-1}
 work=$(mktemp -d /var/tmp/dfscale.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export LIBGUESTFS_BACKEND=direct
@@ -22,12 +25,12 @@ make_image() {  # NAME: fills $work/NAME/d0..d3 and makes $work/NAME.img
   for d in 0 1 2 3; do
     mkdir -p "$work/$name/d$d"
     if [ "$name" = small ]; then
-      for i in $(seq 1 2500); do head -c 4096 /dev/urandom >"$work/$name/d$d/f$i"; done
+      for i in $(seq 1 $((2500 * scale))); do head -c 4096 /dev/urandom >"$work/$name/d$d/f$i"; done
     else
-      head -c $((64 << 20)) /dev/urandom >"$work/$name/d$d/big.bin"
+      head -c $(((64 * scale) << 20)) /dev/urandom >"$work/$name/d$d/big.bin"
     fi
   done
-  mke2fs -q -F -t ext4 -d "$work/$name" "$work/$name.img" 1024M
+  mke2fs -q -F -t ext4 -N $((12000 * scale)) -d "$work/$name" "$work/$name.img" $((512 + 400 * scale))M
 }
 
 run_df() {  # NAME N
@@ -56,7 +59,7 @@ lg_parallel() {  # NAME N
 
 "$df" appliance build >/dev/null
 have_lg=0
-command -v virt-copy-out >/dev/null && have_lg=1
+[ "${NO_LIBGUESTFS:-0}" = 1 ] || { command -v virt-copy-out >/dev/null && have_lg=1; }
 accel=$("$df" appliance check 2>/dev/null | awk -F': ' '/accelerator/ {print $2; exit}')
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accelerator: ${accel:-?}"
 for name in small big; do
@@ -69,7 +72,7 @@ for name in small big; do
     for n in 2 4; do T[lgp$n]=$(lg_parallel "$name" $n); done
   fi
   echo
-  echo "workload $name"
+  echo "workload $name, scale $scale"
   printf '| %-24s | %7s | %-18s |\n' run "wall s" "vs libguestfs serial"
   for n in 1 2 4; do
     vs=-; [ $have_lg = 1 ] && vs=$(ratio "${T[lg]}" "${T[df$n]}")

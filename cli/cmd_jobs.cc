@@ -27,6 +27,7 @@ struct JobsOptions {
   std::string kernel;
   std::string resume;  // the interrupted run's report
   int appliances = 0;
+  uint64_t min_part_mib = 0;
   bool json = false;
   bool dry_run = false;
 };
@@ -107,6 +108,7 @@ int RunRun(const JobsOptions& o) {
   options.resume = !o.resume.empty();
   options.kernel = o.kernel;
   options.appliances = o.appliances;
+  options.min_part_weight = o.min_part_mib << 20;
   options.events = events.get();
   options.out = [&events](const std::string& line) { events->Output(line); };
   std::optional<Result<RunOutcome>> result;
@@ -161,6 +163,11 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
                 "continue the interrupted run whose report is REPORT, without redoing "
                 "finished files")
       ->type_name("REPORT");
+  r->add_option("--min-part", run.min_part_mib,
+                "smallest share of a job worth its own appliance, in MiB of weight (bytes + 64 KiB "
+                "per entry); default 1024, about a TCG launch's worth of reading")
+      ->type_name("MIB")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
   r->add_flag("--json", run.json, "JSON Lines events on stdout (logs on stderr)");
   r->callback([=] { *exit_code = RunRun(run); });
 }

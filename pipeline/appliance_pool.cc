@@ -152,6 +152,13 @@ bool Lease::broken() const {
   return pool_->IsBroken(slot_);
 }
 
+Status Lease::Close() {
+  DF_CHECK(valid());
+  AppliancePool* pool = std::exchange(pool_, nullptr);
+  session_ = nullptr;
+  return pool->CloseLeased(std::exchange(slot_, -1));
+}
+
 void Lease::Release() {
   if (pool_ == nullptr) return;
   AppliancePool* pool = std::exchange(pool_, nullptr);
@@ -311,6 +318,19 @@ void AppliancePool::Release(int slot) {
   FreeSlotLocked(slot);  // kClosing --closed--> kEmpty
 }
 
+Status AppliancePool::CloseLeased(int slot) {
+  std::unique_lock lock(mu_);
+  DF_CHECK(slots_[slot].state == SlotState::kLeased);
+  slots_[slot].state = SlotState::kClosing;  // kLeased --Lease::Close--> kClosing
+  Closing closing = TakeForClosingLocked(slot);
+  lock.unlock();
+  Status st;
+  Emit({CloseSession(std::move(closing), &st)});
+  lock.lock();
+  FreeSlotLocked(slot);  // kClosing --closed--> kEmpty
+  return st;
+}
+
 void AppliancePool::MarkBroken(int slot) {
   std::lock_guard lock(mu_);
   DF_CHECK(slots_[slot].state == SlotState::kLeased);
@@ -432,10 +452,12 @@ void AppliancePool::Emit(const std::vector<PoolEvent>& events) const {
   for (const PoolEvent& e : events) options_.on_event(e);
 }
 
-PoolEvent AppliancePool::CloseSession(Closing closing) {
+PoolEvent AppliancePool::CloseSession(Closing closing, Status* status) {
   PoolEvent closed =
       MakeEvent(PoolEventKind::kClosed, closing.slot, closing.session->pid(), closing.image);
-  if (Status s = closing.session->Close(); !s.ok()) closed.message = s.ToString();
+  Status s = closing.session->Close();
+  if (!s.ok()) closed.message = s.ToString();
+  if (status != nullptr) *status = s;
   closing.session.reset();
   return closed;
 }

@@ -150,6 +150,9 @@ class Lease {
   // Gives the session back: kept idle if healthy and read-only, else closed here (in the
   // calling thread; Close() errors only go to the kClosed event). Idempotent.
   void Release();
+  // Gives the session back closed, and says how the close went: for a writable session
+  // whose image must be flushed (an inject job). The lease holds nothing afterwards.
+  Status Close();
 
  private:
   friend class AppliancePool;
@@ -238,12 +241,14 @@ class AppliancePool {
   int FindEmptyLocked() const;
   int LeastRecentlyUsedIdleLocked() const;
   void Release(int slot);
+  Status CloseLeased(int slot);
   void MarkBroken(int slot);
   bool IsBroken(int slot) const;
   void WatchdogLoop();
   void CheckHeartbeatsLocked(std::vector<PoolEvent>* events);
   void Emit(const std::vector<PoolEvent>& events) const;
-  static PoolEvent CloseSession(Closing closing);
+  // `status`, if given, receives what Close() returned.
+  static PoolEvent CloseSession(Closing closing, Status* status = nullptr);
 
   const PoolOptions options_;
   mutable std::mutex mu_;

@@ -31,16 +31,16 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
     *broken = !run.cancelled();
     return lease.status();
   }
-  ImageSession& session = lease->session();
-  Status st = RunInjectSteps(session.appliance(), spec, [&](const StepSpec&, const std::string& what) {
-    run.events.Log(LogLevel::kInfo, job.job.name + ": " + what);
-  });
+  Status st = RunInjectSteps(lease->session().appliance(), spec,
+                             [&](const StepSpec&, const std::string& what) {
+                               run.events.Log(LogLevel::kInfo, job.job.name + ": " + what);
+                             });
   *broken = !st.ok() && ApplianceBroken(*lease);
   if (*broken) {
     lease->MarkBroken();
     return st;
   }
-  Status closed = session.Close();
+  Status closed = lease->Close();  // QEMU flushes the overlay as it powers off
   return st.ok() ? closed : st;
 }
 

@@ -4,8 +4,8 @@
 //
 // The input is a Survey of the walk (appliance/guest_types.h): cumulative weights at
 // checkpoints, in walk order. An entry weighs its bytes plus a fixed per-entry cost, since
-// under TCG a small file costs about as much guest time as 32 KiB of a big one
-// (benchmarks/README.md: 10 000 x 4 KiB files read in 4.6 s, 256 MiB in 3.7 s).
+// under TCG a small file costs about as much guest time as 64 KiB of a big one
+// (benchmarks/README.md, scaling: 10 000 x 4 KiB files took 2.9 s to read, 256 MiB 1.0 s).
 //
 // Pure functions; thread-safe.
 #ifndef DISKFERRY_PIPELINE_PARTITION_H_
@@ -19,9 +19,11 @@
 
 namespace diskferry {
 
-inline constexpr uint64_t kEntryWeight = 32u << 10;
-// A part below this weight is not worth its own appliance (a launch costs ~2 s).
-inline constexpr uint64_t kMinPartWeight = 96u << 20;
+inline constexpr uint64_t kEntryWeight = 64u << 10;
+// A part below this weight is not worth its own appliance: a launch costs 2.5-3.5 s under
+// TCG, about what 1 GiB of weight takes to read, and a second launch slows the first
+// appliance down on a small machine (benchmarks/README.md, scaling).
+inline constexpr uint64_t kMinPartWeight = 1ull << 30;
 
 struct WalkCheckpoint {
   std::string path;     // an entry of the walk

@@ -179,14 +179,14 @@ TEST_F(ParallelRunTest, AKilledApplianceIsReplacedAndNoFileIsLostOrReportedTwice
   std::map<int, int64_t> pids;  // slot -> QEMU
   bool killed = false;
   std::string kill_result;
-  WatchedRun run = RunWatched(dir_, "run m.yaml --report run.jsonl", [&](const Json& e, pid_t) {
+  WatchedRun run = RunWatched(dir_, "run m.yaml --min-part 64 --report run.jsonl", [&](const Json& e, pid_t) {
     if (e.value("event", "") == "appliance" && e.value("what", "") == "launched") {
       pids[e.value("slot", 0)] = e.value("pid", int64_t{0});
     }
-    // Once files are done and the job is split: the first part holds finished files and
-    // has thousands to go.
-    if (!killed && e.value("event", "") == "progress" && e.value("files", uint64_t{0}) > 0 &&
-        e.value("parts_total", 0) == 2 && !pids.empty()) {
+    // At the first tick after the split: the first part (on slot 0, which surveyed) has
+    // just started and has thousands of files to go.
+    if (!killed && e.value("event", "") == "progress" && e.value("parts_total", 0) == 2 &&
+        !pids.empty()) {
       kill_result = "kill " + std::to_string(pids.begin()->second) + " at " + e.dump() + ": " +
                     std::to_string(::kill(static_cast<pid_t>(pids.begin()->second), SIGKILL));
       killed = true;

@@ -334,6 +334,21 @@ TEST(AppliancePoolTest, ABrokenLeaseIsClosedNotReused) {
   EXPECT_NE(next->pooled().pid(), pid);
 }
 
+TEST(AppliancePoolTest, ClosingALeaseClosesTheSessionOnceAndFreesItsSlot) {
+  FakeWorld world;
+  AppliancePool pool(Options(world, 1));
+  auto lease = pool.Acquire(Config("a.img", true));
+  ASSERT_TRUE(lease.ok());
+  const int64_t pid = lease->pooled().pid();
+  EXPECT_TRUE(lease->Close().ok());
+  EXPECT_FALSE(lease->valid());
+  EXPECT_TRUE(world.State(pid)->closed);
+  lease->Release();  // nothing left to give back: no second close
+  auto next = pool.Acquire(Config("a.img", true));
+  ASSERT_TRUE(next.ok());
+  EXPECT_NE(next->pooled().pid(), pid);
+}
+
 TEST(AppliancePoolTest, AcquireWaitsForALeaseToEndWhenFull) {
   FakeWorld world;
   AppliancePool pool(Options(world, 1));
