@@ -2,10 +2,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -82,10 +84,16 @@ int RunPlanCommand(const JobsOptions& o) {
   return kExitOk;
 }
 
+// A terminal that can redraw lines (not TERM=dumb, as in Emacs shells).
+bool LiveTerminal() {
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && term != nullptr && std::string_view(term) != "dumb";
+}
+
 // --json: JSON Lines events on stdout; a terminal: the live display; else quiet.
 std::unique_ptr<RunEvents> MakeEvents(bool json) {
   if (json) return MakeJsonEvents(stdout, stderr);
-  if (::isatty(STDOUT_FILENO)) return MakeTerminalEvents(stdout, stderr);
+  if (LiveTerminal()) return MakeTerminalEvents(stdout, stderr);
   return MakeQuietEvents(stdout, stderr);
 }
 
@@ -127,7 +135,7 @@ int RunRun(const JobsOptions& o) {
   if (outcome->interrupted) {
     std::fprintf(stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
                  o.file.c_str(), options.report_path.c_str());
-  } else if (!o.json) {
+  } else if (!o.json && !LiveTerminal()) {  // the live display's summary names it
     std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
   }
   return outcome->exit_code;

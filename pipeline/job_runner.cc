@@ -152,7 +152,9 @@ void StartJob(RunShared& run, JobRun& job) {
   }
   if (job.job.kind() == JobKind::kInject) {
     job.parts_left = 1;
-    return EndPart(run, job, RunInjectJob(run, job));
+    // The plan marks the job as started, so a resume knows the overlay is its own.
+    Status st = run.journal.SavePlan(job.job.name, {WalkRange{}});
+    return EndPart(run, job, st.ok() ? RunInjectJob(run, job) : st);
   }
   StartWalkJob(run, job);
 }
@@ -342,7 +344,11 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
           job->outcome.message = "finished by the interrupted run";
           continue;
         }
-        job->resumed = options.resume;
+        // Resumed: the interrupted run had started it (its plan is in the journal).
+        if (options.resume) {
+          auto plan = run.journal.LoadPlan(job->job.name);
+          job->resumed = plan.ok() && plan->has_value();
+        }
         ++to_start;
         if (job->job.kind() != JobKind::kInject) PrepareWalkConfig(run, *job);
         queue.AddJob(job->index);

@@ -13,6 +13,14 @@ target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline
 add_dependencies(integration_tests diskferry diskferry-daemon)
 # Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.
 gtest_discover_tests(integration_tests
+  TEST_FILTER "-ParallelRunTest.*"
   DISCOVERY_TIMEOUT 60
   PROPERTIES TIMEOUT 300 LABELS integration
+  ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")
+# The pool tests boot two appliances each and act on timing (a kill or a Ctrl-C while a
+# job runs): they run alone, so that two of them never share the 2 cores.
+gtest_discover_tests(integration_tests
+  TEST_FILTER "ParallelRunTest.*"
+  DISCOVERY_TIMEOUT 60
+  PROPERTIES TIMEOUT 600 LABELS integration RUN_SERIAL TRUE
   ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")
