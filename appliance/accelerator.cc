@@ -1,40 +1,26 @@
 #include "appliance/accelerator.h"
 
-#include <fcntl.h>
-#include <linux/kvm.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
 namespace diskferry {
 
-std::string_view AccelName(Accelerator accel) { return accel == Accelerator::kKvm ? "kvm" : "tcg"; }
+std::string_view AccelName(Accelerator accel) {
+  switch (accel) {
+    case Accelerator::kKvm:
+      return "kvm";
+    case Accelerator::kWhpx:
+      return "whpx";
+    case Accelerator::kTcg:
+      break;
+  }
+  return "tcg";
+}
 
 std::optional<AccelRequest> ParseAccelRequest(std::string_view text) {
   if (text == "auto") return AccelRequest::kAuto;
   if (text == "kvm") return AccelRequest::kKvm;
   if (text == "tcg") return AccelRequest::kTcg;
-  return std::nullopt;
-}
-
-std::optional<std::string> KvmUnusableReason(const std::string& kvm_device, int* api_version) {
-  const int fd = ::open(kvm_device.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT) return "KVM: " + kvm_device + " not present";
-    return "KVM: cannot open " + kvm_device + " read-write: " + std::strerror(err);
-  }
-  const int version = ::ioctl(fd, KVM_GET_API_VERSION, 0);
-  ::close(fd);
-  if (version < 0) return "KVM: " + kvm_device + " is not a KVM device";
-  if (version != KVM_API_VERSION) {
-    return "KVM: " + kvm_device + " speaks API version " + std::to_string(version) + ", expected " +
-           std::to_string(KVM_API_VERSION);
-  }
-  *api_version = version;
+  if (text == "whpx") return AccelRequest::kWhpx;
   return std::nullopt;
 }
 
@@ -51,6 +37,13 @@ Result<AccelChoice> ProbeKvm(const std::string& kvm_device, bool demanded) {
   return AccelChoice{Accelerator::kTcg, "TCG: " + *why_not};
 }
 
+Result<AccelChoice> ProbeWhpx(bool demanded) {
+  const std::optional<std::string> why_not = WhpxUnusableReason();
+  if (!why_not) return AccelChoice{Accelerator::kWhpx, "WHPX: Windows Hypervisor Platform usable"};
+  if (demanded) return Status(Code::kUnavailable, "WHPX was requested but " + *why_not);
+  return AccelChoice{Accelerator::kTcg, "TCG: " + *why_not};
+}
+
 }  // namespace
 
 Result<AccelChoice> ChooseAccelerator(AccelRequest requested, std::string_view env_value,
@@ -61,7 +54,7 @@ Result<AccelChoice> ChooseAccelerator(AccelRequest requested, std::string_view e
     if (!from_env) {
       return Status(
           Code::kInvalidArgument,
-          std::string(kAccelEnvVar) + "=" + std::string(env_value) + ": expected tcg, kvm or auto");
+          std::string(kAccelEnvVar) + "=" + std::string(env_value) + ": expected tcg, kvm, whpx or auto");
     }
     requested = *from_env;
     origin = std::string("set by ") + kAccelEnvVar;
@@ -71,9 +64,12 @@ Result<AccelChoice> ChooseAccelerator(AccelRequest requested, std::string_view e
       return AccelChoice{Accelerator::kTcg, "TCG: " + origin};
     case AccelRequest::kKvm:
       return ProbeKvm(kvm_device, /*demanded=*/true);
+    case AccelRequest::kWhpx:
+      return ProbeWhpx(/*demanded=*/true);
     case AccelRequest::kAuto:
       break;
   }
+  if (HostHypervisor() == Accelerator::kWhpx) return ProbeWhpx(/*demanded=*/false);
   return ProbeKvm(kvm_device, /*demanded=*/false);
 }
 

@@ -1,9 +1,9 @@
 // Appliance: validation, shutdown and teardown. Launch is in appliance_launch.cc.
 #include "appliance/appliance.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
+#include <filesystem>
+#include <system_error>
 
 #include "protocol/shm_layout.h"
 
@@ -19,9 +19,13 @@ constexpr milliseconds kKillTimeout(5000);
 
 Status CheckFileExists(const std::string& path, const std::string& what) {
   if (path.empty()) return Status(Code::kInvalidArgument, what + ": no path given");
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, what + " " + path);
-  if (S_ISDIR(st.st_mode))
+  std::error_code ec;
+  const auto st = std::filesystem::status(std::filesystem::path(path), ec);
+  if (st.type() == std::filesystem::file_type::not_found) {
+    return ErrnoStatus(ENOENT, what + " " + path);
+  }
+  if (ec) return Status(Code::kIoError, what + " " + path + ": " + ec.message());
+  if (std::filesystem::is_directory(st))
     return Status(Code::kInvalidArgument, what + " " + path + " is a directory");
   return Status::Ok();
 }
@@ -121,8 +125,8 @@ void Appliance::Teardown(bool keep_console_log) {
   if (qemu_.running()) (void)qemu_.KillAndWait(kKillTimeout);
   listener_.Close();
   shm_.Close();
-  struct stat st;
-  const bool has_console = ::stat(console_log_.c_str(), &st) == 0 && st.st_size > 0;
+  std::error_code ec;
+  const bool has_console = std::filesystem::file_size(console_log_, ec) > 0 && !ec;
   if (keep_console_log && console_log_is_ours_ && has_console) {
     dir_.RemoveAllBut(kConsoleLogName);
   } else {

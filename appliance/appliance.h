@@ -32,12 +32,12 @@
 #include "appliance/appliance_image.h"
 #include "appliance/appliance_state.h"
 #include "appliance/control_client.h"
+#include "appliance/control_listener.h"
 #include "appliance/guest_types.h"
 #include "appliance/process.h"
 #include "appliance/qemu_command.h"
 #include "appliance/shm_region.h"
 #include "appliance/temp_dir.h"
-#include "appliance/unix_listener.h"
 
 namespace diskferry {
 
@@ -57,7 +57,8 @@ struct ApplianceConfig {
   std::vector<DriveSpec> drives;  // /dev/vda, /dev/vdb, ... in this order
   uint32_t memory_mib = 512;
   uint32_t vcpus = 1;
-  uint64_t shm_size = kDefaultShmSize;       // 0: no ivshmem; else IsValidShmSize()
+  // 0: no ivshmem; else IsValidShmSize(). Ignored on Windows hosts (kHostHasIvshmem).
+  uint64_t shm_size = kDefaultShmSize;
   AccelRequest accel = AccelRequest::kAuto;  // DISKFERRY_ACCEL applies to kAuto
   // TCG on a loaded CI machine is slow: generous by default.
   std::chrono::milliseconds launch_timeout = std::chrono::seconds(60);
@@ -138,7 +139,7 @@ class Appliance {
   TempDir dir_;
   std::string console_log_;
   bool console_log_is_ours_ = false;
-  UnixListener listener_;
+  ControlListener listener_;
   ShmRegion shm_;
   QemuCommand command_;
   Process qemu_;

@@ -141,6 +141,8 @@ Result<ApplianceImage> BuildEntry(const AppliancePlan& plan, const ApplianceCach
 
 }  // namespace
 
+bool HostBuildsAppliances() { return true; }
+
 std::string DefaultCacheDir() {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/diskferry";

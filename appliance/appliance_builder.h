@@ -26,6 +26,9 @@ struct ApplianceBuildConfig {
   std::string daemon;                    // the static diskferry-daemon, becomes /init
   std::string busybox = "/bin/busybox";  // must be static (busybox-static)
   std::string cache_dir;                 // empty: DefaultCacheDir()
+  // --appliance DIR or DISKFERRY_APPLIANCE: boot this exported appliance directory
+  // (appliance_dir.h) and build nothing. See PrepareAppliance (image_session.h).
+  std::string appliance_dir;
   bool force_rebuild = false;            // build even when a fresh entry exists
   KernelSearchRoots roots;               // where kernels and module trees live
 };
@@ -41,6 +44,11 @@ struct AppliancePlan {
   std::vector<std::string> inputs;  // every file the image is made of, in key order
   std::string cache_key;
 };
+
+// Whether this host can build appliances: true on Linux. A Windows host has no Linux
+// kernel, modules or busybox to take; its BuildAppliance fails with kUnavailable saying
+// how to export an appliance on Linux and boot it with --appliance (docs/windows.md).
+bool HostBuildsAppliances();
 
 // $XDG_CACHE_HOME/diskferry when XDG_CACHE_HOME is an absolute path, else
 // $HOME/.cache/diskferry (HOME from the password database when unset).

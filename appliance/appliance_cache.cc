@@ -20,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kManifestMagic = "diskferry-appliance";
 constexpr std::string_view kEntryPrefix = "appliance-";
 constexpr std::string_view kStagingPrefix = "tmp-";
 constexpr auto kAbandonedStagingAge = std::chrono::hours(1);
@@ -36,30 +35,6 @@ std::string Hex(const unsigned char* bytes, size_t n) {
   return out;
 }
 
-// "key value" lines; the value runs to the end of the line, so paths may hold spaces.
-std::string_view Field(std::string_view text, std::string_view key) {
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ' ') {
-      return line.substr(key.size() + 1);
-    }
-  }
-  return {};
-}
-
-bool ParseSize(std::string_view text, uint64_t* out) {
-  if (text.empty()) return false;
-  uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) return false;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = value;
-  return true;
-}
-
 bool HasSize(const std::string& path, uint64_t size) {
   Result<FileStamp> stamp = StampFile(path);
   return stamp.ok() && stamp->size == size;
@@ -69,7 +44,7 @@ bool HasSize(const std::string& path, uint64_t size) {
 
 Result<std::string> ComputeCacheKey(std::span<const std::string> input_paths) {
   std::string text =
-      std::string(kManifestMagic) + " format " + std::to_string(kApplianceFormatVersion) + "\n";
+      std::string(kApplianceManifestMagic) + " format " + std::to_string(kApplianceFormatVersion) + "\n";
   for (const std::string& path : input_paths) {
     Result<FileStamp> stamp = StampFile(path);
     if (!stamp.ok()) return stamp.status();
@@ -82,40 +57,6 @@ Result<std::string> ComputeCacheKey(std::span<const std::string> input_paths) {
     return Status(Code::kInternal, "SHA-256 failed in OpenSSL");
   }
   return Hex(digest, length);
-}
-
-std::string RenderManifest(const ApplianceManifest& m) {
-  std::string out =
-      std::string(kManifestMagic) + " " + std::to_string(kApplianceFormatVersion) + "\n";
-  out += "kernel_source " + m.kernel_source + "\n";
-  out += "kernel_release " + m.kernel_release + "\n";
-  out += "kernel_size " + std::to_string(m.kernel_size) + "\n";
-  out += "initrd_size " + std::to_string(m.initrd_size) + "\n";
-  out += "filesystems";
-  for (const std::string& fstype : m.filesystems) out += " " + fstype;
-  return out + "\n";
-}
-
-Result<ApplianceManifest> ParseManifest(std::string_view text) {
-  if (Field(text, kManifestMagic) != std::to_string(kApplianceFormatVersion)) {
-    return Status(Code::kInvalidArgument,
-                  "manifest: not format " + std::to_string(kApplianceFormatVersion));
-  }
-  ApplianceManifest m;
-  m.kernel_source = Field(text, "kernel_source");
-  m.kernel_release = Field(text, "kernel_release");
-  bool sizes = ParseSize(Field(text, "kernel_size"), &m.kernel_size) &&
-               ParseSize(Field(text, "initrd_size"), &m.initrd_size);
-  if (m.kernel_source.empty() || m.kernel_release.empty() || !sizes) {
-    return Status(Code::kInvalidArgument, "manifest: missing field");
-  }
-  std::string_view list = Field(text, "filesystems");
-  while (!list.empty()) {
-    size_t space = list.find(' ');
-    if (space != 0) m.filesystems.emplace_back(list.substr(0, space));
-    list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
-  }
-  return m;
 }
 
 CacheLock::CacheLock(CacheLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}

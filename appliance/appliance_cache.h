@@ -20,31 +20,15 @@
 #include <string_view>
 #include <vector>
 
+#include "appliance/appliance_dir.h"
 #include "appliance/appliance_image.h"
 #include "protocol/status.h"
 
 namespace diskferry {
 
-// Bumped whenever what the builder puts into an image changes (layout, module sets,
-// manifest format), so entries built by older code stop matching.
-inline constexpr int kApplianceFormatVersion = 1;
-
 // Hex SHA-256 over kApplianceFormatVersion and, for each input in order, its path, size
 // and mtime in ns. Stats the files, never reads them. Errors: the first failing stat.
 Result<std::string> ComputeCacheKey(std::span<const std::string> input_paths);
-
-// The `manifest` file of an entry: what ApplianceImage needs besides the file paths,
-// plus the sizes that prove the files are whole.
-struct ApplianceManifest {
-  std::string kernel_source;  // host path the kernel was copied from
-  std::string kernel_release;
-  std::vector<std::string> filesystems;
-  uint64_t kernel_size = 0;
-  uint64_t initrd_size = 0;
-};
-std::string RenderManifest(const ApplianceManifest& manifest);
-// Errors: kInvalidArgument for another format version or a missing field.
-Result<ApplianceManifest> ParseManifest(std::string_view text);
 
 // An exclusive flock on <cache>/lock, released on destruction. Move-only.
 class CacheLock {
@@ -66,9 +50,9 @@ class CacheLock {
 
 class ApplianceCache {
  public:
-  static constexpr std::string_view kKernelFile = "kernel";
-  static constexpr std::string_view kInitrdFile = "initrd.cpio";
-  static constexpr std::string_view kManifestFile = "manifest";
+  static constexpr std::string_view kKernelFile = kApplianceKernelFile;
+  static constexpr std::string_view kInitrdFile = kApplianceInitrdFile;
+  static constexpr std::string_view kManifestFile = kApplianceManifestFile;
 
   explicit ApplianceCache(std::string dir) : dir_(std::move(dir)) {}
   const std::string& dir() const { return dir_; }

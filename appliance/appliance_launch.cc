@@ -14,7 +14,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+#if !defined(_WIN32)
 constexpr char kSocketName[] = "ctl.sock";
+#endif
 constexpr char kQemuOutputName[] = "qemu.log";
 // How often the accept loop checks whether QEMU is still alive.
 constexpr milliseconds kQemuCheckInterval(50);
@@ -38,8 +40,26 @@ ShmStamp ReadShmStamp(const uint8_t* header) {
   return s;
 }
 
+// The control channel's two ends: where we listen, and how QEMU's chardev reaches it.
+Result<ControlListener> ListenForQemu(const TempDir& dir) {
+#if defined(_WIN32)
+  (void)dir;
+  return TcpListener::Listen();
+#else
+  return UnixListener::Listen(dir.File(kSocketName));
+#endif
+}
+
+void ConnectControlPort(const ControlListener& listener, QemuCommand* cmd) {
+#if defined(_WIN32)
+  cmd->SerialPortTcp(listener.port(), kControlPortName);
+#else
+  cmd->SerialPort(listener.path(), kControlPortName);
+#endif
+}
+
 QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
-                         const std::string& console_log, const std::string& socket,
+                         const std::string& console_log, const ControlListener& listener,
                          const ShmRegion& shm) {
   std::string cmdline = kDefaultKernelCmdline;
   if (!config.extra_kernel_args.empty()) cmdline += " " + config.extra_kernel_args;
@@ -48,7 +68,7 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
   cmd.Memory(config.memory_mib).Cpus(config.vcpus).NoDefaults().ConsoleLog(console_log);
   cmd.Kernel(config.image.kernel).Initrd(config.image.initrd).Append(cmdline);
   for (const DriveSpec& d : config.drives) cmd.AddDrive({d.path, d.format, !d.writable});
-  cmd.SerialPort(socket, kControlPortName);
+  ConnectControlPort(listener, &cmd);
   if (shm.valid()) cmd.SharedMemory(shm.path(), shm.size());
   return cmd;
 }
@@ -88,15 +108,15 @@ Status Appliance::Prepare(const ApplianceConfig& config) {
   dir_ = std::move(*dir);
   console_log_is_ours_ = config.console_log.empty();
   console_log_ = console_log_is_ours_ ? dir_.File(kConsoleLogName) : config.console_log;
-  Result<UnixListener> listener = UnixListener::Listen(dir_.File(kSocketName));
+  Result<ControlListener> listener = ListenForQemu(dir_);
   if (!listener.ok()) return listener.status();
   listener_ = std::move(*listener);
-  if (config.shm_size != 0) {
+  if (config.shm_size != 0 && kHostHasIvshmem) {
     Result<ShmRegion> shm = ShmRegion::Create(config.shm_size);
     if (!shm.ok()) return shm.status();
     shm_ = std::move(*shm);
   }
-  command_ = BuildCommand(config, accel_.accel, console_log_, listener_.path(), shm_);
+  command_ = BuildCommand(config, accel_.accel, console_log_, listener_, shm_);
   return Status::Ok();
 }
 

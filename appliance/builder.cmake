@@ -10,5 +10,5 @@ add_library(df_appliance_builder STATIC
   ${CMAKE_CURRENT_LIST_DIR}/module_index.cc
   ${CMAKE_CURRENT_LIST_DIR}/module_plan.cc)
 target_link_libraries(df_appliance_builder
-  PUBLIC df_protocol
+  PUBLIC df_protocol df_appliance
   PRIVATE PkgConfig::LIBARCHIVE OpenSSL::Crypto Threads::Threads)

@@ -1,13 +1,12 @@
 #include "appliance/image_session.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
+#include "appliance/appliance_dir.h"
 #include "appliance/filesystem_choice.h"
 
 namespace diskferry {
@@ -31,11 +30,22 @@ constexpr Signature kSignatures[] = {
     {"luks", 0, std::string_view("LUKS\xba\xbe", 6)},
 };
 
+bool IsReadable(const std::filesystem::path& path) {
+  return static_cast<bool>(std::ifstream(path, std::ios::binary));
+}
+
+// What std::ifstream cannot say: why. errno after a failed open is set by the C library
+// on both Linux and Windows, and names the usual reasons (ENOENT, EACCES).
+Status CannotOpen(const std::string& path) {
+  const int err = errno;
+  return err != 0 ? ErrnoStatus(err, path) : Status(Code::kIoError, path + ": cannot be opened");
+}
+
 }  // namespace
 
 Result<std::string> FindDaemonBinary() {
   if (const char* env = std::getenv("DISKFERRY_DAEMON"); env != nullptr && *env != '\0') {
-    if (::access(env, R_OK) != 0) return ErrnoStatus(errno, std::string("DISKFERRY_DAEMON=") + env);
+    if (!IsReadable(env)) return CannotOpen(std::string("DISKFERRY_DAEMON=") + env);
     return std::string(env);
   }
   std::error_code ec;
@@ -43,23 +53,37 @@ Result<std::string> FindDaemonBinary() {
   if (!ec) {
     const auto dir = self.parent_path();
     for (const auto& candidate : {dir / "diskferry-daemon", dir / "../lib/diskferry/diskferry-daemon"}) {
-      if (::access(candidate.c_str(), R_OK) == 0) return candidate.lexically_normal().string();
+      if (IsReadable(candidate)) return candidate.lexically_normal().string();
     }
   }
   return Status(Code::kNotFound, "diskferry-daemon not found next to " + self.string() +
                                      "; build it or set DISKFERRY_DAEMON");
 }
 
+Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build) {
+  if (build.appliance_dir.empty()) {
+    if (const char* env = std::getenv(kApplianceDirEnvVar); env != nullptr && *env != '\0') {
+      build.appliance_dir = env;
+    }
+  }
+  if (!build.appliance_dir.empty()) return LoadApplianceDir(build.appliance_dir);
+  if (HostBuildsAppliances() && build.daemon.empty()) {
+    auto daemon = FindDaemonBinary();
+    if (!daemon.ok()) return daemon.status();
+    build.daemon = *daemon;
+  }
+  return BuildAppliance(build);
+}
+
 Result<std::string> ProbeImageFormat(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, path);
+  std::ifstream in(std::filesystem::path(path), std::ios::binary);
+  if (!in) return CannotOpen(path);
   char head[128] = {};
-  const ssize_t n = ::pread(fd, head, sizeof head, 0);
-  const int err = errno;
-  ::close(fd);
-  if (n < 0) return ErrnoStatus(err, path);
+  in.read(head, sizeof head);
+  if (in.bad()) return Status(Code::kIoError, path + ": read failed");
+  const auto n = static_cast<size_t>(in.gcount());
   for (const Signature& s : kSignatures) {
-    if (static_cast<size_t>(n) >= s.offset + s.magic.size() &&
+    if (n >= s.offset + s.magic.size() &&
         std::memcmp(head + s.offset, s.magic.data(), s.magic.size()) == 0) {
       return std::string(s.format);
     }
@@ -68,7 +92,9 @@ Result<std::string> ProbeImageFormat(const std::string& path) {
 }
 
 Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfig& config) {
-  if (::access(config.image.c_str(), R_OK) != 0) return ErrnoStatus(errno, config.image);
+  if (!std::ifstream(std::filesystem::path(config.image), std::ios::binary)) {
+    return CannotOpen(config.image);
+  }
   std::string format = config.format;
   if (format.empty()) {
     auto probed = ProbeImageFormat(config.image);
@@ -81,14 +107,8 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
     format = "raw";
   }
 
-  ApplianceBuildConfig build = config.build;
-  if (build.daemon.empty()) {
-    auto daemon = FindDaemonBinary();
-    if (!daemon.ok()) return daemon.status();
-    build.daemon = *daemon;
-  }
-  auto image = BuildAppliance(build);
-  if (!image.ok()) return image.status().WithContext("building the appliance");
+  auto image = PrepareAppliance(config.build);
+  if (!image.ok()) return image.status().WithContext("preparing the appliance");
 
   std::unique_ptr<ImageSession> session(new ImageSession());
   session->image_ = *image;

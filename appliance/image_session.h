@@ -34,6 +34,12 @@ struct ImageSessionConfig {
 // kNotFound naming the places looked at.
 Result<std::string> FindDaemonBinary();
 
+// The appliance to boot: the directory build.appliance_dir names, else the one
+// DISKFERRY_APPLIANCE names (LoadApplianceDir), else BuildAppliance with the daemon
+// FindDaemonBinary finds when build.daemon is empty. Windows hosts cannot build one:
+// there BuildAppliance says how to export one on Linux (docs/windows.md).
+Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build);
+
 // "qcow2", "vmdk", "vdi", "vhdx", "vpc", "qed", "luks" when the first bytes of `path` carry
 // that format's signature, "" otherwise. kNotFound / kIoError when unreadable.
 Result<std::string> ProbeImageFormat(const std::string& path);

@@ -5,21 +5,27 @@
 add_library(df_appliance STATIC
   ${CMAKE_CURRENT_LIST_DIR}/accelerator.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_dir.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_launch.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
-  ${CMAKE_CURRENT_LIST_DIR}/child_registry_posix.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_replies.cc
   ${CMAKE_CURRENT_LIST_DIR}/launch_report.cc
-  ${CMAKE_CURRENT_LIST_DIR}/process_posix.cc
-  ${CMAKE_CURRENT_LIST_DIR}/qemu_command.cc
-  ${CMAKE_CURRENT_LIST_DIR}/shm_posix.cc
-  ${CMAKE_CURRENT_LIST_DIR}/spawn_posix.cc
-  ${CMAKE_CURRENT_LIST_DIR}/temp_dir.cc
-  ${CMAKE_CURRENT_LIST_DIR}/unix_listener_posix.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/qemu_command.cc)
+if(NOT WIN32)
+  target_sources(df_appliance PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/accelerator_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/child_registry_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/process_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/shm_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/spawn_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/temp_dir.cc
+    ${CMAKE_CURRENT_LIST_DIR}/unix_listener_posix.cc)
+endif()
 target_link_libraries(df_appliance PUBLIC df_protocol Threads::Threads)
 # The builder may land after the launcher: link it only once it exists. The launcher
 # itself needs no more of it than appliance_image.h.
 if(TARGET df_appliance_builder)
   target_link_libraries(df_appliance PUBLIC df_appliance_builder)
 endif()
+include(${CMAKE_CURRENT_LIST_DIR}/sockets.cmake)

@@ -1,7 +1,5 @@
 #include "appliance/overlay.h"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <filesystem>
 
@@ -10,8 +8,8 @@
 namespace diskferry {
 
 Status CreateOverlay(const std::string& image, const std::string& format, const std::string& out) {
-  struct stat st;
-  if (::stat(out.c_str(), &st) == 0) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(out), ec) || ec) {
     return Status(Code::kInvalidArgument, out + ": already exists; not overwriting");
   }
   const std::string backing = std::filesystem::absolute(image).string();

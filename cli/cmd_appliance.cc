@@ -1,7 +1,8 @@
-// `diskferry appliance build` and `diskferry appliance check`.
+// `diskferry appliance build`, `export` and `check`.
 #include <cstdio>
 #include <string>
 
+#include "appliance/appliance_dir.h"
 #include "appliance/image_session.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -22,19 +23,32 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-int RunBuild(const ApplianceOptions& options, bool force) {
+ApplianceBuildConfig BuildConfigFrom(const ApplianceOptions& options, bool force) {
   ApplianceBuildConfig build;
   build.kernel = options.kernel;
   build.cache_dir = options.cache_dir;
   build.force_rebuild = force;
-  auto daemon = FindDaemonBinary();
-  if (!daemon.ok()) return ReportFailure(daemon.status());
-  build.daemon = *daemon;
-  auto image = BuildAppliance(build);
+  build.appliance_dir = options.appliance_dir;
+  return build;
+}
+
+int RunBuild(const ApplianceOptions& options, bool force) {
+  auto image = PrepareAppliance(BuildConfigFrom(options, force));
   if (!image.ok()) return ReportFailure(image.status());
   std::printf("appliance: %s (%s)\n", image->initrd.c_str(), image->reused ? "reused" : "built");
   std::printf("kernel: %s (%s)\n", image->kernel.c_str(), image->kernel_release.c_str());
   std::printf("filesystems: %s\n", Join(image->filesystems).c_str());
+  return kExitOk;
+}
+
+// Builds (or reuses) the appliance and copies it into `dir`, for a host that cannot
+// build one: a Windows machine boots it with --appliance DIR (docs/windows.md).
+int RunExport(const ApplianceOptions& options, const std::string& dir) {
+  auto image = PrepareAppliance(BuildConfigFrom(options, /*force=*/false));
+  if (!image.ok()) return ReportFailure(image.status());
+  if (Status s = ExportApplianceDir(*image, dir); !s.ok()) return ReportFailure(s);
+  std::printf("exported: %s (kernel %s, filesystems: %s)\n", dir.c_str(),
+              image->kernel_release.c_str(), Join(image->filesystems).c_str());
   return kExitOk;
 }
 
@@ -70,10 +84,7 @@ int RunCheck(const CheckOptions& options) {
   config->mount = false;
   if (options.image.empty()) {
     // Boot with no drive: the appliance alone, like libguestfs-test-tool's own disk.
-    auto daemon = FindDaemonBinary();
-    if (!daemon.ok()) return ReportFailure(daemon.status());
-    config->build.daemon = *daemon;
-    auto image = BuildAppliance(config->build);
+    auto image = PrepareAppliance(config->build);
     if (!image.ok()) return ReportFailure(image.status());
     config->launch.image = *image;
     auto appliance = Appliance::Launch(config->launch);
@@ -98,6 +109,14 @@ void RegisterApplianceCommands(CLI::App* app, int* exit_code) {
   AddApplianceOptions(build, &build_options);
   build->add_flag("--force", force, "rebuild even when the cached appliance is fresh");
   build->callback([=] { *exit_code = RunBuild(build_options, force); });
+
+  static ApplianceOptions export_options;
+  static std::string export_dir;
+  auto* exp = appliance->add_subcommand(
+      "export", "copy the appliance (kernel, initrd, manifest) into DIR, for --appliance DIR");
+  AddApplianceOptions(exp, &export_options);
+  exp->add_option("dir", export_dir, "directory to write (created if missing)")->required();
+  exp->callback([=] { *exit_code = RunExport(export_options, export_dir); });
 
   static CheckOptions check_options;
   auto* check = appliance->add_subcommand(

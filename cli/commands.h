@@ -13,6 +13,7 @@ namespace diskferry {
 struct ApplianceOptions {
   std::string kernel;
   std::string cache_dir;
+  std::string appliance_dir;  // --appliance: an exported appliance to boot
   std::string accel = "auto";
   unsigned memory_mib = 512;
   unsigned cpus = 1;

@@ -88,7 +88,7 @@ std::optional<HostPath> FieldReader::Host(const Scalar& s, std::string_view key)
   }
   const std::filesystem::path written(*text);
   if (written.is_absolute() || base_dir_.empty()) return HostPath{*text, *text};
-  return HostPath{*text, (std::filesystem::path(base_dir_) / written).lexically_normal()};
+  return HostPath{*text, (std::filesystem::path(base_dir_) / written).lexically_normal().string()};
 }
 
 std::optional<std::string> FieldReader::GuestPath(const Scalar& s, std::string_view key) {

@@ -11,6 +11,22 @@ struct Entry {
   std::string_view name;
 };
 
+// Linux errno values that Windows' C library lacks, yet a guest may send: a Windows host
+// gives them values of its own, far above the library's, so that names still round-trip
+// and tests on errors compare equal. Their strerror() text there is "Unknown error".
+#if defined(_WIN32)
+constexpr int kWindowsOnlyBase = 10000;
+constexpr int kEUCLEAN = kWindowsOnlyBase + 117;
+constexpr int kEDQUOT = kWindowsOnlyBase + 122;
+constexpr int kESTALE = kWindowsOnlyBase + 116;
+constexpr int kENOTBLK = kWindowsOnlyBase + 15;
+#else
+constexpr int kEUCLEAN = EUCLEAN;
+constexpr int kEDQUOT = EDQUOT;
+constexpr int kESTALE = ESTALE;
+constexpr int kENOTBLK = ENOTBLK;
+#endif
+
 #define DF_ERRNO(e) Entry{e, #e}
 constexpr Entry kTable[] = {
     DF_ERRNO(EPERM),     DF_ERRNO(ENOENT),    DF_ERRNO(EIO),          DF_ERRNO(ENXIO),
@@ -21,8 +37,9 @@ constexpr Entry kTable[] = {
     DF_ERRNO(ENOSPC),    DF_ERRNO(ESPIPE),    DF_ERRNO(EROFS),        DF_ERRNO(EMLINK),
     DF_ERRNO(ERANGE),    DF_ERRNO(ENAMETOOLONG), DF_ERRNO(ENOSYS),    DF_ERRNO(ENOTEMPTY),
     DF_ERRNO(ELOOP),     DF_ERRNO(ENODATA),   DF_ERRNO(EPROTO),       DF_ERRNO(EOVERFLOW),
-    DF_ERRNO(EOPNOTSUPP), DF_ERRNO(ETIMEDOUT), DF_ERRNO(EUCLEAN),     DF_ERRNO(EDQUOT),
-    DF_ERRNO(ESTALE),    DF_ERRNO(ECANCELED), DF_ERRNO(ETXTBSY),      DF_ERRNO(ENOTBLK),
+    DF_ERRNO(EOPNOTSUPP), DF_ERRNO(ETIMEDOUT), DF_ERRNO(ECANCELED),    DF_ERRNO(ETXTBSY),
+    Entry{kEUCLEAN, "EUCLEAN"}, Entry{kEDQUOT, "EDQUOT"}, Entry{kESTALE, "ESTALE"},
+    Entry{kENOTBLK, "ENOTBLK"},
 };
 #undef DF_ERRNO
 

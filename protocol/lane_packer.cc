@@ -1,7 +1,5 @@
 #include "protocol/lane_packer.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <string>
 
 #include "protocol/check.h"
+#include "protocol/source_file.h"
 
 namespace diskferry {
 namespace {
@@ -55,51 +54,18 @@ std::string ErrnoMessage(const std::string& path, int err) {
   return path + ": " + std::strerror(err);
 }
 
-void CloseFd(int* fd) {
-  if (*fd >= 0) ::close(*fd);
-  *fd = -1;
-}
-
-// Reads [offset, offset + length) into `out`; returns the bytes read (fewer at EOF) or -errno.
-int64_t ReadFully(int fd, uint64_t offset, uint8_t* out, uint64_t length) {
-  uint64_t done = 0;
-  while (done < length) {
-    const ssize_t n = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -errno;
-    if (n == 0) break;
-    done += static_cast<uint64_t>(n);
-  }
-  return static_cast<int64_t>(done);
-}
-
-// First data byte at or after `from`, `size` when there is none before it. Filesystems
-// without SEEK_DATA (EINVAL) are all data.
-uint64_t NextData(int fd, uint64_t from, uint64_t size) {
-  if (from >= size) return size;
-  const off_t d = ::lseek(fd, static_cast<off_t>(from), SEEK_DATA);
-  if (d < 0) return errno == ENXIO ? size : from;
-  return std::min<uint64_t>(static_cast<uint64_t>(d), size);
-}
-
-uint64_t NextHole(int fd, uint64_t from, uint64_t size) {
-  const off_t h = ::lseek(fd, static_cast<off_t>(from), SEEK_HOLE);
-  if (h < 0) return size;
-  return std::min<uint64_t>(static_cast<uint64_t>(h), size);
-}
-
 // The next run of data of `job` that fits `buf`: one contiguous range, ending at a hole,
 // at the announced size, at the buffer's end or at EOF (a file that shrank).
 Chunk ReadChunk(StreamJob* job, std::span<uint8_t> buf) {
   Chunk c;
-  c.offset = NextData(job->fd, job->offset, job->size);
+  c.offset = NextSourceData(job->fd, job->offset, job->size);
   if (c.offset >= job->size) {
     c.eof = true;
     return c;
   }
-  const uint64_t end = std::min({NextHole(job->fd, c.offset, job->size), job->size,
+  const uint64_t end = std::min({NextSourceHole(job->fd, c.offset, job->size), job->size,
                                  c.offset + static_cast<uint64_t>(buf.size())});
-  const int64_t n = ReadFully(job->fd, c.offset, buf.data(), end - c.offset);
+  const int64_t n = ReadSourceAt(job->fd, c.offset, buf.data(), end - c.offset);
   if (n < 0) {
     c.err = static_cast<int>(-n);
     c.eof = true;
@@ -110,7 +76,7 @@ Chunk ReadChunk(StreamJob* job, std::span<uint8_t> buf) {
   // A short read is EOF (the file shrank); an empty range means the extents changed under
   // us. Either way nothing more can be sent.
   c.eof = c.length < end - c.offset || c.length == 0 ||
-          NextData(job->fd, job->offset, job->size) >= job->size;
+          NextSourceData(job->fd, job->offset, job->size) >= job->size;
   return c;
 }
 
@@ -142,8 +108,8 @@ struct LanePacker::Impl {
 };
 
 LanePacker::Impl::~Impl() {
-  if (pending) CloseFd(&pending->fd);
-  for (StreamJob& job : streams) CloseFd(&job.fd);
+  if (pending) CloseSourceFd(&pending->fd);
+  for (StreamJob& job : streams) CloseSourceFd(&job.fd);
 }
 
 Result<std::optional<SourceEntry>> LanePacker::Impl::NextEntry() {
@@ -206,8 +172,8 @@ Result<Placement> LanePacker::Impl::PlaceInline(SourceEntry* entry, RecordWriter
   const uint64_t size = entry->meta.size;
   if (!w->Fits(entry->path.size(), 0, entry->xattrs.size(), size)) return Placement::kSlotFull;
   scratch.resize(size);
-  const int64_t n = ReadFully(entry->fd, 0, scratch.data(), size);
-  CloseFd(&entry->fd);
+  const int64_t n = ReadSourceAt(entry->fd, 0, scratch.data(), size);
+  CloseSourceFd(&entry->fd);
   if (n < 0) {
     const int err = static_cast<int>(-n);
     return PlaceError(ErrorEntry(entry->path, err, ErrnoMessage(entry->path, err)), entry, w);
@@ -231,7 +197,7 @@ Result<Placement> LanePacker::Impl::PlaceStream(SourceEntry* entry, RecordWriter
   meta.file_id = next_file_id;
   if (!w->Append(meta, entry->path, "", entry->xattrs, {})) {
     if (w->count() > 0) return Placement::kSlotFull;
-    CloseFd(&entry->fd);
+    CloseSourceFd(&entry->fd);
     return PlaceError(ErrorEntry(entry->path, E2BIG,
                                  entry->path + ": name and xattrs do not fit a batch slot"),
                       entry, w);
@@ -287,7 +253,7 @@ BufferDesc LanePacker::Impl::FillStream(uint32_t index) {
   desc.eof = c.eof;
   if (c.err != 0) late_errors.push_back(ErrorEntry(job.path, c.err, ErrnoMessage(job.path, c.err)));
   if (c.eof) {
-    CloseFd(&job.fd);
+    CloseSourceFd(&job.fd);
     streams.pop_front();
   }
   return desc;

@@ -18,6 +18,11 @@ packages=(
   e2fsprogs xfsprogs btrfs-progs dosfstools mtools fdisk
   # decompressing .ko.xz / .ko.zst modules on other kernels
   xz-utils zstd
+  # the Windows host build (scripts/build-windows.sh, docs/windows.md): the mingw-w64
+  # cross compiler, mingw zlib, dpkg-source for Debian's source packages, and wine to run
+  # the Windows unit tests
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev dpkg-dev
+  wine64 wine
 )
 
 missing=()

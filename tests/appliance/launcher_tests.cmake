@@ -7,3 +7,11 @@ add_executable(launcher_tests
   ${CMAKE_CURRENT_LIST_DIR}/control_client_test.cc)
 target_link_libraries(launcher_tests PRIVATE df_appliance GTest::gtest_main)
 gtest_discover_tests(launcher_tests DISCOVERY_TIMEOUT 60)
+include(${CMAKE_CURRENT_LIST_DIR}/sockets_tests.cmake)
+# Host-independent pieces of the launcher and session (appliance directories, the
+# accelerator per host); the same sources run on Windows (tests/qemu-win/appliance_tests.cmake).
+add_executable(appliance_host_tests
+  ${CMAKE_CURRENT_LIST_DIR}/accelerator_host_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_dir_test.cc)
+target_link_libraries(appliance_host_tests PRIVATE df_appliance_session GTest::gtest_main)
+gtest_discover_tests(appliance_host_tests DISCOVERY_TIMEOUT 60)

@@ -152,7 +152,7 @@ TEST(AcceleratorTest, MalformedEnvIsAnError) {
   Result<AccelChoice> c = ChooseAccelerator(AccelRequest::kAuto, "hvf", "/dev/kvm");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(c.status().message(), "DISKFERRY_ACCEL=hvf: expected tcg, kvm or auto");
+  EXPECT_EQ(c.status().message(), "DISKFERRY_ACCEL=hvf: expected tcg, kvm, whpx or auto");
 }
 
 TEST(AcceleratorTest, ExplicitRequestWinsOverEnv) {

@@ -1,0 +1,41 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "protocol/source_file.h"
+
+namespace diskferry {
+
+void CloseSourceFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+int64_t ReadSourceAt(int fd, uint64_t offset, uint8_t* out, uint64_t length) {
+  uint64_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    if (n == 0) break;
+    done += static_cast<uint64_t>(n);
+  }
+  return static_cast<int64_t>(done);
+}
+
+// Filesystems without SEEK_DATA (EINVAL) are all data.
+uint64_t NextSourceData(int fd, uint64_t from, uint64_t size) {
+  if (from >= size) return size;
+  const off_t d = ::lseek(fd, static_cast<off_t>(from), SEEK_DATA);
+  if (d < 0) return errno == ENXIO ? size : from;
+  return std::min<uint64_t>(static_cast<uint64_t>(d), size);
+}
+
+uint64_t NextSourceHole(int fd, uint64_t from, uint64_t size) {
+  const off_t h = ::lseek(fd, static_cast<off_t>(from), SEEK_HOLE);
+  if (h < 0) return size;
+  return std::min<uint64_t>(static_cast<uint64_t>(h), size);
+}
+
+}  // namespace diskferry
