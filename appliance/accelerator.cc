@@ -30,18 +30,22 @@ Result<AccelChoice> ProbeKvm(const std::string& kvm_device, bool demanded) {
   int api_version = 0;
   const std::optional<std::string> why_not = KvmUnusableReason(kvm_device, &api_version);
   if (!why_not) {
-    return AccelChoice{Accelerator::kKvm, "KVM: " + kvm_device + " usable (API version " +
-                                              std::to_string(api_version) + ")"};
+    return AccelChoice{Accelerator::kKvm,
+                       "KVM: " + kvm_device + " usable (API version " +
+                           std::to_string(api_version) + ")",
+                       !demanded};
   }
   if (demanded) return Status(Code::kUnavailable, "KVM was requested but " + *why_not);
-  return AccelChoice{Accelerator::kTcg, "TCG: " + *why_not};
+  return AccelChoice{Accelerator::kTcg, "TCG: " + *why_not, true};
 }
 
 Result<AccelChoice> ProbeWhpx(bool demanded) {
   const std::optional<std::string> why_not = WhpxUnusableReason();
-  if (!why_not) return AccelChoice{Accelerator::kWhpx, "WHPX: Windows Hypervisor Platform usable"};
+  if (!why_not) {
+    return AccelChoice{Accelerator::kWhpx, "WHPX: Windows Hypervisor Platform usable", !demanded};
+  }
   if (demanded) return Status(Code::kUnavailable, "WHPX was requested but " + *why_not);
-  return AccelChoice{Accelerator::kTcg, "TCG: " + *why_not};
+  return AccelChoice{Accelerator::kTcg, "TCG: " + *why_not, true};
 }
 
 }  // namespace

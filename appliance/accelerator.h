@@ -31,6 +31,10 @@ struct AccelChoice {
   // One line for the user, e.g. "TCG: KVM: /dev/kvm not present" or
   // "KVM: /dev/kvm usable (API version 12)".
   std::string reason;
+  // True when the host's hypervisor was chosen by probing (kAuto and no DISKFERRY_ACCEL
+  // demand): the launcher may then fall back to TCG if it cannot boot a guest
+  // (hypervisor_verdict.h).
+  bool probed = false;
 };
 
 // "kvm", "tcg" or "whpx": the QEMU spelling, also used in messages.

@@ -10,6 +10,10 @@
 // A failed launch kills and reaps QEMU, removes the socket and /dev/shm file, and keeps
 // the console log if the guest printed anything; its last lines are in the error together
 // with the accelerator, the time spent, QEMU's exit status and output.
+// A hypervisor chosen by probing that cannot boot the guest (QEMU aborts, or no hello and
+// an empty console within kHypervisorTrialTimeout or half of launch_timeout) is recorded
+// and the launch is redone once under TCG in the time left, the reason saying why
+// (hypervisor_verdict.h).
 //
 // Lifecycle: appliance_state.h (kConfig -> kLaunching -> kReady -> kClosed).
 // Resources never outlive the object: QEMU is killed and reaped, the socket directory and
@@ -128,7 +132,11 @@ class Appliance {
   Result<int> AcceptQemu(std::chrono::milliseconds timeout);
   Status CheckHello() const;
   Status LaunchFailure(const Status& why);
-  std::chrono::milliseconds LaunchTimeLeft(const ApplianceConfig& config) const;
+  // True when a probed hypervisor's trial launch failed before the guest printed a
+  // line: the hypervisor, not the appliance, is at fault (hypervisor_verdict.h).
+  bool HypervisorFailedTrial(const Status& why) const;
+  Status AbandonTrial(const Status& why, const std::string& qemu_binary);
+  std::chrono::milliseconds LaunchTimeLeft() const;
 
   // appliance.cc
   Status PowerOff(std::chrono::milliseconds timeout);
@@ -144,6 +152,11 @@ class Appliance {
   QemuCommand command_;
   Process qemu_;
   std::chrono::steady_clock::time_point spawned_at_;
+  std::chrono::milliseconds launch_timeout_{0};
+  // This launch tries a probed hypervisor not yet proven in this process.
+  bool hypervisor_trial_ = false;
+  // Set by AbandonTrial: Launch retries under TCG.
+  bool hypervisor_failed_ = false;
   std::unique_ptr<ControlClient> control_;
   HelloInfo hello_;
   std::chrono::milliseconds launch_time_{0};

@@ -1,10 +1,14 @@
 // Appliance::Launch and its steps. The lifecycle, shutdown and teardown live in
 // appliance.cc; the failure report's pieces in launch_report.cc.
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "appliance/appliance.h"
+#include "appliance/hypervisor_verdict.h"
 #include "appliance/launch_report.h"
 #include "protocol/shm_layout.h"
 
@@ -77,8 +81,17 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
 
 Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& config) {
   if (Status s = ValidateApplianceConfig(config); !s.ok()) return s;
+  const auto start = Clock::now();
   std::unique_ptr<Appliance> app(new Appliance());
-  if (Status s = app->Start(config); !s.ok()) return s;
+  Status started = app->Start(config);
+  if (started.ok()) return app;
+  if (!app->hypervisor_failed_) return started;
+  // The failure is recorded: Prepare now chooses TCG, and says why. The trial's time
+  // counts against launch_timeout.
+  ApplianceConfig retry = config;
+  retry.launch_timeout -= std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  app.reset(new Appliance());
+  if (Status s = app->Start(retry); !s.ok()) return s;
   return app;
 }
 
@@ -91,7 +104,11 @@ Status Appliance::Start(const ApplianceConfig& config) {
     return started;
   }
   states_.Apply(ApplianceEvent::kSpawn);  // kConfig --Spawn--> kLaunching
-  if (Status s = ConnectAndGreet(config); !s.ok()) return LaunchFailure(s);
+  if (Status s = ConnectAndGreet(config); !s.ok()) {
+    if (HypervisorFailedTrial(s)) return AbandonTrial(s, config.qemu_binary);
+    return LaunchFailure(s);
+  }
+  if (hypervisor_trial_) HypervisorVerdicts::Shared().RecordSuccess(accel_.accel, config.qemu_binary);
   shm_.Unlink();  // QEMU has mapped it: nothing left to name it by
   // From now on a failed call leaves the stream unusable, and so the appliance.
   control_->SetBrokenHook([this](const Status&) { (void)qemu_.Kill(); });
@@ -103,6 +120,17 @@ Status Appliance::Prepare(const ApplianceConfig& config) {
   Result<AccelChoice> accel = ChooseAccelerator(config.accel);
   if (!accel.ok()) return accel.status();
   accel_ = *accel;
+  launch_timeout_ = config.launch_timeout;
+  if (accel_.probed && accel_.accel != Accelerator::kTcg) {
+    HypervisorVerdicts& verdicts = HypervisorVerdicts::Shared();
+    if (std::optional<std::string> failed = verdicts.KnownFailure(accel_.accel, config.qemu_binary)) {
+      accel_ = AccelChoice{Accelerator::kTcg, "TCG: " + *failed, true};
+    } else if (!verdicts.Proven(accel_.accel, config.qemu_binary)) {
+      hypervisor_trial_ = true;
+      // Half at most, so that TCG keeps time to boot within launch_timeout.
+      launch_timeout_ = std::min<milliseconds>(kHypervisorTrialTimeout, launch_timeout_ / 2);
+    }
+  }
   Result<TempDir> dir = TempDir::Create("diskferry-");
   if (!dir.ok()) return dir.status();
   dir_ = std::move(*dir);
@@ -132,9 +160,9 @@ Status Appliance::SpawnQemu(const ApplianceConfig& config) {
   return Status::Ok();
 }
 
-milliseconds Appliance::LaunchTimeLeft(const ApplianceConfig& config) const {
+milliseconds Appliance::LaunchTimeLeft() const {
   const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
-  return std::max(milliseconds(0), config.launch_timeout - elapsed);
+  return std::max(milliseconds(0), launch_timeout_ - elapsed);
 }
 
 Result<int> Appliance::AcceptQemu(milliseconds timeout) {
@@ -148,11 +176,11 @@ Result<int> Appliance::AcceptQemu(milliseconds timeout) {
 }
 
 Status Appliance::ConnectAndGreet(const ApplianceConfig& config) {
-  Result<int> fd = AcceptQemu(LaunchTimeLeft(config));
+  Result<int> fd = AcceptQemu(LaunchTimeLeft());
   if (!fd.ok()) return fd.status();
   listener_.Close();  // one connection only; unlinks the socket path
   control_ = std::make_unique<ControlClient>(*fd, config.call_timeout);
-  Result<HelloInfo> hello = control_->Hello(LaunchTimeLeft(config));
+  Result<HelloInfo> hello = control_->Hello(LaunchTimeLeft());
   if (!hello.ok()) return hello.status().WithContext("hello");
   launch_time_ = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
   hello_ = std::move(*hello);
@@ -184,6 +212,40 @@ Status Appliance::CheckHello() const {
                       std::to_string(stamp.region_size));
   }
   return Status::Ok();
+}
+
+bool Appliance::HypervisorFailedTrial(const Status& why) const {
+  if (!hypervisor_trial_) return false;
+  if (why.code() != Code::kTimeout && why.code() != Code::kUnavailable) return false;
+  // A guest that printed anything ran: its failure (a panic, say) is the appliance's.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(std::filesystem::path(console_log_), ec);
+  return ec || size == 0;
+}
+
+Status Appliance::AbandonTrial(const Status& why, const std::string& qemu_binary) {
+  const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
+  std::string fate;
+  if (why.code() == Code::kUnavailable) {
+    Result<ExitStatus> exit = qemu_.Wait(kExitGrace);
+    if (exit.ok()) fate = "QEMU " + exit->ToString();
+  }
+  if (fate.empty()) {
+    (void)qemu_.KillAndWait(kKillTimeout);
+    fate = "no sign of life in " + std::to_string(elapsed.count() / 1000) + " s";
+  }
+  std::string output = TailLines(dir_.File(kQemuOutputName), 1);
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  const std::string name = accel_.accel == Accelerator::kKvm ? "KVM" : "WHPX";
+  std::string reason = name + " could not boot the appliance (" +
+                       fate + (output.empty() ? "" : ": " + output) +
+                       "); set " + kAccelEnvVar + "=" + std::string(AccelName(accel_.accel)) +
+                       " to insist";
+  HypervisorVerdicts::Shared().RecordFailure(accel_.accel, qemu_binary, reason);
+  hypervisor_failed_ = true;
+  Teardown(/*keep_console_log=*/false);
+  states_.Apply(ApplianceEvent::kFail);  // kLaunching --Fail--> kClosed
+  return why;
 }
 
 Status Appliance::LaunchFailure(const Status& why) {

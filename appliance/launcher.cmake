@@ -10,6 +10,7 @@ add_library(df_appliance STATIC
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_replies.cc
+  ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict.cc
   ${CMAKE_CURRENT_LIST_DIR}/launch_report.cc
   ${CMAKE_CURRENT_LIST_DIR}/qemu_command.cc)
 if(NOT WIN32)

@@ -33,10 +33,10 @@ ensure_deb_src() {
     echo "build_deps: $list not found; add deb-src lines for Debian 12 to apt's sources" >&2
     exit 1
   fi
-  echo "build_deps: adding deb-src entries (/etc/apt/sources.list.d/diskferry-src.sources)"
+  echo "build_deps: adding deb-src entries (/etc/apt/sources.list.d/diskferry-src.sources)" >&2
   sed 's/^Types: deb$/Types: deb-src/' "$list" |
     "${sudo_cmd[@]}" tee /etc/apt/sources.list.d/diskferry-src.sources >/dev/null
-  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get update -qq >&2
 }
 
 # Unpacks package $1 (Debian patches applied) into src/ and prints its directory.
@@ -61,7 +61,7 @@ unpack() {
 cmake_build() {  # name source-dir cmake-args...
   local name=$1 src=$2; shift 2
   local stamp=$prefix/.stamp-$name version
-  version=$(basename "$src")
+  version=${DEPS_VERSION:-$(basename "$src")}
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ]; then return; fi
   echo "build_deps: building $version for Windows"
   rm -rf "$work/build/$name"
@@ -89,5 +89,10 @@ cmake_build libarchive "$(unpack libarchive)" -DCMAKE_CROSSCOMPILING_EMULATOR=wi
   -DENABLE_EXPAT=OFF -DENABLE_LZMA=OFF -DENABLE_ZSTD=OFF -DENABLE_BZip2=OFF -DENABLE_LZ4=OFF \
   -DENABLE_CNG=ON -DENABLE_ACL=OFF -DENABLE_ICONV=OFF -DENABLE_LIBB2=OFF -DENABLE_ZLIB=ON \
   -DENABLE_LZO=OFF -DENABLE_NETTLE=OFF -DENABLE_MBEDTLS=OFF -DBUILD_SHARED_LIBS=OFF
-cmake_build googletest /usr/src/googletest -DBUILD_GMOCK=OFF -Dgtest_disable_pthreads=OFF
+if [ ! -f /usr/src/googletest/CMakeLists.txt ]; then
+  echo "build_deps: /usr/src/googletest missing: install the googletest package" >&2
+  exit 1
+fi
+DEPS_VERSION=googletest_$(dpkg-query -W -f='${Version}' googletest) \
+  cmake_build googletest /usr/src/googletest -DBUILD_GMOCK=OFF -Dgtest_disable_pthreads=OFF
 echo "build_deps: dependencies ready in $prefix"

@@ -182,6 +182,27 @@ TEST(AcceleratorTest, AutoReportsADeviceThatCannotBeOpened) {
   EXPECT_EQ(c->reason, "TCG: KVM: cannot open / read-write: Is a directory");
 }
 
+TEST(AcceleratorTest, OnlyAProbedChoiceMayBeReplacedByTheLauncher) {
+  Result<AccelChoice> fallback = ChooseAccelerator(AccelRequest::kAuto, "", "/nonexistent/kvm");
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_TRUE(fallback->probed);
+  Result<AccelChoice> asked = ChooseAccelerator(AccelRequest::kTcg, "", "/nonexistent/kvm");
+  ASSERT_TRUE(asked.ok());
+  EXPECT_FALSE(asked->probed);
+  Result<AccelChoice> from_env = ChooseAccelerator(AccelRequest::kAuto, "tcg", "/dev/kvm");
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_FALSE(from_env->probed);
+  int version = 0;
+  if (KvmUnusableReason(kKvmDevice, &version)) GTEST_SKIP() << "no usable " << kKvmDevice;
+  Result<AccelChoice> probed = ChooseAccelerator(AccelRequest::kAuto, "", kKvmDevice);
+  ASSERT_TRUE(probed.ok());
+  EXPECT_EQ(probed->accel, Accelerator::kKvm);
+  EXPECT_TRUE(probed->probed);
+  Result<AccelChoice> demanded = ChooseAccelerator(AccelRequest::kKvm, "", kKvmDevice);
+  ASSERT_TRUE(demanded.ok());
+  EXPECT_FALSE(demanded->probed);
+}
+
 TEST(AcceleratorTest, ParseAccelRequest) {
   EXPECT_EQ(ParseAccelRequest("auto"), AccelRequest::kAuto);
   EXPECT_EQ(ParseAccelRequest("kvm"), AccelRequest::kKvm);
