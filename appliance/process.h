@@ -1,5 +1,5 @@
 // Child processes (QEMU): the platform interface. process_posix.cc implements it for
-// Linux; a Windows half will live in qemu-win/. Nothing here includes a platform header.
+// Linux, qemu-win/process_win.cc for Windows. Nothing here includes a platform header.
 //
 // Guarantees on Linux, so that no QEMU outlives diskferry or lingers as a zombie:
 // - the child gets PR_SET_PDEATHSIG(SIGKILL), so it dies when diskferry dies, even by
@@ -13,6 +13,26 @@
 //   in its own process group, so a terminal's Ctrl-C reaches diskferry, not QEMU.
 // Limits: a process that set SIGCHLD to SIG_IGN loses exit statuses (TryWait reports
 // ECHILD); a child of ours forked without exec cannot Spawn (no spawner thread there).
+//
+// Guarantees on Windows, the same in Windows terms:
+// - the child is created suspended, put in a process-wide job object with
+//   JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE and only then resumed, so it (and anything it
+//   starts) dies when diskferry dies, however it dies;
+// - every live child is in the registry, which the console Ctrl-C/Ctrl-Break/close
+//   handler kills before diskferry exits;
+// - ~Process() kills (TerminateProcess) a child still running, waits for it and closes
+//   its handle (the pid stays reserved until then, so the registry never hits a reused pid);
+// - stdin is NUL, stdout+stderr as SpawnOptions says ("NUL" for kDiscard); the child
+//   inherits those handles and no other (PROC_THREAD_ATTRIBUTE_HANDLE_LIST). It gets
+//   CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW, so a console Ctrl-C reaches diskferry only.
+// - argv is UTF-8, passed as UTF-16 on a command line quoted for the MSVCRT/CommandLineToArgvW
+//   rules, so the child's argv matches ours byte for byte. argv[0] may not contain '"'
+//   (the first token has no escapes there): kInvalidArgument. A program name without '/'
+//   or '\' is looked up in PATH; one without an extension gets ".exe".
+// - Windows has no signals: ExitStatus is always Kind::kExited with the exit code, which
+//   is 137 (as a shell reports a SIGKILLed command: 128 + 9) for a child that Kill() or
+//   KillRegisteredChildren() ended. NTSTATUS crash codes print in hex ("0xC0000005").
+//   A kFile output gets the directory's default ACL, not mode 0600.
 #ifndef DISKFERRY_APPLIANCE_PROCESS_H_
 #define DISKFERRY_APPLIANCE_PROCESS_H_
 
@@ -68,7 +88,7 @@ class Process {
   ~Process();
 
   // True while this object owns a child that has not been reaped.
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_ != 0; }
   // The platform process id (also after reaping, for messages); 0 if this object never
   // owned a child or was moved from.
   int64_t pid() const { return last_pid_; }
@@ -91,12 +111,15 @@ class Process {
   Result<std::string> ReadOutput(std::chrono::milliseconds timeout);
 
  private:
-  Process(int pid, int output_fd);
+  // Platform handles are kept as integers so that this header needs no platform header.
+  Process(intptr_t process, int64_t pid, intptr_t output);
   void Reset();  // kill + reap + close; leaves the object empty
 
-  int pid_ = 0;  // > 0 while owned and not reaped
+  // Linux: the pid; Windows: the process HANDLE. Nonzero while owned and not reaped.
+  intptr_t process_ = 0;
   int64_t last_pid_ = 0;
-  int output_fd_ = -1;  // read end of the pipe for OutputMode::kPipe
+  // Read end of the pipe for OutputMode::kPipe (a descriptor, or a HANDLE); -1 if none.
+  intptr_t output_ = -1;
   std::optional<ExitStatus> exit_status_;
 };
 

@@ -133,7 +133,7 @@ Result<Process> Process::Spawn(const SpawnOptions& options) {
   if (!pid.ok()) return pid.status();
   err_write.Reset();
   out->Reset();
-  Process child(*pid, pipe_read.Release());
+  Process child(*pid, *pid, pipe_read.Release());
   Result<int> exec_errno = ReadExecError(err_read.get());
   if (exec_errno.ok() && *exec_errno == 0) return child;
   child.Reset();
@@ -141,20 +141,21 @@ Result<Process> Process::Spawn(const SpawnOptions& options) {
   return ErrnoStatus(*exec_errno, "exec " + *program);
 }
 
-Process::Process(int pid, int output_fd) : pid_(pid), last_pid_(pid), output_fd_(output_fd) {}
+Process::Process(intptr_t process, int64_t pid, intptr_t output)
+    : process_(process), last_pid_(pid), output_(output) {}
 
 Process::Process(Process&& other) noexcept
-    : pid_(std::exchange(other.pid_, 0)),
+    : process_(std::exchange(other.process_, 0)),
       last_pid_(std::exchange(other.last_pid_, 0)),
-      output_fd_(std::exchange(other.output_fd_, -1)),
+      output_(std::exchange(other.output_, -1)),
       exit_status_(std::exchange(other.exit_status_, std::nullopt)) {}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this == &other) return *this;
   Reset();
-  pid_ = std::exchange(other.pid_, 0);
+  process_ = std::exchange(other.process_, 0);
   last_pid_ = std::exchange(other.last_pid_, 0);
-  output_fd_ = std::exchange(other.output_fd_, -1);
+  output_ = std::exchange(other.output_, -1);
   exit_status_ = std::exchange(other.exit_status_, std::nullopt);
   return *this;
 }
@@ -162,47 +163,48 @@ Process& Process::operator=(Process&& other) noexcept {
 Process::~Process() { Reset(); }
 
 void Process::Reset() {
-  if (pid_ > 0) {
+  if (process_ > 0) {
     Result<ExitStatus> s = KillAndWait(kReapAfterKillTimeout);
     if (!s.ok()) {
-      std::fprintf(stderr, "diskferry: child %d not reaped: %s\n", pid_,
-                   s.status().ToString().c_str());
-      pid_ = 0;  // still registered, so the signal handler can kill it
+      std::fprintf(stderr, "diskferry: child %lld not reaped: %s\n",
+                   static_cast<long long>(last_pid_), s.status().ToString().c_str());
+      process_ = 0;  // still registered, so the signal handler can kill it
     }
   }
-  if (output_fd_ >= 0) ::close(output_fd_);
-  output_fd_ = -1;
+  if (output_ >= 0) ::close(static_cast<int>(output_));
+  output_ = -1;
 }
 
 Status Process::Kill() {
-  if (pid_ > 0 && ::kill(pid_, SIGKILL) != 0 && errno != ESRCH) {
-    return ErrnoStatus(errno, "kill " + std::to_string(pid_));
+  if (process_ > 0 && ::kill(static_cast<pid_t>(process_), SIGKILL) != 0 && errno != ESRCH) {
+    return ErrnoStatus(errno, "kill " + std::to_string(last_pid_));
   }
   return Status::Ok();
 }
 
 Result<std::optional<ExitStatus>> Process::TryWait() {
-  if (pid_ <= 0) {
+  if (process_ <= 0) {
     if (exit_status_) return exit_status_;
     return Status(Code::kFailedPrecondition, "no child process");
   }
   // Peek without reaping, so the pid leaves the registry before it can be recycled.
   siginfo_t info = {};
   int r;
-  do r = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+  const pid_t pid = static_cast<pid_t>(process_);
+  do r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
   while (r < 0 && errno == EINTR);
   if (r < 0) {
     const int err = errno;
-    UnregisterChild(pid_);
-    pid_ = 0;  // ECHILD: reaped elsewhere (SIGCHLD ignored?); never signal it again
+    UnregisterChild(pid);
+    process_ = 0;  // ECHILD: reaped elsewhere (SIGCHLD ignored?); never signal it again
     return ErrnoStatus(err, "waitid " + std::to_string(last_pid_));
   }
   if (info.si_pid == 0) return std::optional<ExitStatus>();
-  UnregisterChild(pid_);
+  UnregisterChild(pid);
   int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  pid_ = 0;
+  process_ = 0;
   exit_status_ = FromWaitStatus(status);
   return exit_status_;
 }
@@ -230,7 +232,7 @@ Result<ExitStatus> Process::KillAndWait(std::chrono::milliseconds timeout) {
 }
 
 Result<std::string> Process::ReadOutput(std::chrono::milliseconds timeout) {
-  if (output_fd_ < 0) return Status(Code::kFailedPrecondition, "process output is not a pipe");
+  if (output_ < 0) return Status(Code::kFailedPrecondition, "process output is not a pipe");
   const auto deadline = Clock::now() + timeout;
   std::string out;
   char buf[4096];
@@ -238,11 +240,12 @@ Result<std::string> Process::ReadOutput(std::chrono::milliseconds timeout) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return out;
-    pollfd p{output_fd_, POLLIN, 0};
+    const int fd = static_cast<int>(output_);
+    pollfd p{fd, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno != EINTR) return ErrnoStatus(errno, "poll child output");
     if (r <= 0) continue;
-    const ssize_t n = ::read(output_fd_, buf, sizeof buf);
+    const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno != EINTR && errno != EAGAIN) return ErrnoStatus(errno, "read child output");
     if (n == 0) return out;
     if (n > 0) out.append(buf, static_cast<size_t>(n));

@@ -1,45 +1,46 @@
+// The Linux half of interrupt.h: SIGINT, SIGTERM and SIGHUP, taken by one thread with
+// sigtimedwait while every other thread blocks them.
 #include "cli/interrupt.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <ctime>
-
-#include "appliance/child_registry.h"
+#include <thread>
 
 namespace diskferry {
 
+struct InterruptWatch::Platform {
+  sigset_t signals;
+  sigset_t previous;
+  std::atomic<bool> done{false};
+  std::thread thread;
+};
+
 InterruptWatch::InterruptWatch(std::function<void(int)> on_first)
-    : on_first_(std::move(on_first)) {
-  sigemptyset(&signals_);
-  sigaddset(&signals_, SIGINT);
-  sigaddset(&signals_, SIGTERM);
-  sigaddset(&signals_, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
-  thread_ = std::thread([this] { Watch(); });
+    : on_first_(std::move(on_first)), platform_(std::make_unique<Platform>()) {
+  Platform& p = *platform_;
+  sigemptyset(&p.signals);
+  sigaddset(&p.signals, SIGINT);
+  sigaddset(&p.signals, SIGTERM);
+  sigaddset(&p.signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &p.signals, &p.previous);
+  p.thread = std::thread([this] {
+    const timespec tick{0, 100 * 1000 * 1000};
+    while (!platform_->done) {
+      const int sig = sigtimedwait(&platform_->signals, nullptr, &tick);
+      if (sig > 0) Interrupted(sig);
+    }
+  });
 }
 
 InterruptWatch::~InterruptWatch() {
-  done_ = true;
-  thread_.join();
+  platform_->done = true;
+  platform_->thread.join();
   // A signal that came after the run ended is still pending: it ends the program now, as
   // it would have without us.
-  pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-}
-
-void InterruptWatch::Watch() {
-  const timespec tick{0, 100 * 1000 * 1000};
-  while (!done_) {
-    const int sig = sigtimedwait(&signals_, nullptr, &tick);
-    if (sig <= 0) continue;
-    if (interrupted_.exchange(true)) {
-      // The second one: no more waiting for a clean stop.
-      KillRegisteredChildren();
-      UnlinkRegisteredFiles();
-      _exit(128 + sig);
-    }
-    if (on_first_) on_first_(sig);
-  }
+  pthread_sigmask(SIG_SETMASK, &platform_->previous, nullptr);
 }
 
 }  // namespace diskferry

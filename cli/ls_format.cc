@@ -1,22 +1,22 @@
 #include "cli/ls_format.h"
 
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <ctime>
+
+#include "protocol/file_mode.h"
 
 namespace diskferry {
 
 std::string ModeString(uint32_t mode) {
   std::string s = "?rwxrwxrwx";
-  switch (mode & S_IFMT) {
-    case S_IFREG: s[0] = '-'; break;
-    case S_IFDIR: s[0] = 'd'; break;
-    case S_IFLNK: s[0] = 'l'; break;
-    case S_IFCHR: s[0] = 'c'; break;
-    case S_IFBLK: s[0] = 'b'; break;
-    case S_IFIFO: s[0] = 'p'; break;
-    case S_IFSOCK: s[0] = 's'; break;
+  switch (ModeType(mode)) {
+    case kModeRegular: s[0] = '-'; break;
+    case kModeDirectory: s[0] = 'd'; break;
+    case kModeSymlink: s[0] = 'l'; break;
+    case kModeCharDevice: s[0] = 'c'; break;
+    case kModeBlockDevice: s[0] = 'b'; break;
+    case kModeFifo: s[0] = 'p'; break;
+    case kModeSocket: s[0] = 's'; break;
     default: break;
   }
   for (int i = 0; i < 9; ++i) {
@@ -25,9 +25,9 @@ std::string ModeString(uint32_t mode) {
   auto special = [&](uint32_t bit, size_t pos, char set_exec, char set_noexec) {
     if (mode & bit) s[pos] = (s[pos] == '-') ? set_noexec : set_exec;
   };
-  special(S_ISUID, 3, 's', 'S');
-  special(S_ISGID, 6, 's', 'S');
-  special(S_ISVTX, 9, 't', 'T');
+  special(kModeSetuid, 3, 's', 'S');
+  special(kModeSetgid, 6, 's', 'S');
+  special(kModeSticky, 9, 't', 'T');
   return s;
 }
 
@@ -50,7 +50,7 @@ std::string FormatEntry(const DirEntryInfo& entry, const std::string& display_na
                 st.nlink, st.uid, st.gid, static_cast<unsigned long long>(st.size),
                 FormatTime(st.mtime_ns).c_str());
   std::string line = head + display_name;
-  if ((st.mode & S_IFMT) == S_IFLNK) line += " -> " + entry.link_target;
+  if (IsSymlinkMode(st.mode)) line += " -> " + entry.link_target;
   return line;
 }
 

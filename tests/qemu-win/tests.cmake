@@ -1,5 +1,8 @@
 # The Windows test programs (cross-built, run under wine by ctest): protocol and lanes,
 # manifests, and the Windows halves of the platform interfaces.
+add_executable(win_util_tests ${CMAKE_CURRENT_LIST_DIR}/win_util_test.cc)
+target_link_libraries(win_util_tests PRIVATE df_protocol GTest::gtest_main)
+gtest_discover_tests(win_util_tests DISCOVERY_TIMEOUT 120)
 include(${CMAKE_CURRENT_LIST_DIR}/appliance_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/process_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/shm_tests.cmake)
