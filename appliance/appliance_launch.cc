@@ -18,9 +18,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-#if !defined(_WIN32)
-constexpr char kSocketName[] = "ctl.sock";
-#endif
 constexpr char kQemuOutputName[] = "qemu.log";
 // How often the accept loop checks whether QEMU is still alive.
 constexpr milliseconds kQemuCheckInterval(50);
@@ -44,22 +41,14 @@ ShmStamp ReadShmStamp(const uint8_t* header) {
   return s;
 }
 
-// The control channel's two ends: where we listen, and how QEMU's chardev reaches it.
+// The control channel's two ends: where we listen (DISKFERRY_CONTROL chooses how), and
+// how QEMU's chardev reaches it.
 Result<ControlListener> ListenForQemu(const TempDir& dir) {
-#if defined(_WIN32)
-  (void)dir;
-  return TcpListener::Listen();
-#else
-  return UnixListener::Listen(dir.File(kSocketName));
-#endif
+  return ControlListener::Listen(dir.path());
 }
 
 void ConnectControlPort(const ControlListener& listener, QemuCommand* cmd) {
-#if defined(_WIN32)
-  cmd->SerialPortTcp(listener.port(), kControlPortName);
-#else
-  cmd->SerialPort(listener.path(), kControlPortName);
-#endif
+  listener.ConnectQemu(cmd);
 }
 
 QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,

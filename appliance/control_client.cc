@@ -1,14 +1,10 @@
 #include "appliance/control_client.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <ctime>
+#include <cstdint>
 
 #include "appliance/control_replies.h"
+#include "appliance/control_stream.h"
 #include "protocol/fd_io.h"
 
 namespace diskferry {
@@ -23,44 +19,6 @@ int ToPollTimeout(std::chrono::milliseconds timeout) {
 
 std::string ReplyName(Reply type) { return proto::EnumNameReply(type); }
 
-// Writing to a socket whose peer is gone (QEMU exited) raises SIGPIPE, which would kill
-// diskferry. fd_io writes with write(2), so block SIGPIPE on this thread for the write
-// and swallow one raised by it; the write itself then fails with EPIPE.
-class ScopedSigpipeBlock {
- public:
-  ScopedSigpipeBlock() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
-  }
-  ~ScopedSigpipeBlock() {
-    sigset_t pending;
-    sigpending(&pending);
-    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
-      const timespec zero = {0, 0};
-      while (sigtimedwait(&pipe_, nullptr, &zero) < 0 && errno == EINTR) {
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
-  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
-
- private:
-  sigset_t pipe_;
-  sigset_t old_;
-  bool was_pending_ = false;
-};
-
-// True when the other end of `fd` has hung up: a reset or EPIPE then means "QEMU exited".
-bool PeerGone(int fd) {
-  pollfd p{fd, POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
-}
-
 }  // namespace
 
 std::string_view GuestErrno(const Status& status) {
@@ -74,13 +32,13 @@ ControlClient::ControlClient(int fd, std::chrono::milliseconds call_timeout)
     : fd_(fd), call_timeout_(call_timeout) {}
 
 void ControlClient::Close() {
-  if (fd_ >= 0) ::close(fd_);
+  CloseStream(fd_);
   fd_ = -1;
   state_ = State::kClosed;  // kOpen, kBroken --Close()--> kClosed
 }
 
 Status ControlClient::Break(Status why) {
-  if (why.code() == Code::kIoError && fd_ >= 0 && PeerGone(fd_)) {
+  if (why.code() == Code::kIoError && fd_ >= 0 && StreamPeerGone(fd_)) {
     why = Status(Code::kUnavailable, "control channel closed by the peer (" + why.message() + ")");
   }
   if (state_ == State::kOpen) {
@@ -106,7 +64,7 @@ Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
   fbb.Finish(proto::CreateRequest(fbb, id, type, op));
   Status written;
   {
-    ScopedSigpipeBlock no_sigpipe;
+    WriteGuard no_sigpipe;
     written = WriteFrame(fd_, {fbb.GetBufferPointer(), fbb.GetSize()});
   }
   if (!written.ok())

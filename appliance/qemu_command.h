@@ -48,7 +48,8 @@ class QemuCommand {
 
   QemuCommand& Binary(std::string path);
   QemuCommand& Machine(std::string type);
-  // KVM adds `-cpu host`; TCG uses the measured-best TCG options.
+  // KVM adds `-cpu host`; TCG uses the measured-best TCG options; WHPX runs with the
+  // irqchip emulated by QEMU (kernel-irqchip=off, see qemu_command.cc).
   QemuCommand& Accel(Accelerator accel);
   QemuCommand& Memory(uint32_t mib);
   QemuCommand& Cpus(uint32_t count);
@@ -67,6 +68,9 @@ class QemuCommand {
   // virtio-serial port `port_name` backed by a unix socket QEMU connects to (server=off):
   // diskferry listens on `socket_path` before spawning QEMU.
   QemuCommand& SerialPort(std::string socket_path, std::string port_name = kControlPortName);
+  // The same port backed by a TCP connection QEMU makes to 127.0.0.1:`port` (server=off):
+  // diskferry listens there before spawning QEMU (tcp_listener.h). Replaces SerialPort().
+  QemuCommand& SerialPortTcp(int port, std::string port_name = kControlPortName);
   // ivshmem-plain backed by `path` (a /dev/shm file of exactly `size` bytes).
   QemuCommand& SharedMemory(std::string path, uint64_t size);
 
@@ -89,7 +93,8 @@ class QemuCommand {
   bool no_defaults_ = true;
   std::string console_log_;
   std::vector<QemuDrive> drives_;
-  std::string socket_path_;
+  std::string socket_path_;  // SerialPort
+  int tcp_port_ = 0;         // SerialPortTcp
   std::string port_name_;
   std::string shm_path_;
   uint64_t shm_size_ = 0;

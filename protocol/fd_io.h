@@ -1,5 +1,6 @@
-// Blocking frame I/O over a POSIX file descriptor (a unix socket on the host, the
-// virtio-serial port in the guest). Linux only: Windows hosts get their own in qemu-win/.
+// Blocking frame I/O over a stream: on Linux a file descriptor (a unix or TCP socket on
+// the host, the virtio-serial port in the guest; fd_io.cc); on Windows a connected SOCKET
+// held in the int (qemu-win/fd_io_win.cc, with send/recv/select).
 //
 // Thread-compatible: one reader and one writer per descriptor at a time.
 #ifndef DISKFERRY_PROTOCOL_FD_IO_H_

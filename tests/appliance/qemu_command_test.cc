@@ -63,6 +63,50 @@ TEST(QemuCommandTest, KvmAddsHostCpu) {
   EXPECT_NE(std::search(argv.begin(), argv.end(), want.begin(), want.end()), argv.end());
 }
 
+TEST(QemuCommandTest, WhpxRunsWithQemusIrqchipAndNoHostCpu) {
+  QemuCommand cmd;
+  cmd.Accel(Accelerator::kWhpx);
+  const Argv argv = cmd.Argv();
+  const Argv want = {"-accel", "whpx,kernel-irqchip=off", "-m"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), want.begin(), want.end()), argv.end());
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-cpu"), argv.end());
+}
+
+TEST(QemuCommandTest, TcgIsPlainTcg) {
+  const Argv argv = QemuCommand().Accel(Accelerator::kTcg).Argv();
+  const Argv want = {"-accel", "tcg", "-m"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), want.begin(), want.end()), argv.end());
+}
+
+TEST(QemuCommandTest, SerialPortTcpConnectsToLoopbackWithTheSameDevices) {
+  QemuCommand cmd;
+  cmd.NoDefaults(false).Append("").SerialPortTcp(40123, "org.diskferry.ctl.0");
+  // clang-format off
+  const Argv expected = {
+      kDefaultQemuBinary, "-machine", "q35", "-accel", "tcg", "-m", "512", "-smp", "1",
+      "-chardev", "socket,id=ctl,host=127.0.0.1,port=40123,server=off",
+      "-device", "virtio-serial-pci",
+      "-device", "virtserialport,chardev=ctl,name=org.diskferry.ctl.0",
+  };
+  // clang-format on
+  EXPECT_EQ(cmd.Argv(), expected);
+}
+
+TEST(QemuCommandTest, TheLastControlPortSetterWins) {
+  QemuCommand tcp_after_unix;
+  tcp_after_unix.SerialPort("/tmp/d/ctl.sock").SerialPortTcp(5000);
+  const Argv a = tcp_after_unix.Argv();
+  EXPECT_NE(std::find(a.begin(), a.end(), "socket,id=ctl,host=127.0.0.1,port=5000,server=off"),
+            a.end());
+  EXPECT_EQ(std::count(a.begin(), a.end(), "-chardev"), 1);
+  QemuCommand unix_after_tcp;
+  unix_after_tcp.SerialPortTcp(5000).SerialPort("/tmp/d/ctl.sock");
+  const Argv b = unix_after_tcp.Argv();
+  EXPECT_NE(std::find(b.begin(), b.end(), "socket,id=ctl,path=/tmp/d/ctl.sock,server=off"),
+            b.end());
+  EXPECT_EQ(std::count(b.begin(), b.end(), "-chardev"), 1);
+}
+
 TEST(QemuCommandTest, DefaultsBootTheStandardCmdline) {
   const Argv argv = QemuCommand().Argv();
   EXPECT_EQ(argv[0], kDefaultQemuBinary);

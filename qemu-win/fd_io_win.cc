@@ -1,0 +1,179 @@
+// The Windows half of protocol/fd_io.h: frame I/O over a connected SOCKET (cast to int),
+// with send/recv and select for the timeouts. Same semantics and error codes as the
+// POSIX half (fd_io.cc).
+#include "qemu-win/fd_io_win.h"
+
+// winsock2.h includes windows.h, after itself, as Winsock 2 needs.
+#include <winsock2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <string>
+
+#include "protocol/fd_io.h"
+
+namespace diskferry {
+namespace internal {
+namespace {
+
+const char* WsaErrorName(int error) {
+  switch (error) {
+    case WSAEINTR:
+      return "WSAEINTR";
+    case WSAEWOULDBLOCK:
+      return "WSAEWOULDBLOCK";
+    case WSAENOTSOCK:
+      return "WSAENOTSOCK";
+    case WSAEADDRINUSE:
+      return "WSAEADDRINUSE";
+    case WSAENETRESET:
+      return "WSAENETRESET";
+    case WSAECONNABORTED:
+      return "WSAECONNABORTED";
+    case WSAECONNRESET:
+      return "WSAECONNRESET";
+    case WSAENOTCONN:
+      return "WSAENOTCONN";
+    case WSAESHUTDOWN:
+      return "WSAESHUTDOWN";
+    case WSAETIMEDOUT:
+      return "WSAETIMEDOUT";
+    case WSAECONNREFUSED:
+      return "WSAECONNREFUSED";
+    case WSANOTINITIALISED:
+      return "WSANOTINITIALISED";
+    default:
+      return nullptr;
+  }
+}
+
+// The system's text for `error`, UTF-8, without the trailing ".\r\n"; "" if it has none.
+std::string SystemMessage(int error) {
+  wchar_t* text = nullptr;
+  const DWORD n = ::FormatMessageW(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, static_cast<DWORD>(error), 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
+  std::string out;
+  if (n > 0 && text != nullptr) {
+    const int len =
+        ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), nullptr, 0, nullptr, nullptr);
+    out.resize(static_cast<size_t>(std::max(len, 0)));
+    ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), out.data(), len, nullptr, nullptr);
+  }
+  if (text != nullptr) ::LocalFree(text);
+  while (!out.empty() &&
+         (out.back() == '\n' || out.back() == '\r' || out.back() == ' ' || out.back() == '.')) {
+    out.pop_back();
+  }
+  return out;
+}
+
+}  // namespace
+
+Status StartWinsock() {
+  static const int error = [] {
+    WSADATA data;
+    return ::WSAStartup(MAKEWORD(2, 2), &data);
+  }();
+  if (error == 0) return Status::Ok();
+  return SocketErrorStatus(error, "WSAStartup (Winsock 2.2)");
+}
+
+Status SocketErrorStatus(int wsa_error, std::string_view context) {
+  std::string m(context);
+  m += ": ";
+  const std::string text = SystemMessage(wsa_error);
+  m += text.empty() ? "Winsock error" : text;
+  const char* name = WsaErrorName(wsa_error);
+  m += name != nullptr ? " (" + std::string(name) + ")"
+                       : " (error " + std::to_string(wsa_error) + ")";
+  return Status(wsa_error == WSAETIMEDOUT ? Code::kTimeout : Code::kIoError, std::move(m));
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::SocketErrorStatus;
+using internal::ToSocket;
+
+// select() on one socket for reading or writing: >0 ready, 0 timed out, <0 error
+// (WSAGetLastError). timeout_ms < 0 waits forever.
+int WaitReady(SOCKET s, bool for_write, int timeout_ms) {
+  fd_set set;
+  FD_ZERO(&set);
+  FD_SET(s, &set);
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  return ::select(0, for_write ? nullptr : &set, for_write ? &set : nullptr, nullptr,
+                  timeout_ms < 0 ? nullptr : &tv);
+}
+
+}  // namespace
+
+Status WriteAll(int fd, std::span<const uint8_t> bytes) {
+  const SOCKET s = ToSocket(fd);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const int chunk = static_cast<int>(std::min<size_t>(bytes.size() - done, INT_MAX));
+    const int n = ::send(s, reinterpret_cast<const char*>(bytes.data() + done), chunk, 0);
+    if (n == SOCKET_ERROR) {
+      const int error = ::WSAGetLastError();
+      if (error == WSAEINTR) continue;
+      if (error == WSAEWOULDBLOCK) {
+        WaitReady(s, /*for_write=*/true, 1000);
+        continue;
+      }
+      return SocketErrorStatus(error, "write to control channel");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status WriteFrame(int fd, std::span<const uint8_t> body) {
+  std::vector<uint8_t> out;
+  out.reserve(body.size() + kFrameHeaderSize);
+  AppendFrame(body, &out);
+  return WriteAll(fd, out);
+}
+
+Result<std::vector<uint8_t>> ReadFrame(int fd, FrameReader* reader, int timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const SOCKET s = ToSocket(fd);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
+  uint8_t buf[64 * 1024];
+  for (;;) {
+    auto next = reader->Next();
+    if (!next.ok()) return next.status();
+    if (next->has_value()) return std::move(**next);
+
+    int wait_ms = -1;
+    if (timeout_ms >= 0) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return Status(Code::kTimeout, "no reply on the control channel in time");
+      wait_ms = static_cast<int>(left);
+    }
+    const int r = WaitReady(s, /*for_write=*/false, wait_ms);
+    if (r == SOCKET_ERROR) {
+      const int error = ::WSAGetLastError();
+      if (error == WSAEINTR) continue;
+      return SocketErrorStatus(error, "select on control channel");
+    }
+    if (r == 0) continue;  // the deadline check above reports the timeout
+    const int n = ::recv(s, reinterpret_cast<char*>(buf), sizeof buf, 0);
+    if (n == SOCKET_ERROR) {
+      const int error = ::WSAGetLastError();
+      if (error == WSAEINTR || error == WSAEWOULDBLOCK) continue;
+      return SocketErrorStatus(error, "read control channel");
+    }
+    if (n == 0) {
+      return Status(Code::kUnavailable, "control channel closed by the peer" +
+                                            std::string(reader->buffered() ? " mid-frame" : ""));
+    }
+    reader->Feed(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+  }
+}
+
+}  // namespace diskferry
