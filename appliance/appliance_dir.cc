@@ -61,9 +61,13 @@ Status CheckSize(const std::string& path, uint64_t expected) {
   return Status::Ok();
 }
 
+// Replaces `to`. Removed first rather than copied over with overwrite_existing, which
+// GCC 12's libstdc++ for mingw refuses ("File exists") for an existing target.
 Status CopyInto(const std::string& from, const std::string& to) {
   std::error_code ec;
-  fs::copy_file(fs::path(from), fs::path(to), fs::copy_options::overwrite_existing, ec);
+  fs::remove(fs::path(to), ec);
+  if (ec) return Status(Code::kIoError, "replacing " + to + ": " + ec.message());
+  fs::copy_file(fs::path(from), fs::path(to), ec);
   if (ec) return Status(Code::kIoError, "copying " + from + " to " + to + ": " + ec.message());
   return Status::Ok();
 }
@@ -140,10 +144,13 @@ Status ExportApplianceDir(const ApplianceImage& image, const std::string& dir) {
   if (ec) return Status(Code::kIoError, image.kernel + ": " + ec.message());
   m.initrd_size = fs::file_size(fs::path(image.initrd), ec);
   if (ec) return Status(Code::kIoError, image.initrd + ": " + ec.message());
+  // No manifest while the files change: an export cut short is plainly incomplete.
+  const std::string manifest_path = Join(root, kApplianceManifestFile);
+  fs::remove(fs::path(manifest_path), ec);
+  if (ec) return Status(Code::kIoError, manifest_path + ": " + ec.message());
   if (Status s = CopyInto(image.kernel, Join(root, kApplianceKernelFile)); !s.ok()) return s;
   if (Status s = CopyInto(image.initrd, Join(root, kApplianceInitrdFile)); !s.ok()) return s;
   // The manifest last: a directory with a manifest is a whole one.
-  const std::string manifest_path = Join(root, kApplianceManifestFile);
   std::ofstream out(fs::path(manifest_path), std::ios::binary | std::ios::trunc);
   out << RenderManifest(m);
   out.close();

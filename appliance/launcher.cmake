@@ -20,7 +20,7 @@ if(NOT WIN32)
     ${CMAKE_CURRENT_LIST_DIR}/process_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/shm_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/spawn_posix.cc
-    ${CMAKE_CURRENT_LIST_DIR}/temp_dir.cc
+    ${CMAKE_CURRENT_LIST_DIR}/temp_dir_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/unix_listener_posix.cc)
 endif()
 target_link_libraries(df_appliance PUBLIC df_protocol Threads::Threads)

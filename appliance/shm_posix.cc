@@ -110,33 +110,13 @@ Result<ShmRegion> ShmRegion::Create(uint64_t size) {
   return region;
 }
 
-ShmRegion::ShmRegion(uint8_t* data, uint64_t size, int fd, std::string path)
+ShmRegion::ShmRegion(uint8_t* data, uint64_t size, intptr_t handle, std::string path)
     : data_(data),
       size_(size),
-      fd_(fd),
+      handle_(handle),
       path_(std::move(path)),
       linked_(true),
       cleanup_slot_(RegisterFile(path_)) {}
-
-ShmRegion::ShmRegion(ShmRegion&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)),
-      fd_(std::exchange(other.fd_, -1)),
-      path_(std::exchange(other.path_, std::string())),
-      linked_(std::exchange(other.linked_, false)),
-      cleanup_slot_(std::exchange(other.cleanup_slot_, -1)) {}
-
-ShmRegion& ShmRegion::operator=(ShmRegion&& other) noexcept {
-  if (this == &other) return *this;
-  Close();
-  data_ = std::exchange(other.data_, nullptr);
-  size_ = std::exchange(other.size_, 0);
-  fd_ = std::exchange(other.fd_, -1);
-  path_ = std::exchange(other.path_, std::string());
-  linked_ = std::exchange(other.linked_, false);
-  cleanup_slot_ = std::exchange(other.cleanup_slot_, -1);
-  return *this;
-}
 
 void ShmRegion::Unlink() {
   if (linked_) ::unlink(path_.c_str());
@@ -146,11 +126,11 @@ void ShmRegion::Unlink() {
 
 void ShmRegion::Close() {
   if (data_ != nullptr) ::munmap(data_, size_);
-  if (fd_ >= 0) ::close(fd_);
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
   Unlink();
   data_ = nullptr;
   size_ = 0;
-  fd_ = -1;
+  handle_ = kNoHandle;
   path_.clear();
 }
 

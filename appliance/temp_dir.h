@@ -1,5 +1,8 @@
 // TempDir: a private scratch directory for one appliance (control socket, QEMU's output,
-// the console log), created with mkdtemp() under $TMPDIR (or /tmp), mode 0700.
+// the console log). Linux (temp_dir_posix.cc): created with mkdtemp() under $TMPDIR (or
+// /tmp), mode 0700. Windows (qemu-win/temp_dir_win.cc): <prefix><16 random hex digits>
+// created with CreateDirectoryW under GetTempPathW() (%TMP%, %TEMP% or the user's profile),
+// a new name on collision; it inherits the per-user ACL of that directory. Paths are UTF-8.
 //
 // Move-only; thread-compatible.
 #ifndef DISKFERRY_APPLIANCE_TEMP_DIR_H_
@@ -14,7 +17,8 @@ namespace diskferry {
 
 class TempDir {
  public:
-  // $TMPDIR/<prefix>XXXXXX. Errors: kIoError naming the directory.
+  // $TMPDIR/<prefix>XXXXXX (Windows: %TEMP%\<prefix><random>). Errors: kIoError naming
+  // the directory.
   static Result<TempDir> Create(std::string_view prefix);
 
   TempDir() = default;
@@ -31,7 +35,7 @@ class TempDir {
   void RemoveAllBut(std::string_view keep);
 
   const std::string& path() const { return path_; }
-  // path() + "/" + name
+  // path() + "/" + name (Windows: path() + "\\" + name)
   std::string File(std::string_view name) const;
 
  private:

@@ -1,22 +1,12 @@
 # The Windows half of process.h and child_registry.h (qemu-win/process.cmake), tested by
 # spawning process_test_child.exe, which the tests find next to themselves.
-#
-# df_appliance does not build for Windows yet (its other Windows halves are in progress),
-# so these programs compile the process sources themselves; once it builds, link
-# df_appliance instead and drop df_process_win_under_test.
-add_library(df_process_win_under_test STATIC
-  ${CMAKE_SOURCE_DIR}/qemu-win/process_win.cc
-  ${CMAKE_SOURCE_DIR}/qemu-win/child_registry_win.cc
-  ${CMAKE_SOURCE_DIR}/qemu-win/spawn_win.cc)
-target_link_libraries(df_process_win_under_test PUBLIC df_protocol Threads::Threads)
-
 # wmain (-municode): the child sees its arguments in UTF-16, as the C runtime split them.
 add_executable(process_test_child ${CMAKE_CURRENT_LIST_DIR}/test_child_main.cc)
-target_link_libraries(process_test_child PRIVATE df_process_win_under_test)
+target_link_libraries(process_test_child PRIVATE df_appliance)
 target_link_options(process_test_child PRIVATE -municode)
 
 add_executable(process_win_tests ${CMAKE_CURRENT_LIST_DIR}/process_win_test.cc)
-target_link_libraries(process_win_tests PRIVATE df_process_win_under_test GTest::gtest_main)
+target_link_libraries(process_win_tests PRIVATE df_appliance GTest::gtest_main)
 target_compile_definitions(process_win_tests PRIVATE
   DF_TEST_CHILD="$<TARGET_FILE_NAME:process_test_child>")
 add_dependencies(process_win_tests process_test_child)
