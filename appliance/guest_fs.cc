@@ -1,9 +1,9 @@
 #include "appliance/guest_fs.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <vector>
+
+#include "protocol/file_mode.h"
 
 namespace diskferry {
 namespace {
@@ -172,7 +172,7 @@ Status GuestFs::RemoveTree(const std::string& path) {
 // Recursion depth is bounded by the guest's path length limit (the daemon refuses paths
 // past PATH_MAX), so at most a couple of thousand frames.
 Status GuestFs::RemoveEntry(const std::string& path, uint32_t mode) {
-  if (!S_ISDIR(mode)) return Unlink(path);
+  if (!IsDirectoryMode(mode)) return Unlink(path);
   Result<std::vector<DirEntryInfo>> entries = ReadDirAll(path);
   if (!entries.ok()) return entries.status();
   for (const DirEntryInfo& entry : *entries) {

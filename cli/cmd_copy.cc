@@ -1,6 +1,4 @@
 // `diskferry copy-out`, `copy-in` and `cat`: trees and files through the data lanes.
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -35,11 +33,6 @@ struct CopyOptions {
   bool xattrs = false;
   bool quiet = false;
 };
-
-bool Exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
 
 Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& image) {
   auto made = SessionConfigFrom(o.appliance);
@@ -84,7 +77,7 @@ int RunCopyOut(const CopyOptions& o) {
   std::string image;
   std::vector<std::string> paths;
   for (size_t i = 0; i + 1 < o.args.size(); ++i) {
-    auto spec = ParseImageSpec(o.args[i], Exists);
+    auto spec = ParseImageSpec(o.args[i], HostPathExists);
     if (!spec.ok()) return ReportFailure(spec.status());
     if (!image.empty() && spec->image != image) {
       return ReportFailure(Status(Code::kInvalidArgument, "copy-out takes paths from one image at a time"));
@@ -116,7 +109,7 @@ int RunCopyOut(const CopyOptions& o) {
 
 int RunCopyIn(const CopyOptions& o) {
   if (o.args.size() < 2) return ReportFailure(Status(Code::kInvalidArgument, "usage: copy-in SRC... IMAGE:DIR"));
-  auto spec = ParseImageSpec(o.args.back(), Exists);
+  auto spec = ParseImageSpec(o.args.back(), HostPathExists);
   if (!spec.ok()) return ReportFailure(spec.status());
   if (o.in_place && !o.output.empty()) {
     return ReportFailure(Status(Code::kInvalidArgument, "--in-place and --output exclude each other"));
@@ -124,7 +117,7 @@ int RunCopyIn(const CopyOptions& o) {
   CopyOptions eff = o;
   std::string target = spec->image;
   if (!o.in_place) {
-    if (!Exists(spec->image)) return ReportFailure(ErrnoStatus(ENOENT, spec->image));
+    if (!HostPathExists(spec->image)) return ReportFailure(ErrnoStatus(ENOENT, spec->image));
     target = o.output.empty() ? spec->image + ".new.qcow2" : o.output;
     if (Status st = CreateOverlay(spec->image, o.format, target); !st.ok()) return ReportFailure(st);
     eff.format = "qcow2";
@@ -156,7 +149,7 @@ int RunCopyIn(const CopyOptions& o) {
 
 int RunCat(const CopyOptions& o) {
   if (o.args.size() != 1) return ReportFailure(Status(Code::kInvalidArgument, "usage: cat IMAGE:PATH"));
-  auto spec = ParseImageSpec(o.args[0], Exists);
+  auto spec = ParseImageSpec(o.args[0], HostPathExists);
   if (!spec.ok()) return ReportFailure(spec.status());
   if (spec->path == "/") return ReportFailure(Status(Code::kInvalidArgument, o.args[0] + ": is a directory"));
   auto config = SessionFor(o, spec->image);

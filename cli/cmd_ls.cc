@@ -1,7 +1,4 @@
 // `diskferry ls [-l] [-R] [--fs FS] IMAGE[:PATH]`: like virt-ls.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
@@ -10,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "cli/image_spec.h"
 #include "cli/ls_format.h"
+#include "protocol/file_mode.h"
 
 namespace diskferry {
 namespace {
@@ -35,7 +33,7 @@ Status ListDirectory(ControlClient& control, const std::string& dir, const LsOpt
   for (const auto& e : *entries) {
     const std::string path = JoinPath(dir, e.name);
     std::printf("%s\n", FormatEntry(e, options.recursive ? path : e.name, options.long_format).c_str());
-    if (options.recursive && S_ISDIR(e.stat.mode)) {
+    if (options.recursive && IsDirectoryMode(e.stat.mode)) {
       Status st = ListDirectory(control, path, options);
       if (!st.ok()) return st;
     }
@@ -44,10 +42,7 @@ Status ListDirectory(ControlClient& control, const std::string& dir, const LsOpt
 }
 
 int RunLs(const LsOptions& options) {
-  auto spec = ParseImageSpec(options.target, [](const std::string& p) {
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0;
-  });
+  auto spec = ParseImageSpec(options.target, HostPathExists);
   if (!spec.ok()) return ReportFailure(spec.status());
   auto made = SessionConfigFrom(options.appliance);
   if (!made.ok()) return ReportFailure(made.status());

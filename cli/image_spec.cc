@@ -1,6 +1,18 @@
 #include "cli/image_spec.h"
 
+#include <filesystem>
+#include <system_error>
+
+#include "protocol/host_path.h"
+
 namespace diskferry {
+
+bool HostPathExists(const std::string& path) {
+  Result<std::filesystem::path> host = HostFsPath(path);
+  if (!host.ok()) return false;
+  std::error_code ec;
+  return std::filesystem::exists(*host, ec);
+}
 
 Result<ImageSpec> ParseImageSpec(std::string_view arg,
                                  const std::function<bool(const std::string&)>& file_exists) {

@@ -21,6 +21,10 @@ struct ImageSpec {
 Result<ImageSpec> ParseImageSpec(std::string_view arg,
                                  const std::function<bool(const std::string&)>& file_exists);
 
+// Whether the UTF-8 host path names something that exists (following symlinks): the
+// file_exists the commands give ParseImageSpec. Windows paths ("D:\\vm\\a.img") work there.
+bool HostPathExists(const std::string& path);
+
 }  // namespace diskferry
 
 #endif  // DISKFERRY_CLI_IMAGE_SPEC_H_

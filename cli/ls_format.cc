@@ -1,7 +1,7 @@
 #include "cli/ls_format.h"
 
+#include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "protocol/file_mode.h"
 
@@ -32,12 +32,18 @@ std::string ModeString(uint32_t mode) {
 }
 
 std::string FormatTime(int64_t ns) {
-  time_t secs = static_cast<time_t>(ns / 1000000000);
-  if (ns < 0 && ns % 1000000000 != 0) --secs;
-  struct tm tm;
-  if (gmtime_r(&secs, &tm) == nullptr) return "(invalid time)";
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  // Calendar arithmetic rather than gmtime: Windows' gmtime refuses times before 1970.
+  using namespace std::chrono;
+  const sys_seconds secs = floor<seconds>(sys_time<nanoseconds>(nanoseconds(ns)));
+  const sys_days day = floor<days>(secs);
+  const year_month_day ymd(day);
+  const hh_mm_ss<seconds> hms(secs - day);
+  if (!ymd.ok()) return "(invalid time)";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
   return buf;
 }
 

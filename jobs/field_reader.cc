@@ -1,9 +1,9 @@
 #include "jobs/field_reader.h"
 
 #include <charconv>
-#include <filesystem>
 
 #include "jobs/did_you_mean.h"
+#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {
@@ -86,9 +86,7 @@ std::optional<HostPath> FieldReader::Host(const Scalar& s, std::string_view key)
     Error(s.mark, Key(key) + "NUL byte in path");
     return std::nullopt;
   }
-  const std::filesystem::path written(*text);
-  if (written.is_absolute() || base_dir_.empty()) return HostPath{*text, *text};
-  return HostPath{*text, (std::filesystem::path(base_dir_) / written).lexically_normal().string()};
+  return HostPath{*text, ResolveHostPath(base_dir_, *text)};
 }
 
 std::optional<std::string> FieldReader::GuestPath(const Scalar& s, std::string_view key) {

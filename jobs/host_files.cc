@@ -1,20 +1,31 @@
 #include "jobs/host_files.h"
 
-#include <sys/stat.h>
+#include <filesystem>
+#include <system_error>
 
-#include <cerrno>
+#include "protocol/host_path.h"
 
 namespace diskferry {
 
+// std::filesystem::status is stat(2) on Linux (ENOENT and ENOTDIR give not_found) and
+// _wstat on Windows, which has no block devices to report.
 HostFileKind StatHostFile(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    return (errno == ENOENT || errno == ENOTDIR) ? HostFileKind::kMissing : HostFileKind::kUnknown;
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  if (!fs_path.ok()) return HostFileKind::kUnknown;
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(*fs_path, ec);
+  if (st.type() == std::filesystem::file_type::not_found) return HostFileKind::kMissing;
+  if (ec) return HostFileKind::kUnknown;
+  switch (st.type()) {
+    case std::filesystem::file_type::regular:
+      return HostFileKind::kFile;
+    case std::filesystem::file_type::directory:
+      return HostFileKind::kDirectory;
+    case std::filesystem::file_type::block:
+      return HostFileKind::kBlockDevice;
+    default:
+      return HostFileKind::kOther;
   }
-  if (S_ISREG(st.st_mode)) return HostFileKind::kFile;
-  if (S_ISDIR(st.st_mode)) return HostFileKind::kDirectory;
-  if (S_ISBLK(st.st_mode)) return HostFileKind::kBlockDevice;
-  return HostFileKind::kOther;
 }
 
 }  // namespace diskferry

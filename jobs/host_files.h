@@ -19,7 +19,7 @@ enum class HostFileKind {
 
 using HostFileProbe = std::function<HostFileKind(const std::string& path)>;
 
-// stat(2), following symlinks. Thread-safe.
+// stat(2) (Windows: _wstat) of a UTF-8 path, following symlinks. Thread-safe.
 HostFileKind StatHostFile(const std::string& path);
 
 }  // namespace diskferry

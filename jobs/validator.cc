@@ -10,6 +10,7 @@
 #include "jobs/field_reader.h"
 #include "jobs/manifest_keys.h"
 #include "jobs/manifest_parser.h"
+#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {
@@ -117,7 +118,7 @@ void ValidateJobs(const ManifestConfig& config, const VarTable& vars, const std:
 
 std::string BaseDir(const ManifestConfig& config, const ValidateOptions& options) {
   if (!options.base_dir.empty()) return options.base_dir;
-  return std::filesystem::path(config.file).parent_path().string();
+  return HostParentPath(config.file);
 }
 
 }  // namespace
@@ -130,7 +131,7 @@ Result<ManifestSpec> ValidateManifest(const ManifestConfig& config, const Valida
   spec.now = options.clock();
   std::error_code no_cwd;  // an unreadable cwd leaves relative overrides as they are
   const std::string override_dir = options.override_dir.empty()
-                                       ? std::filesystem::current_path(no_cwd).string()
+                                       ? Utf8Of(std::filesystem::current_path(no_cwd))
                                        : options.override_dir;
   const VarTable vars = VarTable::Build(config.vars, options.overrides, spec.now, override_dir,
                                         config.file, diagnostics);
@@ -156,8 +157,10 @@ Result<ManifestSpec> LoadManifest(const std::string& path, std::string_view text
 
 Result<ManifestSpec> LoadManifestFile(const std::string& path, const ValidateOptions& options,
                                       Diagnostics* diagnostics) {
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  if (!fs_path.ok()) return fs_path.status();
   errno = 0;
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(*fs_path, std::ios::binary);
   if (!in) return ErrnoStatus(errno != 0 ? errno : EIO, path);
   std::ostringstream text;
   text << in.rdbuf();

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 
 #include "jobs/did_you_mean.h"
+#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {
@@ -189,9 +189,8 @@ void VarTable::ApplyOverride(const VarOverride& o, const std::string& override_d
   }
   Var& var = it->second;
   var.value = o.value;
-  if (var.type == VarType::kPath && !o.value.empty() && o.value[0] != '/' &&
-      !o.value.starts_with("${") && !override_dir.empty()) {
-    var.value = (std::filesystem::path(override_dir) / o.value).lexically_normal().string();
+  if (var.type == VarType::kPath && !o.value.empty() && !o.value.starts_with("${")) {
+    var.value = ResolveHostPath(override_dir, o.value);
   }
   var.value_mark = var.decl_mark;
   var.origin = origin;

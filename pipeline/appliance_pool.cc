@@ -1,16 +1,13 @@
 #include "pipeline/appliance_pool.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <exception>
-#include <fstream>
 #include <limits>
-#include <sstream>
+#include <thread>
 #include <utility>
 
+#include "pipeline/host_system.h"
 #include "protocol/check.h"
 #include "protocol/shm_layout.h"
 
@@ -60,9 +57,7 @@ class ImageSessionAdapter final : public PooledSession {
     return header_->guest_heartbeat.load(std::memory_order_relaxed);
   }
   // QEMU is reaped only in Close(), so until then the pid cannot name another process.
-  void Kill() override {
-    if (pid_ > 0) ::kill(static_cast<pid_t>(pid_), SIGKILL);
-  }
+  void Kill() override { KillProcessNow(pid_); }
   Status Close() override {
     header_ = nullptr;
     return session_->Close();
@@ -489,12 +484,11 @@ std::optional<uint64_t> ParseMemAvailableMib(std::string_view meminfo) {
   return kib / 1024;
 }
 
+// hardware_concurrency() is the online CPU count (glibc's get_nprocs(); Windows: the
+// processors of the process's group).
 int DefaultPoolSize() {
-  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-  std::ifstream in("/proc/meminfo");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::optional<uint64_t> mib = ParseMemAvailableMib(text.str());
+  const unsigned cpus = std::thread::hardware_concurrency();
+  const std::optional<uint64_t> mib = AvailableMemoryMib();
   return PoolSizeFor(cpus > 0 ? static_cast<int>(cpus) : 1,
                      mib.value_or(std::numeric_limits<uint64_t>::max()));
 }

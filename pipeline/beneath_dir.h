@@ -5,6 +5,13 @@
 // already in DEST, is refused rather than followed. The last component is returned as a
 // name for the caller's *at() call, which must not follow it either.
 //
+// On Windows (qemu-win/beneath_dir_win.cc) the descriptors are CRT descriptors over
+// directory HANDLEs, and each component is opened relative to the one before with
+// NtCreateFile(FILE_OPEN_REPARSE_POINT): a reparse point (symlink, junction, mount point)
+// on the way is refused with ENOTDIR, as a symlink is here, and a name Windows cannot hold
+// (reserved device name, trailing dot or space, <>:"\|?* or a control character, not
+// UTF-8) with EINVAL. The caller opens the last component the same way.
+//
 // Paths must already have passed ValidateRelativePath (no "..", not absolute); Open*
 // re-checks and returns EINVAL otherwise. Thread-compatible.
 #ifndef DISKFERRY_PIPELINE_BENEATH_DIR_H_
@@ -25,7 +32,7 @@ class BeneathDir {
   static Result<BeneathDir> Open(const std::string& root);
 
   struct Parent {
-    UniqueFd dir;      // O_PATH descriptor of the directory holding `name`
+    UniqueFd dir;      // O_PATH descriptor (Windows: a handle) of the directory holding `name`
     std::string name;  // last component of the path
   };
   // Opens the parent directory of `path`. Returns 0, or an errno: ENOTDIR or ELOOP when a
@@ -33,7 +40,8 @@ class BeneathDir {
   // path that is not a safe relative path.
   int OpenParent(std::string_view path, Parent* out);
   // Opens `path` itself as a directory for reading (O_RDONLY | O_DIRECTORY | O_NOFOLLOW),
-  // for metadata calls that need a real descriptor. Returns 0 or an errno as above.
+  // for metadata calls that need a real descriptor (Windows: a handle that may set its
+  // attributes and times). Returns 0 or an errno as above.
   int OpenDirectory(std::string_view path, UniqueFd* out);
   // Drops the cached directory: call after removing or replacing a directory.
   void Forget();

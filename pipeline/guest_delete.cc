@@ -1,8 +1,8 @@
 #include "pipeline/guest_delete.h"
 
-#include <sys/stat.h>
-
 #include <vector>
+
+#include "protocol/file_mode.h"
 
 namespace diskferry {
 namespace {
@@ -24,7 +24,7 @@ Status CollectMatches(GuestFs& fs, const Glob& glob, const std::string& dir,
   if (!entries.ok()) return entries.status();
   for (const DirEntryInfo& entry : *entries) {
     const std::string path = JoinGuestPath(dir, entry.name);
-    const bool directory = S_ISDIR(entry.stat.mode);
+    const bool directory = IsDirectoryMode(entry.stat.mode);
     if (glob.Matches(path)) out->push_back({path, directory});
     if (directory && glob.CouldMatchBelow(path)) {
       if (Status st = CollectMatches(fs, glob, path, out); !st.ok()) return st;
@@ -57,7 +57,7 @@ std::string GlobWalkRoot(const std::string& pattern) {
 Status DeleteGuestPath(GuestFs& fs, const std::string& path, bool recursive) {
   Result<FileStat> stat = fs.Lstat(path);
   if (!stat.ok()) return stat.status();
-  if (!S_ISDIR(stat->mode)) return fs.Unlink(path);
+  if (!IsDirectoryMode(stat->mode)) return fs.Unlink(path);
   if (!recursive) return IsADirectory(path);
   return fs.RemoveTree(path);
 }
@@ -67,7 +67,7 @@ Result<uint64_t> DeleteGuestGlob(GuestFs& fs, const Glob& glob, bool recursive) 
   Result<FileStat> stat = fs.Lstat(root);
   if (!stat.ok() && GuestErrno(stat.status()) == "ENOENT") return uint64_t{0};
   if (!stat.ok()) return stat.status();
-  if (!S_ISDIR(stat->mode)) return uint64_t{0};  // a symlink included: never followed
+  if (!IsDirectoryMode(stat->mode)) return uint64_t{0};  // a symlink included: never followed
   std::vector<Match> matches;
   if (Status st = CollectMatches(fs, glob, root, &matches); !st.ok()) return st;
   for (const Match& m : matches) {

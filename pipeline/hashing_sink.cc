@@ -35,7 +35,7 @@ Result<std::unique_ptr<HashingSink>> HashingSink::Create(TreeSink* inner,
                                                          FileRecordCallback on_record) {
   Result<std::vector<DigestAlgorithm>> parsed = ParseDigestAlgorithms(algorithms);
   if (!parsed.ok()) return parsed.status();
-  // Fails now, not at the first file, when OpenSSL refuses one of them.
+  // Fails now, not at the first file, when the hashing library refuses one of them.
   Result<MultiDigest> probe = MultiDigest::Create(*parsed);
   if (!probe.ok()) return probe.status();
   return std::unique_ptr<HashingSink>(

@@ -27,7 +27,7 @@
 // kProtocolError for a file_id announced again while in flight, for data past a stream
 // file's announced size, for a stream never ended at Finish, and (when there is no inner
 // sink to judge them) for stream calls naming an unknown or ended file_id; kInternal if
-// OpenSSL fails mid-hash.
+// the hashing library (digests.h) fails mid-hash.
 //
 // The inner sink is not owned and must outlive this one. Used by one thread at a time (the
 // TreeSink contract); `on_record` runs on that thread.

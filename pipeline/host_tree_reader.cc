@@ -1,3 +1,5 @@
+// The POSIX half of host_tree_reader.h: fstatat, openat and readdir relative to each
+// directory's descriptor, never following a symlink.
 #include "pipeline/host_tree_reader.h"
 
 #include <dirent.h>
@@ -11,7 +13,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "pipeline/unique_fd.h"
 
@@ -128,10 +132,41 @@ Result<std::string> SourceName(const std::string& source) {
 
 }  // namespace
 
+struct HostTreeReader::Impl {
+  struct Source {
+    std::string host_path;  // as given
+    std::string name;       // its entry path: the last component
+  };
+  // A directory whose children are being visited, through its descriptor (so no host
+  // path grows past PATH_MAX and nothing is looked up twice by name from the top).
+  struct Frame {
+    UniqueFd dir;
+    std::string rel_dir;
+    std::vector<std::string> names;  // sorted
+    size_t next = 0;
+  };
+
+  Result<std::optional<SourceEntry>> Next();
+  // `name` in directory `dir` (AT_FDCWD and the source path for a source).
+  std::optional<SourceEntry> Visit(int dir, const std::string& name, const std::string& rel);
+  void FillByType(int dir, const std::string& name, SourceEntry* entry);
+  void OpenEntry(int dir, const std::string& name, SourceEntry* entry);
+  void ReadXattrs(int dir, const std::string& name, SourceEntry* entry);
+
+  HostReaderOptions options;
+  std::vector<Source> sources;
+  size_t next_source = 0;
+  std::vector<Frame> stack;
+  // First path of each non-directory with more than one link, by (st_dev, st_ino).
+  std::map<std::pair<uint64_t, uint64_t>, std::string> links;
+  CappedList<FileProblem> problems;
+};
+
 Result<std::unique_ptr<HostTreeReader>> HostTreeReader::Open(std::vector<std::string> sources,
                                                              const HostReaderOptions& options) {
   if (sources.empty()) return Status(Code::kInvalidArgument, "nothing to copy");
-  std::vector<Source> checked;
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
   std::set<std::string> names;
   for (std::string& source : sources) {
     struct stat st;
@@ -142,29 +177,30 @@ Result<std::unique_ptr<HostTreeReader>> HostTreeReader::Open(std::vector<std::st
       return Status(Code::kInvalidArgument,
                     source + ": another source has the same name \"" + *name + "\"");
     }
-    checked.push_back({std::move(source), std::move(*name)});
+    impl->sources.push_back({std::move(source), std::move(*name)});
   }
-  return std::unique_ptr<HostTreeReader>(new HostTreeReader(std::move(checked), options));
+  return std::unique_ptr<HostTreeReader>(new HostTreeReader(std::move(impl)));
 }
 
-HostTreeReader::HostTreeReader(std::vector<Source> sources, const HostReaderOptions& options)
-    : options_(options), sources_(std::move(sources)) {}
-
+HostTreeReader::HostTreeReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HostTreeReader::~HostTreeReader() = default;
 
-Result<std::optional<SourceEntry>> HostTreeReader::Next() {
+Result<std::optional<SourceEntry>> HostTreeReader::Next() { return impl_->Next(); }
+const CappedList<FileProblem>& HostTreeReader::problems() const { return impl_->problems; }
+
+Result<std::optional<SourceEntry>> HostTreeReader::Impl::Next() {
   for (;;) {
     std::optional<SourceEntry> entry;
-    if (!stack_.empty()) {
-      Frame& top = stack_.back();
+    if (!stack.empty()) {
+      Frame& top = stack.back();
       if (top.next == top.names.size()) {
-        stack_.pop_back();
+        stack.pop_back();
         continue;
       }
       const std::string& name = top.names[top.next++];
       entry = Visit(top.dir.get(), name, top.rel_dir + "/" + name);
-    } else if (next_source_ < sources_.size()) {
-      const Source& source = sources_[next_source_++];
+    } else if (next_source < sources.size()) {
+      const Source& source = sources[next_source++];
       entry = Visit(AT_FDCWD, source.host_path, source.name);
     } else {
       return std::optional<SourceEntry>();
@@ -173,11 +209,11 @@ Result<std::optional<SourceEntry>> HostTreeReader::Next() {
   }
 }
 
-std::optional<SourceEntry> HostTreeReader::Visit(int dir, const std::string& name,
-                                                 const std::string& rel) {
+std::optional<SourceEntry> HostTreeReader::Impl::Visit(int dir, const std::string& name,
+                                                       const std::string& rel) {
   if (rel.size() > kMaxRecordPath) {
-    problems_.Add({rel.substr(0, 200) + "...",
-                   "skipped: path longer than " + std::to_string(kMaxRecordPath) + " bytes"});
+    problems.Add({rel.substr(0, 200) + "...",
+                  "skipped: path longer than " + std::to_string(kMaxRecordPath) + " bytes"});
     return std::nullopt;
   }
   SourceEntry entry;
@@ -191,7 +227,7 @@ std::optional<SourceEntry> HostTreeReader::Visit(int dir, const std::string& nam
   const std::pair<uint64_t, uint64_t> key{st.st_dev, st.st_ino};
   const bool linked = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
   if (linked) {
-    if (auto it = links_.find(key); it != links_.end()) {
+    if (auto it = links.find(key); it != links.end()) {
       entry.meta.type = RecordType::kHardlink;
       entry.target = it->second;
       return entry;
@@ -199,12 +235,12 @@ std::optional<SourceEntry> HostTreeReader::Visit(int dir, const std::string& nam
   }
   FillByType(dir, name, &entry);
   if (entry.meta.type == RecordType::kError) return entry;
-  if (linked) links_.emplace(key, rel);
-  if (options_.xattrs) ReadXattrs(dir, name, &entry);
+  if (linked) links.emplace(key, rel);
+  if (options.xattrs) ReadXattrs(dir, name, &entry);
   return entry;
 }
 
-void HostTreeReader::FillByType(int dir, const std::string& name, SourceEntry* entry) {
+void HostTreeReader::Impl::FillByType(int dir, const std::string& name, SourceEntry* entry) {
   switch (entry->meta.mode & S_IFMT) {
     case S_IFDIR:
       entry->meta.type = RecordType::kDirectory;
@@ -225,7 +261,7 @@ void HostTreeReader::FillByType(int dir, const std::string& name, SourceEntry* e
 
 // A regular file keeps its descriptor in the entry; a directory's is kept in a new Frame
 // for visiting its children. Either must still be what lstat saw.
-void HostTreeReader::OpenEntry(int dir, const std::string& name, SourceEntry* entry) {
+void HostTreeReader::Impl::OpenEntry(int dir, const std::string& name, SourceEntry* entry) {
   const bool is_dir = entry->meta.type == RecordType::kDirectory;
   const int flags = is_dir ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NOCTTY;
   UniqueFd fd(openat(dir, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
@@ -244,10 +280,10 @@ void HostTreeReader::OpenEntry(int dir, const std::string& name, SourceEntry* en
   if (int err = ListDir(frame.dir.get(), &frame.names); err != 0) {
     return MakeError(entry, err, "read directory");
   }
-  stack_.push_back(std::move(frame));
+  stack.push_back(std::move(frame));
 }
 
-void HostTreeReader::ReadXattrs(int dir, const std::string& name, SourceEntry* entry) {
+void HostTreeReader::Impl::ReadXattrs(int dir, const std::string& name, SourceEntry* entry) {
   // The *xattr calls take paths: name the entry through its directory's descriptor.
   const std::string host =
       dir == AT_FDCWD ? name : "/proc/self/fd/" + std::to_string(dir) + "/" + name;
@@ -257,14 +293,14 @@ void HostTreeReader::ReadXattrs(int dir, const std::string& name, SourceEntry* e
   const ssize_t got = size > 0 ? llistxattr(host.c_str(), list.data(), list.size()) : size;
   if (got != size || size < 0) {
     const int err = got < 0 ? errno : ERANGE;  // ERANGE: the list changed between the calls
-    problems_.Add({entry->path, std::string("xattrs not read: ") + std::strerror(err)});
+    problems.Add({entry->path, std::string("xattrs not read: ") + std::strerror(err)});
     return;
   }
   std::vector<std::pair<std::string, std::string>> xattrs;
   for (std::string& key : SplitNames(list)) {
     std::string value;
     if (int err = GetXattr(host, key, &value); err != 0) {
-      problems_.Add({entry->path, "xattr " + key + " not read: " + std::strerror(err)});
+      problems.Add({entry->path, "xattr " + key + " not read: " + std::strerror(err)});
       continue;
     }
     xattrs.emplace_back(std::move(key), std::move(value));

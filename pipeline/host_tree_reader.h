@@ -10,6 +10,16 @@
 // kHardlink naming the first path. Devices, fifos and sockets are kSpecial. Names are raw
 // bytes: spaces, newlines and non-UTF-8 pass through unchanged.
 //
+// On Windows (qemu-win/host_tree_reader_win.cc) the walk is the same, through NT handles
+// opened relative to the parent's with FILE_OPEN_REPARSE_POINT; what differs:
+//   - a reparse point (symlink, junction, mount point; SRC included) is never followed nor
+//     sent: it is skipped and listed in problems(), since its target is a Windows path;
+//   - names are UTF-16 sent as UTF-8 (an unpaired surrogate becomes U+FFFD), in the byte
+//     order of that UTF-8; hard links are found by (volume serial, file index);
+//   - Windows has no POSIX owner or mode: uid and gid are 0, directories 0755, files 0644
+//     (0444 when read-only), and there are no xattrs to read; the entry's descriptor is a
+//     CRT descriptor (protocol/source_file.h).
+//
 // A file or directory that cannot be read becomes a kError entry (errno and message); an
 // entry whose path would exceed kMaxRecordPath, or whose xattrs cannot be read, is listed
 // in problems() (the former is skipped with its subtree). Next() itself only fails for
@@ -19,65 +29,39 @@
 #ifndef DISKFERRY_PIPELINE_HOST_TREE_READER_H_
 #define DISKFERRY_PIPELINE_HOST_TREE_READER_H_
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "pipeline/file_report.h"
-#include "pipeline/unique_fd.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 
 namespace diskferry {
 
 struct HostReaderOptions {
-  bool xattrs = false;  // read extended attributes (llistxattr/lgetxattr) into each entry
+  // Read extended attributes (llistxattr/lgetxattr) into each entry; Windows has none.
+  bool xattrs = false;
 };
 
 class HostTreeReader : public TreeSource {
  public:
   // Checks every source up front: kNotFound (or kIoError) naming a source that cannot be
-  // lstat'ed; kInvalidArgument for no sources, for "/" (it has no name to copy it under)
-  // or for two sources with the same last component.
+  // lstat'ed; kInvalidArgument for no sources, for "/" or "C:\\" (a root has no name to
+  // copy it under) or for two sources with the same last component.
   static Result<std::unique_ptr<HostTreeReader>> Open(std::vector<std::string> sources,
                                                       const HostReaderOptions& options);
   ~HostTreeReader() override;
 
   Result<std::optional<SourceEntry>> Next() override;
 
-  const CappedList<FileProblem>& problems() const { return problems_; }
+  const CappedList<FileProblem>& problems() const;
 
  private:
-  struct Source {
-    std::string host_path;  // as given
-    std::string name;       // its entry path: the last component
-  };
-  // A directory whose children are being visited, through its descriptor (so no host
-  // path grows past PATH_MAX and nothing is looked up twice by name from the top).
-  struct Frame {
-    UniqueFd dir;
-    std::string rel_dir;
-    std::vector<std::string> names;  // sorted
-    size_t next = 0;
-  };
-
-  HostReaderOptions options_;
-  std::vector<Source> sources_;
-  size_t next_source_ = 0;
-  std::vector<Frame> stack_;
-  // First path of each non-directory with more than one link, by (st_dev, st_ino).
-  std::map<std::pair<uint64_t, uint64_t>, std::string> links_;
-  CappedList<FileProblem> problems_;
-
-  HostTreeReader(std::vector<Source> sources, const HostReaderOptions& options);
-  // `name` in directory `dir` (AT_FDCWD and the source path for a source).
-  std::optional<SourceEntry> Visit(int dir, const std::string& name, const std::string& rel);
-  void FillByType(int dir, const std::string& name, SourceEntry* entry);
-  void OpenEntry(int dir, const std::string& name, SourceEntry* entry);
-  void ReadXattrs(int dir, const std::string& name, SourceEntry* entry);
+  struct Impl;  // per host: host_tree_reader.cc, qemu-win/host_tree_reader_win.cc
+  explicit HostTreeReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace diskferry

@@ -1,11 +1,10 @@
+// The host-independent part of the writer: record checks and dispatch. The host's half
+// (host_tree_writer_posix.cc, qemu-win/host_tree_writer_win.cc) makes the entries.
 #include "pipeline/host_tree_writer.h"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "pipeline/host_tree_writer_impl.h"
@@ -15,17 +14,11 @@ namespace {
 
 // Errors that will hit every following file as well: stop the transfer rather than
 // report a problem per file.
-bool IsFatal(int err) { return err == ENOSPC || err == EDQUOT || err == EROFS; }
-
-int WriteAll(int fd, std::span<const uint8_t> data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    done += static_cast<size_t>(n);
-  }
-  return 0;
+bool IsFatal(int err) {
+#ifdef EDQUOT  // not in mingw-w64's errno.h: Windows reports quotas as a full disk
+  if (err == EDQUOT) return true;
+#endif
+  return err == ENOSPC || err == EROFS;
 }
 
 }  // namespace
@@ -43,13 +36,6 @@ std::string QuotedPath(std::string_view path) {
     if (c == '\0' || c == '\n') c = '?';
   }
   return "\"" + s + "\"";
-}
-
-HostTreeWriter::Impl::Impl(BeneathDir dest_dir, const HostWriterOptions& opts)
-    : dest(std::move(dest_dir)), options(opts) {
-  policy.owner = opts.preserve_owner == OwnerPolicy::kAlways ||
-                 (opts.preserve_owner == OwnerPolicy::kAuto && geteuid() == 0);
-  policy.xattrs = opts.xattrs;
 }
 
 Status HostTreeWriter::Impl::Settle(std::string_view path, const std::string& what, int err) {
@@ -94,10 +80,16 @@ Status HostTreeWriter::Impl::OnRecord(const Record& r) {
     report.source_errors.Add({std::string(r.path), r.meta.errno_value, std::string(r.target)});
     return Status::Ok();
   }
+  const std::optional<std::string> unnamable = HostNameProblem(r.path);
   BeneathDir::Parent parent;
-  if (int err = dest.OpenParent(r.path, &parent); err != 0) {
-    if (r.meta.type == RecordType::kStreamFile) return BeginStream(r, nullptr, err, {});
-    return Settle(r.path, ParentProblem(err), err);
+  const int err = unnamable ? 0 : dest.OpenParent(r.path, &parent);
+  if (unnamable || err != 0) {
+    // Registered anyway, so that its data is dropped quietly rather than failing the
+    // transfer as data for an unknown file_id.
+    if (r.meta.type == RecordType::kStreamFile) AddStream(r, {});
+    if (!unnamable) return Settle(r.path, ParentProblem(err), err);
+    report.problems.Add({std::string(r.path), "not created: " + *unnamable});
+    return Status::Ok();
   }
   switch (r.meta.type) {
     case RecordType::kFile:
@@ -111,130 +103,12 @@ Status HostTreeWriter::Impl::OnRecord(const Record& r) {
     case RecordType::kSpecial:
       return MakeSpecial(r, parent, xattrs);
     case RecordType::kStreamFile:
-      return BeginStream(r, &parent, 0, std::move(xattrs));
+      return BeginStream(r, parent, std::move(xattrs));
     case RecordType::kError:
       break;  // handled above
   }
   return Status(Code::kProtocolError, "record " + QuotedPath(r.path) + ": unknown type " +
                                           std::to_string(static_cast<unsigned>(r.meta.type)));
-}
-
-// Clears the way for a new entry: an existing non-directory is unlinked (so nothing is
-// written through a symlink or a hard link shared with a file elsewhere), an existing
-// directory kept for a directory record or removed if empty. Returns 0 or an errno.
-int HostTreeWriter::Impl::MakeRoom(int dir, const std::string& name, bool want_dir, Room* room) {
-  *room = Room::kFree;
-  struct stat st;
-  if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return errno == ENOENT ? 0 : errno;
-  }
-  const bool is_dir = S_ISDIR(st.st_mode);
-  if (want_dir && is_dir) {
-    *room = Room::kDirectoryKept;
-    return 0;
-  }
-  if (options.on_exists == OnExists::kKeep) {
-    *room = Room::kSkipped;
-    return 0;
-  }
-  if (unlinkat(dir, name.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0) return errno;
-  if (is_dir) dest.Forget();
-  return 0;
-}
-
-Status HostTreeWriter::Impl::WriteFile(const Record& r, BeneathDir::Parent& parent,
-                                       const XattrList& xattrs) {
-  Room room;
-  if (int err = MakeRoom(parent.dir.get(), parent.name, false, &room); err != 0) {
-    return Settle(r.path, "not replaced", err);
-  }
-  if (room == Room::kSkipped) return Settle(r.path, "exists, kept", EEXIST);
-  UniqueFd fd(openat(parent.dir.get(), parent.name.c_str(),
-                     O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) return Settle(r.path, "not created", errno);
-  ++stats.files;
-  if (int err = WriteAll(fd.get(), r.data); err != 0) return Settle(r.path, "write", err);
-  stats.bytes += r.data.size();
-  ApplyToFd(fd.get(), true, {r.path, &r.meta, &xattrs}, policy, &report);
-  return Status::Ok();
-}
-
-// Directories are created 0700 so that we can always fill them; their own mode, owner,
-// xattrs and times are applied in Finish.
-Status HostTreeWriter::Impl::MakeDirectory(const Record& r, BeneathDir::Parent& parent,
-                                           XattrList xattrs) {
-  Room room;
-  if (int err = MakeRoom(parent.dir.get(), parent.name, true, &room); err != 0) {
-    return Settle(r.path, "not replaced", err);
-  }
-  if (room == Room::kSkipped) return Settle(r.path, "exists, kept", EEXIST);
-  if (room == Room::kFree && mkdirat(parent.dir.get(), parent.name.c_str(), 0700) != 0) {
-    return Settle(r.path, "not created", errno);
-  }
-  ++stats.dirs;
-  dirs.push_back({std::string(r.path), r.meta, std::move(xattrs)});
-  return Status::Ok();
-}
-
-Status HostTreeWriter::Impl::MakeSymlink(const Record& r, BeneathDir::Parent& parent,
-                                         const XattrList& xattrs) {
-  Room room;
-  if (int err = MakeRoom(parent.dir.get(), parent.name, false, &room); err != 0) {
-    return Settle(r.path, "not replaced", err);
-  }
-  if (room == Room::kSkipped) return Settle(r.path, "exists, kept", EEXIST);
-  const std::string target(r.target);
-  if (symlinkat(target.c_str(), parent.dir.get(), parent.name.c_str()) != 0) {
-    return Settle(r.path, "symlink not created", errno);
-  }
-  ++stats.symlinks;
-  ApplyByName(parent.dir.get(), parent.name, true, {r.path, &r.meta, &xattrs}, policy, &report);
-  return Status::Ok();
-}
-
-// The link shares the inode of its target, whose metadata its own record already set;
-// nothing is applied here, so a link record cannot change a file that was already in DEST.
-Status HostTreeWriter::Impl::MakeHardlink(const Record& r, BeneathDir::Parent& parent) {
-  if (r.target == r.path) return Settle(r.path, "hard link to itself not created", EINVAL);
-  BeneathDir::Parent target;
-  if (int err = dest.OpenParent(r.target, &target); err != 0) {
-    return Settle(r.path, "hard link target " + QuotedPath(r.target) + ": " + ParentProblem(err),
-                  err);
-  }
-  Room room;
-  if (int err = MakeRoom(parent.dir.get(), parent.name, false, &room); err != 0) {
-    return Settle(r.path, "not replaced", err);
-  }
-  if (room == Room::kSkipped) return Settle(r.path, "exists, kept", EEXIST);
-  // Flags 0: linkat never follows a symlink target unless AT_SYMLINK_FOLLOW is given.
-  if (linkat(target.dir.get(), target.name.c_str(), parent.dir.get(), parent.name.c_str(), 0) !=
-      0) {
-    return Settle(r.path, "hard link to " + QuotedPath(r.target) + " not created", errno);
-  }
-  ++stats.hardlinks;
-  return Status::Ok();
-}
-
-Status HostTreeWriter::Impl::MakeSpecial(const Record& r, BeneathDir::Parent& parent,
-                                         const XattrList& xattrs) {
-  const mode_t type = r.meta.mode & S_IFMT;
-  const bool device = type == S_IFCHR || type == S_IFBLK;
-  if (!device && type != S_IFIFO && type != S_IFSOCK) {
-    return Settle(r.path, "special file of unknown type not created", EINVAL);
-  }
-  if (device && !options.devices) return Settle(r.path, "device node skipped", EPERM);
-  Room room;
-  if (int err = MakeRoom(parent.dir.get(), parent.name, false, &room); err != 0) {
-    return Settle(r.path, "not replaced", err);
-  }
-  if (room == Room::kSkipped) return Settle(r.path, "exists, kept", EEXIST);
-  if (mknodat(parent.dir.get(), parent.name.c_str(), type | 0600,
-              static_cast<dev_t>(r.meta.rdev)) != 0) {
-    return Settle(r.path, device ? "device node not created (needs root)" : "not created", errno);
-  }
-  ++stats.specials;
-  ApplyByName(parent.dir.get(), parent.name, false, {r.path, &r.meta, &xattrs}, policy, &report);
-  return Status::Ok();
 }
 
 Result<std::unique_ptr<HostTreeWriter>> HostTreeWriter::Open(const std::string& dest,

@@ -26,6 +26,14 @@
 // that goes wrong with one file is a FileProblem in report() and the transfer goes on;
 // kError records land in report().source_errors.
 //
+// On Windows (qemu-win/host_tree_writer_win.cc) the same rules hold through NT handles
+// opened relative to their parent's with FILE_OPEN_REPARSE_POINT: no reparse point is
+// followed, an existing entry is deleted through a handle to it. A name Windows cannot hold
+// (reserved device name, trailing dot or space, <>:"\|?*, a control character, not UTF-8)
+// is a FileProblem naming the guest path, never renamed. Symlinks, fifos, sockets and
+// devices are FileProblems (not created); owners and modes do not apply (ACLs are
+// inherited from DEST); times are kept to 100 ns.
+//
 // Used by one thread at a time (the TreeSink contract).
 #ifndef DISKFERRY_PIPELINE_HOST_TREE_WRITER_H_
 #define DISKFERRY_PIPELINE_HOST_TREE_WRITER_H_

@@ -1,12 +1,15 @@
-// Private to host_tree_writer*.cc: the writer's state, shared by the record handlers
-// (host_tree_writer.cc) and the stream-file and Finish code (host_tree_writer_streams.cc).
+// Private to the writer's files: the writer's state, shared by the record handlers
+// (host_tree_writer.cc), the stream bookkeeping and Finish (host_tree_writer_streams.cc),
+// and the host's half, which makes the entries: host_tree_writer_posix.cc on Linux,
+// qemu-win/host_tree_writer_win.cc on Windows. On both, descriptors are BeneathDir's (POSIX
+// descriptors, or CRT descriptors over HANDLEs) and errors are errno values.
 #ifndef DISKFERRY_PIPELINE_HOST_TREE_WRITER_IMPL_H_
 #define DISKFERRY_PIPELINE_HOST_TREE_WRITER_IMPL_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <list>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +28,11 @@ std::string QuotedPath(std::string_view path);
 // The problem to report when BeneathDir::OpenParent failed with `err`.
 std::string ParentProblem(int err);
 
+// Per host. Why this host cannot hold a name of `path` (a safe relative path), or nullopt.
+std::optional<std::string> HostNameProblem(std::string_view path);
+// Per host. Writes all of `data` at `offset` of the open file `fd`: 0 or an errno.
+int WriteAt(int fd, std::span<const uint8_t> data, uint64_t offset);
+
 struct HostTreeWriter::Impl {
   // kOpen --Finish--> kFinished. Protocol errors are returned, not remembered: the
   // LaneUnpacker in front of the writer is what stops a transfer for good.
@@ -39,9 +47,11 @@ struct HostTreeWriter::Impl {
     std::string path;
     RecordMeta meta;
     XattrList xattrs;
-    UniqueFd fd;    // closed while evicted (see kMaxOpenStreams)
-    dev_t dev = 0;  // identity of the file we created, checked when reopening
-    ino_t ino = 0;
+    UniqueFd fd;  // closed while evicted (see kMaxOpenStreams)
+    // Identity of the file we created, checked when reopening: st_dev and st_ino, or on
+    // Windows the volume serial number and the file index.
+    uint64_t dev = 0;
+    uint64_t ino = 0;
     bool failed = false;                     // not created or not writable: its data is dropped
     std::list<uint64_t>::iterator open_pos;  // in open_order while fd is open
   };
@@ -51,32 +61,40 @@ struct HostTreeWriter::Impl {
   // on demand, so one transfer cannot exhaust the process's descriptors.
   static constexpr size_t kMaxOpenStreams = 64;
 
-  Impl(BeneathDir dest_dir, const HostWriterOptions& opts);
-
   // host_tree_writer.cc
   Status OnRecord(const Record& r);
   Status CheckRecord(const Record& r, XattrList* xattrs);
   Status Settle(std::string_view path, const std::string& what, int err);
+
+  // host_tree_writer_streams.cc
+  Status CheckNewStream(const Record& r) const;
+  StreamFile& AddStream(const Record& r, XattrList xattrs);
+  Status BeginStream(const Record& r, BeneathDir::Parent& parent, XattrList xattrs);
+  Status StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data);
+  Status StreamEnd(uint64_t id);
+  Status Finish();
+  Result<StreamFile*> FindStream(uint64_t id, const char* what);
+  void KeepOpen(uint64_t id, StreamFile* file, UniqueFd fd);
+  void CloseStream(StreamFile* file);
+  Status FailStream(StreamFile* file, const std::string& what, int err);
+
+  // Per host: host_tree_writer_posix.cc or qemu-win/host_tree_writer_win.cc.
+  Impl(BeneathDir dest_dir, const HostWriterOptions& opts);
   int MakeRoom(int dir, const std::string& name, bool want_dir, Room* room);
   Status WriteFile(const Record& r, BeneathDir::Parent& parent, const XattrList& xattrs);
   Status MakeDirectory(const Record& r, BeneathDir::Parent& parent, XattrList xattrs);
   Status MakeSymlink(const Record& r, BeneathDir::Parent& parent, const XattrList& xattrs);
   Status MakeHardlink(const Record& r, BeneathDir::Parent& parent);
   Status MakeSpecial(const Record& r, BeneathDir::Parent& parent, const XattrList& xattrs);
-
-  // host_tree_writer_streams.cc
-  Status CheckNewStream(const Record& r) const;
-  Status BeginStream(const Record& r, BeneathDir::Parent* parent, int parent_err, XattrList xattrs);
+  // Creates the stream file `parent.name` sized to its announced size, keeping it open.
   Status CreateStream(const BeneathDir::Parent& parent, uint64_t id, StreamFile* file);
-  Status StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data);
-  Status StreamEnd(uint64_t id);
-  Status Finish();
-  size_t RemoveUnfinished();
-  Result<StreamFile*> FindStream(uint64_t id, const char* what);
-  void KeepOpen(uint64_t id, StreamFile* file, UniqueFd fd);
-  void CloseStream(StreamFile* file);
+  // Opens an evicted stream file again, safely, and only if it is still the file we made.
+  // On failure the file is marked failed and the result says whether to stop the transfer.
   Status Reopen(uint64_t id, StreamFile* file);
-  Status FailStream(StreamFile* file, const std::string& what, int err);
+  // The metadata of a regular file that is complete (open as `fd`) and of a directory.
+  void ApplyToFile(int fd, const EntryMetadata& entry);
+  Status ApplyToDirectory(const PendingDir& dir);
+  size_t RemoveUnfinished();
 
   BeneathDir dest;
   HostWriterOptions options;

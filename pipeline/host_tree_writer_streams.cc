@@ -1,9 +1,7 @@
 // Stream files (created and sized on their record, filled by OnStreamData, finished by
-// OnStreamEnd) and Finish.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// OnStreamEnd) and Finish: the host-independent bookkeeping. Creating, reopening and
+// removing the files is the host's half (host_tree_writer_posix.cc,
+// qemu-win/host_tree_writer_win.cc).
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,18 +10,6 @@
 
 namespace diskferry {
 namespace {
-
-int PwriteAll(int fd, std::span<const uint8_t> data, uint64_t offset) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n =
-        pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    done += static_cast<size_t>(n);
-  }
-  return 0;
-}
 
 size_t Depth(const std::string& path) { return std::count(path.begin(), path.end(), '/'); }
 
@@ -38,43 +24,29 @@ Status HostTreeWriter::Impl::CheckNewStream(const Record& r) const {
   return Status::Ok();
 }
 
-// Registers the stream file even when it cannot be created, so that its data is dropped
-// quietly instead of failing the transfer as an unknown file_id. `parent` is null when
-// its parent could not be opened (errno `parent_err`).
-Status HostTreeWriter::Impl::BeginStream(const Record& r, BeneathDir::Parent* parent,
-                                         int parent_err, XattrList xattrs) {
+// Registers the stream file before it is created, marked failed until it is, so that the
+// data of one that cannot be created is dropped quietly instead of failing the transfer as
+// data for an unknown file_id.
+HostTreeWriter::Impl::StreamFile& HostTreeWriter::Impl::AddStream(const Record& r,
+                                                                  XattrList xattrs) {
   StreamFile& file = streams[r.meta.file_id];
   file.path = std::string(r.path);
   file.meta = r.meta;
   file.xattrs = std::move(xattrs);
   file.failed = true;
   ++stats.files;
-  if (parent == nullptr) return Settle(r.path, ParentProblem(parent_err), parent_err);
+  return file;
+}
+
+Status HostTreeWriter::Impl::BeginStream(const Record& r, BeneathDir::Parent& parent,
+                                         XattrList xattrs) {
+  StreamFile& file = AddStream(r, std::move(xattrs));
   Room room;
-  if (int err = MakeRoom(parent->dir.get(), parent->name, false, &room); err != 0) {
+  if (int err = MakeRoom(parent.dir.get(), parent.name, false, &room); err != 0) {
     return Settle(r.path, "not replaced", err);
   }
   if (room == Room::kSkipped) return Settle(r.path, "exists, kept", EEXIST);
-  return CreateStream(*parent, r.meta.file_id, &file);
-}
-
-Status HostTreeWriter::Impl::CreateStream(const BeneathDir::Parent& parent, uint64_t id,
-                                          StreamFile* file) {
-  const std::string sized = "not sized to " + std::to_string(file->meta.size);
-  if (file->meta.size > static_cast<uint64_t>(INT64_MAX)) return Settle(file->path, sized, EFBIG);
-  UniqueFd fd(openat(parent.dir.get(), parent.name.c_str(),
-                     O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) return Settle(file->path, "not created", errno);
-  // Sizing first leaves every range the sender skips as a hole.
-  struct stat st;
-  if (ftruncate(fd.get(), static_cast<off_t>(file->meta.size)) != 0 || fstat(fd.get(), &st) != 0) {
-    return Settle(file->path, sized, errno);
-  }
-  file->dev = st.st_dev;
-  file->ino = st.st_ino;
-  file->failed = false;
-  KeepOpen(id, file, std::move(fd));
-  return Status::Ok();
+  return CreateStream(parent, r.meta.file_id, &file);
 }
 
 Result<HostTreeWriter::Impl::StreamFile*> HostTreeWriter::Impl::FindStream(uint64_t id,
@@ -109,23 +81,6 @@ void HostTreeWriter::Impl::CloseStream(StreamFile* file) {
   open_order.erase(file->open_pos);
 }
 
-// Opens an evicted stream file again, safely, and only if it is still the file we made.
-// On failure the file is marked failed and the result says whether to stop the transfer.
-Status HostTreeWriter::Impl::Reopen(uint64_t id, StreamFile* file) {
-  BeneathDir::Parent parent;
-  if (int err = dest.OpenParent(file->path, &parent); err != 0) {
-    return FailStream(file, "reopen: parent directory", err);
-  }
-  UniqueFd fd(openat(parent.dir.get(), parent.name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
-  struct stat st;
-  if (!fd.valid() || fstat(fd.get(), &st) != 0) return FailStream(file, "reopen", errno);
-  if (st.st_dev != file->dev || st.st_ino != file->ino) {
-    return FailStream(file, "replaced by a later record before its data arrived", EEXIST);
-  }
-  KeepOpen(id, file, std::move(fd));
-  return Status::Ok();
-}
-
 Status HostTreeWriter::Impl::StreamData(uint64_t id, uint64_t offset,
                                         std::span<const uint8_t> data) {
   Result<StreamFile*> found = FindStream(id, "stream data");
@@ -144,7 +99,7 @@ Status HostTreeWriter::Impl::StreamData(uint64_t id, uint64_t offset,
   } else {
     open_order.splice(open_order.end(), open_order, file->open_pos);  // most recently used
   }
-  if (int err = PwriteAll(file->fd.get(), data, offset); err != 0) {
+  if (int err = WriteAt(file->fd.get(), data, offset); err != 0) {
     return FailStream(file, "write", err);
   }
   stats.bytes += data.size();
@@ -158,7 +113,7 @@ Status HostTreeWriter::Impl::StreamEnd(uint64_t id) {
   Status st;
   if (!file->failed && !file->fd.valid()) st = Reopen(id, file);
   if (!file->failed) {
-    ApplyToFd(file->fd.get(), true, {file->path, &file->meta, &file->xattrs}, policy, &report);
+    ApplyToFile(file->fd.get(), {file->path, &file->meta, &file->xattrs});
   }
   CloseStream(file);
   streams.erase(id);
@@ -183,32 +138,10 @@ Status HostTreeWriter::Impl::Finish() {
     return Depth(a.path) > Depth(b.path);
   });
   for (const PendingDir& d : dirs) {
-    UniqueFd fd;
-    if (int err = dest.OpenDirectory(d.path, &fd); err != 0) {
-      if (Status st = Settle(d.path, "directory metadata not set", err); !st.ok()) return st;
-      continue;
-    }
-    ApplyToFd(fd.get(), false, {d.path, &d.meta, &d.xattrs}, policy, &report);
+    if (Status st = ApplyToDirectory(d); !st.ok()) return st;
   }
   dirs.clear();
   return Status::Ok();
-}
-
-size_t HostTreeWriter::Impl::RemoveUnfinished() {
-  size_t removed = 0;
-  for (auto& [id, file] : streams) {
-    CloseStream(&file);
-    if (file.failed) continue;
-    BeneathDir::Parent parent;
-    if (dest.OpenParent(file.path, &parent) != 0) continue;
-    struct stat st;
-    if (fstatat(parent.dir.get(), parent.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (st.st_dev != file.dev || st.st_ino != file.ino) continue;
-    if (unlinkat(parent.dir.get(), parent.name.c_str(), 0) == 0) ++removed;
-  }
-  streams.clear();
-  open_order.clear();
-  return removed;
 }
 
 }  // namespace diskferry

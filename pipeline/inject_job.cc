@@ -2,9 +2,8 @@
 // itself with in_place). An appliance that dies midway is replaced and, on an overlay, the
 // job starts over on a fresh overlay: steps are not all idempotent (move, delete), so
 // half-applied ones are thrown away with the overlay rather than repeated on top of it.
-#include <unistd.h>
-
 #include "appliance/overlay.h"
+#include "pipeline/host_file.h"
 #include "pipeline/inject_steps.h"
 #include "pipeline/run_tasks.h"
 
@@ -18,7 +17,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
   DiskSpec disk = spec.target;
   if (!spec.in_place) {
     // Ours: made by an earlier attempt, or by the interrupted run being resumed.
-    if (again) ::unlink(spec.output->path.c_str());
+    if (again) (void)RemoveHostFile(spec.output->path);
     const std::string format = disk.format ? std::string(ImageFormatName(*disk.format)) : "raw";
     if (Status st = CreateOverlay(image, format, spec.output->path); !st.ok()) return st;
     image = spec.output->path;

@@ -1,14 +1,13 @@
 #include "pipeline/job_journal.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "pipeline/file_record_json.h"
+#include "pipeline/host_file.h"
+#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {
@@ -23,21 +22,26 @@ std::string PlanPath(const std::string& dir, const std::string& job) {
 
 Status WriteJsonFile(const std::string& path, const Json& value) {
   const std::string tmp = path + ".tmp";
+  Result<std::filesystem::path> fs_tmp = HostFsPath(tmp);
+  if (!fs_tmp.ok()) return fs_tmp.status();
   {
-    std::ofstream out(tmp, std::ios::trunc);
+    std::ofstream out(*fs_tmp, std::ios::trunc | std::ios::binary);
     out << value.dump() << "\n";
     out.flush();
     if (!out) return Status(Code::kIoError, "writing " + tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, path);
+  if (int err = RenameHostFile(tmp, path); err != 0) return ErrnoStatus(err, path);
   return Status::Ok();
 }
 
 Result<std::optional<Json>> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path);
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  if (!fs_path.ok()) return fs_path.status();
+  errno = 0;
+  std::ifstream in(*fs_path, std::ios::binary);
   if (!in) {
     if (errno == ENOENT) return std::optional<Json>();
-    return ErrnoStatus(errno, path);
+    return ErrnoStatus(errno != 0 ? errno : EIO, path);
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -53,13 +57,13 @@ Result<std::optional<Json>> ReadJsonFile(const std::string& path) {
 Result<RunJournal> RunJournal::Create(const std::string& report_path,
                                       const std::string& manifest_sha256) {
   const std::string dir = JournalDir(report_path);
-  if (::mkdir(dir.c_str(), 0755) != 0) {
-    if (errno == EEXIST) {
+  if (int err = MakeHostDirectory(dir); err != 0) {
+    if (err == EEXIST) {
       return Status(Code::kFailedPrecondition,
                     dir + ": an interrupted run's journal is there; resume that run with --resume " +
                         report_path + ", or remove the directory");
     }
-    return ErrnoStatus(errno, dir);
+    return ErrnoStatus(err, dir);
   }
   if (Status st = WriteJsonFile(dir + kRunFile, Json{{"manifest_sha256", manifest_sha256}});
       !st.ok()) {
@@ -122,13 +126,15 @@ Result<std::optional<std::vector<WalkRange>>> RunJournal::LoadPlan(const std::st
 }
 
 void RunJournal::RemoveJob(const std::string& job, size_t parts) const {
-  for (size_t i = 0; i < parts; ++i) ::unlink(SpoolPath(job, i).c_str());
-  ::unlink(PlanPath(dir_, job).c_str());
+  for (size_t i = 0; i < parts; ++i) (void)RemoveHostFile(SpoolPath(job, i));
+  (void)RemoveHostFile(PlanPath(dir_, job));
 }
 
 Status RunJournal::Remove() const {
+  Result<std::filesystem::path> dir = HostFsPath(dir_);
+  if (!dir.ok()) return dir.status();
   std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  std::filesystem::remove_all(*dir, ec);
   if (ec) return Status(Code::kIoError, dir_ + ": " + ec.message());
   return Status::Ok();
 }
@@ -136,7 +142,9 @@ Status RunJournal::Remove() const {
 Result<PartSpool> PartSpool::Open(const std::string& path, const std::string& job) {
   std::string last;
   uint64_t count = 0;
-  if (::access(path.c_str(), F_OK) == 0) {
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  std::error_code ec;
+  if (fs_path.ok() && std::filesystem::exists(*fs_path, ec)) {
     Status st = ForEachFileRecord(path, job, [&](FileRecord r) {
       last = std::move(r.path);
       ++count;

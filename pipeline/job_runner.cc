@@ -1,9 +1,7 @@
 #include "pipeline/job_runner.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <deque>
 #include <memory>
@@ -15,7 +13,9 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "pipeline/digests.h"
+#include "pipeline/host_system.h"
 #include "protocol/check.h"
+#include "protocol/host_path.h"
 #include "pipeline/run_tasks.h"
 
 namespace diskferry {
@@ -76,7 +76,9 @@ class WorkQueue {
 // SHA-256 of the manifest file as run, for the run summary and the journal ("" if
 // unreadable).
 std::string ManifestSha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  if (!fs_path.ok()) return "";
+  std::ifstream in(*fs_path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   const std::string bytes = text.str();
@@ -86,12 +88,6 @@ std::string ManifestSha256(const std::string& path) {
   digest->Update({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
   auto hex = digest->Final();
   return hex.ok() ? (*hex)["sha256"] : "";
-}
-
-std::string HostName() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
 }
 
 int ExitCodeOf(const std::vector<JobOutcome>& jobs, bool interrupted) {
@@ -174,17 +170,6 @@ void RunTask(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs, WorkQue
   }
 }
 
-// Anonymous memory in use, KiB, from /proc/self/status (0 if unknown). Shared memory
-// (the lanes' regions, which the host maps) is not counted: it does not grow with files.
-uint64_t RssAnonKib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("RssAnon:", 0) == 0) return std::strtoull(line.c_str() + 8, nullptr, 10);
-  }
-  return 0;
-}
-
 // Every 100 ms: kills the appliances once the caller sets `cancel` (so that tasks blocked
 // in guest calls return at once), and samples the memory for the run summary.
 class RunWatch {
@@ -198,7 +183,7 @@ class RunWatch {
           pool.Cancel();
           cancelled = true;
         }
-        peak_ = std::max(peak_.load(), RssAnonKib());
+        peak_ = std::max(peak_.load(), AnonymousMemoryKib());
         cv_.wait_for(lock, std::chrono::milliseconds(100));
       }
     });

@@ -165,7 +165,7 @@ class RunEvents {
 
 struct TerminalEventsOptions {
   std::chrono::milliseconds refresh{200};
-  int width = 0;  // columns; 0: ask the terminal (TIOCGWINSZ), 80 if it cannot say
+  int width = 0;  // columns; 0: ask the terminal (host_system.h), 80 if it cannot say
 };
 // `terminal` receives the live block, finished jobs and the summary; `log` receives logs.
 // Both are usually the same terminal (stdout and stderr); neither is closed.

@@ -1,9 +1,7 @@
 // Terminal mode: a live block redrawn in place with ANSI escapes, permanent lines above it.
-#include <sys/ioctl.h>
-#include <unistd.h>
-
 #include <mutex>
 
+#include "pipeline/host_system.h"
 #include "pipeline/run_events.h"
 #include "pipeline/run_events_impl.h"
 
@@ -13,9 +11,7 @@ namespace {
 constexpr size_t kFallbackWidth = 80;
 
 size_t TerminalWidth(FILE* terminal) {
-  struct winsize ws {};
-  if (ioctl(fileno(terminal), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  return kFallbackWidth;
+  return TerminalColumns(terminal).value_or(kFallbackWidth);
 }
 
 class TerminalEvents final : public RunEvents {
@@ -135,6 +131,9 @@ class TerminalEvents final : public RunEvents {
 
 std::unique_ptr<RunEvents> MakeTerminalEvents(FILE* terminal, FILE* log,
                                               const TerminalEventsOptions& options) {
+  // Before the first draw. A console that cannot (Windows before 10) shows the live block
+  // garbled, but the permanent lines stay readable.
+  (void)EnableTerminalEscapes(terminal);
   return std::make_unique<TerminalEvents>(terminal, log, options);
 }
 

@@ -1,18 +1,16 @@
 // Writing run reports and sha256sum lists.
 #include "pipeline/run_report.h"
 
-#include <fcntl.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <string_view>
 
 #include "pipeline/file_record_json.h"
+#include "pipeline/host_file.h"
 #include "pipeline/unique_fd.h"
+#include "protocol/source_file.h"
 
 namespace diskferry {
 namespace {
@@ -24,56 +22,58 @@ class LineFile {
   static constexpr size_t kFlushAt = 64 * 1024;
 
   static Result<LineFile> Create(const std::string& path) {
-    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid()) return ErrnoStatus(errno, path);
-    return LineFile(path, std::move(fd));
+    UniqueFd fd;
+    if (int err = OpenHostFile(path, HostOpen::kTruncate, &fd); err != 0) {
+      return ErrnoStatus(err, path);
+    }
+    return LineFile(path, std::move(fd), 0);
   }
 
   // Opens for appending after the last complete line.
   static Result<LineFile> Reopen(const std::string& path) {
-    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd.valid()) return ErrnoStatus(errno, path);
-    Result<off_t> end = CompleteLinesEnd(fd.get(), path);
-    if (!end.ok()) return end.status();
-    if (ftruncate(fd.get(), *end) != 0 || lseek(fd.get(), *end, SEEK_SET) < 0) {
-      return ErrnoStatus(errno, path);
+    UniqueFd fd;
+    if (int err = OpenHostFile(path, HostOpen::kUpdate, &fd); err != 0) {
+      return ErrnoStatus(err, path);
     }
-    return LineFile(path, std::move(fd));
+    Result<uint64_t> end = CompleteLinesEnd(fd.get(), path);
+    if (!end.ok()) return end.status();
+    if (int err = ResizeFile(fd.get(), *end); err != 0) return ErrnoStatus(err, path);
+    return LineFile(path, std::move(fd), *end);
   }
 
   // The offset just past the last '\n' of the file (0 if none).
-  static Result<off_t> CompleteLinesEnd(int fd, const std::string& path) {
-    off_t end = lseek(fd, 0, SEEK_END);
-    if (end < 0) return ErrnoStatus(errno, path);
-    char buf[4096];
+  static Result<uint64_t> CompleteLinesEnd(int fd, const std::string& path) {
+    uint64_t end = 0;
+    if (int err = FileSize(fd, &end); err != 0) return ErrnoStatus(err, path);
+    uint8_t buf[4096];
     while (end > 0) {
-      const off_t from = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
-      const ssize_t n = pread(fd, buf, static_cast<size_t>(end - from), from);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return ErrnoStatus(n < 0 ? errno : EIO, "reading " + path);
-      for (ssize_t i = n; i > 0; --i) {
-        if (buf[i - 1] == '\n') return from + i;
+      const uint64_t from = end > sizeof buf ? end - sizeof buf : 0;
+      const int64_t n = ReadSourceAt(fd, from, buf, end - from);
+      if (n <= 0) return ErrnoStatus(n < 0 ? static_cast<int>(-n) : EIO, "reading " + path);
+      for (int64_t i = n; i > 0; --i) {
+        if (buf[i - 1] == '\n') return from + static_cast<uint64_t>(i);
       }
       end = from;
     }
-    return off_t{0};
+    return uint64_t{0};
   }
 
   // Appends the complete lines of `path`, through the buffer.
   Status AppendLinesOf(const std::string& path) {
     if (Status st = Flush(); !st.ok()) return st;
-    UniqueFd in(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!in.valid()) return ErrnoStatus(errno, path);
-    Result<off_t> end = CompleteLinesEnd(in.get(), path);
+    UniqueFd in;
+    if (int err = OpenHostFile(path, HostOpen::kRead, &in); err != 0) {
+      return ErrnoStatus(err, path);
+    }
+    Result<uint64_t> end = CompleteLinesEnd(in.get(), path);
     if (!end.ok()) return end.status();
-    char buf[64 * 1024];
-    for (off_t at = 0; at < *end;) {
-      const size_t want = static_cast<size_t>(std::min<off_t>(*end - at, sizeof buf));
-      const ssize_t n = pread(in.get(), buf, want, at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return ErrnoStatus(n < 0 ? errno : EIO, "reading " + path);
-      buffer_.append(buf, static_cast<size_t>(n));
-      at += n;
+    uint8_t buf[64 * 1024];
+    for (uint64_t at = 0; at < *end;) {
+      const uint64_t want = std::min<uint64_t>(*end - at, sizeof buf);
+      const int64_t n = ReadSourceAt(in.get(), at, buf, want);
+      if (n <= 0) return ErrnoStatus(n < 0 ? static_cast<int>(-n) : EIO, "reading " + path);
+      buffer_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+      at += static_cast<uint64_t>(n);
       if (buffer_.size() >= kFlushAt) {
         if (Status st = Flush(); !st.ok()) return st;
       }
@@ -90,27 +90,32 @@ class LineFile {
 
   Status Flush() {
     if (Status st = CheckOpen(); !st.ok()) return st;
-    for (size_t done = 0; done < buffer_.size();) {
-      const ssize_t n = write(fd_.get(), buffer_.data() + done, buffer_.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return failure_ = ErrnoStatus(errno, "writing " + path_);
-      done += static_cast<size_t>(n);
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(buffer_.data()),
+                                         buffer_.size());
+    if (int err = WriteFileAt(fd_.get(), end_, bytes); err != 0) {
+      return failure_ = ErrnoStatus(err, "writing " + path_);
     }
+    end_ += bytes.size();
     buffer_.clear();
     return Status::Ok();
   }
 
   Status Close() {
     if (Status st = Flush(); !st.ok()) return st;
-    if (fdatasync(fd_.get()) != 0) return failure_ = ErrnoStatus(errno, "syncing " + path_);
-    if (close(fd_.release()) != 0) return failure_ = ErrnoStatus(errno, "closing " + path_);
+    if (int err = SyncFile(fd_.get()); err != 0) {
+      return failure_ = ErrnoStatus(err, "syncing " + path_);
+    }
+    if (int err = CloseFile(&fd_); err != 0) {
+      return failure_ = ErrnoStatus(err, "closing " + path_);
+    }
     return Status::Ok();
   }
 
   bool is_open() const { return fd_.valid(); }
 
  private:
-  LineFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  LineFile(std::string path, UniqueFd fd, uint64_t end)
+      : path_(std::move(path)), fd_(std::move(fd)), end_(end) {}
 
   Status CheckOpen() const {
     if (!failure_.ok()) return failure_;
@@ -120,6 +125,7 @@ class LineFile {
 
   std::string path_;
   UniqueFd fd_;
+  uint64_t end_ = 0;  // where the next line goes: the file is written at offsets
   std::string buffer_;
   Status failure_;
 };
@@ -159,21 +165,20 @@ Json RunSummaryToJson(const RunSummary& s) {
 
 }  // namespace
 
+// The calendar arithmetic of <chrono>, not gmtime_r: Windows' gmtime refuses times before
+// 1970.
 std::string FormatUtcTime(TimePoint t) {
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
-  time_t secs = static_cast<time_t>(ms / 1000);
-  long millis = static_cast<long>(ms % 1000);
-  if (millis < 0) {
-    secs -= 1;
-    millis += 1000;
-  }
-  struct tm tm {};
-  gmtime_r(&secs, &tm);
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day date(day);
+  const hh_mm_ss<milliseconds> time(ms - day);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                static_cast<int>(time.subseconds().count()));
   return buf;
 }
 

@@ -1,18 +1,15 @@
 // Reading a previous run's report back.
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <memory>
+#include <cstring>
+#include <optional>
 
 #include "pipeline/file_record_json.h"
+#include "pipeline/host_file.h"
 #include "pipeline/run_report.h"
+#include "protocol/source_file.h"
 
 namespace diskferry {
 namespace {
-
-struct FileClose {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
 
 // One line of the report: its number, its text without '\n', and whether it had one.
 struct Line {
@@ -21,30 +18,56 @@ struct Line {
   bool terminated = false;
 };
 
-// Reads lines of any length with getline(3).
+// Reads lines of any length from a descriptor, a chunk at a time.
 class LineReader {
  public:
-  explicit LineReader(FILE* f) : file_(f) {}
-  ~LineReader() { std::free(buf_); }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
+  explicit LineReader(int fd) : fd_(fd) {}
 
   // False at the end of the file or on a read error (see error()).
   bool Next(Line* line) {
-    const ssize_t n = getline(&buf_, &cap_, file_);
-    if (n < 0) return false;
+    line->text.clear();
+    for (;;) {
+      const char* start = pending_.data() + used_;
+      const char* newline =
+          static_cast<const char*>(std::memchr(start, '\n', pending_.size() - used_));
+      if (newline != nullptr) {
+        line->text.append(start, newline);
+        used_ += static_cast<size_t>(newline - start) + 1;
+        line->terminated = true;
+        line->number = ++number_;
+        return true;
+      }
+      line->text.append(start, pending_.size() - used_);
+      if (!Refill()) break;
+    }
+    if (error_ != 0 || line->text.empty()) return false;
+    line->terminated = false;
     line->number = ++number_;
-    line->terminated = n > 0 && buf_[n - 1] == '\n';
-    line->text.assign(buf_, static_cast<size_t>(n) - (line->terminated ? 1 : 0));
     return true;
   }
-  bool error() const { return std::ferror(file_) != 0; }
+  // The errno of a failed read, 0 if none.
+  int error() const { return error_; }
 
  private:
-  FILE* file_;
-  char* buf_ = nullptr;
-  size_t cap_ = 0;
+  static constexpr size_t kChunk = 64 * 1024;
+
+  // False at the end of the file or on an error.
+  bool Refill() {
+    pending_.resize(kChunk);
+    used_ = 0;
+    const int64_t n = ReadSourceAt(fd_, offset_, reinterpret_cast<uint8_t*>(pending_.data()), kChunk);
+    if (n < 0) error_ = static_cast<int>(-n);
+    pending_.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    offset_ += pending_.size();
+    return !pending_.empty();
+  }
+
+  int fd_;
+  uint64_t offset_ = 0;
+  std::string pending_;  // bytes read and not yet returned start at used_
+  size_t used_ = 0;
   uint64_t number_ = 0;
+  int error_ = 0;
 };
 
 // The file record on `line` if it belongs to `job`; nullopt for other lines.
@@ -67,9 +90,9 @@ Result<std::optional<FileRecord>> ParseLine(const Line& line, const std::string&
 
 Status ForEachFileRecord(const std::string& path, const std::string& job,
                          const std::function<void(FileRecord)>& fn) {
-  std::unique_ptr<FILE, FileClose> file(std::fopen(path.c_str(), "re"));
-  if (file == nullptr) return ErrnoStatus(errno, path);
-  LineReader reader(file.get());
+  UniqueFd fd;
+  if (int err = OpenHostFile(path, HostOpen::kRead, &fd); err != 0) return ErrnoStatus(err, path);
+  LineReader reader(fd.get());
   Line line;
   while (reader.Next(&line)) {
     if (line.text.empty()) continue;
@@ -80,7 +103,7 @@ Status ForEachFileRecord(const std::string& path, const std::string& job,
     }
     if (record->has_value()) fn(std::move(**record));
   }
-  if (reader.error()) return ErrnoStatus(errno, "reading " + path);
+  if (reader.error() != 0) return ErrnoStatus(reader.error(), "reading " + path);
   return Status::Ok();
 }
 
@@ -92,9 +115,9 @@ Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const s
 }
 
 Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
-  std::unique_ptr<FILE, FileClose> file(std::fopen(path.c_str(), "re"));
-  if (file == nullptr) return ErrnoStatus(errno, path);
-  LineReader reader(file.get());
+  UniqueFd fd;
+  if (int err = OpenHostFile(path, HostOpen::kRead, &fd); err != 0) return ErrnoStatus(err, path);
+  LineReader reader(fd.get());
   Line line;
   std::vector<JobStatus> jobs;
   while (reader.Next(&line)) {
@@ -115,7 +138,7 @@ Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
     }
     jobs.push_back({job->get<std::string>(), status->get<std::string>()});
   }
-  if (reader.error()) return ErrnoStatus(errno, "reading " + path);
+  if (reader.error() != 0) return ErrnoStatus(reader.error(), "reading " + path);
   return jobs;
 }
 

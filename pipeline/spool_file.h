@@ -1,8 +1,9 @@
 // SpoolFile: an anonymous temporary file that holds one stream file's bytes until all of
 // them have arrived, for sinks that can only write a file in one piece (TarSink). The file
 // is sized first, so ranges never written stay holes on filesystems that have them, and
-// DataExtents() can tell them apart from data afterwards. It has no name (O_TMPFILE, else
-// mkstemp then unlink), so nothing is left behind however the process ends.
+// DataExtents() can tell them apart from data afterwards. It has no name (host_file.h's
+// CreateUnnamedFile: O_TMPFILE, else mkstemp then unlink; on Windows a sparse file deleted
+// with POSIX semantics, else on close), so nothing is left behind however the process ends.
 //
 // Failures are kIoError naming the directory or the operation (ENOSPC included).
 // Thread-compatible; movable, not copyable.
@@ -14,16 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/host_file.h"
 #include "pipeline/unique_fd.h"
 #include "protocol/status.h"
 
 namespace diskferry {
-
-struct Extent {
-  uint64_t offset = 0;
-  uint64_t length = 0;
-  bool operator==(const Extent&) const = default;
-};
 
 class SpoolFile {
  public:
@@ -36,9 +32,10 @@ class SpoolFile {
   Status Write(uint64_t offset, std::span<const uint8_t> data);
   // Reads exactly out.size() bytes at `offset` (holes read as zeros).
   Status Read(uint64_t offset, std::span<uint8_t> out) const;
-  // The ranges that hold data, in order, found with SEEK_DATA/SEEK_HOLE. On a filesystem
-  // without hole support this is one extent covering the whole file; an all-hole file
-  // has none. Extents are in filesystem blocks, so a data extent may include some zeros.
+  // The ranges that hold data, in order, found with SEEK_DATA/SEEK_HOLE (Windows:
+  // FSCTL_QUERY_ALLOCATED_RANGES). On a filesystem without hole support this is one extent
+  // covering the whole file; an all-hole file has none. Extents are in filesystem blocks
+  // (Windows: sparse allocation units of 64 KiB), so a data extent may include some zeros.
   Result<std::vector<Extent>> DataExtents() const;
 
   uint64_t size() const { return size_; }

@@ -1,12 +1,9 @@
 // TarSink: opening and finishing the archive, checking records, gathering stream files.
 #include "pipeline/tar_sink.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
 
+#include "pipeline/host_file.h"
 #include "pipeline/tar_sink_impl.h"
 #include "protocol/check.h"
 
@@ -49,22 +46,21 @@ TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
     : final_path(path),
       partial_path(path + ".partial"),
       spool_dir(opts.spool_dir.empty() ? DirectoryOf(path) : opts.spool_dir),
-      options(opts) {
-  utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-}
+      options(opts) {}
 
 TarSink::Impl::~Impl() {
   {
-    ScopedLocale utf8(utf8_locale);
+    ArchiveCharsetScope utf8(charset);
     ar.reset();  // before `fd` closes: freeing an unfinished archive still flushes into it
   }
-  if (utf8_locale != nullptr) freelocale(utf8_locale);
-  if (created && state != State::kFinished) unlink(partial_path.c_str());
+  fd.reset();  // Windows removes no file that is still open
+  if (created && state != State::kFinished) (void)RemoveHostFile(partial_path);
 }
 
 Status TarSink::Impl::Start(TarCompression compression) {
-  fd.reset(open(partial_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid()) return ErrnoStatus(errno, partial_path);
+  if (int err = OpenHostFile(partial_path, HostOpen::kTruncateNoFollow, &fd); err != 0) {
+    return ErrnoStatus(err, partial_path);
+  }
   created = true;
   ar.reset(archive_write_new());
   DF_CHECK(ar != nullptr);
@@ -207,10 +203,10 @@ Status TarSink::Impl::Finish() {
 Status TarSink::Impl::Close() {
   if (archive_write_close(ar.get()) < ARCHIVE_WARN) return ArchiveFailure(partial_path);
   ar.reset();
-  if (fsync(fd.get()) != 0) return ErrnoStatus(errno, partial_path);
-  if (close(fd.release()) != 0) return ErrnoStatus(errno, partial_path);
-  if (rename(partial_path.c_str(), final_path.c_str()) != 0) {
-    return ErrnoStatus(errno, "renaming " + partial_path + " to " + final_path);
+  if (int err = SyncFile(fd.get()); err != 0) return ErrnoStatus(err, partial_path);
+  if (int err = CloseFile(&fd); err != 0) return ErrnoStatus(err, partial_path);
+  if (int err = RenameHostFile(partial_path, final_path); err != 0) {
+    return ErrnoStatus(err, "renaming " + partial_path + " to " + final_path);
   }
   return Status::Ok();
 }
@@ -223,14 +219,14 @@ Result<std::unique_ptr<TarSink>> TarSink::Open(const std::string& path, const Ta
   if (!compression.ok()) return compression.status();
   auto impl = std::make_unique<Impl>(path, options);
   {
-    ScopedLocale utf8(impl->utf8_locale);
+    ArchiveCharsetScope utf8(impl->charset);
     if (Status st = impl->Start(*compression); !st.ok()) return st;
   }
   return std::unique_ptr<TarSink>(new TarSink(std::move(impl)));
 }
 
 Status TarSink::OnRecord(const Record& record) {
-  ScopedLocale utf8(impl_->utf8_locale);
+  ArchiveCharsetScope utf8(impl_->charset);
   return impl_->OnRecord(record);
 }
 
@@ -239,12 +235,12 @@ Status TarSink::OnStreamData(uint64_t file_id, uint64_t offset, std::span<const 
 }
 
 Status TarSink::OnStreamEnd(uint64_t file_id) {
-  ScopedLocale utf8(impl_->utf8_locale);
+  ArchiveCharsetScope utf8(impl_->charset);
   return impl_->StreamEnd(file_id);
 }
 
 Status TarSink::Finish() {
-  ScopedLocale utf8(impl_->utf8_locale);
+  ArchiveCharsetScope utf8(impl_->charset);
   return impl_->Finish();
 }
 const TarStats& TarSink::stats() const { return impl_->stats; }

@@ -1,6 +1,4 @@
 // TarSink: records and gathered stream files turned into libarchive entries.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +6,7 @@
 
 #include "pipeline/tar_sink_impl.h"
 #include "protocol/check.h"
+#include "protocol/file_mode.h"
 
 namespace diskferry {
 namespace {
@@ -31,13 +30,14 @@ std::optional<unsigned> EntryType(const RecordMeta& meta) {
     case RecordType::kError:
       return std::nullopt;
   }
-  const unsigned type = meta.mode & S_IFMT;
-  if (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO) return type;
+  // libarchive's AE_IF* are the Linux values, on every host.
+  const unsigned type = ModeType(meta.mode);
+  if (type == kModeCharDevice || type == kModeBlockDevice || type == kModeFifo) return type;
   return std::nullopt;
 }
 
 std::string UnstorableProblem(const RecordMeta& meta) {
-  if ((meta.mode & S_IFMT) == S_IFSOCK) return "not stored: tar cannot hold sockets";
+  if (ModeType(meta.mode) == kModeSocket) return "not stored: tar cannot hold sockets";
   char mode[16];
   std::snprintf(mode, sizeof mode, "%o", meta.mode);
   return std::string("not stored: special file of unknown type (mode ") + mode + ")";
@@ -55,9 +55,9 @@ EntryPtr TarSink::Impl::NewEntry(std::string_view path, const RecordMeta& meta, 
                                  const Xattrs& xattrs) const {
   EntryPtr entry(archive_entry_new());
   DF_CHECK(entry != nullptr);
-  archive_entry_copy_pathname(entry.get(), std::string(path).c_str());
+  SetEntryPath(entry.get(), path);
   archive_entry_set_filetype(entry.get(), filetype);
-  archive_entry_set_perm(entry.get(), meta.mode & 07777);
+  archive_entry_set_perm(entry.get(), meta.mode & kModePermissionMask);
   archive_entry_set_uid(entry.get(), meta.uid);
   archive_entry_set_gid(entry.get(), meta.gid);
   // Floor division: times before 1970 keep a non-negative nanosecond part.
@@ -83,7 +83,7 @@ Status TarSink::Impl::WriteRecord(const Record& r, const Xattrs& xattrs) {
     return Status::Ok();
   }
   EntryPtr entry = NewEntry(r.path, r.meta, *type, xattrs);
-  if (*type == AE_IFLNK) archive_entry_copy_symlink(entry.get(), std::string(r.target).c_str());
+  if (*type == AE_IFLNK) SetEntrySymlink(entry.get(), r.target);
   if (*type == AE_IFREG) archive_entry_set_size(entry.get(), static_cast<int64_t>(r.data.size()));
   if (*type == AE_IFCHR || *type == AE_IFBLK) archive_entry_set_rdev(entry.get(), r.meta.rdev);
   bool written = false;
@@ -115,7 +115,7 @@ void TarSink::Impl::Count(unsigned filetype, uint64_t bytes) {
 Status TarSink::Impl::WriteHardlink(std::string_view path, const std::string& target,
                                     const RecordMeta& meta) {
   EntryPtr entry = NewEntry(path, meta, AE_IFREG, {});
-  archive_entry_copy_hardlink(entry.get(), target.c_str());
+  SetEntryHardlink(entry.get(), target);
   archive_entry_set_size(entry.get(), 0);
   bool written = false;
   if (Status st = WriteHeader(entry.get(), path, &written); !st.ok() || !written) return st;

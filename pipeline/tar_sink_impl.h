@@ -6,7 +6,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <locale.h>
 
 #include <cstdint>
 #include <memory>
@@ -19,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/archive_names.h"
 #include "pipeline/spool_file.h"
 #include "pipeline/tar_sink.h"
 #include "pipeline/unique_fd.h"
@@ -38,20 +38,6 @@ using EntryPtr = std::unique_ptr<archive_entry, ArchiveEntryFree>;
 
 // A peer-supplied path for a message: quoted, cut at 200 bytes, NUL and newline shown as '?'.
 std::string TarQuoted(std::string_view path);
-
-// Makes `locale` the calling thread's locale for a scope (no-op when it is null).
-class ScopedLocale {
- public:
-  explicit ScopedLocale(locale_t locale) : old_(locale ? uselocale(locale) : nullptr) {}
-  ~ScopedLocale() {
-    if (old_ != nullptr) uselocale(old_);
-  }
-  ScopedLocale(const ScopedLocale&) = delete;
-  ScopedLocale& operator=(const ScopedLocale&) = delete;
-
- private:
-  locale_t old_;
-};
 
 struct TarSink::Impl {
   // kOpen --Finish succeeded--> kFinished
@@ -107,11 +93,8 @@ struct TarSink::Impl {
   void Count(unsigned filetype, uint64_t bytes);
   Status ArchiveFailure(std::string_view what);
 
-  // C.UTF-8, in force during every libarchive call (null if glibc lacks it). libarchive
-  // converts names from the current locale's charset to pax's UTF-8; in the "C" locale
-  // every non-ASCII name fails and is stored with hdrcharset=BINARY, which GNU tar 1.34
-  // warns about on extraction. With it only names that are not UTF-8 are.
-  locale_t utf8_locale = nullptr;
+  // In force during every libarchive call (archive_names.h): names reach pax as UTF-8.
+  ArchiveCharset charset;
   std::string final_path;
   std::string partial_path;
   std::string spool_dir;

@@ -1,11 +1,14 @@
-// UniqueFd: owns one POSIX file descriptor and closes it exactly once.
+// UniqueFd: owns one file descriptor (a CRT descriptor on Windows, see host_file.h) and
+// closes it exactly once.
 // Thread-compatible.
 #ifndef DISKFERRY_PIPELINE_UNIQUE_FD_H_
 #define DISKFERRY_PIPELINE_UNIQUE_FD_H_
 
-#include <unistd.h>
-
 namespace diskferry {
+
+// close(2) (Windows: _close), ignoring its error; host_file.h's CloseFile reports it.
+// Defined by the halves of host_file.h.
+void CloseHostFd(int fd);
 
 class UniqueFd {
  public:
@@ -31,7 +34,7 @@ class UniqueFd {
   }
   // Closes the current descriptor (if any) and takes `fd`.
   void reset(int fd = -1) {
-    if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+    if (fd_ >= 0 && fd_ != fd) CloseHostFd(fd_);
     fd_ = fd;
   }
 

@@ -1,9 +1,9 @@
 #include "pipeline/upload_source.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <utility>
+
+#include "protocol/file_mode.h"
+#include "protocol/source_file.h"
 
 namespace diskferry {
 
@@ -28,7 +28,9 @@ void UploadSource::ApplyOverrides(SourceEntry* entry) const {
   RecordMeta& meta = entry->meta;
   if (meta.type == RecordType::kError) return;
   const bool regular = meta.type == RecordType::kFile || meta.type == RecordType::kStreamFile;
-  if (overrides_.mode && regular) meta.mode = (meta.mode & S_IFMT) | (*overrides_.mode & 07777);
+  if (overrides_.mode && regular) {
+    meta.mode = ModeType(meta.mode) | (*overrides_.mode & kModePermissionMask);
+  }
   if (overrides_.uid) meta.uid = *overrides_.uid;
   if (overrides_.gid) meta.gid = *overrides_.gid;
 }
@@ -40,12 +42,12 @@ Result<std::optional<SourceEntry>> UploadSource::Next() {
     SourceEntry& entry = **next;
     std::optional<std::string> path = Rename(entry.path);
     if (!path) {
-      if (entry.fd >= 0) ::close(entry.fd);  // the entry owns it and is dropped here
+      CloseSourceFd(&entry.fd);  // the entry owns it and is dropped here
       return Status(Code::kInternal, "upload: entry " + entry.path + " is not under " + old_name_);
     }
     // The top entry itself when it becomes the root: the root is already there.
     if (path->empty()) {
-      if (entry.fd >= 0) ::close(entry.fd);
+      CloseSourceFd(&entry.fd);
       continue;
     }
     entry.path = std::move(*path);

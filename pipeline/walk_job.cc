@@ -1,19 +1,19 @@
 // Walking jobs (extract, list, verify): planning the parts and running each part's
 // attempts. run_tasks.h has the task structure; walk_job_finish.cc ends the job.
-#include <sys/stat.h>
-
 #include <algorithm>
+#include <filesystem>
 #include <set>
-#include <cerrno>
-#include <unistd.h>
+#include <system_error>
 
 #include "appliance/transfer.h"
 #include "pipeline/hashing_sink.h"
+#include "pipeline/host_file.h"
 #include "pipeline/ordering_sink.h"
 #include "pipeline/partition.h"
 #include "pipeline/run_tasks.h"
 #include "pipeline/selecting_sink.h"
 #include "pipeline/tar_sink.h"
+#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {
@@ -55,11 +55,15 @@ Result<std::vector<std::string>> VerifyHashNames(const VerifySpec& spec) {
 
 // The output of an extract job, checked against on_exists. *skip: the job has nothing to do.
 Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
-  struct stat st;
-  const bool exists = ::stat(out.path.path.c_str(), &st) == 0;
+  Result<std::filesystem::path> path = HostFsPath(out.path.path);
+  if (!path.ok()) return path.status();
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(*path, ec);
   if (resumed) {  // the interrupted run made it
-    if (out.kind == OutputKind::kDir && !exists && ::mkdir(out.path.path.c_str(), 0755) != 0) {
-      return ErrnoStatus(errno, out.path.text);
+    if (out.kind == OutputKind::kDir && !exists) {
+      if (int err = MakeHostDirectory(out.path.path); err != 0) {
+        return ErrnoStatus(err, out.path.text);
+      }
     }
     return Status::Ok();
   }
@@ -70,13 +74,14 @@ Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
     *skip = exists && out.on_exists == OnExistsPolicy::kSkip;
     return Status::Ok();
   }
-  if (!exists && ::mkdir(out.path.path.c_str(), 0755) != 0) return ErrnoStatus(errno, out.path.text);
-  if (exists && out.on_exists == OnExistsPolicy::kFail) {
-    if (::rmdir(out.path.path.c_str()) != 0) {
-      return Status(Code::kInvalidArgument,
-                    out.path.text + ": exists and is not empty (on_exists: fail)");
-    }
-    ::mkdir(out.path.path.c_str(), 0755);
+  if (!exists) {
+    if (int err = MakeHostDirectory(out.path.path); err != 0) return ErrnoStatus(err, out.path.text);
+  }
+  // An empty directory is as good as a new one; anything else is in the way.
+  if (exists && out.on_exists == OnExistsPolicy::kFail &&
+      !(std::filesystem::is_directory(*path, ec) && std::filesystem::is_empty(*path, ec))) {
+    return Status(Code::kInvalidArgument,
+                  out.path.text + ": exists and is not empty (on_exists: fail)");
   }
   return Status::Ok();
 }

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "protocol/errno_names.h"
+
 namespace diskferry {
 namespace {
 
@@ -48,7 +50,7 @@ void PutHeader(uint8_t* h, const RecordMeta& m, uint32_t size, std::string_view 
   Put<uint32_t>(h + kOffPathLen, static_cast<uint32_t>(path.size()));
   Put<uint32_t>(h + kOffTargetLen, static_cast<uint32_t>(target.size()));
   Put<uint32_t>(h + kOffXattrLen, static_cast<uint32_t>(xattr_len));
-  Put<int32_t>(h + kOffErrno, m.errno_value);
+  Put<int32_t>(h + kOffErrno, ErrnoToWire(m.errno_value));
   Put<uint64_t>(h + kOffDataLen, data_len);
   Put<uint64_t>(h + kOffFileId, m.file_id);
   const uint32_t ids[4] = {m.mode, m.uid, m.gid, m.nlink};
@@ -63,7 +65,7 @@ RecordMeta GetMeta(const uint8_t* h) {
   RecordMeta m;
   m.type = static_cast<RecordType>(Get<uint16_t>(h + kOffType));
   m.flags = Get<uint16_t>(h + kOffFlags);
-  m.errno_value = Get<int32_t>(h + kOffErrno);
+  m.errno_value = ErrnoFromWire(Get<int32_t>(h + kOffErrno));
   m.file_id = Get<uint64_t>(h + kOffFileId);
   m.mode = Get<uint32_t>(h + kOffMode);
   m.uid = Get<uint32_t>(h + kOffMode + 4);

@@ -8,8 +8,14 @@
 #define DISKFERRY_PROTOCOL_SOURCE_FILE_H_
 
 #include <cstdint>
+#include <string>
 
 namespace diskferry {
+
+// Opens `path` (UTF-8) for reading as a source descriptor, following symlinks; directories
+// open too (reading one fails with EISDIR). The descriptor, or -errno (-EILSEQ on Windows
+// for a path that is not UTF-8). Close it with CloseSourceFd().
+int OpenSourceFile(const std::string& path);
 
 // Closes `*fd` if it is open and sets it to -1.
 void CloseSourceFd(int* fd);

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -6,6 +7,11 @@
 #include "protocol/source_file.h"
 
 namespace diskferry {
+
+int OpenSourceFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  return fd >= 0 ? fd : -errno;
+}
 
 void CloseSourceFd(int* fd) {
   if (*fd >= 0) ::close(*fd);

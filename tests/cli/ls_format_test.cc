@@ -1,31 +1,33 @@
 #include "cli/ls_format.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
+
+#include "protocol/file_mode.h"
 
 namespace diskferry {
 namespace {
 
 TEST(LsFormatTest, ModeStringCoversTypesAndSpecialBits) {
-  EXPECT_EQ(ModeString(S_IFDIR | 0755), "drwxr-xr-x");
-  EXPECT_EQ(ModeString(S_IFREG | 0600), "-rw-------");
-  EXPECT_EQ(ModeString(S_IFLNK | 0777), "lrwxrwxrwx");
-  EXPECT_EQ(ModeString(S_IFREG | S_ISUID | 0755), "-rwsr-xr-x");
-  EXPECT_EQ(ModeString(S_IFREG | S_ISGID | 0644), "-rw-r-Sr--");
-  EXPECT_EQ(ModeString(S_IFDIR | S_ISVTX | 0777), "drwxrwxrwt");
-  EXPECT_EQ(ModeString(S_IFCHR | 0620), "crw--w----");
+  EXPECT_EQ(ModeString(kModeDirectory | 0755), "drwxr-xr-x");
+  EXPECT_EQ(ModeString(kModeRegular | 0600), "-rw-------");
+  EXPECT_EQ(ModeString(kModeSymlink | 0777), "lrwxrwxrwx");
+  EXPECT_EQ(ModeString(kModeRegular | kModeSetuid | 0755), "-rwsr-xr-x");
+  EXPECT_EQ(ModeString(kModeRegular | kModeSetgid | 0644), "-rw-r-Sr--");
+  EXPECT_EQ(ModeString(kModeDirectory | kModeSticky | 0777), "drwxrwxrwt");
+  EXPECT_EQ(ModeString(kModeCharDevice | 0620), "crw--w----");
 }
 
 TEST(LsFormatTest, FormatsUtcTimes) {
   EXPECT_EQ(FormatTime(0), "1970-01-01 00:00:00");
   EXPECT_EQ(FormatTime(1795446245'123456789LL), "2026-11-23 15:04:05");
   EXPECT_EQ(FormatTime(-1), "1969-12-31 23:59:59");
+  EXPECT_EQ(FormatTime(-86400LL * 365 * 1000000000), "1969-01-01 00:00:00");
 }
 
 TEST(LsFormatTest, LongLineShowsSymlinkTarget) {
   DirEntryInfo e;
   e.name = "alias";
-  e.stat.mode = S_IFLNK | 0777;
+  e.stat.mode = kModeSymlink | 0777;
   e.stat.nlink = 1;
   e.stat.size = 8;
   e.link_target = "hostname";

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/protocol/scratch_dir.h"
+
 namespace diskferry {
 
 std::string ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(FsPath(path), std::ios::binary);
   if (!in) {
     ADD_FAILURE() << "cannot read " << path;
     return "";
@@ -22,15 +24,15 @@ std::string ReadTextFile(const std::string& path) {
 }
 
 bool WriteTextFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::ofstream out(FsPath(path), std::ios::binary | std::ios::trunc);
   out << text;
   return static_cast<bool>(out);
 }
 
 std::vector<std::string> FilesEndingIn(const std::string& dir, const std::string& suffix) {
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
+  for (const auto& entry : std::filesystem::directory_iterator(FsPath(dir))) {
+    const std::string name = Utf8Path(entry.path().filename());
     if (entry.is_regular_file() && name.ends_with(suffix)) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
@@ -39,7 +41,7 @@ std::vector<std::string> FilesEndingIn(const std::string& dir, const std::string
 
 std::vector<VarOverride> ReadOverrides(const std::string& path) {
   std::vector<VarOverride> overrides;
-  if (!std::filesystem::exists(path)) return overrides;
+  if (!std::filesystem::exists(FsPath(path))) return overrides;
   std::istringstream lines(ReadTextFile(path));
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line[0] == '#') continue;

@@ -1,36 +1,21 @@
 // Every manifest in examples/ must validate. Their images do not exist here, so each
 // variable named `image` or `*_image` is pointed (with --var) at a scratch file.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <iostream>
 
 #include "jobs/manifest_parser.h"
 #include "jobs/plan.h"
 #include "jobs/validator.h"
 #include "tests/jobs/case_files.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry {
 namespace {
 
 const std::string kExamplesDir = DF_EXAMPLES_DIR;
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "df-examples-XXXXXX");
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 bool IsImageVar(const std::string& name) { return name == "image" || name.ends_with("_image"); }
 
@@ -38,8 +23,8 @@ std::vector<VarOverride> ImagesIn(const ManifestConfig& config, const ScratchDir
   std::vector<VarOverride> overrides;
   for (const VarConfig& var : config.vars) {
     if (!IsImageVar(var.name.text)) continue;
-    const std::string file = scratch.path() + "/" + var.name.text + ".qcow2";
-    std::ofstream(file).put('\0');
+    const std::string file = scratch.File(var.name.text + ".qcow2");
+    EXPECT_TRUE(WriteWholeFile(file, std::string(1, '\0')));
     overrides.push_back({var.name.text, file});
   }
   return overrides;

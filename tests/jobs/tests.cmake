@@ -8,6 +8,7 @@ add_executable(jobs_tests
   ${DF_JOBS_TEST_DIR}/did_you_mean_test.cc
   ${DF_JOBS_TEST_DIR}/examples_test.cc
   ${DF_JOBS_TEST_DIR}/glob_test.cc
+  ${DF_JOBS_TEST_DIR}/host_files_test.cc
   ${DF_JOBS_TEST_DIR}/manifest_cases_test.cc
   ${DF_JOBS_TEST_DIR}/parser_test.cc
   ${DF_JOBS_TEST_DIR}/plan_test.cc

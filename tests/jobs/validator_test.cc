@@ -1,11 +1,11 @@
 #include "jobs/validator.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 
 #include "tests/jobs/case_files.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry {
 namespace {
@@ -285,8 +285,9 @@ TEST(ValidatorTest, LoadManifestFileReadsTheFileOrSaysWhyNot) {
   EXPECT_TRUE(diagnostics.empty());
 
   // Relative paths resolve against the manifest's directory by default.
-  std::string dir = std::filesystem::temp_directory_path() / "df-validator-XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const ScratchDir scratch("df-validator");
+  const std::string& dir = scratch.path();
+  ASSERT_FALSE(dir.empty());
   ASSERT_TRUE(WriteTextFile(dir + "/disk.img", ""));
   ASSERT_TRUE(
       WriteTextFile(dir + "/m.yaml", OneJob("list", "    source: disk.img\n    format: raw\n")));
@@ -294,9 +295,10 @@ TEST(ValidatorTest, LoadManifestFileReadsTheFileOrSaysWhyNot) {
   EXPECT_TRUE(spec.ok()) << diagnostics.ToString();
   if (spec.ok()) {
     EXPECT_EQ(spec->base_dir, dir);
-    EXPECT_EQ(std::get<ListSpec>(spec->jobs[0].task).source.image.path, dir + "/disk.img");
+    // Joined paths are in the host's own form ('\\' separators on Windows).
+    EXPECT_EQ(FsPath(std::get<ListSpec>(spec->jobs[0].task).source.image.path),
+              FsPath(dir + "/disk.img"));
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

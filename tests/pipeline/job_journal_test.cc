@@ -1,12 +1,10 @@
 #include "pipeline/job_journal.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 
-#include "tests/pipeline/tree_test_support.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry {
 namespace {
@@ -20,16 +18,16 @@ FileRecord File(const std::string& path) {
   return r;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string Slurp(const std::string& path) { return ReadWholeFile(path); }
+
+// Appends `text` as a crash mid-line would leave it.
+void AppendCut(const std::string& path, std::string_view text) {
+  std::ofstream(FsPath(path), std::ios::app | std::ios::binary) << text;
 }
 
 class JobJournalTest : public ::testing::Test {
  protected:
-  testing::ScratchDir scratch_;
+  ScratchDir scratch_;
   const std::string dir_ = scratch_.path();
 };
 
@@ -73,7 +71,7 @@ TEST_F(JobJournalTest, AReopenedSpoolContinuesAfterItsLastRecord) {
     ASSERT_TRUE(spool->Flush().ok());
   }
   // A crash mid-line leaves a cut last line: it is dropped on reopening.
-  std::ofstream(path, std::ios::app) << "{\"record\":\"file\",\"job\":\"j\",\"pa";
+  AppendCut(path, "{\"record\":\"file\",\"job\":\"j\",\"pa");
   auto spool = PartSpool::Open(path, "j");
   ASSERT_TRUE(spool.ok()) << spool.status().ToString();
   EXPECT_EQ(spool->last_path(), "b");
@@ -106,7 +104,7 @@ TEST_F(JobJournalTest, AReportTakesASpoolsCompleteLinesAndJobStatusesReadBack) {
     ASSERT_TRUE(spool->Append(File("one")).ok());
     ASSERT_TRUE(spool->Flush().ok());
   }
-  std::ofstream(spool_path, std::ios::app) << "{\"cut";
+  AppendCut(spool_path, "{\"cut");
   const std::string report_path = dir_ + "/r.jsonl";
   {
     auto report = RunReport::Open(report_path);

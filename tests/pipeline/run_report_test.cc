@@ -8,13 +8,15 @@
 #include <thread>
 
 #include "pipeline/file_record_json.h"
-#include "tests/pipeline/tree_test_support.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry {
 namespace {
 
-using testing::ReadFile;
-using testing::WriteFile;
+std::string ReadFile(const std::string& path) { return ReadWholeFile(path); }
+void WriteFile(const std::string& path, std::string_view content) {
+  ASSERT_TRUE(WriteWholeFile(path, content)) << path;
+}
 
 FileRecord Sample(std::string path) {
   FileRecord r;
@@ -48,7 +50,7 @@ class RunReportTest : public ::testing::Test {
     return std::move(*report);
   }
 
-  testing::ScratchDir scratch_;
+  ScratchDir scratch_;
   std::string path_ = scratch_ / "report.jsonl";
 };
 
@@ -231,14 +233,14 @@ TEST(Sha256SumsTest, MatchesGnuSha256sumEscaping) {
   EXPECT_EQ(Sha256SumsLine(odd), "\\" + hex + "  a\\\\b\\nc\\rd\n");
   EXPECT_EQ(Sha256SumsLine(unhashed), "");
 
-  testing::ScratchDir scratch;
+  ScratchDir scratch;
   ASSERT_TRUE(WriteSha256Sums(scratch / "SHA256SUMS", {plain, unhashed, odd}).ok());
   EXPECT_EQ(ReadFile(scratch / "SHA256SUMS"), Sha256SumsLine(plain) + Sha256SumsLine(odd));
 }
 
 TEST(Sha256SumsTest, SumsFileVerifiesWithSha256sum) {
   if (std::system("command -v sha256sum >/dev/null 2>&1") != 0) GTEST_SKIP() << "no sha256sum";
-  testing::ScratchDir scratch;
+  ScratchDir scratch;
   const std::string name = "we\\ird\nname";
   WriteFile(scratch / name, "abc");
   WriteFile(scratch / "plain", "abc");

@@ -1,17 +1,33 @@
+// UniqueFd over this host's descriptors (CRT descriptors on Windows).
 #include "pipeline/unique_fd.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include <cerrno>
 #include <utility>
+
+#include "pipeline/host_file.h"
+#include "protocol/source_file.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry {
 namespace {
 
-bool IsOpen(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+// A closed descriptor reads as EBADF.
+bool IsOpen(int fd) {
+  uint8_t byte = 0;
+  return ReadSourceAt(fd, 0, &byte, 1) != -EBADF;
+}
 
-int OpenNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+// A descriptor of an empty file, which the test's UniqueFd is to own.
+int OpenNull() {
+  static const ScratchDir scratch("df-unique-fd");
+  static const bool written = WriteWholeFile(scratch.File("empty"), "");
+  EXPECT_TRUE(written);
+  UniqueFd fd;
+  EXPECT_EQ(OpenHostFile(scratch.File("empty"), HostOpen::kRead, &fd), 0);
+  return fd.release();
+}
 
 TEST(UniqueFdTest, ClosesOnDestruction) {
   int raw;

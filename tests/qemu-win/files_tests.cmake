@@ -1,1 +1,7 @@
-# (filled by issue 6's files work)
+# The host-independent unit tests of what a Windows diskferry.exe runs with files: the
+# protocol (lanes, packer, source-file reads through the Windows half) and the manifests.
+# Each list is the one Linux builds.
+include(${CMAKE_CURRENT_LIST_DIR}/../protocol/tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../jobs/tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../pipeline/digests_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../pipeline/host_tests.cmake)

@@ -9,3 +9,5 @@ include(${CMAKE_CURRENT_LIST_DIR}/shm_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/sockets_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/files_tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/host_tree_tests.cmake)
+# The command's pure pieces: IMAGE:PATH arguments (Windows paths too), ls formatting.
+include(${CMAKE_CURRENT_LIST_DIR}/../cli/tests.cmake)
