@@ -8,24 +8,12 @@
 #include <mutex>
 
 #include "appliance/child_registry.h"
-#include "protocol/check.h"
+#include "appliance/child_registry_slots.h"
 
 namespace diskferry {
 namespace {
 
-// 0 marks a free slot. Lock-free atomics are async-signal-safe to load and store.
-std::atomic<int> g_children[kMaxRegisteredChildren];
-static_assert(std::atomic<int>::is_always_lock_free);
-
 constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
-
-// A slot is free, being filled by RegisterFile(), or ready; the handler reads ready ones.
-enum FileSlotState : int { kFree = 0, kFilling = 1, kReady = 2 };
-struct FileSlot {
-  std::atomic<int> state{kFree};
-  char path[kMaxRegisteredPathLength + 1];
-};
-FileSlot g_files[kMaxRegisteredFiles];
 
 void CleanupHandler(int sig) {
   const int saved_errno = errno;
@@ -57,56 +45,16 @@ void InstallOnce() {
 
 }  // namespace
 
-bool RegisterChild(int pid) {
-  DF_CHECK(pid > 0);
-  for (std::atomic<int>& slot : g_children) {
-    int expected = 0;
-    if (slot.compare_exchange_strong(expected, pid)) return true;
-  }
-  return false;
-}
-
-void UnregisterChild(int pid) {
-  for (std::atomic<int>& slot : g_children) {
-    int expected = pid;
-    if (slot.compare_exchange_strong(expected, 0)) return;
-  }
-}
-
-size_t RegisteredChildCount() {
-  size_t n = 0;
-  for (const std::atomic<int>& slot : g_children) n += slot.load() > 0 ? 1 : 0;
-  return n;
-}
-
 void KillRegisteredChildren() {
-  for (const std::atomic<int>& slot : g_children) {
+  for (const std::atomic<int>& slot : internal::g_registered_children) {
     const int pid = slot.load();
     if (pid > 0) ::kill(pid, SIGKILL);
   }
 }
 
-int RegisterFile(std::string_view path) {
-  if (path.empty() || path.size() > kMaxRegisteredPathLength) return -1;
-  for (size_t i = 0; i < kMaxRegisteredFiles; ++i) {
-    int expected = kFree;
-    if (!g_files[i].state.compare_exchange_strong(expected, kFilling)) continue;
-    std::memcpy(g_files[i].path, path.data(), path.size());
-    g_files[i].path[path.size()] = '\0';
-    g_files[i].state.store(kReady, std::memory_order_release);
-    return static_cast<int>(i);
-  }
-  return -1;
-}
-
-void UnregisterFile(int slot) {
-  if (slot >= 0 && static_cast<size_t>(slot) < kMaxRegisteredFiles)
-    g_files[slot].state.store(kFree);
-}
-
 void UnlinkRegisteredFiles() {
-  for (FileSlot& f : g_files) {
-    if (f.state.load(std::memory_order_acquire) == kReady) ::unlink(f.path);
+  for (internal::RegisteredFileSlot& f : internal::g_registered_files) {
+    if (f.state.load(std::memory_order_acquire) == internal::kFileSlotReady) ::unlink(f.path);
   }
 }
 

@@ -8,6 +8,7 @@ add_library(df_appliance STATIC
   ${CMAKE_CURRENT_LIST_DIR}/appliance_dir.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_launch.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
+  ${CMAKE_CURRENT_LIST_DIR}/child_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_replies.cc
   ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict.cc

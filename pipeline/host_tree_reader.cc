@@ -14,9 +14,9 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <set>
 #include <utility>
 
+#include "pipeline/host_tree_walk.h"
 #include "pipeline/unique_fd.h"
 
 namespace diskferry {
@@ -133,18 +133,8 @@ Result<std::string> SourceName(const std::string& source) {
 }  // namespace
 
 struct HostTreeReader::Impl {
-  struct Source {
-    std::string host_path;  // as given
-    std::string name;       // its entry path: the last component
-  };
-  // A directory whose children are being visited, through its descriptor (so no host
-  // path grows past PATH_MAX and nothing is looked up twice by name from the top).
-  struct Frame {
-    UniqueFd dir;
-    std::string rel_dir;
-    std::vector<std::string> names;  // sorted
-    size_t next = 0;
-  };
+  using Source = HostWalkSource;
+  using Frame = HostWalkFrame<UniqueFd>;
 
   Result<std::optional<SourceEntry>> Next();
   // `name` in directory `dir` (AT_FDCWD and the source path for a source).
@@ -164,21 +154,17 @@ struct HostTreeReader::Impl {
 
 Result<std::unique_ptr<HostTreeReader>> HostTreeReader::Open(std::vector<std::string> sources,
                                                              const HostReaderOptions& options) {
-  if (sources.empty()) return Status(Code::kInvalidArgument, "nothing to copy");
+  Result<std::vector<HostWalkSource>> named = NameHostSources(
+      std::move(sources),
+      [](const std::string& source) {
+        struct stat st;
+        return lstat(source.c_str(), &st) == 0 ? Status::Ok() : ErrnoStatus(errno, source);
+      },
+      SourceName);
+  if (!named.ok()) return named.status();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  std::set<std::string> names;
-  for (std::string& source : sources) {
-    struct stat st;
-    if (lstat(source.c_str(), &st) != 0) return ErrnoStatus(errno, source);
-    Result<std::string> name = SourceName(source);
-    if (!name.ok()) return name.status();
-    if (!names.insert(*name).second) {
-      return Status(Code::kInvalidArgument,
-                    source + ": another source has the same name \"" + *name + "\"");
-    }
-    impl->sources.push_back({std::move(source), std::move(*name)});
-  }
+  impl->sources = std::move(*named);
   return std::unique_ptr<HostTreeReader>(new HostTreeReader(std::move(impl)));
 }
 
@@ -189,33 +175,14 @@ Result<std::optional<SourceEntry>> HostTreeReader::Next() { return impl_->Next()
 const CappedList<FileProblem>& HostTreeReader::problems() const { return impl_->problems; }
 
 Result<std::optional<SourceEntry>> HostTreeReader::Impl::Next() {
-  for (;;) {
-    std::optional<SourceEntry> entry;
-    if (!stack.empty()) {
-      Frame& top = stack.back();
-      if (top.next == top.names.size()) {
-        stack.pop_back();
-        continue;
-      }
-      const std::string& name = top.names[top.next++];
-      entry = Visit(top.dir.get(), name, top.rel_dir + "/" + name);
-    } else if (next_source < sources.size()) {
-      const Source& source = sources[next_source++];
-      entry = Visit(AT_FDCWD, source.host_path, source.name);
-    } else {
-      return std::optional<SourceEntry>();
-    }
-    if (entry.has_value()) return entry;
-  }
+  return NextHostWalkEntry(&stack, sources, &next_source, AT_FDCWD, &problems,
+                           [this](int dir, const std::string& name, const std::string& rel) {
+                             return Visit(dir, name, rel);
+                           });
 }
 
 std::optional<SourceEntry> HostTreeReader::Impl::Visit(int dir, const std::string& name,
                                                        const std::string& rel) {
-  if (rel.size() > kMaxRecordPath) {
-    problems.Add({rel.substr(0, 200) + "...",
-                  "skipped: path longer than " + std::to_string(kMaxRecordPath) + " bytes"});
-    return std::nullopt;
-  }
   SourceEntry entry;
   entry.path = rel;
   struct stat st;

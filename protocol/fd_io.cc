@@ -1,30 +1,11 @@
+// protocol/fd_io.h's frames, on either host's primitives (fd_io_posix.cc,
+// qemu-win/fd_io_win.cc).
 #include "protocol/fd_io.h"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
+#include <string>
 
 namespace diskferry {
-
-Status WriteAll(int fd, std::span<const uint8_t> bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        pollfd p{fd, POLLOUT, 0};
-        ::poll(&p, 1, 1000);
-        continue;
-      }
-      return ErrnoStatus(errno, "write to control channel");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
 
 Status WriteFrame(int fd, std::span<const uint8_t> body) {
   std::vector<uint8_t> out;
@@ -49,23 +30,14 @@ Result<std::vector<uint8_t>> ReadFrame(int fd, FrameReader* reader, int timeout_
       if (left <= 0) return Status(Code::kTimeout, "no reply on the control channel in time");
       wait_ms = static_cast<int>(left);
     }
-    pollfd p{fd, POLLIN, 0};
-    const int r = ::poll(&p, 1, wait_ms);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "poll control channel");
-    }
-    if (r == 0) continue;  // the deadline check above reports the timeout
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return ErrnoStatus(errno, "read control channel");
-    }
-    if (n == 0) {
+    Result<std::optional<size_t>> got = ReadSomeWithin(fd, buf, wait_ms);
+    if (!got.ok()) return got.status();
+    if (!got->has_value()) continue;  // the deadline check above reports the timeout
+    if (**got == 0) {
       return Status(Code::kUnavailable, "control channel closed by the peer" +
                                             std::string(reader->buffered() ? " mid-frame" : ""));
     }
-    reader->Feed(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+    reader->Feed(std::span<const uint8_t>(buf, **got));
   }
 }
 

@@ -7,6 +7,7 @@
 #define DISKFERRY_PROTOCOL_FD_IO_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -15,8 +16,13 @@
 
 namespace diskferry {
 
-// Writes every byte, retrying on EINTR and short writes.
+// Writes every byte, retrying on EINTR and short writes. (Each host's own.)
 Status WriteAll(int fd, std::span<const uint8_t> bytes);
+
+// Waits up to `wait_ms` (< 0: forever) for bytes and reads what is there into `buf`: the
+// count, 0 at end of stream, or nullopt when nothing came (or the wait was interrupted).
+// kIoError otherwise. The primitive under ReadFrame; each host's own.
+Result<std::optional<size_t>> ReadSomeWithin(int fd, std::span<uint8_t> buf, int wait_ms);
 
 // Writes `body` as one frame.
 Status WriteFrame(int fd, std::span<const uint8_t> body);

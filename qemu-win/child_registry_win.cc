@@ -11,23 +11,11 @@
 #include <mutex>
 
 #include "appliance/child_registry.h"
-#include "protocol/check.h"
+#include "appliance/child_registry_slots.h"
 #include "qemu-win/spawn_win.h"
 
 namespace diskferry {
 namespace {
-
-// 0 marks a free slot (pid 0 is the System Idle Process, never our child).
-std::atomic<int> g_children[kMaxRegisteredChildren];
-static_assert(std::atomic<int>::is_always_lock_free);
-
-// A slot is free, being filled by RegisterFile(), or ready; the handler reads ready ones.
-enum FileSlotState : int { kFree = 0, kFilling = 1, kReady = 2 };
-struct FileSlot {
-  std::atomic<int> state{kFree};
-  char path[kMaxRegisteredPathLength + 1];
-};
-FileSlot g_files[kMaxRegisteredFiles];
 
 struct Job {
   HANDLE handle = nullptr;
@@ -49,7 +37,6 @@ Job CreateKillOnCloseJob() {
   return {job, 0};
 }
 
-
 }  // namespace
 
 namespace internal {
@@ -62,32 +49,10 @@ HANDLE ChildJob() {
 
 }  // namespace internal
 
-bool RegisterChild(int pid) {
-  DF_CHECK(pid > 0);
-  for (std::atomic<int>& slot : g_children) {
-    int expected = 0;
-    if (slot.compare_exchange_strong(expected, pid)) return true;
-  }
-  return false;
-}
-
-void UnregisterChild(int pid) {
-  for (std::atomic<int>& slot : g_children) {
-    int expected = pid;
-    if (slot.compare_exchange_strong(expected, 0)) return;
-  }
-}
-
-size_t RegisteredChildCount() {
-  size_t n = 0;
-  for (const std::atomic<int>& slot : g_children) n += slot.load() > 0 ? 1 : 0;
-  return n;
-}
-
 // A registered pid cannot have been reused: its Process holds the process handle until
 // after UnregisterChild(), and Windows keeps a pid while any handle to it is open.
 void KillRegisteredChildren() {
-  for (const std::atomic<int>& slot : g_children) {
+  for (const std::atomic<int>& slot : internal::g_registered_children) {
     const int pid = slot.load();
     if (pid <= 0) continue;
     HANDLE process = ::OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
@@ -97,30 +62,11 @@ void KillRegisteredChildren() {
   }
 }
 
-int RegisterFile(std::string_view path) {
-  if (path.empty() || path.size() > kMaxRegisteredPathLength) return -1;
-  for (size_t i = 0; i < kMaxRegisteredFiles; ++i) {
-    int expected = kFree;
-    if (!g_files[i].state.compare_exchange_strong(expected, kFilling)) continue;
-    std::memcpy(g_files[i].path, path.data(), path.size());
-    g_files[i].path[path.size()] = '\0';
-    g_files[i].state.store(kReady, std::memory_order_release);
-    return static_cast<int>(i);
-  }
-  return -1;
-}
-
-void UnregisterFile(int slot) {
-  if (slot >= 0 && static_cast<size_t>(slot) < kMaxRegisteredFiles) {
-    g_files[slot].state.store(kFree);
-  }
-}
-
 void UnlinkRegisteredFiles() {
   // UTF-16 never needs more code units than UTF-8 has bytes: a stack buffer is enough.
   wchar_t wide[kMaxRegisteredPathLength + 1];
-  for (FileSlot& f : g_files) {
-    if (f.state.load(std::memory_order_acquire) != kReady) continue;
+  for (internal::RegisteredFileSlot& f : internal::g_registered_files) {
+    if (f.state.load(std::memory_order_acquire) != internal::kFileSlotReady) continue;
     const int n = ::MultiByteToWideChar(CP_UTF8, 0, f.path, -1, wide,
                                         static_cast<int>(kMaxRegisteredPathLength + 1));
     if (n > 0) ::DeleteFileW(wide);

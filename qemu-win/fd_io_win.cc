@@ -1,13 +1,12 @@
-// The Windows half of protocol/fd_io.h: frame I/O over a connected SOCKET (cast to int),
-// with send/recv and select for the timeouts. Same semantics and error codes as the
-// POSIX half (fd_io.cc).
+// The Windows half of protocol/fd_io.h's primitives over a connected SOCKET (cast to int):
+// send, and recv after select for the timeouts. Same semantics and error codes as the
+// POSIX half (fd_io_posix.cc); the frames on top are fd_io.cc's.
 #include "qemu-win/fd_io_win.h"
 
 // winsock2.h includes windows.h, after itself, as Winsock 2 needs.
 #include <winsock2.h>
 
 #include <algorithm>
-#include <chrono>
 #include <climits>
 #include <string>
 
@@ -131,49 +130,23 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes) {
   return Status::Ok();
 }
 
-Status WriteFrame(int fd, std::span<const uint8_t> body) {
-  std::vector<uint8_t> out;
-  out.reserve(body.size() + kFrameHeaderSize);
-  AppendFrame(body, &out);
-  return WriteAll(fd, out);
-}
-
-Result<std::vector<uint8_t>> ReadFrame(int fd, FrameReader* reader, int timeout_ms) {
-  using Clock = std::chrono::steady_clock;
+Result<std::optional<size_t>> ReadSomeWithin(int fd, std::span<uint8_t> buf, int wait_ms) {
   const SOCKET s = ToSocket(fd);
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
-  uint8_t buf[64 * 1024];
-  for (;;) {
-    auto next = reader->Next();
-    if (!next.ok()) return next.status();
-    if (next->has_value()) return std::move(**next);
-
-    int wait_ms = -1;
-    if (timeout_ms >= 0) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return Status(Code::kTimeout, "no reply on the control channel in time");
-      wait_ms = static_cast<int>(left);
-    }
-    const int r = WaitReady(s, /*for_write=*/false, wait_ms);
-    if (r == SOCKET_ERROR) {
-      const int error = ::WSAGetLastError();
-      if (error == WSAEINTR) continue;
-      return SocketErrorStatus(error, "select on control channel");
-    }
-    if (r == 0) continue;  // the deadline check above reports the timeout
-    const int n = ::recv(s, reinterpret_cast<char*>(buf), sizeof buf, 0);
-    if (n == SOCKET_ERROR) {
-      const int error = ::WSAGetLastError();
-      if (error == WSAEINTR || error == WSAEWOULDBLOCK) continue;
-      return SocketErrorStatus(error, "read control channel");
-    }
-    if (n == 0) {
-      return Status(Code::kUnavailable, "control channel closed by the peer" +
-                                            std::string(reader->buffered() ? " mid-frame" : ""));
-    }
-    reader->Feed(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+  const int r = WaitReady(s, /*for_write=*/false, wait_ms);
+  if (r == SOCKET_ERROR) {
+    const int error = ::WSAGetLastError();
+    if (error == WSAEINTR) return std::optional<size_t>();
+    return SocketErrorStatus(error, "select on control channel");
   }
+  if (r == 0) return std::optional<size_t>();
+  const int cap = static_cast<int>(std::min<size_t>(buf.size(), INT_MAX));
+  const int n = ::recv(s, reinterpret_cast<char*>(buf.data()), cap, 0);
+  if (n == SOCKET_ERROR) {
+    const int error = ::WSAGetLastError();
+    if (error == WSAEINTR || error == WSAEWOULDBLOCK) return std::optional<size_t>();
+    return SocketErrorStatus(error, "read control channel");
+  }
+  return std::optional<size_t>(static_cast<size_t>(n));
 }
 
 }  // namespace diskferry

@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <set>
 #include <utility>
 
 #include "pipeline/host_tree_reader.h"
+#include "pipeline/host_tree_walk.h"
 #include "protocol/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
@@ -131,16 +131,8 @@ Result<std::string> SourceName(const std::string& source) {
 }  // namespace
 
 struct HostTreeReader::Impl {
-  struct Source {
-    std::string host_path;  // as given
-    std::string name;       // its entry path: the last component
-  };
-  struct Frame {
-    UniqueHandle dir;
-    std::string rel_dir;
-    std::vector<std::string> names;  // sorted
-    size_t next = 0;
-  };
+  using Source = HostWalkSource;
+  using Frame = HostWalkFrame<UniqueHandle>;
 
   Result<std::optional<SourceEntry>> Next();
   // `name` in directory `dir`, or the source at host path `name` when `dir` is null.
@@ -157,23 +149,20 @@ struct HostTreeReader::Impl {
 // There are no Linux xattrs on Windows: options.xattrs reads nothing.
 Result<std::unique_ptr<HostTreeReader>> HostTreeReader::Open(std::vector<std::string> sources,
                                                              const HostReaderOptions&) {
-  if (sources.empty()) return Status(Code::kInvalidArgument, "nothing to copy");
+  Result<std::vector<HostWalkSource>> named = NameHostSources(
+      std::move(sources),
+      [](const std::string& source) {
+        const Result<std::wstring> wide = internal::Utf8ToWide(source, source);
+        if (!wide.ok()) return wide.status();
+        if (::GetFileAttributesW(wide->c_str()) == INVALID_FILE_ATTRIBUTES) {
+          return ErrnoStatus(internal::ErrnoFromWinError(::GetLastError()), source);
+        }
+        return Status::Ok();
+      },
+      SourceName);
+  if (!named.ok()) return named.status();
   auto impl = std::make_unique<Impl>();
-  std::set<std::string> names;
-  for (std::string& source : sources) {
-    const Result<std::wstring> wide = internal::Utf8ToWide(source, source);
-    if (!wide.ok()) return wide.status();
-    if (::GetFileAttributesW(wide->c_str()) == INVALID_FILE_ATTRIBUTES) {
-      return ErrnoStatus(internal::ErrnoFromWinError(::GetLastError()), source);
-    }
-    Result<std::string> name = SourceName(source);
-    if (!name.ok()) return name.status();
-    if (!names.insert(*name).second) {
-      return Status(Code::kInvalidArgument,
-                    source + ": another source has the same name \"" + *name + "\"");
-    }
-    impl->sources.push_back({std::move(source), std::move(*name)});
-  }
+  impl->sources = std::move(*named);
   return std::unique_ptr<HostTreeReader>(new HostTreeReader(std::move(impl)));
 }
 
@@ -184,33 +173,14 @@ Result<std::optional<SourceEntry>> HostTreeReader::Next() { return impl_->Next()
 const CappedList<FileProblem>& HostTreeReader::problems() const { return impl_->problems; }
 
 Result<std::optional<SourceEntry>> HostTreeReader::Impl::Next() {
-  for (;;) {
-    std::optional<SourceEntry> entry;
-    if (!stack.empty()) {
-      Frame& top = stack.back();
-      if (top.next == top.names.size()) {
-        stack.pop_back();
-        continue;
-      }
-      const std::string& name = top.names[top.next++];
-      entry = Visit(top.dir.get(), name, top.rel_dir + "/" + name);
-    } else if (next_source < sources.size()) {
-      const Source& source = sources[next_source++];
-      entry = Visit(nullptr, source.host_path, source.name);
-    } else {
-      return std::optional<SourceEntry>();
-    }
-    if (entry.has_value()) return entry;
-  }
+  return NextHostWalkEntry(&stack, sources, &next_source, nullptr, &problems,
+                           [this](HANDLE dir, const std::string& name, const std::string& rel) {
+                             return Visit(dir, name, rel);
+                           });
 }
 
 std::optional<SourceEntry> HostTreeReader::Impl::Visit(HANDLE dir, const std::string& name,
                                                        const std::string& rel) {
-  if (rel.size() > kMaxRecordPath) {
-    problems.Add({rel.substr(0, 200) + "...",
-                  "skipped: path longer than " + std::to_string(kMaxRecordPath) + " bytes"});
-    return std::nullopt;
-  }
   SourceEntry entry;
   entry.path = rel;
   UniqueHandle h;

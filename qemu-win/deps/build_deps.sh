@@ -75,24 +75,49 @@ cmake_build() {  # name source-dir cmake-args...
   echo "$version" >"$stamp"
 }
 
-cmake_build yaml-cpp "$(unpack yaml-cpp)" -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF \
-  -DYAML_BUILD_SHARED_LIBS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF
-cmake_build onetbb "$(unpack onetbb)" -DTBB_TEST=OFF -DTBB_EXAMPLES=OFF -DTBB_STRICT=OFF \
-  -DBUILD_SHARED_LIBS=OFF -DTBBMALLOC_BUILD=OFF
-cmake_build flatbuffers "$(unpack flatbuffers)" -DFLATBUFFERS_BUILD_TESTS=OFF \
-  -DFLATBUFFERS_BUILD_FLATC=OFF -DFLATBUFFERS_BUILD_FLATHASH=OFF -DFLATBUFFERS_BUILD_FLATLIB=ON
-# libarchive's configure runs test programs (its ZLIB_WINAPI probe): under wine, since
-# CMake 3.25 crashes on a cross try_run that has no emulator.
-cmake_build libarchive "$(unpack libarchive)" -DCMAKE_CROSSCOMPILING_EMULATOR=wine \
-  -DZLIB_LIBRARY=/usr/x86_64-w64-mingw32/lib/libz.a -DENABLE_TEST=OFF -DENABLE_TAR=OFF \
-  -DENABLE_CPIO=OFF -DENABLE_CAT=OFF -DENABLE_OPENSSL=OFF -DENABLE_LIBXML2=OFF \
-  -DENABLE_EXPAT=OFF -DENABLE_LZMA=OFF -DENABLE_ZSTD=OFF -DENABLE_BZip2=OFF -DENABLE_LZ4=OFF \
-  -DENABLE_CNG=ON -DENABLE_ACL=OFF -DENABLE_ICONV=OFF -DENABLE_LIBB2=OFF -DENABLE_ZLIB=ON \
-  -DENABLE_LZO=OFF -DENABLE_NETTLE=OFF -DENABLE_MBEDTLS=OFF -DBUILD_SHARED_LIBS=OFF
 if [ ! -f /usr/src/googletest/CMakeLists.txt ]; then
   echo "build_deps: /usr/src/googletest missing: install the googletest package" >&2
   exit 1
 fi
-DEPS_VERSION=googletest_$(dpkg-query -W -f='${Version}' googletest) \
-  cmake_build googletest /usr/src/googletest -DBUILD_GMOCK=OFF -Dgtest_disable_pthreads=OFF
+# Sources first (apt and dpkg-source, one at a time), then two build lanes side by side:
+# libarchive's configure runs one probe after another, so it leaves a core free for the
+# others' compiles. Each lane stops at its first failure; both are waited for.
+yaml_src=$(unpack yaml-cpp)
+tbb_src=$(unpack onetbb)
+flatbuffers_src=$(unpack flatbuffers)
+libarchive_src=$(unpack libarchive)
+
+lane_libraries() {
+  cmake_build yaml-cpp "$yaml_src" -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF \
+    -DYAML_BUILD_SHARED_LIBS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF
+  cmake_build onetbb "$tbb_src" -DTBB_TEST=OFF -DTBB_EXAMPLES=OFF -DTBB_STRICT=OFF \
+    -DBUILD_SHARED_LIBS=OFF -DTBBMALLOC_BUILD=OFF
+  cmake_build flatbuffers "$flatbuffers_src" -DFLATBUFFERS_BUILD_TESTS=OFF \
+    -DFLATBUFFERS_BUILD_FLATC=OFF -DFLATBUFFERS_BUILD_FLATHASH=OFF -DFLATBUFFERS_BUILD_FLATLIB=ON
+}
+
+lane_archive() {
+  # libarchive's configure runs test programs (its ZLIB_WINAPI probe): under wine, since
+  # CMake 3.25 crashes on a cross try_run that has no emulator.
+  cmake_build libarchive "$libarchive_src" -DCMAKE_CROSSCOMPILING_EMULATOR=wine \
+    -DZLIB_LIBRARY=/usr/x86_64-w64-mingw32/lib/libz.a -DENABLE_TEST=OFF -DENABLE_TAR=OFF \
+    -DENABLE_CPIO=OFF -DENABLE_CAT=OFF -DENABLE_OPENSSL=OFF -DENABLE_LIBXML2=OFF \
+    -DENABLE_EXPAT=OFF -DENABLE_LZMA=OFF -DENABLE_ZSTD=OFF -DENABLE_BZip2=OFF -DENABLE_LZ4=OFF \
+    -DENABLE_CNG=ON -DENABLE_ACL=OFF -DENABLE_ICONV=OFF -DENABLE_LIBB2=OFF -DENABLE_ZLIB=ON \
+    -DENABLE_LZO=OFF -DENABLE_NETTLE=OFF -DENABLE_MBEDTLS=OFF -DBUILD_SHARED_LIBS=OFF
+  DEPS_VERSION=googletest_$(dpkg-query -W -f='${Version}' googletest) \
+    cmake_build googletest /usr/src/googletest -DBUILD_GMOCK=OFF -Dgtest_disable_pthreads=OFF
+}
+
+(set -e; lane_libraries) &
+libraries_pid=$!
+(set -e; lane_archive) &
+archive_pid=$!
+status=0
+wait "$libraries_pid" || status=$?
+wait "$archive_pid" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "build_deps: a dependency failed to build (its log's tail is above)" >&2
+  exit "$status"
+fi
 echo "build_deps: dependencies ready in $prefix"
