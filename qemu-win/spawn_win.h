@@ -1,7 +1,7 @@
 // Internal to the Windows half of process.h and child_registry.h (process_win.cc,
 // child_registry_win.cc): UTF-8/UTF-16 conversion, the quoted command line, program lookup
 // in PATH, the kill-on-close job every child joins, and CreateProcessW itself.
-// The counterpart of appliance/spawn_posix.h. Tests: tests/qemu-win/process_win_test.cc.
+// The counterpart of appliance/spawn_posix.h. Tests: qemu-win/tests/process_win_test.cc.
 //
 // Thread-safe: pure functions; ChildJob() is created once; CreateChild() may run on any
 // thread (the handles it is given are inherited by that child alone, see CreateChild).

@@ -1,6 +1,6 @@
 // Small Windows helpers every qemu-win/ file uses: Win32 errors as Status, UTF-8 <->
 // UTF-16 (diskferry's strings are UTF-8; Windows APIs take UTF-16), and UniqueHandle, the
-// owner of one kernel HANDLE. Tests: tests/qemu-win/win_util_test.cc.
+// owner of one kernel HANDLE. Tests: qemu-win/tests/win_util_test.cc.
 //
 // Thread-safe: pure functions; a UniqueHandle is thread-compatible.
 #ifndef DISKFERRY_QEMU_WIN_WIN_UTIL_H_

@@ -1,6 +1,6 @@
 // Test-only: the client end of a loopback TCP connection, for the tests of TcpListener,
 // ControlListener, control_stream.h and the socket lane over TCP, which run on Linux and
-// under wine. tcp_listener_test_client_posix.cc; tests/qemu-win/tcp_listener_test_client_win.cc.
+// under wine. tcp_listener_test_client_posix.cc; qemu-win/tests/tcp_listener_test_client_win.cc.
 // Descriptors follow tcp_listener.h (a SOCKET cast to int on Windows); close them with
 // CloseStream (appliance/control_stream.h).
 #ifndef DISKFERRY_TESTS_APPLIANCE_TCP_LISTENER_TEST_CLIENT_H_

@@ -1,11 +1,11 @@
 # The Windows half of process.h and child_registry.h (qemu-win/process.cmake), tested by
 # spawning process_test_child.exe, which the tests find next to themselves.
 # wmain (-municode): the child sees its arguments in UTF-16, as the C runtime split them.
-add_executable(process_test_child ${CMAKE_CURRENT_LIST_DIR}/test_child_main.cc)
+add_executable(process_test_child ${DF_WIN_TEST_SOURCES}/test_child_main.cc)
 target_link_libraries(process_test_child PRIVATE df_appliance)
 target_link_options(process_test_child PRIVATE -municode)
 
-add_executable(process_win_tests ${CMAKE_CURRENT_LIST_DIR}/process_win_test.cc)
+add_executable(process_win_tests ${DF_WIN_TEST_SOURCES}/process_win_test.cc)
 target_link_libraries(process_win_tests PRIVATE df_appliance GTest::gtest_main)
 target_compile_definitions(process_win_tests PRIVATE
   DF_TEST_CHILD="$<TARGET_FILE_NAME:process_test_child>")

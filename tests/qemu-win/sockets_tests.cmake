@@ -9,6 +9,6 @@ add_executable(sockets_tests
   ${DF_SOCKET_TESTS}/control_stream_test.cc
   ${DF_SOCKET_TESTS}/socket_lane_tcp_test.cc
   ${DF_SOCKET_TESTS}/tcp_listener_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/tcp_listener_test_client_win.cc)
+  ${DF_WIN_TEST_SOURCES}/tcp_listener_test_client_win.cc)
 target_link_libraries(sockets_tests PRIVATE df_appliance GTest::gtest_main)
 gtest_discover_tests(sockets_tests DISCOVERY_TIMEOUT 120)

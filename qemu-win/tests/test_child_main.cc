@@ -1,4 +1,4 @@
-// process_test_child.exe: the program tests/qemu-win/process_win_test.cc spawns.
+// process_test_child.exe: the program qemu-win/tests/process_win_test.cc spawns.
 //   args A B ...          writes each argument (UTF-8) followed by a NUL byte to stdout
 //   print OUT ERR         writes OUT to stdout, then ERR to stderr
 //   print-sleep TEXT MS   writes TEXT to stdout, then sleeps MS milliseconds
