@@ -11,6 +11,7 @@
 #include <string>
 
 #include "protocol/fd_io.h"
+#include "qemu-win/win_util.h"
 
 namespace diskferry {
 namespace internal {
@@ -47,27 +48,6 @@ const char* WsaErrorName(int error) {
   }
 }
 
-// The system's text for `error`, UTF-8, without the trailing ".\r\n"; "" if it has none.
-std::string SystemMessage(int error) {
-  wchar_t* text = nullptr;
-  const DWORD n = ::FormatMessageW(
-      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-      nullptr, static_cast<DWORD>(error), 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-  std::string out;
-  if (n > 0 && text != nullptr) {
-    const int len =
-        ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), nullptr, 0, nullptr, nullptr);
-    out.resize(static_cast<size_t>(std::max(len, 0)));
-    ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), out.data(), len, nullptr, nullptr);
-  }
-  if (text != nullptr) ::LocalFree(text);
-  while (!out.empty() &&
-         (out.back() == '\n' || out.back() == '\r' || out.back() == ' ' || out.back() == '.')) {
-    out.pop_back();
-  }
-  return out;
-}
-
 }  // namespace
 
 Status StartWinsock() {
@@ -82,7 +62,7 @@ Status StartWinsock() {
 Status SocketErrorStatus(int wsa_error, std::string_view context) {
   std::string m(context);
   m += ": ";
-  const std::string text = SystemMessage(wsa_error);
+  const std::string text = SystemErrorText(static_cast<DWORD>(wsa_error));
   m += text.empty() ? "Winsock error" : text;
   const char* name = WsaErrorName(wsa_error);
   m += name != nullptr ? " (" + std::string(name) + ")"

@@ -5,13 +5,18 @@
 
 namespace diskferry::internal {
 
-Status WinErrorStatus(DWORD error, std::string_view context) {
+std::string SystemErrorText(DWORD error) {
   wchar_t buffer[512];
   DWORD n = ::FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
                              error, 0, buffer, sizeof buffer / sizeof buffer[0], nullptr);
   // System messages end in ".\r\n"; strerror() style has neither.
   while (n > 0 && (std::iswspace(buffer[n - 1]) || buffer[n - 1] == L'.')) --n;
-  std::string text = n > 0 ? WideToUtf8(std::wstring_view(buffer, n)) : "unknown error";
+  return n > 0 ? WideToUtf8(std::wstring_view(buffer, n)) : std::string();
+}
+
+Status WinErrorStatus(DWORD error, std::string_view context) {
+  std::string text = SystemErrorText(error);
+  if (text.empty()) text = "unknown error";
   text += " (error " + std::to_string(error) + ")";
   Code code = Code::kIoError;
   if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) code = Code::kNotFound;

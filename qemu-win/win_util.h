@@ -20,6 +20,10 @@ namespace diskferry::internal {
 // file or path, kTimeout for WAIT_TIMEOUT, kIoError otherwise.
 Status WinErrorStatus(DWORD error, std::string_view context);
 
+// The system's text for a Win32 or Winsock error code, UTF-8, without the trailing
+// ".\r\n"; "" if the system has none.
+std::string SystemErrorText(DWORD error);
+
 // UTF-8 -> UTF-16. kInvalidArgument naming `what` for invalid UTF-8 or an embedded NUL
 // (which no Windows string can carry).
 Result<std::wstring> Utf8ToWide(std::string_view utf8, std::string_view what);

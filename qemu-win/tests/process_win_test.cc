@@ -20,6 +20,13 @@
 namespace diskferry {
 namespace {
 
+// Spawn with only argv set (output discarded).
+Result<Process> SpawnArgv(std::vector<std::string> argv) {
+  SpawnOptions options;
+  options.argv = std::move(argv);
+  return Process::Spawn(options);
+}
+
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -143,7 +150,7 @@ TEST(ProcessWinTest, UnrepresentableArgvIsInvalidArgument) {
   EXPECT_EQ(utf8.status().message(), "argument 2: not valid UTF-8");
   Result<std::wstring> huge = internal::BuildCommandLine({"x", std::string(40000, 'a')});
   EXPECT_EQ(huge.status().code(), Code::kInvalidArgument);
-  Result<Process> spawned = Process::Spawn({{Child(), "args", std::string("\xFF")}});
+  Result<Process> spawned = SpawnArgv({Child(), "args", std::string("\xFF")});
   EXPECT_EQ(spawned.status().code(), Code::kInvalidArgument);
 }
 
@@ -206,11 +213,11 @@ TEST(ProcessWinTest, DiscardRunsTheChildWithoutAPipe) {
 }
 
 TEST(ProcessWinTest, ProgramNotFoundIsNamed) {
-  Result<Process> p = Process::Spawn({{"diskferry-no-such-program"}});
+  Result<Process> p = SpawnArgv({"diskferry-no-such-program"});
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), Code::kNotFound);
   EXPECT_EQ(p.status().message(), "diskferry-no-such-program: not found in PATH");
-  Result<Process> q = Process::Spawn({{"C:\\no\\such\\prog"}});
+  Result<Process> q = SpawnArgv({"C:\\no\\such\\prog"});
   EXPECT_EQ(q.status().code(), Code::kNotFound);
   EXPECT_EQ(q.status().message(), "C:\\no\\such\\prog: no such executable file");
   EXPECT_EQ(Process::Spawn({}).status().code(), Code::kInvalidArgument);
@@ -222,7 +229,7 @@ TEST(ProcessWinTest, ProgramIsFoundInPathWithExeAppended) {
   const std::wstring dir = ThisProgram().parent_path().wstring();
   ::SetEnvironmentVariableW(L"PATH", (L"C:\\nonexistent;;\"" + dir + L"\"").c_str());
   const std::string name = fs::path(DF_TEST_CHILD).stem().string();  // no ".exe"
-  Result<Process> p = Process::Spawn({{name, "exit", "7"}});
+  Result<Process> p = SpawnArgv({name, "exit", "7"});
   ::SetEnvironmentVariableW(L"PATH", n > 0 ? saved : nullptr);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->Wait(30s).value().value, 7);
@@ -233,7 +240,7 @@ TEST(ProcessWinTest, NotAnExecutableIsAnIoErrorNamingIt) {
   const fs::path fake = dir.path() / "fake.exe";
   std::ofstream(fake, std::ios::binary) << "this is not a PE image";
   const size_t before = RegisteredChildCount();
-  Result<Process> p = Process::Spawn({{Utf8(fake)}});
+  Result<Process> p = SpawnArgv({Utf8(fake)});
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), Code::kIoError);
   EXPECT_EQ(p.status().message().rfind("CreateProcess " + Utf8(fake) + ": ", 0), 0u)
@@ -261,7 +268,8 @@ TEST(ProcessWinTest, ChildInheritsOnlyItsStdio) {
 
   std::wstring line = L"\"" + fs::path(Child()).wstring() + L"\" set-event " +
                       std::wstring(value.begin(), value.end());
-  STARTUPINFOW si = {sizeof si};
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
   PROCESS_INFORMATION pi = {};
   ASSERT_TRUE(::CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW,
                                nullptr, nullptr, &si, &pi));
