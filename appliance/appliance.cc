@@ -64,10 +64,14 @@ Status ValidateApplianceConfig(const ApplianceConfig& config) {
   if (Status s = CheckFileExists(config.image.kernel, "appliance kernel"); !s.ok()) return s;
   if (Status s = CheckFileExists(config.image.initrd, "appliance initramfs"); !s.ok()) return s;
   for (const DriveSpec& d : config.drives) {
-    if (Status s = CheckFileExists(d.path, "disk image"); !s.ok()) return s;
-    if (!IsFormatName(d.format)) {
-      return Status(Code::kInvalidArgument, d.path + ": disk format \"" + d.format +
-                                                "\" is not a QEMU format name (raw, qcow2, ...)");
+    std::vector<ImageLayer> layers = {{d.path, d.format}};
+    layers.insert(layers.end(), d.backing.begin(), d.backing.end());
+    for (const ImageLayer& layer : layers) {
+      if (Status s = CheckFileExists(layer.path, "disk image"); !s.ok()) return s;
+      if (!IsFormatName(layer.format)) {
+        return Status(Code::kInvalidArgument, layer.path + ": disk format \"" + layer.format +
+                                                  "\" is not a QEMU format name (raw, qcow2, ...)");
+      }
     }
   }
   if (config.qemu_binary.empty()) return Status(Code::kInvalidArgument, "no QEMU binary given");

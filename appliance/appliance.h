@@ -38,6 +38,7 @@
 #include "appliance/control_client.h"
 #include "appliance/control_listener.h"
 #include "appliance/guest_types.h"
+#include "appliance/image_layers.h"
 #include "appliance/process.h"
 #include "appliance/qemu_command.h"
 #include "appliance/shm_region.h"
@@ -49,6 +50,9 @@ struct DriveSpec {
   std::string path;
   std::string format = "raw";  // QEMU block driver: raw, qcow2, vmdk, vdi, vhdx, ...
   bool writable = false;       // false: attached readonly=on
+  // The backing files QEMU may open, nearest first, read-only (ResolveDiskChain in
+  // image_inspect.h checks them); empty: none, whatever the image's header names.
+  std::vector<ImageLayer> backing;
 };
 
 inline constexpr uint64_t kDefaultShmSize = uint64_t{256} << 20;

@@ -1,12 +1,20 @@
 #include "appliance/control_replies.h"
 
 #include "protocol/lane_records.h"
+#include "protocol/printable_text.h"
 #include "protocol/walk_order.h"
 
 namespace diskferry::internal {
 namespace {
 
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string_view View(const flatbuffers::String* s) { return s ? s->string_view() : std::string_view(); }
+
+// Guest text for a message or a display field: cut to `max` bytes before anything is
+// copied, and escaped (printable_text.h).
+std::string GuestText(std::string_view text, size_t max = 1024) {
+  return PrintableText(text, {.max_bytes = max});
+}
 
 bool IsErrnoName(std::string_view code) {
   if (code.size() < 2 || code.size() > 16 || code[0] != 'E') return false;
@@ -51,10 +59,10 @@ Status CheckCheckpoint(const SurveyCheckpoint& c, const SurveyCheckpoint* previo
                        const SurveyResult& result, size_t index) {
   const std::string which = "checkpoint " + std::to_string(index);
   if (Status valid = ValidateRelativePath(c.path); !valid.ok()) {
-    return SurveyError(which + ": " + SanitizeGuestText(valid.message(), 512));
+    return SurveyError(which + ": " + GuestText(valid.message(), 512));
   }
   if (previous != nullptr && CompareWalkOrder(previous->path, c.path) >= 0) {
-    return SurveyError(which + " \"" + SanitizeGuestText(c.path, 256) +
+    return SurveyError(which + " \"" + GuestText(c.path, 256) +
                        "\" does not come after the one before it in walk order");
   }
   if (previous != nullptr &&
@@ -69,30 +77,20 @@ Status CheckCheckpoint(const SurveyCheckpoint& c, const SurveyCheckpoint* previo
 
 }  // namespace
 
-std::string SanitizeGuestText(std::string_view text, size_t max) {
-  std::string out(text.substr(0, max));
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) c = '?';
-  }
-  if (text.size() > max) out += "...";
-  return out;
-}
-
 Status GuestErrorStatus(const proto::Error& error) {
   const std::string code = Str(error.code());
   const std::string name = IsErrnoName(code) ? code : "EPROTO";
-  return Status(Code::kGuestError, name + ": " + SanitizeGuestText(Str(error.message())));
+  return Status(Code::kGuestError, name + ": " + GuestText(View(error.message())));
 }
 
 HelloInfo ToHelloInfo(const proto::HelloReply& reply) {
   HelloInfo info;
   info.protocol_version = reply.protocol_version();
-  info.daemon_version = SanitizeGuestText(Str(reply.daemon_version()), 256);
-  info.kernel_release = SanitizeGuestText(Str(reply.kernel_release()), 256);
+  info.daemon_version = GuestText(View(reply.daemon_version()), 256);
+  info.kernel_release = GuestText(View(reply.kernel_release()), 256);
   if (reply.filesystems() != nullptr) {
     for (const flatbuffers::String* fs : *reply.filesystems()) {
-      info.filesystems.push_back(SanitizeGuestText(Str(fs), 64));
+      info.filesystems.push_back(GuestText(View(fs), 64));
     }
   }
   info.shm_size = reply.shm_size();
@@ -134,7 +132,7 @@ Result<DirPage> ToDirPage(const proto::ReadDirReply& reply, uint64_t start, uint
     std::string name = Str(e->name());
     if (!IsPlausibleEntryName(name)) {
       return PageError("entry " + std::to_string(start + i) + " has an impossible name \"" +
-                       SanitizeGuestText(name, 256) + "\"");
+                       GuestText(name, 256) + "\"");
     }
     page.entries.push_back(
         DirEntryInfo{std::move(name), ToFileStat(e->stat()), Str(e->link_target())});

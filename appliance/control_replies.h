@@ -16,9 +16,6 @@
 
 namespace diskferry::internal {
 
-// Guest text for messages: at most `max` bytes, control characters replaced by '?'.
-std::string SanitizeGuestText(std::string_view text, size_t max = 1024);
-
 // Status(kGuestError, "<ERRNO>: <message>"). A code that is not a plausible errno name
 // ('E' then up to 15 of [A-Z0-9]) becomes "EPROTO".
 Status GuestErrorStatus(const proto::Error& error);

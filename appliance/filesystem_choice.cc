@@ -1,5 +1,7 @@
 #include "appliance/filesystem_choice.h"
 
+#include "protocol/printable_text.h"
+
 namespace diskferry {
 namespace {
 
@@ -32,8 +34,8 @@ std::string DescribeFilesystems(const std::vector<FilesystemInfo>& filesystems) 
   std::string out;
   for (const auto& fs : filesystems) {
     if (!out.empty()) out += ", ";
-    out += fs.device + " (" + fs.fstype;
-    if (!fs.label.empty()) out += ", label " + fs.label;
+    out += PrintableText(fs.device) + " (" + PrintableText(fs.fstype);
+    if (!fs.label.empty()) out += ", label " + PrintableText(fs.label);
     out += ")";
   }
   return out;
@@ -47,7 +49,8 @@ Result<FilesystemInfo> ChooseFilesystem(const std::vector<FilesystemInfo>& files
       if (Matches(fs, wanted)) {
         if (!IsMountableType(fs.fstype)) {
           return Status(Code::kInvalidArgument,
-                        fs.device + " holds " + fs.fstype + ", which cannot be mounted");
+                        PrintableText(fs.device) + " holds " + PrintableText(fs.fstype) +
+                            ", which cannot be mounted");
         }
         return fs;
       }

@@ -12,24 +12,6 @@
 namespace diskferry {
 namespace {
 
-struct Signature {
-  const char* format;
-  size_t offset;
-  std::string_view magic;
-};
-
-// Header magics from each format's specification (QEMU's block/*.c probes use the same).
-constexpr Signature kSignatures[] = {
-    {"qcow2", 0, std::string_view("QFI\xfb", 4)},
-    {"qed", 0, std::string_view("QED\0", 4)},
-    {"vmdk", 0, "KDMV"},
-    {"vmdk", 0, "# Disk DescriptorFile"},
-    {"vdi", 64, std::string_view("\x7f\x10\xda\xbe", 4)},
-    {"vhdx", 0, "vhdxfile"},
-    {"vpc", 0, "conectix"},
-    {"luks", 0, std::string_view("LUKS\xba\xbe", 6)},
-};
-
 bool IsReadable(const std::filesystem::path& path) {
   return static_cast<bool>(std::ifstream(path, std::ios::binary));
 }
@@ -75,23 +57,7 @@ Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build) {
   return BuildAppliance(build);
 }
 
-Result<std::string> ProbeImageFormat(const std::string& path) {
-  std::ifstream in(std::filesystem::path(path), std::ios::binary);
-  if (!in) return CannotOpen(path);
-  char head[128] = {};
-  in.read(head, sizeof head);
-  if (in.bad()) return Status(Code::kIoError, path + ": read failed");
-  const auto n = static_cast<size_t>(in.gcount());
-  for (const Signature& s : kSignatures) {
-    if (n >= s.offset + s.magic.size() &&
-        std::memcmp(head + s.offset, s.magic.data(), s.magic.size()) == 0) {
-      return std::string(s.format);
-    }
-  }
-  return std::string();
-}
-
-Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfig& config) {
+Result<DiskChain> ResolveSessionDisk(const ImageSessionConfig& config) {
   if (!std::ifstream(std::filesystem::path(config.image), std::ios::binary)) {
     return CannotOpen(config.image);
   }
@@ -106,6 +72,12 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
     }
     format = "raw";
   }
+  return ResolveDiskChain(ImageLayer{config.image, format}, config.backing);
+}
+
+Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfig& config) {
+  auto disk = ResolveSessionDisk(config);
+  if (!disk.ok()) return disk.status();
 
   auto image = PrepareAppliance(config.build);
   if (!image.ok()) return image.status().WithContext("preparing the appliance");
@@ -114,7 +86,7 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
   session->image_ = *image;
   ApplianceConfig launch = config.launch;
   launch.image = *image;
-  launch.drives = {DriveSpec{config.image, format, config.writable}};
+  launch.drives = {DriveSpec{disk->image.path, disk->image.format, config.writable, disk->backing}};
   auto appliance = Appliance::Launch(launch);
   if (!appliance.ok()) return appliance.status();
   session->appliance_ = std::move(*appliance);

@@ -9,20 +9,26 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "appliance/appliance.h"
 #include "appliance/appliance_builder.h"
 #include "appliance/guest_types.h"
+#include "appliance/image_inspect.h"
 #include "protocol/status.h"
 
 namespace diskferry {
 
 struct ImageSessionConfig {
   std::string image;
-  // QEMU block driver. Empty means raw, after checking that the file does not carry
-  // another format's signature: formats are never guessed (a raw image whose content
-  // looks like qcow2 could otherwise name host files as backing files).
+  // QEMU block driver (image_inspect.h: kImageFormats). Empty means raw, after checking
+  // that the file does not carry another format's signature: formats are never guessed
+  // (a raw image whose content looks like qcow2 could otherwise name host files as
+  // backing files).
   std::string format;
+  // The backing files the user names, nearest first: a header naming one is refused
+  // unless it is given here (ResolveDiskChain).
+  std::vector<ImageLayer> backing;
   bool writable = false;
   std::string filesystem;     // --fs: device, LABEL=x or UUID=y; empty: the only one
   bool mount = true;          // false: boot and attach only (appliance check)
@@ -40,9 +46,10 @@ Result<std::string> FindDaemonBinary();
 // there BuildAppliance says how to export one on Linux (docs/windows.md).
 Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build);
 
-// "qcow2", "vmdk", "vdi", "vhdx", "vpc", "qed", "luks" when the first bytes of `path` carry
-// that format's signature, "" otherwise. kNotFound / kIoError when unreadable.
-Result<std::string> ProbeImageFormat(const std::string& path);
+// The disk `config` describes, checked (image_inspect.h): its format (empty: raw, unless
+// the file carries another format's signature, which is refused with a hint) and the
+// backing files QEMU may open. Errors name the image in one line.
+Result<DiskChain> ResolveSessionDisk(const ImageSessionConfig& config);
 
 class ImageSession {
  public:

@@ -5,10 +5,13 @@
 #include <fstream>
 #include <vector>
 
+#include "protocol/printable_text.h"
+
 namespace diskferry {
 namespace {
 
 constexpr std::streamoff kTailBytes = 64 * 1024;
+constexpr size_t kMaxTailLineBytes = 512;
 
 std::string ReadTail(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -50,17 +53,18 @@ std::string TailLines(const std::string& path, size_t lines) {
   const std::string data = ReadTail(path);
   std::deque<std::string> kept;
   std::string line;
+  // The console is written by the guest: each line is escaped on its own, so the lines
+  // of the message are ours.
   auto flush = [&] {
-    kept.push_back(std::move(line));
+    kept.push_back(PrintableText(line, {.max_bytes = kMaxTailLineBytes}));
     line.clear();
     if (kept.size() > lines) kept.pop_front();
   };
   for (const char c : data) {
-    const auto u = static_cast<unsigned char>(c);
     if (c == '\n') {
       flush();
     } else if (c != '\r') {
-      line += (u < 0x20 && c != '\t') || u == 0x7f ? '?' : c;
+      line += c;
     }
   }
   if (!line.empty()) flush();

@@ -29,8 +29,8 @@ struct LaunchReport {
 };
 
 // The last `lines` lines of the file at `path` (reading at most its last 64 KiB), with
-// "\r" dropped and other control characters replaced by '?': a guest console is
-// untrusted and must not drive the user's terminal. Empty if unreadable.
+// "\r" dropped and each line escaped by PrintableText (cut at 512 bytes): a guest console
+// is untrusted and must not drive the user's terminal. Empty if unreadable.
 std::string TailLines(const std::string& path, size_t lines);
 
 // Status with why's code and a multi-line message:

@@ -175,17 +175,46 @@ void QemuCommand::AppendMachineArgs(std::vector<std::string>* argv) const {
   if (!cmdline_.empty()) argv->insert(argv->end(), {"-append", cmdline_});
 }
 
+namespace {
+
+// Format drivers with a backing file (QAPI's BlockdevOptionsGenericCOWFormat): the only
+// ones that take `backing=`.
+bool HasBackingOption(std::string_view format) {
+  return format == "qcow2" || format == "qed" || format == "vmdk" || format == "qcow";
+}
+
+// One layer: a file node, then the format node over it. `backing` names the node below
+// (or "null"); "" for a format without backing files. The file node is opened by name
+// with driver=file, so its path is never parsed as a protocol. Cache: the -blockdev
+// defaults (cache.direct=off, flushes honoured) with the device's write cache on: what
+// cache=writeback means. cache=none would need O_DIRECT, which tmpfs (a common home for
+// test images) refuses.
+void AppendLayer(std::vector<std::string>* argv, const std::string& node, const ImageLayer& layer,
+                 bool read_only, const std::string& backing) {
+  const std::string ro = read_only ? "on" : "off";
+  argv->insert(argv->end(), {"-blockdev", "driver=file,node-name=" + node + "f,filename=" +
+                                              EscapeOptionValue(layer.path) + ",read-only=" + ro});
+  std::string format = "driver=" + EscapeOptionValue(layer.format) + ",node-name=" + node +
+                       ",file=" + node + "f,read-only=" + ro;
+  if (HasBackingOption(layer.format)) format += ",backing=" + (backing.empty() ? "null" : backing);
+  argv->insert(argv->end(), {"-blockdev", format});
+}
+
+}  // namespace
+
 void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
   for (size_t i = 0; i < drives_.size(); ++i) {
     const QemuDrive& d = drives_[i];
-    const std::string id = "drive" + std::to_string(i);
-    // cache=writeback: uses the host page cache and honours guest flushes. cache=none
-    // would need O_DIRECT, which tmpfs (a common home for test images) refuses.
-    argv->insert(argv->end(), {"-drive",
-                               "file=" + EscapeOptionValue(d.path) + ",if=none,id=" + id +
-                                   ",format=" + EscapeOptionValue(d.format) +
-                                   ",readonly=" + (d.read_only ? "on" : "off") + ",cache=writeback",
-                               "-device", "virtio-blk-pci,drive=" + id});
+    const std::string id = "d" + std::to_string(i);
+    // Deepest first: a node must exist before the layer above names it.
+    std::string below;
+    for (size_t k = d.backing.size(); k-- > 0;) {
+      const std::string node = id + "b" + std::to_string(k);
+      AppendLayer(argv, node, d.backing[k], /*read_only=*/true, below);
+      below = node;
+    }
+    AppendLayer(argv, id, ImageLayer{d.path, d.format}, d.read_only, below);
+    argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=" + id});
   }
   std::string ctl_chardev;
   if (!socket_path_.empty()) {

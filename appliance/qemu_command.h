@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "appliance/accelerator.h"
+#include "appliance/image_layers.h"
 
 namespace diskferry {
 
@@ -38,8 +39,12 @@ std::string ShellQuote(std::string_view word);
 
 struct QemuDrive {
   std::string path;
-  std::string format = "raw";  // any QEMU block driver name: raw, qcow2, vmdk, ...
+  std::string format = "raw";  // a QEMU format driver: raw, qcow2, vmdk, ...
   bool read_only = true;
+  // The backing files, nearest first (always read-only). QEMU opens exactly these, and
+  // a format that can have one gets `backing=null` when this is empty: never the file
+  // an image's header names (image_inspect.h).
+  std::vector<ImageLayer> backing;
 };
 
 class QemuCommand {
@@ -63,7 +68,9 @@ class QemuCommand {
   // The guest's ttyS0 goes to this file (-chardev file + -serial chardev:).
   QemuCommand& ConsoleLog(std::string path);
   // Drives become virtio-blk devices in the order added: /dev/vda, /dev/vdb, ...
-  // The N-th drive is `-drive ...,id=driveN`.
+  // Each is a graph of -blockdev nodes named explicitly (no -drive, whose file= parses
+  // "json:" and "nbd:" and follows an image's own backing file): the N-th drive's format
+  // node is `dN` over the file node `dNf`; its K-th backing layer is `dNbK` over `dNbKf`.
   QemuCommand& AddDrive(QemuDrive drive);
   // virtio-serial port `port_name` backed by a unix socket QEMU connects to (server=off):
   // diskferry listens on `socket_path` before spawning QEMU.

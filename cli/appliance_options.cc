@@ -18,6 +18,24 @@ void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options) {
       ->capture_default_str();
 }
 
+void AddDiskOptions(CLI::App* cmd, DiskOptions* options, bool with_filesystem) {
+  if (with_filesystem) {
+    cmd->add_option("--fs", options->filesystem, "filesystem: /dev/sdXN, LABEL=name or UUID=id");
+  }
+  cmd->add_option("--format", options->format,
+                  "image format: " + KnownImageFormats() + "; never guessed (default raw)");
+  cmd->add_option("--backing", options->backing,
+                  "a backing file the image's header names, which is opened only when named "
+                  "here; repeat for a chain, nearest first");
+}
+
+void ApplyDiskOptions(const DiskOptions& options, ImageSessionConfig* config) {
+  config->format = options.format;
+  config->filesystem = options.filesystem;
+  config->backing.clear();
+  for (const std::string& path : options.backing) config->backing.push_back({path, ""});
+}
+
 Result<ImageSessionConfig> SessionConfigFrom(const ApplianceOptions& options) {
   ImageSessionConfig config;
   config.build.kernel = options.kernel;

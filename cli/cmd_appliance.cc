@@ -6,6 +6,7 @@
 #include "appliance/image_session.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -13,14 +14,20 @@ namespace {
 struct CheckOptions {
   ApplianceOptions appliance;
   std::string image;
-  std::string format;
+  DiskOptions disk;
   bool show_command = false;
 };
 
+// Filesystem names may come from the guest (Hello): escaped like every guest string.
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : " ") + s;
+  for (const auto& s : items) out += (out.empty() ? "" : " ") + PrintableText(s);
   return out;
+}
+
+const char* Shown(const std::string& guest_text, std::string* keep) {
+  *keep = PrintableText(guest_text);
+  return keep->c_str();
 }
 
 ApplianceBuildConfig BuildConfigFrom(const ApplianceOptions& options, bool force) {
@@ -55,9 +62,10 @@ int RunExport(const ApplianceOptions& options, const std::string& dir) {
 
 int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_command) {
   const HelloInfo& hello = appliance.hello();
-  std::printf("kernel: %s (%s)\n", image.kernel.c_str(), hello.kernel_release.c_str());
+  std::string a, b, c, d;
+  std::printf("kernel: %s (%s)\n", image.kernel.c_str(), Shown(hello.kernel_release, &a));
   std::printf("initrd: %s\n", image.initrd.c_str());
-  std::printf("daemon: %s, protocol %u\n", hello.daemon_version.c_str(), hello.protocol_version);
+  std::printf("daemon: %s, protocol %u\n", Shown(hello.daemon_version, &a), hello.protocol_version);
   std::printf("accelerator: %s (%s)\n", std::string(AccelName(appliance.accel())).c_str(),
               appliance.accel_reason().c_str());
   std::printf("launch-to-ready: %.2f s\n", appliance.launch_time().count() / 1000.0);
@@ -67,8 +75,9 @@ int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_
   auto found = appliance.control().ListFilesystems();
   if (!found.ok()) return ReportFailure(found.status());
   for (const auto& fs : *found) {
-    std::printf("found: %s %s label=%s uuid=%s size=%llu\n", fs.device.c_str(), fs.fstype.c_str(),
-                fs.label.c_str(), fs.uuid.c_str(), static_cast<unsigned long long>(fs.size));
+    std::printf("found: %s %s label=%s uuid=%s size=%llu\n", Shown(fs.device, &a),
+                Shown(fs.fstype, &b), Shown(fs.label, &c), Shown(fs.uuid, &d),
+                static_cast<unsigned long long>(fs.size));
   }
   if (show_command) std::printf("qemu: %s\n", appliance.ShellCommand().c_str());
   Status st = appliance.Shutdown();
@@ -80,7 +89,7 @@ int RunCheck(const CheckOptions& options) {
   auto config = SessionConfigFrom(options.appliance);
   if (!config.ok()) return ReportFailure(config.status());
   config->image = options.image;
-  config->format = options.format;
+  ApplyDiskOptions(options.disk, &*config);
   config->mount = false;
   if (options.image.empty()) {
     // Boot with no drive: the appliance alone, like libguestfs-test-tool's own disk.
@@ -123,7 +132,7 @@ void RegisterApplianceCommands(CLI::App* app, int* exit_code) {
       "check", "boot one appliance and report kernel, accelerator, launch time and filesystems");
   AddApplianceOptions(check, &check_options.appliance);
   check->add_option("--image", check_options.image, "attach this image read-only");
-  check->add_option("--format", check_options.format, "format of --image (raw, qcow2, ...)");
+  AddDiskOptions(check, &check_options.disk, /*with_filesystem=*/false);
   check->add_flag("--show-command", check_options.show_command, "print the QEMU command line");
   check->callback([=] { *exit_code = RunCheck(check_options); });
 }

@@ -16,6 +16,7 @@
 #include "cli/image_spec.h"
 #include "pipeline/host_tree_reader.h"
 #include "pipeline/host_tree_writer.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -25,12 +26,14 @@ using Clock = std::chrono::steady_clock;
 struct CopyOptions {
   ApplianceOptions appliance;
   std::vector<std::string> args;
-  std::string filesystem;
-  std::string format;
+  DiskOptions disk;
   std::string output;
   std::string lane = "shm";
   bool in_place = false;
-  bool xattrs = false;
+  bool xattrs = false;       // copy-in: read the host files' xattrs
+  std::string xattr_scope;   // copy-out: "" none, "user" (--xattrs), "all" (--xattrs=all)
+  bool preserve_devices = false;
+  bool preserve_setuid = false;
   bool quiet = false;
 };
 
@@ -39,8 +42,7 @@ Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& i
   if (!made.ok()) return made.status();
   ImageSessionConfig config = *made;
   config.image = image;
-  config.format = o.format;
-  config.filesystem = o.filesystem;
+  ApplyDiskOptions(o.disk, &config);
   if (o.lane != "shm" && o.lane != "socket") {
     return Status(Code::kInvalidArgument, "--lane must be shm or socket");
   }
@@ -51,8 +53,30 @@ Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& i
 TransferOptions TransferFor(const CopyOptions& o) {
   TransferOptions t;
   t.use_shm = o.lane == "shm";
-  t.xattrs = o.xattrs;
+  t.xattrs = o.xattrs || !o.xattr_scope.empty();
   return t;
+}
+
+HostSafety SafetyFor(const CopyOptions& o) {
+  HostSafety safety;
+  safety.devices = o.preserve_devices;
+  safety.setuid = o.preserve_setuid;
+  safety.xattrs = o.xattr_scope == "all"    ? XattrScope::kAll
+                  : o.xattr_scope == "user" ? XattrScope::kUser
+                                            : XattrScope::kNone;
+  return safety;
+}
+
+// One line saying what the safe defaults kept out of DEST, and the options that keep it.
+void ReportWithheld(const Withheld& w) {
+  if (!w.any()) return;
+  std::string flags;
+  auto add = [&](const char* flag) { flags += (flags.empty() ? "" : ", ") + std::string(flag); };
+  if (w.devices > 0) add("--preserve-devices");
+  if (w.setuid > 0) add("--preserve-setuid");
+  if (w.xattrs > 0) add("--xattrs=all");
+  std::fprintf(stderr, "copy-out: not copied, as the safe defaults ask: %s (%s to keep them)\n",
+               DescribeWithheld(w).c_str(), flags.c_str());
 }
 
 void Summarize(const char* what, const TransferResult& r, Clock::time_point start, bool quiet) {
@@ -65,8 +89,8 @@ void Summarize(const char* what, const TransferResult& r, Clock::time_point star
 
 int ReportGuestProblems(const std::string& image, const TransferResult& r) {
   for (const auto& p : r.problems) {
-    std::fprintf(stderr, "diskferry: %s:/%s: %s\n", image.c_str(), p.path.c_str(),
-                 p.message.c_str());
+    std::fprintf(stderr, "diskferry: %s:/%s: %s\n", PrintableText(image).c_str(),
+                 PrintableText(p.path).c_str(), PrintableText(p.message).c_str());
   }
   return r.problems.empty() ? kExitOk : kExitError;
 }
@@ -86,7 +110,7 @@ int RunCopyOut(const CopyOptions& o) {
     paths.push_back(spec->path);
   }
   HostWriterOptions wopts;
-  wopts.xattrs = o.xattrs;
+  wopts.safety = SafetyFor(o);
   auto writer = HostTreeWriter::Open(dest, wopts);
   if (!writer.ok()) return ReportFailure(writer.status().WithContext(dest));
   auto config = SessionFor(o, image);
@@ -98,9 +122,11 @@ int RunCopyOut(const CopyOptions& o) {
   Status closed = (*session)->Close();
   if (!result.ok()) return ReportFailure(InImage(result.status(), image));
   Summarize("copy-out", *result, start, o.quiet);
+  ReportWithheld((*writer)->report().withheld);
   int rc = ReportGuestProblems(image, *result);
   for (const auto& p : (*writer)->report().problems.items()) {
-    std::fprintf(stderr, "diskferry: %s/%s: %s\n", dest.c_str(), p.path.c_str(), p.message.c_str());
+    std::fprintf(stderr, "diskferry: %s/%s: %s\n", PrintableText(dest).c_str(),
+                 PrintableText(p.path).c_str(), PrintableText(p.message).c_str());
     rc = kExitError;
   }
   if (!closed.ok()) return ReportFailure(closed);
@@ -114,23 +140,29 @@ int RunCopyIn(const CopyOptions& o) {
   if (o.in_place && !o.output.empty()) {
     return ReportFailure(Status(Code::kInvalidArgument, "--in-place and --output exclude each other"));
   }
-  CopyOptions eff = o;
-  std::string target = spec->image;
-  if (!o.in_place) {
-    if (!HostPathExists(spec->image)) return ReportFailure(ErrnoStatus(ENOENT, spec->image));
-    target = o.output.empty() ? spec->image + ".new.qcow2" : o.output;
-    if (Status st = CreateOverlay(spec->image, o.format, target); !st.ok()) return ReportFailure(st);
-    eff.format = "qcow2";
-    if (!o.quiet) std::fprintf(stderr, "copy-in: writing to %s (over %s)\n", target.c_str(), spec->image.c_str());
-  }
   std::vector<std::string> sources(o.args.begin(), o.args.end() - 1);
   HostReaderOptions ropts;
   ropts.xattrs = o.xattrs;
   auto reader = HostTreeReader::Open(sources, ropts);
   if (!reader.ok()) return ReportFailure(reader.status());
-  auto config = SessionFor(eff, target);
+  auto config = SessionFor(o, spec->image);
   if (!config.ok()) return ReportFailure(config.status());
   config->writable = true;
+  std::string target = spec->image;
+  if (!o.in_place) {
+    auto base = ResolveSessionDisk(*config);
+    if (!base.ok()) return ReportFailure(base.status());
+    target = o.output.empty() ? spec->image + ".new.qcow2" : o.output;
+    auto overlay = CreateOverlay(*base, target);
+    if (!overlay.ok()) return ReportFailure(overlay.status());
+    config->image = target;
+    config->format = overlay->image.format;
+    config->backing = overlay->backing;
+    if (!o.quiet) {
+      std::fprintf(stderr, "copy-in: writing to %s (over %s)\n", PrintableText(target).c_str(),
+                   PrintableText(spec->image).c_str());
+    }
+  }
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
   const auto start = Clock::now();
@@ -140,7 +172,8 @@ int RunCopyIn(const CopyOptions& o) {
   Summarize("copy-in", *result, start, o.quiet);
   int rc = ReportGuestProblems(target, *result);
   for (const auto& p : (*reader)->problems().items()) {
-    std::fprintf(stderr, "diskferry: %s: %s\n", p.path.c_str(), p.message.c_str());
+    std::fprintf(stderr, "diskferry: %s: %s\n", PrintableText(p.path).c_str(),
+                 PrintableText(p.message).c_str());
     rc = kExitError;
   }
   if (!closed.ok()) return ReportFailure(closed.WithContext("shutting the appliance down"));
@@ -164,8 +197,7 @@ int RunCat(const CopyOptions& o) {
 }
 
 void AddCopyOptions(CLI::App* cmd, CopyOptions* o) {
-  cmd->add_option("--fs", o->filesystem, "filesystem: /dev/sdXN, LABEL=name or UUID=id");
-  cmd->add_option("--format", o->format, "image format (raw, qcow2, ...); never guessed");
+  AddDiskOptions(cmd, &o->disk, /*with_filesystem=*/true);
   cmd->add_option("--lane", o->lane, "shm (shared memory) or socket")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "no summary line");
   AddApplianceOptions(cmd, &o->appliance);
@@ -177,7 +209,14 @@ void RegisterCopyCommands(CLI::App* app, int* exit_code) {
   static CopyOptions out, in, cat;
   auto* co = app->add_subcommand("copy-out", "copy files or trees out of an image (like virt-copy-out)");
   co->add_option("args", out.args, "IMAGE:PATH... DEST")->required()->expected(2, -1);
-  co->add_flag("--xattrs", out.xattrs, "copy extended attributes");
+  co->add_flag("--xattrs{user}", out.xattr_scope,
+               "copy user.* extended attributes; --xattrs=all copies every namespace "
+               "(security.*, trusted.*, system.*)")
+      ->check(CLI::IsMember({"user", "all"}));
+  co->add_flag("--preserve-devices", out.preserve_devices,
+               "create the image's device nodes (not created by default)");
+  co->add_flag("--preserve-setuid", out.preserve_setuid,
+               "keep setuid/setgid bits of regular files (cleared by default)");
   AddCopyOptions(co, &out);
   co->callback([=] { *exit_code = RunCopyOut(out); });
 

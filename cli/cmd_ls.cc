@@ -15,8 +15,7 @@ namespace {
 struct LsOptions {
   ApplianceOptions appliance;
   std::string target;
-  std::string filesystem;
-  std::string format;
+  DiskOptions disk;
   bool long_format = false;
   bool recursive = false;
 };
@@ -48,8 +47,7 @@ int RunLs(const LsOptions& options) {
   if (!made.ok()) return ReportFailure(made.status());
   ImageSessionConfig config = *made;
   config.image = spec->image;
-  config.format = options.format;
-  config.filesystem = options.filesystem;
+  ApplyDiskOptions(options.disk, &config);
   config.launch.shm_size = 0;  // listing needs no data lanes
   auto session = ImageSession::Open(config);
   if (!session.ok()) return ReportFailure(session.status());
@@ -69,8 +67,7 @@ void RegisterLsCommand(CLI::App* app, int* exit_code) {
   ls->add_option("target", options.target, "IMAGE[:PATH], e.g. disk.img:/etc")->required();
   ls->add_flag("-l,--long", options.long_format, "long listing: mode, links, uid, gid, size, mtime");
   ls->add_flag("-R,--recursive", options.recursive, "list subdirectories too, as full paths");
-  ls->add_option("--fs", options.filesystem, "filesystem: /dev/sdXN, LABEL=name or UUID=id");
-  ls->add_option("--format", options.format, "image format (raw, qcow2, ...); never guessed");
+  AddDiskOptions(ls, &options.disk, /*with_filesystem=*/true);
   AddApplianceOptions(ls, &options.appliance);
   ls->callback([=] { *exit_code = RunLs(options); });
 }

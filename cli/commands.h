@@ -22,6 +22,19 @@ struct ApplianceOptions {
 
 void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options);
 
+// How to open the disk a command works on.
+struct DiskOptions {
+  std::string format;                // --format; "" raw, after a signature check
+  std::vector<std::string> backing;  // --backing, nearest first
+  std::string filesystem;            // --fs
+};
+
+// --format and --backing, and --fs when `with_filesystem`.
+void AddDiskOptions(CLI::App* cmd, DiskOptions* options, bool with_filesystem);
+// Puts `options` into `config` (format, backing files with their formats left to the
+// layer above, filesystem).
+void ApplyDiskOptions(const DiskOptions& options, ImageSessionConfig* config);
+
 // The session config the appliance options describe (no image yet).
 // kInvalidArgument for a bad --accel.
 Result<ImageSessionConfig> SessionConfigFrom(const ApplianceOptions& options);

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "protocol/printable_text.h"
+
 namespace diskferry {
 
 int ExitCodeFor(const Status& status) {
@@ -18,7 +20,10 @@ int ExitCodeFor(const Status& status) {
 }
 
 void PrintError(const Status& status) {
-  std::fprintf(stderr, "diskferry: %s\n", status.ToString().c_str());
+  // Messages carry guest text (names, the guest's error texts, console lines): one
+  // escaping pass here, whatever the layers below did. Newlines are the message's own.
+  std::fprintf(stderr, "diskferry: %s\n",
+               PrintableText(status.ToString(), {.keep_newlines = true}).c_str());
 }
 
 int ReportFailure(const Status& status) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "protocol/file_mode.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 
@@ -49,14 +50,14 @@ std::string FormatTime(int64_t ns) {
 
 std::string FormatEntry(const DirEntryInfo& entry, const std::string& display_name,
                         bool long_format) {
-  if (!long_format) return display_name;
+  if (!long_format) return PrintableText(display_name);
   const FileStat& st = entry.stat;
   char head[128];
   std::snprintf(head, sizeof head, "%s %3u %5u %5u %12llu %s ", ModeString(st.mode).c_str(),
                 st.nlink, st.uid, st.gid, static_cast<unsigned long long>(st.size),
                 FormatTime(st.mtime_ns).c_str());
-  std::string line = head + display_name;
-  if (IsSymlinkMode(st.mode)) line += " -> " + entry.link_target;
+  std::string line = head + PrintableText(display_name);
+  if (IsSymlinkMode(st.mode)) line += " -> " + PrintableText(entry.link_target);
   return line;
 }
 

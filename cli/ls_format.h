@@ -17,7 +17,9 @@ std::string ModeString(uint32_t mode);
 std::string FormatTime(int64_t ns);
 
 // One line, without the newline. `display_name` is the name or the full path (-R).
-// Long form: "MODE NLINK UID GID SIZE MTIME NAME[ -> TARGET]".
+// Long form: "MODE NLINK UID GID SIZE MTIME NAME[ -> TARGET]". The name and the link
+// target come from the image: both are escaped (PrintableText), so a name cannot drive
+// the terminal or forge a line.
 std::string FormatEntry(const DirEntryInfo& entry, const std::string& display_name,
                         bool long_format);
 

@@ -176,6 +176,8 @@ void ReadJobKey(YamlReader& reader, std::string_view kind, const std::string& ke
     job->incremental = ReadIncremental(reader, key_node, value);
   } else if (key == "hashes") {
     job->hashes = reader.ReadList(key_node, value);
+  } else if (key == "backing") {
+    job->backing = reader.ReadList(key_node, value);
   } else if (key == "steps") {
     ReadSteps(reader, key_node, value, job);
   } else if (kind == "inject" || (kind != "extract" && value.IsScalar())) {

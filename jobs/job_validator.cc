@@ -71,10 +71,26 @@ void ValidateFilesystem(const Scalar& s, FieldReader& fields, FilesystemSpec* fs
                    *text + "'");
 }
 
+// `backing:`: files that exist, and only under a format that can have them.
+void ValidateBacking(const JobConfig& job, FieldReader& fields, DiskSpec* disk) {
+  for (const Scalar& item : job.backing.items) {
+    std::optional<HostPath> path = fields.Host(item, "backing");
+    if (!path) continue;
+    if (fields.options().probe(path->path) == HostFileKind::kMissing) {
+      fields.Error(item.mark, "backing: " + path->text + " does not exist");
+    }
+    disk->backing.push_back(*path);
+  }
+  if (!disk->backing.empty() && disk->format == ImageFormat::kRaw) {
+    fields.Error(job.backing.mark, "backing: a raw image has no backing file");
+  }
+}
+
 DiskSpec ValidateJobDisk(const JobConfig& job, const Scalar& image, std::string_view key,
                          FieldReader& fields) {
   DiskSpec disk = ValidateDisk(job, image, key, fields);
   if (image.present) ValidateFormat(job, fields, &disk);  // else "missing" says enough
+  ValidateBacking(job, fields, &disk);
   ValidateFilesystem(job.filesystem, fields, &disk.filesystem);
   return disk;
 }
@@ -164,10 +180,13 @@ ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& field
   if (c.preserve.present) out.preserve = PreserveSpec{false, false, false, false};
   for (const Scalar& item : c.preserve.items) {
     const std::optional<size_t> i = fields.Choice(item, "preserve", "attribute", keys::kPreserve);
-    bool* flags[] = {&out.preserve.mode, &out.preserve.owner, &out.preserve.times,
-                     &out.preserve.xattrs};
+    bool* flags[] = {&out.preserve.mode,    &out.preserve.owner,  &out.preserve.times,
+                     &out.preserve.xattrs,  &out.preserve.devices, &out.preserve.setuid,
+                     &out.preserve.all_xattrs};
+    static_assert(std::size(flags) == std::size(keys::kPreserve));
     if (i) *flags[*i] = true;
   }
+  if (out.preserve.all_xattrs) out.preserve.xattrs = true;
   if (auto i = fields.Choice(c.on_exists, "on_exists", "value", keys::kOnExists)) {
     out.on_exists = static_cast<OnExistsPolicy>(*i);
   }
@@ -272,6 +291,7 @@ JobConfig MergeDefaults(const JobConfig& d, const JobConfig& job, JobKind kind) 
     m.probe_format = d.probe_format;
   }
   Inherit(m.filesystem, d.filesystem);
+  Inherit(m.backing, d.backing);
   if (has("select")) {
     Inherit(m.select, d.select);
     Inherit(m.select.include, d.select.include);

@@ -102,6 +102,7 @@ struct JobConfig {
   Scalar target;
   Scalar format;
   Scalar probe_format;
+  ScalarList backing;  // the backing files the user vouches for, nearest first
   Scalar filesystem;
 
   SelectConfig select;            // extract, verify, list

@@ -20,26 +20,27 @@ inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "preserve", 
 inline constexpr std::string_view kIncremental[] = {"since"};
 
 inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "list"};
-inline constexpr std::string_view kExtract[] = {"name",         "kind",       "source", "format",
-                                                "probe_format", "filesystem", "select", "output",
-                                                "incremental",  "hashes"};
-inline constexpr std::string_view kInject[] = {"name",   "kind",         "target",
-                                               "format", "probe_format", "filesystem",
-                                               "output", "in_place",     "steps"};
-inline constexpr std::string_view kVerify[] = {"name",   "kind",         "source",
-                                               "format", "probe_format", "filesystem",
-                                               "select", "against",      "report"};
-inline constexpr std::string_view kList[] = {
-    "name", "kind", "source", "format", "probe_format", "filesystem", "select", "hashes", "report"};
+inline constexpr std::string_view kExtract[] = {
+    "name",   "kind",   "source",      "format", "probe_format", "backing",
+    "filesystem", "select", "output", "incremental", "hashes"};
+inline constexpr std::string_view kInject[] = {"name",       "kind",   "target",   "format",
+                                               "probe_format", "backing", "filesystem",
+                                               "output",     "in_place", "steps"};
+inline constexpr std::string_view kVerify[] = {"name",       "kind",   "source",  "format",
+                                               "probe_format", "backing", "filesystem",
+                                               "select",     "against", "report"};
+inline constexpr std::string_view kList[] = {"name",       "kind",   "source", "format",
+                                             "probe_format", "backing", "filesystem",
+                                             "select",     "hashes", "report"};
 // A job whose kind is missing or unknown is read with every key any kind has.
 inline constexpr std::string_view kAnyJob[] = {
-    "name",   "kind",        "source", "target",  "format", "probe_format", "filesystem", "select",
-    "output", "incremental", "hashes", "against", "report", "in_place",     "steps"};
+    "name",   "kind",        "source", "target",  "format", "probe_format", "backing", "filesystem",
+    "select", "output", "incremental", "hashes", "against", "report", "in_place",     "steps"};
 // `defaults:` takes every job key except these, each applied to the jobs whose kind has it.
 inline constexpr std::string_view kNotInDefaults[] = {"name", "kind", "steps"};
-inline constexpr std::string_view kDefaults[] = {"source",     "target",  "format", "probe_format",
-                                                 "filesystem", "select",  "output", "incremental",
-                                                 "hashes",     "against", "report", "in_place"};
+inline constexpr std::string_view kDefaults[] = {
+    "source", "target", "format",      "probe_format", "backing", "filesystem",
+    "select", "output", "incremental", "hashes",       "against", "report", "in_place"};
 
 inline constexpr std::string_view kStepOps[] = {"upload", "write",   "mkdir",  "chmod",
                                                 "chown",  "symlink", "delete", "move"};
@@ -58,7 +59,10 @@ inline constexpr std::string_view kOnExists[] = {"overwrite", "skip", "fail"};
 inline constexpr std::string_view kOutputKinds[] = {"dir", "tar"};
 inline constexpr std::string_view kTarSuffixes[] = {".tar", ".tar.gz", ".tar.zst"};
 inline constexpr std::string_view kHashes[] = {"sha256", "sha1", "md5"};
-inline constexpr std::string_view kPreserve[] = {"mode", "owner", "times", "xattrs"};
+// `devices`, `setuid` and `all_xattrs` opt out of the safe defaults (pipeline/host_safety.h):
+// device nodes, setuid/setgid bits, and xattrs beyond user.* (which `xattrs` copies).
+inline constexpr std::string_view kPreserve[] = {"mode",    "owner",  "times",     "xattrs",
+                                                 "devices", "setuid", "all_xattrs"};
 
 // The keys of a job of `kind`; kAnyJob for a missing or unknown kind.
 inline Keys JobKeys(std::string_view kind) {

@@ -64,6 +64,9 @@ struct DiskSpec {
   // nullopt: `probe_format: true`; the runner probes the format and must report what it
   // found. A block device without `format` is raw.
   std::optional<ImageFormat> format;
+  // `backing:`: the backing files QEMU may open, nearest first. An image whose header
+  // names a backing file is refused unless it is given here (appliance/image_inspect.h).
+  std::vector<HostPath> backing;
   bool block_device = false;
   FilesystemSpec filesystem;
 };
@@ -72,7 +75,10 @@ struct PreserveSpec {  // default [mode, owner, times], as copy-out
   bool mode = true;
   bool owner = true;  // applied only when running as root (pipeline/HostTreeWriter)
   bool times = true;
-  bool xattrs = false;
+  bool xattrs = false;      // user.* extended attributes
+  bool devices = false;     // device nodes (withheld by default: pipeline/host_safety.h)
+  bool setuid = false;      // setuid/setgid bits of regular files
+  bool all_xattrs = false;  // extended attributes of every namespace (implies xattrs)
 };
 
 struct ExtractOutputSpec {

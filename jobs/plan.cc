@@ -66,6 +66,7 @@ std::string Disk(const DiskSpec& disk) {
   std::string format =
       disk.format ? std::string(ImageFormatName(*disk.format)) : "format probed and reported";
   if (disk.block_device) format = "block device, " + format;
+  for (const HostPath& b : disk.backing) format += " over " + b.text;
   return disk.image.text + " (" + format + ", " + disk.filesystem.ToString() + ")";
 }
 
@@ -80,7 +81,13 @@ std::string Preserved(const PreserveSpec& p) {
   if (p.mode) names.emplace_back("mode");
   if (p.owner) names.emplace_back("owner");
   if (p.times) names.emplace_back("times");
-  if (p.xattrs) names.emplace_back("xattrs");
+  if (p.all_xattrs) {
+    names.emplace_back("all_xattrs");
+  } else if (p.xattrs) {
+    names.emplace_back("xattrs");
+  }
+  if (p.devices) names.emplace_back("devices");
+  if (p.setuid) names.emplace_back("setuid");
   return names.empty() ? "nothing" : Join(names, ",");
 }
 

@@ -82,7 +82,7 @@ Result<std::unique_ptr<PooledSession>> OpenCatching(const SessionFactory& open,
 }  // namespace
 
 SessionKey SessionKeyOf(const ImageSessionConfig& config) {
-  return SessionKey{config.image,    config.format, config.filesystem,
+  return SessionKey{config.image,    config.format, config.backing,      config.filesystem,
                     config.writable, config.mount,  config.build.kernel};
 }
 

@@ -45,6 +45,7 @@ namespace diskferry {
 struct SessionKey {
   std::string image;
   std::string format;
+  std::vector<ImageLayer> backing;
   std::string filesystem;  // the --fs argument
   bool writable = false;
   bool mount = true;

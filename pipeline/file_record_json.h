@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "pipeline/file_record.h"
+#include "protocol/printable_text.h"  // IsValidUtf8
 #include "protocol/status.h"
 
 namespace diskferry {
@@ -23,8 +24,6 @@ namespace diskferry {
 // Objects keep their keys in insertion order, so "record" comes first on every line.
 using Json = nlohmann::ordered_json;
 
-// Strict RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
-bool IsValidUtf8(std::string_view s);
 std::string Base64Encode(std::string_view bytes);
 // nullopt unless `text` is canonical padded base64.
 std::optional<std::string> Base64Decode(std::string_view text);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/host_safety.h"
+
 namespace diskferry {
 
 // A host-side problem with one path: "not created: parent is not a directory", "xattr
@@ -57,6 +59,7 @@ struct WriteReport {
   CappedList<FileProblem> problems;
   CappedList<SourceError> source_errors;
   CappedList<OwnerNotApplied> owners_not_applied;
+  Withheld withheld;  // what the safe defaults kept off the host (host_safety.h)
 };
 
 }  // namespace diskferry

@@ -59,7 +59,8 @@ void ApplyOwner(const Target& t, const EntryMetadata& e, const MetadataPolicy& p
 
 void ApplyMode(const Target& t, bool regular, const EntryMetadata& e, const MetadataPolicy& policy,
                WriteReport* report) {
-  mode_t mode = e.meta->mode & 07777;
+  mode_t mode = regular ? SafeFileMode(e.path, e.meta->mode, policy.safety, &report->withheld)
+                        : e.meta->mode & 07777;
   if (regular && !policy.owner && (mode & (S_ISUID | S_ISGID)) != 0) {
     mode &= ~mode_t{S_ISUID | S_ISGID};
     report->problems.Add({std::string(e.path), "setuid/setgid bits dropped: owner not preserved"});
@@ -69,7 +70,7 @@ void ApplyMode(const Target& t, bool regular, const EntryMetadata& e, const Meta
 
 void ApplyXattrs(const Target& t, bool regular, const EntryMetadata& e,
                  const MetadataPolicy& policy, WriteReport* report) {
-  if (!policy.xattrs || e.xattrs == nullptr) return;
+  if (e.xattrs == nullptr) return;
   for (const auto& [key, value] : *e.xattrs) {
     if (regular && !policy.owner && key == kCapabilityXattr) {
       report->problems.Add({std::string(e.path), "xattr " + key + " dropped: owner not preserved"});

@@ -14,11 +14,10 @@
 #include <vector>
 
 #include "pipeline/file_report.h"
+#include "pipeline/host_safety.h"
 #include "protocol/lane_records.h"
 
 namespace diskferry {
-
-using XattrList = std::vector<std::pair<std::string, std::string>>;
 
 struct MetadataPolicy {
   // chown to the recorded uid/gid. When false, the recorded owner is listed in
@@ -26,7 +25,10 @@ struct MetadataPolicy {
   // security.capability are dropped from regular files with a problem: they would grant
   // the guest's privileges to our user instead of the recorded one.
   bool owner = false;
-  bool xattrs = false;  // apply the decoded xattrs
+  // Setuid/setgid bits of regular files are cleared unless safety.setuid (counted in
+  // report->withheld). The xattrs given are applied as they are: the caller has already
+  // kept only those in safety.xattrs (FilterXattrs).
+  HostSafety safety;
 };
 
 // What was recorded for one entry.

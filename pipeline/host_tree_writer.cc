@@ -30,18 +30,10 @@ std::string ParentProblem(int err) {
   return "not created: parent directory";
 }
 
-std::string QuotedPath(std::string_view path) {
-  std::string s(path.substr(0, 200));
-  for (char& c : s) {
-    if (c == '\0' || c == '\n') c = '?';
-  }
-  return "\"" + s + "\"";
-}
-
 Status HostTreeWriter::Impl::Settle(std::string_view path, const std::string& what, int err) {
   if (err == 0) return Status::Ok();
   if (IsFatal(err)) {
-    return Status(Code::kIoError, QuotedPath(path) + ": " + what + ": " + std::strerror(err));
+    return Status(Code::kIoError, QuotedText(path) + ": " + what + ": " + std::strerror(err));
   }
   report.problems.Add({std::string(path), what + ": " + std::strerror(err)});
   return Status::Ok();
@@ -50,7 +42,7 @@ Status HostTreeWriter::Impl::Settle(std::string_view path, const std::string& wh
 // Checks what no honest source sends; these stop the transfer.
 Status HostTreeWriter::Impl::CheckRecord(const Record& r, XattrList* xattrs) {
   if (Status st = ValidateRelativePath(r.path); !st.ok()) return st;
-  const std::string where = "record " + QuotedPath(r.path);
+  const std::string where = "record " + QuotedText(r.path);
   if (r.meta.type == RecordType::kSymlink && r.target.find('\0') != std::string_view::npos) {
     return Status(Code::kProtocolError, where + ": symlink target contains NUL");
   }
@@ -62,10 +54,11 @@ Status HostTreeWriter::Impl::CheckRecord(const Record& r, XattrList* xattrs) {
   if (r.meta.type == RecordType::kStreamFile) {
     if (Status st = CheckNewStream(r); !st.ok()) return st;
   }
-  if (policy.xattrs && !r.xattrs.empty()) {
+  if (policy.safety.xattrs != XattrScope::kNone && !r.xattrs.empty()) {
     auto decoded = DecodeXattrs(r.xattrs);
     if (!decoded.ok()) return decoded.status().WithContext(where);
     *xattrs = std::move(*decoded);
+    FilterXattrs(r.path, policy.safety, xattrs, &report.withheld);
   }
   return Status::Ok();
 }
@@ -78,6 +71,10 @@ Status HostTreeWriter::Impl::OnRecord(const Record& r) {
   if (Status st = CheckRecord(r, &xattrs); !st.ok()) return st;
   if (r.meta.type == RecordType::kError) {
     report.source_errors.Add({std::string(r.path), r.meta.errno_value, std::string(r.target)});
+    return Status::Ok();
+  }
+  if (r.meta.type == RecordType::kSpecial &&
+      WithholdDevice(r.path, r.meta, policy.safety, &report.withheld)) {
     return Status::Ok();
   }
   const std::optional<std::string> unnamable = HostNameProblem(r.path);
@@ -107,7 +104,7 @@ Status HostTreeWriter::Impl::OnRecord(const Record& r) {
     case RecordType::kError:
       break;  // handled above
   }
-  return Status(Code::kProtocolError, "record " + QuotedPath(r.path) + ": unknown type " +
+  return Status(Code::kProtocolError, "record " + QuotedText(r.path) + ": unknown type " +
                                           std::to_string(static_cast<unsigned>(r.meta.type)));
 }
 

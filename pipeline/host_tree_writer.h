@@ -14,9 +14,11 @@
 // What is preserved: contents (holes of stream files stay holes: the file is sized with
 // ftruncate and only the sent ranges are written), mode & 07777, atime and mtime in ns
 // (directories' in Finish, deepest first, since writing children changes them), ownership
-// when `preserve_owner` resolves to true (by default: running as root), xattrs when asked,
-// device nodes when the kernel lets us (root with CAP_MKNOD), fifos and sockets always.
-// Not preserved: ctime; ownership as non-root (listed in report().owners_not_applied);
+// when `preserve_owner` resolves to true (by default: running as root), fifos and sockets.
+// Withheld unless options.safety asks (host_safety.h; counted in report().withheld):
+// device nodes, setuid/setgid bits of regular files, xattrs outside the asked scope (none
+// by default; user.* for kUser). Not preserved: ctime; ownership as non-root (listed in
+// report().owners_not_applied); device nodes the kernel refuses (not root: a FileProblem);
 // setuid/setgid bits and security.capability on regular files when ownership is not
 // applied (dropped with a FileProblem).
 //
@@ -46,6 +48,7 @@
 
 #include "pipeline/file_report.h"
 #include "pipeline/host_metadata.h"
+#include "pipeline/host_safety.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 
@@ -64,12 +67,10 @@ enum class OnExists {
 
 struct HostWriterOptions {
   OwnerPolicy preserve_owner = OwnerPolicy::kAuto;
-  bool xattrs = false;
+  // Device nodes, setuid/setgid bits and xattr namespaces: withheld by default and
+  // counted in report().withheld (host_safety.h).
+  HostSafety safety;
   OnExists on_exists = OnExists::kOverwrite;
-  // Create character and block device nodes. A hostile image can ship a node for a host
-  // disk with mode 0666: callers extracting as root into a place other users can reach
-  // may want this off. Off: devices are skipped with a FileProblem.
-  bool devices = true;
   // Finish() leaves directory metadata to the caller (TakePendingDirectories): several
   // writers filling one DEST at once (a split job) must not make a directory read-only
   // or set its times while another still writes into it.

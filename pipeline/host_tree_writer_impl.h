@@ -20,11 +20,10 @@
 #include "pipeline/host_metadata.h"
 #include "pipeline/host_tree_writer.h"
 #include "pipeline/unique_fd.h"
+#include "protocol/printable_text.h"  // QuotedText: peer paths in messages
 
 namespace diskferry {
 
-// A peer-supplied path for a message: quoted, cut at 200 bytes, NUL and newline shown as '?'.
-std::string QuotedPath(std::string_view path);
 // The problem to report when BeneathDir::OpenParent failed with `err`.
 std::string ParentProblem(int err);
 

@@ -46,7 +46,7 @@ HostTreeWriter::Impl::Impl(BeneathDir dest_dir, const HostWriterOptions& opts)
     : dest(std::move(dest_dir)), options(opts) {
   policy.owner = opts.preserve_owner == OwnerPolicy::kAlways ||
                  (opts.preserve_owner == OwnerPolicy::kAuto && geteuid() == 0);
-  policy.xattrs = opts.xattrs;
+  policy.safety = opts.safety;
 }
 
 // Clears the way for a new entry: an existing non-directory is unlinked (so nothing is
@@ -128,7 +128,7 @@ Status HostTreeWriter::Impl::MakeHardlink(const Record& r, BeneathDir::Parent& p
   if (r.target == r.path) return Settle(r.path, "hard link to itself not created", EINVAL);
   BeneathDir::Parent target;
   if (int err = dest.OpenParent(r.target, &target); err != 0) {
-    return Settle(r.path, "hard link target " + QuotedPath(r.target) + ": " + ParentProblem(err),
+    return Settle(r.path, "hard link target " + QuotedText(r.target) + ": " + ParentProblem(err),
                   err);
   }
   Room room;
@@ -139,7 +139,7 @@ Status HostTreeWriter::Impl::MakeHardlink(const Record& r, BeneathDir::Parent& p
   // Flags 0: linkat never follows a symlink target unless AT_SYMLINK_FOLLOW is given.
   if (linkat(target.dir.get(), target.name.c_str(), parent.dir.get(), parent.name.c_str(), 0) !=
       0) {
-    return Settle(r.path, "hard link to " + QuotedPath(r.target) + " not created", errno);
+    return Settle(r.path, "hard link to " + QuotedText(r.target) + " not created", errno);
   }
   ++stats.hardlinks;
   return Status::Ok();
@@ -152,7 +152,6 @@ Status HostTreeWriter::Impl::MakeSpecial(const Record& r, BeneathDir::Parent& pa
   if (!device && type != S_IFIFO && type != S_IFSOCK) {
     return Settle(r.path, "special file of unknown type not created", EINVAL);
   }
-  if (device && !options.devices) return Settle(r.path, "device node skipped", EPERM);
   Room room;
   if (int err = MakeRoom(parent.dir.get(), parent.name, false, &room); err != 0) {
     return Settle(r.path, "not replaced", err);

@@ -18,7 +18,7 @@ size_t Depth(const std::string& path) { return std::count(path.begin(), path.end
 Status HostTreeWriter::Impl::CheckNewStream(const Record& r) const {
   const uint64_t id = r.meta.file_id;
   if (streams.contains(id) || ended_streams.contains(id)) {
-    return Status(Code::kProtocolError, "stream file " + QuotedPath(r.path) + ": file_id " +
+    return Status(Code::kProtocolError, "stream file " + QuotedText(r.path) + ": file_id " +
                                             std::to_string(id) + " already used");
   }
   return Status::Ok();
@@ -88,7 +88,7 @@ Status HostTreeWriter::Impl::StreamData(uint64_t id, uint64_t offset,
   StreamFile* file = *found;
   uint64_t end = 0;
   if (__builtin_add_overflow(offset, data.size(), &end) || end > file->meta.size) {
-    return Status(Code::kProtocolError, "stream data for " + QuotedPath(file->path) + ": offset " +
+    return Status(Code::kProtocolError, "stream data for " + QuotedText(file->path) + ": offset " +
                                             std::to_string(offset) + " + length " +
                                             std::to_string(data.size()) + " beyond its size " +
                                             std::to_string(file->meta.size));
@@ -128,7 +128,7 @@ Status HostTreeWriter::Impl::Finish() {
   if (!streams.empty()) {
     return Status(
         Code::kProtocolError,
-        "finish with stream file " + QuotedPath(streams.begin()->second.path) + " unfinished");
+        "finish with stream file " + QuotedText(streams.begin()->second.path) + " unfinished");
   }
   state = State::kFinished;
   if (options.defer_directories) return Status::Ok();

@@ -13,18 +13,19 @@ namespace {
 // One attempt: a fresh overlay (unless in place), an appliance, the steps, a clean
 // shutdown so that QEMU has flushed the image. *broken: the appliance failed.
 Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool again, bool* broken) {
-  std::string image = spec.target.image.path;
-  DiskSpec disk = spec.target;
+  auto config = SessionConfigFor(spec.target, spec.target.image.path, true, run, job);
+  if (!config.ok()) return config.status();
   if (!spec.in_place) {
     // Ours: made by an earlier attempt, or by the interrupted run being resumed.
     if (again) (void)RemoveHostFile(spec.output->path);
-    const std::string format = disk.format ? std::string(ImageFormatName(*disk.format)) : "raw";
-    if (Status st = CreateOverlay(image, format, spec.output->path); !st.ok()) return st;
-    image = spec.output->path;
-    disk.format = ImageFormat::kQcow2;
+    auto base = ResolveSessionDisk(*config);
+    if (!base.ok()) return base.status();
+    auto overlay = CreateOverlay(*base, spec.output->path);
+    if (!overlay.ok()) return overlay.status();
+    config->image = overlay->image.path;
+    config->format = overlay->image.format;
+    config->backing = overlay->backing;
   }
-  auto config = SessionConfigFor(disk, image, true, run, job);
-  if (!config.ok()) return config.status();
   auto lease = run.pool.Acquire(*config);
   if (!lease.ok()) {
     *broken = !run.cancelled();

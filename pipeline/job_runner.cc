@@ -126,10 +126,15 @@ void FinishJob(RunShared& run, JobRun& job) {
   }
   const JobOutcome& o = job.outcome;
   if (Status st = run.report.AddJobSummary(JobSummary{o.name, o.kind, o.status, o.message, o.files,
-                                                      o.bytes, o.skipped, o.errors, job.started,
-                                                      WallClock::now()});
+                                                      o.bytes, o.skipped, o.errors, o.withheld,
+                                                      job.started, WallClock::now()});
       !st.ok()) {
     run.events.Log(LogLevel::kError, "report: " + st.ToString());
+  }
+  if (o.withheld.any()) {
+    run.events.Log(LogLevel::kWarning,
+                   o.name + ": not copied, as the safe defaults ask: " + DescribeWithheld(o.withheld) +
+                       " (preserve: [devices, setuid, all_xattrs] keeps them)");
   }
   run.journal.RemoveJob(job.job.name, job.parts.size());
   run.events.JobFinished(o.name, o.status, o.message);
@@ -225,6 +230,7 @@ Result<ImageSessionConfig> SessionConfigFor(const DiskSpec& disk, const std::str
   config.image = image;
   config.writable = writable;
   config.filesystem = disk.filesystem.AsFsArgument();
+  for (const HostPath& b : disk.backing) config.backing.push_back({b.path, ""});
   config.build.kernel = run.options.kernel;
   if (disk.format) {
     config.format = std::string(ImageFormatName(*disk.format));
@@ -299,7 +305,7 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
     auto job = std::make_unique<JobRun>(j);
     job->index = jobs.size();
     job->kind = std::string(JobKindName(j.kind()));
-    job->outcome = JobOutcome{j.name, job->kind, "ok", "", 0, 0, 0, 0};
+    job->outcome = JobOutcome{j.name, job->kind, "ok", "", 0, 0, 0, 0, {}};
     jobs.push_back(std::move(job));
   }
   RunSummary summary{"", DISKFERRY_VERSION, manifest_sha256, HostName(), WallClock::now(), {}, {}};

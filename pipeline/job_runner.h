@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "jobs/manifest_spec.h"
+#include "pipeline/host_safety.h"
 #include "pipeline/run_events.h"
 #include "protocol/status.h"
 
@@ -55,6 +56,7 @@ struct JobOutcome {
   uint64_t bytes = 0;
   uint64_t skipped = 0;
   uint64_t errors = 0;
+  Withheld withheld;  // what the safe defaults kept off the host (host_safety.h)
 };
 
 struct RunOutcome {

@@ -185,7 +185,8 @@ class QuietEvents final : public RunEvents {
   }
   void Output(const std::string& line) override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::fwrite(line.data(), 1, line.size(), out_);
+    const std::string shown = PrintableColumns(line);
+    std::fwrite(shown.data(), 1, shown.size(), out_);
     std::fputc('\n', out_);
   }
   // Output() lines are flushed here (or by `out`'s buffer filling), not one by one:

@@ -60,7 +60,7 @@ class TerminalEvents final : public RunEvents {
   }
   void Output(const std::string& line) override {
     std::lock_guard<std::mutex> lock(mu_);
-    PrintAbove(terminal_, PrintableText(line), /*redraw=*/false);
+    PrintAbove(terminal_, PrintableColumns(line), /*redraw=*/false);
   }
   void RunFinished(const RunSummaryEvent& summary) override {
     ticker_.Stop();

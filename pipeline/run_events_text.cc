@@ -11,15 +11,6 @@ namespace {
 
 constexpr size_t kMaxNameColumns = 24;
 
-// Length a UTF-8 sequence starting with `lead` would have; 0 for a byte that cannot lead.
-size_t Utf8LeadLength(uint8_t lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  return 0;
-}
-
 bool IsContinuation(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
 
 size_t Columns(std::string_view utf8) {
@@ -31,12 +22,6 @@ std::string PadRight(std::string text, size_t columns) {
   const size_t have = Columns(text);
   if (have < columns) text.append(columns - have, ' ');
   return text;
-}
-
-std::string Hex(uint8_t byte) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "\\x%02x", byte);
-  return buf;
 }
 
 // "1 file", "3 files", "1/3 files".
@@ -142,24 +127,15 @@ std::optional<double> EtaSeconds(const JobCounts& c, double bytes_per_second,
   return std::nullopt;
 }
 
-std::string PrintableText(std::string_view text, bool keep_newlines) {
+std::string PrintableColumns(std::string_view line) {
   std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const uint8_t c = static_cast<uint8_t>(text[i]);
-    const size_t n = Utf8LeadLength(c);
-    if (n == 0 || i + n > text.size() || !IsValidUtf8(text.substr(i, n))) {
-      out += Hex(c);
-      ++i;
-    } else if ((c < 0x20 || c == 0x7F) && c != '\t' && !(keep_newlines && c == '\n')) {
-      out += Hex(c);
-      ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
+  for (size_t start = 0;;) {
+    const size_t tab = line.find('\t', start);
+    out += PrintableText(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
+    if (tab == std::string_view::npos) return out;
+    out += '\t';
+    start = tab + 1;
   }
-  return out;
 }
 
 std::string TruncateToWidth(std::string_view line, size_t width) {
@@ -191,7 +167,7 @@ std::vector<std::string> RenderLiveBlock(const RunView& view, SteadyTime now, si
 }
 
 std::string PlainLogLine(LogLevel level, std::string_view text) {
-  const std::string printable = PrintableText(text, /*keep_newlines=*/true);
+  const std::string printable = PrintableText(text, {.keep_newlines = true});
   switch (level) {
     case LogLevel::kInfo:
       return printable;
@@ -213,7 +189,7 @@ PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
             FormatSeconds(seconds);
   }
   if (file_errors > 0) text += ", " + Count(file_errors, 0, "file error");
-  if (!message.empty()) text += ": " + PrintableText(message, /*keep_newlines=*/true);
+  if (!message.empty()) text += ": " + PrintableText(message, {.keep_newlines = true});
   LogLevel level = LogLevel::kWarning;
   if (status == "failed") level = LogLevel::kError;
   if (status == "ok" || status == "skipped") level = LogLevel::kInfo;
@@ -242,7 +218,7 @@ std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event) {
     return std::nullopt;
   }
   text += ": " + Words(event.what);
-  if (!event.message.empty()) text += ": " + PrintableText(event.message, /*keep_newlines=*/true);
+  if (!event.message.empty()) text += ": " + PrintableText(event.message, {.keep_newlines = true});
   return PlainLine{LogLevel::kWarning, std::move(text)};
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pipeline/run_events.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 
@@ -50,9 +51,9 @@ std::string FormatSeconds(double seconds);
 std::optional<double> EtaSeconds(const JobCounts& counts, double bytes_per_second,
                                  double files_per_second);
 
-// `text` with control characters (all but '\n' when `keep_newlines`, and '\t') and bytes
-// that are not part of valid UTF-8 written as "\xNN".
-std::string PrintableText(std::string_view text, bool keep_newlines = false);
+// A tab-separated output line (a listing, verify's differences) with each column escaped
+// by PrintableText and the tabs between them kept.
+std::string PrintableColumns(std::string_view line);
 // The first `width` code points of valid UTF-8 `line` (wide characters count as one).
 std::string TruncateToWidth(std::string_view line, size_t width);
 

@@ -141,6 +141,11 @@ Json JobSummaryToJson(const JobSummary& s) {
   j["bytes"] = s.bytes;
   j["skipped"] = s.skipped;
   j["errors"] = s.errors;
+  if (s.withheld.any()) {
+    j["withheld"] = {{"devices", s.withheld.devices},
+                     {"setuid", s.withheld.setuid},
+                     {"xattrs", s.withheld.xattrs}};
+  }
   j["started"] = FormatUtcTime(s.started);
   j["ended"] = FormatUtcTime(s.ended);
   return j;

@@ -6,7 +6,11 @@
 //   {"record":"file","job":J,"path":P,"type":T,"size":N,"mode":"100644","uid":N,"gid":N,
 //    "mtime_ns":N,["target":P,]["hashes":{"sha256":HEX,...},]"status":"ok"|MESSAGE}
 //   {"record":"job","job":J,"kind":K,"status":S,["message":M,]"files":N,"bytes":N,
-//    "skipped":N,"errors":N,"started":TIME,"ended":TIME}
+//    "skipped":N,"errors":N,["withheld":{"devices":N,"setuid":N,"xattrs":N},]
+//    "started":TIME,"ended":TIME}
+// "withheld" (only when something was): device nodes not created, regular files whose
+// setuid/setgid bits were cleared, and extended attributes not copied, by the safe
+// defaults of pipeline/host_safety.h.
 //   {"record":"run","status":"complete"|"interrupted","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
 //    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N]}
 // "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
@@ -30,6 +34,7 @@
 #include <vector>
 
 #include "pipeline/file_record.h"
+#include "pipeline/host_safety.h"
 #include "protocol/status.h"
 
 namespace diskferry {
@@ -48,6 +53,7 @@ struct JobSummary {
   uint64_t bytes = 0;
   uint64_t skipped = 0;
   uint64_t errors = 0;
+  Withheld withheld;  // what the safe defaults kept off the host (host_safety.h)
   TimePoint started;
   TimePoint ended;
 };

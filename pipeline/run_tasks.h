@@ -98,6 +98,8 @@ void EndPart(RunShared& run, JobRun& job, const Status& st);
 void PrepareWalkConfig(RunShared& run, JobRun& job);
 const PathSelector& SelectOfWalk(const JobSpec& job);
 bool WritesTarOutput(const JobRun& job);
+// What `preserve:` asks of the safe defaults (host_safety.h).
+HostSafety SafetyFor(const PreserveSpec& preserve);
 // Options of the writers of a split job's parts: directory metadata waits for the end.
 HostWriterOptions WriterOptionsFor(const ExtractOutputSpec& out);
 void StartWalkJob(RunShared& run, JobRun& job);

@@ -26,14 +26,6 @@ Status ProtocolError(std::string message) {
 
 }  // namespace
 
-std::string TarQuoted(std::string_view path) {
-  std::string s(path.substr(0, 200));
-  for (char& c : s) {
-    if (c == '\0' || c == '\n') c = '?';
-  }
-  return "\"" + s + "\"";
-}
-
 Result<TarCompression> TarSink::CompressionFor(std::string_view path) {
   if (EndsWith(path, ".tar")) return TarCompression::kNone;
   if (EndsWith(path, ".tar.gz")) return TarCompression::kGzip;
@@ -94,9 +86,9 @@ Status TarSink::Impl::Fail(Status status) {
 }
 
 // Checks what no honest source sends; these stop the transfer.
-Status TarSink::Impl::CheckRecord(const Record& r, Xattrs* xattrs) const {
+Status TarSink::Impl::CheckRecord(const Record& r, Xattrs* xattrs) {
   if (Status st = ValidateRelativePath(r.path); !st.ok()) return st;
-  const std::string where = "record " + TarQuoted(r.path);
+  const std::string where = "record " + QuotedText(r.path);
   if (r.meta.type == RecordType::kSymlink && r.target.find('\0') != std::string_view::npos) {
     return ProtocolError(where + ": symlink target contains NUL");
   }
@@ -105,10 +97,11 @@ Status TarSink::Impl::CheckRecord(const Record& r, Xattrs* xattrs) const {
       return st.WithContext(where + ": hard link target");
     }
   }
-  if (options.xattrs && !r.xattrs.empty()) {
+  if (options.safety.xattrs != XattrScope::kNone && !r.xattrs.empty()) {
     auto decoded = DecodeXattrs(r.xattrs);
     if (!decoded.ok()) return decoded.status().WithContext(where);
     *xattrs = std::move(*decoded);
+    FilterXattrs(r.path, options.safety, xattrs, &report.withheld);
   }
   return Status::Ok();
 }
@@ -123,6 +116,9 @@ Status TarSink::Impl::OnRecord(const Record& r) {
       return Status::Ok();
     case RecordType::kStreamFile:
       return BeginStream(r, std::move(xattrs));
+    case RecordType::kSpecial:
+      if (WithholdDevice(r.path, r.meta, options.safety, &report.withheld)) return Status::Ok();
+      return WriteRecord(r, xattrs);
     case RecordType::kHardlink: {
       std::string target(r.target);
       if (stream_paths.contains(target)) {
@@ -138,7 +134,7 @@ Status TarSink::Impl::OnRecord(const Record& r) {
 
 Status TarSink::Impl::BeginStream(const Record& r, Xattrs xattrs) {
   const uint64_t id = r.meta.file_id;
-  const std::string where = "stream file " + TarQuoted(r.path);
+  const std::string where = "stream file " + QuotedText(r.path);
   if (streams.contains(id) || ended_streams.contains(id)) {
     return ProtocolError(where + ": file_id " + std::to_string(id) + " already used");
   }
@@ -165,12 +161,12 @@ Status TarSink::Impl::StreamData(uint64_t id, uint64_t offset, std::span<const u
   }
   const uint64_t size = it->second.meta.size;
   if (offset > size || data.size() > size - offset) {
-    return ProtocolError("stream file " + TarQuoted(it->second.path) + ": " +
+    return ProtocolError("stream file " + QuotedText(it->second.path) + ": " +
                          std::to_string(data.size()) + " bytes at offset " +
                          std::to_string(offset) + " past its size " + std::to_string(size));
   }
   if (Status st = it->second.spool.Write(offset, data); !st.ok()) {
-    return Fail(st.WithContext("stream file " + TarQuoted(it->second.path)));
+    return Fail(st.WithContext("stream file " + QuotedText(it->second.path)));
   }
   return Status::Ok();
 }
@@ -192,7 +188,7 @@ Status TarSink::Impl::Finish() {
   if (Status st = CheckOpen(); !st.ok()) return st;
   if (!streams.empty()) {
     return Fail(
-        ProtocolError("stream file " + TarQuoted(streams.begin()->second.path) + " never ended"));
+        ProtocolError("stream file " + QuotedText(streams.begin()->second.path) + " never ended"));
   }
   if (Status st = Close(); !st.ok()) return Fail(st);
   state = State::kFinished;

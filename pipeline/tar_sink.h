@@ -10,9 +10,10 @@
 // What each entry keeps: its path as sent (raw bytes; pax marks names that are not valid
 // in the current locale with hdrcharset=BINARY), mode & 07777 with the file type, numeric
 // uid and gid (no user or group names), mtime in ns (pax "mtime" records; atime and ctime
-// are not stored), symlink targets, hard links (to the earlier path, as tar does), fifos
-// and device nodes with their rdev, and xattrs when `xattrs` is on (SCHILY.xattr and
-// LIBARCHIVE.xattr records). Sockets cannot be stored in tar: they are FileProblems.
+// are not stored), symlink targets, hard links (to the earlier path, as tar does), fifos,
+// and, as options.safety allows (host_safety.h: by default no device nodes, no
+// setuid/setgid bits, no xattrs), device nodes with their rdev and xattrs (SCHILY.xattr
+// and LIBARCHIVE.xattr records). Sockets cannot be stored in tar: they are FileProblems.
 // kError records are not written; they land in report().source_errors.
 //
 // Stream files: the batch that announces a kStreamFile record goes on with other records
@@ -49,6 +50,7 @@
 #include <string_view>
 
 #include "pipeline/file_report.h"
+#include "pipeline/host_safety.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 
@@ -57,7 +59,9 @@ namespace diskferry {
 enum class TarCompression { kNone, kGzip, kZstd };
 
 struct TarOptions {
-  bool xattrs = false;  // store the records' xattrs
+  // Device nodes, setuid/setgid bits and xattr namespaces: withheld by default, as from a
+  // directory (host_safety.h), and counted in report().withheld.
+  HostSafety safety;
   bool sparse = true;   // holes of stream files as GNU sparse entries; off: as zeros
   // Where stream files wait for their last byte; empty: the archive's directory.
   std::string spool_dir;

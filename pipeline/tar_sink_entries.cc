@@ -51,13 +51,13 @@ bool HasHoles(const std::vector<Extent>& extents, uint64_t size) {
 
 }  // namespace
 
-EntryPtr TarSink::Impl::NewEntry(std::string_view path, const RecordMeta& meta, unsigned filetype,
-                                 const Xattrs& xattrs) const {
+EntryPtr TarSink::Impl::NewEntry(std::string_view path, const RecordMeta& meta, uint32_t perm,
+                                 unsigned filetype, const Xattrs& xattrs) const {
   EntryPtr entry(archive_entry_new());
   DF_CHECK(entry != nullptr);
   SetEntryPath(entry.get(), path);
   archive_entry_set_filetype(entry.get(), filetype);
-  archive_entry_set_perm(entry.get(), meta.mode & kModePermissionMask);
+  archive_entry_set_perm(entry.get(), perm & kModePermissionMask);
   archive_entry_set_uid(entry.get(), meta.uid);
   archive_entry_set_gid(entry.get(), meta.gid);
   // Floor division: times before 1970 keep a non-negative nanosecond part.
@@ -68,10 +68,8 @@ EntryPtr TarSink::Impl::NewEntry(std::string_view path, const RecordMeta& meta, 
     nsec += kNsPerSecond;
   }
   archive_entry_set_mtime(entry.get(), static_cast<time_t>(sec), static_cast<long>(nsec));
-  if (options.xattrs) {
-    for (const auto& [name, value] : xattrs) {
-      archive_entry_xattr_add_entry(entry.get(), name.c_str(), value.data(), value.size());
-    }
+  for (const auto& [name, value] : xattrs) {
+    archive_entry_xattr_add_entry(entry.get(), name.c_str(), value.data(), value.size());
   }
   return entry;
 }
@@ -82,7 +80,10 @@ Status TarSink::Impl::WriteRecord(const Record& r, const Xattrs& xattrs) {
     report.problems.Add({std::string(r.path), UnstorableProblem(r.meta)});
     return Status::Ok();
   }
-  EntryPtr entry = NewEntry(r.path, r.meta, *type, xattrs);
+  const uint32_t perm = *type == AE_IFREG
+                            ? SafeFileMode(r.path, r.meta.mode, options.safety, &report.withheld)
+                            : r.meta.mode;
+  EntryPtr entry = NewEntry(r.path, r.meta, perm, *type, xattrs);
   if (*type == AE_IFLNK) SetEntrySymlink(entry.get(), r.target);
   if (*type == AE_IFREG) archive_entry_set_size(entry.get(), static_cast<int64_t>(r.data.size()));
   if (*type == AE_IFCHR || *type == AE_IFBLK) archive_entry_set_rdev(entry.get(), r.meta.rdev);
@@ -114,7 +115,12 @@ void TarSink::Impl::Count(unsigned filetype, uint64_t bytes) {
 
 Status TarSink::Impl::WriteHardlink(std::string_view path, const std::string& target,
                                     const RecordMeta& meta) {
-  EntryPtr entry = NewEntry(path, meta, AE_IFREG, {});
+  // A hard link entry's mode is its target's; tar readers take the target's file, but a
+  // naive one could apply this mode too: withheld bits stay withheld (not counted again).
+  Withheld counted_with_target;
+  EntryPtr entry =
+      NewEntry(path, meta, SafeFileMode(path, meta.mode, options.safety, &counted_with_target),
+               AE_IFREG, {});
   SetEntryHardlink(entry.get(), target);
   archive_entry_set_size(entry.get(), 0);
   bool written = false;
@@ -134,9 +140,11 @@ Status TarSink::Impl::WriteDeferredLinks(const std::string& target) {
 
 Status TarSink::Impl::WriteStreamEntry(const PendingStream& stream) {
   Result<std::vector<Extent>> extents = stream.spool.DataExtents();
-  if (!extents.ok()) return Fail(extents.status().WithContext(TarQuoted(stream.path)));
+  if (!extents.ok()) return Fail(extents.status().WithContext(QuotedText(stream.path)));
   const uint64_t size = stream.meta.size;
-  EntryPtr entry = NewEntry(stream.path, stream.meta, AE_IFREG, stream.xattrs);
+  const uint32_t perm =
+      SafeFileMode(stream.path, stream.meta.mode, options.safety, &report.withheld);
+  EntryPtr entry = NewEntry(stream.path, stream.meta, perm, AE_IFREG, stream.xattrs);
   archive_entry_set_size(entry.get(), static_cast<int64_t>(size));
   const bool sparse = options.sparse && HasHoles(*extents, size);
   std::vector<Extent> blocks = sparse ? std::move(*extents) : std::vector<Extent>{{0, size}};
@@ -193,7 +201,7 @@ Status TarSink::Impl::WriteHeader(archive_entry* entry, std::string_view path, b
     report.problems.Add({std::string(path), std::string("not stored: ") + (why ? why : "refused")});
     return Status::Ok();
   }
-  return ArchiveFailure("writing " + TarQuoted(path) + " to " + partial_path);
+  return ArchiveFailure("writing " + QuotedText(path) + " to " + partial_path);
 }
 
 Status TarSink::Impl::WriteData(std::span<const uint8_t> data) {
@@ -208,7 +216,7 @@ Status TarSink::Impl::WriteData(std::span<const uint8_t> data) {
 
 Status TarSink::Impl::EndEntry(std::string_view path) {
   if (archive_write_finish_entry(ar.get()) < ARCHIVE_WARN) {
-    return ArchiveFailure("writing " + TarQuoted(path) + " to " + partial_path);
+    return ArchiveFailure("writing " + QuotedText(path) + " to " + partial_path);
   }
   return Status::Ok();
 }

@@ -22,6 +22,7 @@
 #include "pipeline/spool_file.h"
 #include "pipeline/tar_sink.h"
 #include "pipeline/unique_fd.h"
+#include "protocol/printable_text.h"  // QuotedText: peer paths in messages
 
 namespace diskferry {
 
@@ -35,9 +36,6 @@ struct ArchiveEntryFree {
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveWriteFree>;
 using EntryPtr = std::unique_ptr<archive_entry, ArchiveEntryFree>;
-
-// A peer-supplied path for a message: quoted, cut at 200 bytes, NUL and newline shown as '?'.
-std::string TarQuoted(std::string_view path);
 
 struct TarSink::Impl {
   // kOpen --Finish succeeded--> kFinished
@@ -71,7 +69,7 @@ struct TarSink::Impl {
   Status CheckOpen() const;
   Status Fail(Status status);
   Status OnRecord(const Record& r);
-  Status CheckRecord(const Record& r, Xattrs* xattrs) const;
+  Status CheckRecord(const Record& r, Xattrs* xattrs);
   Status BeginStream(const Record& r, Xattrs xattrs);
   Status StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data);
   Status StreamEnd(uint64_t id);
@@ -83,8 +81,9 @@ struct TarSink::Impl {
   Status WriteHardlink(std::string_view path, const std::string& target, const RecordMeta& meta);
   Status WriteDeferredLinks(const std::string& target);
   Status WriteStreamEntry(const PendingStream& stream);
-  EntryPtr NewEntry(std::string_view path, const RecordMeta& meta, unsigned filetype,
-                    const Xattrs& xattrs) const;
+  // `perm` is the entry's permission bits (what options.safety allows of the record's).
+  EntryPtr NewEntry(std::string_view path, const RecordMeta& meta, uint32_t perm,
+                    unsigned filetype, const Xattrs& xattrs) const;
   Status WriteHeader(archive_entry* entry, std::string_view path, bool* written);
   Status WriteData(std::span<const uint8_t> data);
   Status WriteZeros(uint64_t count);

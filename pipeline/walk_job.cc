@@ -159,9 +159,19 @@ bool WritesTarOutput(const JobRun& job) {
   return e != nullptr && e->output.kind == OutputKind::kTar;
 }
 
+HostSafety SafetyFor(const PreserveSpec& preserve) {
+  HostSafety safety;
+  safety.devices = preserve.devices;
+  safety.setuid = preserve.setuid;
+  safety.xattrs = preserve.all_xattrs ? XattrScope::kAll
+                  : preserve.xattrs   ? XattrScope::kUser
+                                      : XattrScope::kNone;
+  return safety;
+}
+
 HostWriterOptions WriterOptionsFor(const ExtractOutputSpec& out) {
   HostWriterOptions options;
-  options.xattrs = out.preserve.xattrs;
+  options.safety = SafetyFor(out.preserve);
   options.preserve_owner = out.preserve.owner ? OwnerPolicy::kAuto : OwnerPolicy::kNever;
   options.on_exists = out.on_exists == OnExistsPolicy::kSkip ? OnExists::kKeep : OnExists::kOverwrite;
   options.defer_directories = true;

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "pipeline/run_tasks.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -38,14 +39,16 @@ class Comparison {
   void See(const FileRecord& r, const std::function<void(const std::string&)>& note) {
     if (r.type != "file") return;
     auto it = expected_.find(r.path);
-    if (it == expected_.end()) return note("new\t/" + r.path);
-    if (it->second.hashes != r.hashes || it->second.size != r.size) note("changed\t/" + r.path);
+    if (it == expected_.end()) return note("new\t/" + PrintableText(r.path));
+    if (it->second.hashes != r.hashes || it->second.size != r.size) {
+      note("changed\t/" + PrintableText(r.path));
+    }
     expected_.erase(it);
   }
 
   void Missing(const PathSelector& select, const std::function<void(const std::string&)>& note) {
     for (const auto& [path, r] : expected_) {
-      if (select.Selects("/" + path)) note("missing\t/" + path);
+      if (select.Selects("/" + path)) note("missing\t/" + PrintableText(path));
     }
   }
 
@@ -54,7 +57,9 @@ class Comparison {
 };
 
 std::string ListLine(const FileRecord& r) {
-  std::string line = r.type + "\t" + std::to_string(r.size) + "\t/" + r.path;
+  // Paths come from the image: escaped, so that a tab or a newline in a name cannot
+  // forge a column or a line of the listing.
+  std::string line = r.type + "\t" + std::to_string(r.size) + "\t/" + PrintableText(r.path);
   for (const auto& [name, hex] : r.hashes) line += "\t" + name + ":" + hex;
   return line;
 }

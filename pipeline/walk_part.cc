@@ -19,6 +19,7 @@ Status Interrupted() { return Status(Code::kCancelled, "interrupted"); }
 struct PartOutput {
   std::unique_ptr<TreeSink> sink;
   HostTreeWriter* writer = nullptr;
+  const WriteReport* report = nullptr;  // the writer's or the archive's
   bool xattrs = false;
 };
 
@@ -29,15 +30,17 @@ Result<PartOutput> OpenPartOutput(const JobRun& job) {
   out.xattrs = e->output.preserve.xattrs;
   if (e->output.kind == OutputKind::kTar) {
     TarOptions options;
-    options.xattrs = e->output.preserve.xattrs;
+    options.safety = SafetyFor(e->output.preserve);
     auto tar = TarSink::Open(e->output.path.path, options);
     if (!tar.ok()) return tar.status();
+    out.report = &(*tar)->report();
     out.sink = std::move(*tar);
     return out;
   }
   auto writer = HostTreeWriter::Open(e->output.path.path, WriterOptionsFor(e->output));
   if (!writer.ok()) return writer.status();
   out.writer = writer->get();
+  out.report = &out.writer->report();
   out.sink = std::move(*writer);
   return out;
 }
@@ -49,18 +52,26 @@ FileRecord Unchanged(const FileRecord& previous) {
   return r;
 }
 
-// After an attempt: the writer's problems become file errors, its directories wait for
-// the job's end, and (if the attempt broke off) files it left half written are removed.
-void SettleWriter(RunShared& run, JobRun& job, HostTreeWriter* writer, bool broke_off) {
-  if (writer == nullptr) return;
-  if (broke_off) writer->RemoveUnfinished();
-  std::vector<PendingDirectory> dirs = writer->TakePendingDirectories();
-  const auto& problems = writer->report().problems;
+// After an attempt: the output's problems become file errors and what it withheld is
+// counted; a directory writer's directories wait for the job's end, and (if the attempt
+// broke off) files it left half written are removed. An archive that broke off is
+// written again from the start by the next attempt, so only a finished one counts.
+void SettleOutput(RunShared& run, JobRun& job, PartOutput& output, bool broke_off) {
+  if (output.report == nullptr) return;
+  std::vector<PendingDirectory> dirs;
+  if (output.writer != nullptr) {
+    if (broke_off) output.writer->RemoveUnfinished();
+    dirs = output.writer->TakePendingDirectories();
+  } else if (broke_off) {
+    return;
+  }
+  const auto& problems = output.report->problems;
   for (const FileProblem& p : problems.items()) {
     run.events.FileError(job.job.name, "/" + p.path, p.message);
   }
   std::lock_guard<std::mutex> lock(job.mu);
   job.write_problems += problems.total();
+  job.outcome.withheld.Add(output.report->withheld);
   for (PendingDirectory& d : dirs) job.dirs.push_back(std::move(d));
 }
 
@@ -96,7 +107,7 @@ Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const Wa
   transfer.xattrs = output->xattrs;
   transfer.range = range;
   auto result = ExtractTree(session.appliance(), {"/"}, &selecting, transfer);
-  SettleWriter(run, job, output->writer, !result.ok());
+  SettleOutput(run, job, *output, !result.ok());
   if (Status s = spool->Flush(); !s.ok() && spool_error.ok()) spool_error = s;
   if (!result.ok()) return result.status();
   for (const GuestProblem& p : result->problems) {

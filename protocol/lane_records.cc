@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "protocol/errno_names.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -195,11 +196,7 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeXattrs(
 
 Status ValidateRelativePath(std::string_view path) {
   auto bad = [&](const char* why) {
-    std::string shown(path.substr(0, 200));
-    for (char& c : shown) {
-      if (c == '\0') c = '?';
-    }
-    return Status(Code::kProtocolError, "unsafe path \"" + shown + "\": " + why);
+    return Status(Code::kProtocolError, "unsafe path " + QuotedText(path) + ": " + why);
   };
   if (path.empty()) return bad("empty");
   if (path.size() > kMaxRecordPath) return bad("too long");

@@ -8,17 +8,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "protocol/printable_text.h"
+
 namespace diskferry {
 namespace {
-
-// Paths in messages come from the peer: shorten them and make NULs and newlines visible.
-std::string Shown(std::string_view path) {
-  std::string s(path.substr(0, 200));
-  for (char& c : s) {
-    if (c == '\0' || c == '\n') c = '?';
-  }
-  return "\"" + s + "\"";
-}
 
 }  // namespace
 
@@ -151,12 +144,12 @@ Status LaneUnpacker::Impl::ApplyBatch(const BufferDesc& desc, const std::string&
 Status LaneUnpacker::Impl::Announce(const Record& record, const std::string& name) {
   const uint64_t id = record.meta.file_id;
   const std::string what =
-      name + ": stream file " + Shown(record.path) + " (file_id " + std::to_string(id) + ")";
+      name + ": stream file " + QuotedText(record.path) + " (file_id " + std::to_string(id) + ")";
   if (!record.data.empty()) {
     return Status(Code::kProtocolError, what + " carries inline data");
   }
   if (auto it = live.find(id); it != live.end()) {
-    return Status(Code::kProtocolError, what + ": id already in use by " + Shown(it->second.path));
+    return Status(Code::kProtocolError, what + ": id already in use by " + QuotedText(it->second.path));
   }
   if (ended.contains(id)) {
     return Status(Code::kProtocolError, what + ": id already used by an ended file");
@@ -173,7 +166,7 @@ Status LaneUnpacker::Impl::ApplyStream(const BufferDesc& desc, const std::string
     return Status(Code::kProtocolError, name + ": " + id + why);
   }
   const StreamFile& file = it->second;
-  const std::string what = name + ": " + id + " (" + Shown(file.path) + ")";
+  const std::string what = name + ": " + id + " (" + QuotedText(file.path) + ")";
   uint64_t end = 0;
   if (__builtin_add_overflow(desc.offset, desc.length, &end) || end > file.size) {
     return Status(Code::kProtocolError, what + ": offset " + std::to_string(desc.offset) +
@@ -199,7 +192,7 @@ Status LaneUnpacker::Impl::Finish() {
     const auto& [id, file] = *live.begin();
     return Fail(Status(Code::kProtocolError, "transfer ended with " + std::to_string(live.size()) +
                                                  " stream file(s) unfinished, first " +
-                                                 Shown(file.path) + " (file_id " +
+                                                 QuotedText(file.path) + " (file_id " +
                                                  std::to_string(id) + ")"));
   }
   Status st = sink->Finish();

@@ -126,7 +126,7 @@ void Problem(WriteReport* report, std::string_view path, const std::string& what
 // host_metadata.h.
 void ApplyToHandle(HANDLE h, const EntryMetadata& e, const MetadataPolicy& policy,
                    WriteReport* report) {
-  if (policy.xattrs && e.xattrs != nullptr && !e.xattrs->empty()) {
+  if (e.xattrs != nullptr && !e.xattrs->empty()) {
     report->problems.Add(
         {std::string(e.path), "xattrs not set: Windows has no Linux extended attributes"});
   }
@@ -154,7 +154,7 @@ int WriteAt(int fd, std::span<const uint8_t> data, uint64_t offset) {
 HostTreeWriter::Impl::Impl(BeneathDir dest_dir, const HostWriterOptions& opts)
     : dest(std::move(dest_dir)), options(opts) {
   policy.owner = false;
-  policy.xattrs = opts.xattrs;
+  policy.safety = opts.safety;
 }
 
 // As on POSIX: a plain directory is kept for a directory record, anything else is
@@ -225,7 +225,7 @@ Status HostTreeWriter::Impl::MakeDirectory(const Record& r, BeneathDir::Parent& 
 
 // Whatever is at the path already stays: nothing replaces it.
 Status HostTreeWriter::Impl::MakeSymlink(const Record& r, BeneathDir::Parent&, const XattrList&) {
-  report.problems.Add({std::string(r.path), "symlink to " + QuotedPath(r.target) +
+  report.problems.Add({std::string(r.path), "symlink to " + QuotedText(r.target) +
                                                 " not created: Windows needs a privilege to "
                                                 "create symlinks"});
   return Status::Ok();
@@ -236,10 +236,10 @@ Status HostTreeWriter::Impl::MakeSymlink(const Record& r, BeneathDir::Parent&, c
 // it is. No metadata is applied, as on POSIX.
 Status HostTreeWriter::Impl::MakeHardlink(const Record& r, BeneathDir::Parent& parent) {
   if (r.target == r.path) return Settle(r.path, "hard link to itself not created", EINVAL);
-  const std::string not_created = "hard link to " + QuotedPath(r.target) + " not created";
+  const std::string not_created = "hard link to " + QuotedText(r.target) + " not created";
   BeneathDir::Parent target;
   if (int err = dest.OpenParent(r.target, &target); err != 0) {
-    return Settle(r.path, "hard link target " + QuotedPath(r.target) + ": " + ParentProblem(err),
+    return Settle(r.path, "hard link target " + QuotedText(r.target) + ": " + ParentProblem(err),
                   err);
   }
   UniqueHandle file;
@@ -271,7 +271,6 @@ Status HostTreeWriter::Impl::MakeSpecial(const Record& r, BeneathDir::Parent&, c
   if (!device && type != kModeFifo && type != kModeSocket) {
     return Settle(r.path, "special file of unknown type not created", EINVAL);
   }
-  if (device && !options.devices) return Settle(r.path, "device node skipped", EPERM);
   const char* what = device ? "device node" : type == kModeFifo ? "fifo" : "socket";
   report.problems.Add(
       {std::string(r.path), std::string(what) + " not created: Windows has no such files"});

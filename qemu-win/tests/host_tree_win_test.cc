@@ -358,9 +358,7 @@ TEST_F(HostTreeWinTest, BeneathDirOpensParentsAndRefusesFilesOnTheWay) {
 }
 
 TEST_F(HostTreeWinTest, ReportsSymlinksAndSpecialFilesItCannotCreate) {
-  HostWriterOptions options;
-  options.devices = false;
-  auto w = OpenWriter(options);
+  auto w = OpenWriter({});
   ASSERT_TRUE(w->OnRecord(LinkRecord(RecordType::kSymlink, "s", "/etc/passwd")).ok());
   ASSERT_TRUE(w->OnRecord(Make(RecordType::kSpecial, "fifo", 010644)).ok());
   ASSERT_TRUE(w->OnRecord(Make(RecordType::kSpecial, "sock", 0140644)).ok());
@@ -370,10 +368,18 @@ TEST_F(HostTreeWinTest, ReportsSymlinksAndSpecialFilesItCannotCreate) {
             "s: symlink to \"/etc/passwd\" not created: Windows needs a privilege to create "
             "symlinks\n"
             "fifo: fifo not created: Windows has no such files\n"
-            "sock: socket not created: Windows has no such files\n"
-            "dev: device node skipped: " +
-                std::string(std::strerror(EPERM)) + "\n");
+            "sock: socket not created: Windows has no such files\n");
+  EXPECT_EQ(w->report().withheld.devices, 1u);  // the safe default, before Windows is asked
   EXPECT_TRUE(List(root_ / "dest").empty());
+}
+
+TEST_F(HostTreeWinTest, ADeviceNodeAskedForIsAProblemOnWindows) {
+  HostWriterOptions options;
+  options.safety.devices = true;
+  auto w = OpenWriter(options);
+  ASSERT_TRUE(w->OnRecord(Make(RecordType::kSpecial, "dev", 020644)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_EQ(Problems(*w), "dev: device node not created: Windows has no such files\n");
 }
 
 TEST_F(HostTreeWinTest, ReplacesExistingFilesEvenReadOnlyAndKeepsWhenAsked) {

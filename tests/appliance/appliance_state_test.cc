@@ -142,7 +142,7 @@ TEST(LaunchReportTest, TailLinesKeepsTheLastLinesAndNeutralisesControlCharacters
     out << "evil \x1b[2Jclear\n";
   }
   const std::string tail = TailLines(path, 3);
-  EXPECT_EQ(tail, "line 28\nline 29\nevil ?[2Jclear");
+  EXPECT_EQ(tail, "line 28\nline 29\nevil \\x1b[2Jclear");
   ::unlink(path);
 }
 

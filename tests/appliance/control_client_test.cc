@@ -211,7 +211,7 @@ TEST(ControlClientTest, GuestErrorTextIsSanitised) {
   FakeDaemon d;
   d.Run([](FakeDaemon& d) { d.Error(d.Read().id, "ENOENT; rm", "bad\x1b[2J\nname"); });
   Result<uint64_t> r = d.client().Ping(1);
-  EXPECT_EQ(r.status().message(), "EPROTO: bad?[2J?name");
+  EXPECT_EQ(r.status().message(), "EPROTO: bad\\x1b[2J\\x0aname");
   EXPECT_EQ(GuestErrno(r.status()), "EPROTO");
   EXPECT_EQ(GuestErrno(Status(Code::kIoError, "EIO: x")), "");
 }

@@ -16,3 +16,9 @@ add_executable(appliance_host_tests
   ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict_test.cc)
 target_link_libraries(appliance_host_tests PRIVATE df_appliance_session GTest::gtest_main)
 gtest_discover_tests(appliance_host_tests DISCOVERY_TIMEOUT 60)
+# Checking images before QEMU opens them (image_inspect.h) and making overlays: fixtures
+# made with qemu-img, checks run by the code under test.
+add_executable(image_inspect_tests
+  ${CMAKE_CURRENT_LIST_DIR}/image_inspect_test.cc)
+target_link_libraries(image_inspect_tests PRIVATE df_appliance_session GTest::gtest_main)
+gtest_discover_tests(image_inspect_tests DISCOVERY_TIMEOUT 60)

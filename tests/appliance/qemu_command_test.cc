@@ -21,7 +21,7 @@ QemuCommand FullCommand() {
   cmd.Binary("/usr/bin/qemu-system-x86_64").Machine("pc").Accel(Accelerator::kTcg);
   cmd.Memory(512).Cpus(2).NoDefaults().ConsoleLog("/tmp/d/console.log");
   cmd.Kernel("/boot/vmlinuz").Initrd("/cache/initrd.img").Append("console=ttyS0 quiet");
-  cmd.AddDrive({"/img/a.raw", "raw", true}).AddDrive({"/img/b.qcow2", "qcow2", false});
+  cmd.AddDrive({"/img/a.raw", "raw", true, {}}).AddDrive({"/img/b.qcow2", "qcow2", false, {}});
   cmd.SerialPort("/tmp/d/ctl.sock", "org.diskferry.ctl.0");
   cmd.SharedMemory("/dev/shm/diskferry-1-0-ab", 256u << 20);
   return cmd;
@@ -41,10 +41,12 @@ TEST(QemuCommandTest, FullConfigRendersExactArgv) {
       "-kernel", "/boot/vmlinuz",
       "-initrd", "/cache/initrd.img",
       "-append", "console=ttyS0 quiet",
-      "-drive", "file=/img/a.raw,if=none,id=drive0,format=raw,readonly=on,cache=writeback",
-      "-device", "virtio-blk-pci,drive=drive0",
-      "-drive", "file=/img/b.qcow2,if=none,id=drive1,format=qcow2,readonly=off,cache=writeback",
-      "-device", "virtio-blk-pci,drive=drive1",
+      "-blockdev", "driver=file,node-name=d0f,filename=/img/a.raw,read-only=on",
+      "-blockdev", "driver=raw,node-name=d0,file=d0f,read-only=on",
+      "-device", "virtio-blk-pci,drive=d0",
+      "-blockdev", "driver=file,node-name=d1f,filename=/img/b.qcow2,read-only=off",
+      "-blockdev", "driver=qcow2,node-name=d1,file=d1f,read-only=off,backing=null",
+      "-device", "virtio-blk-pci,drive=d1",
       "-chardev", "socket,id=ctl,path=/tmp/d/ctl.sock,server=off",
       "-device", "virtio-serial-pci",
       "-device", "virtserialport,chardev=ctl,name=org.diskferry.ctl.0",
@@ -128,7 +130,7 @@ TEST(QemuCommandTest, EscapeOptionValueDoublesCommas) {
 
 TEST(QemuCommandTest, CommaInPathsCannotInjectOptions) {
   QemuCommand cmd;
-  cmd.AddDrive({"/img/x,format=qcow2,file=/etc/shadow", "raw", true});
+  cmd.AddDrive({"/img/x,format=qcow2,file=/etc/shadow", "raw", true, {}});
   cmd.SerialPort("/tmp/a,b/ctl.sock");
   cmd.SharedMemory("/dev/shm/x,y", 8192);
   cmd.ConsoleLog("/tmp/c,d.log");
@@ -137,11 +139,42 @@ TEST(QemuCommandTest, CommaInPathsCannotInjectOptions) {
     return std::find(argv.begin(), argv.end(), s) != argv.end();
   };
   EXPECT_TRUE(
-      has("file=/img/x,,format=qcow2,,file=/etc/shadow,if=none,id=drive0,format=raw,"
-          "readonly=on,cache=writeback"));
+      has("driver=file,node-name=d0f,filename=/img/x,,format=qcow2,,file=/etc/shadow,"
+          "read-only=on"));
   EXPECT_TRUE(has("socket,id=ctl,path=/tmp/a,,b/ctl.sock,server=off"));
   EXPECT_TRUE(has("memory-backend-file,id=shm,size=8192,share=on,mem-path=/dev/shm/x,,y"));
   EXPECT_TRUE(has("file,id=console,path=/tmp/c,,d.log"));
+}
+
+TEST(QemuCommandTest, BackingChainIsGivenNodeByNodeDeepestFirst) {
+  QemuCommand cmd;
+  cmd.AddDrive({"/img/top.qcow2", "qcow2", false,
+                {{"/img/mid.qcow2", "qcow2"}, {"/img/base.img", "raw"}}});
+  const Argv argv = cmd.Argv();
+  const auto first = std::find(argv.begin(), argv.end(), "-blockdev");
+  // clang-format off
+  const Argv expected = {
+      "-blockdev", "driver=file,node-name=d0b1f,filename=/img/base.img,read-only=on",
+      "-blockdev", "driver=raw,node-name=d0b1,file=d0b1f,read-only=on",
+      "-blockdev", "driver=file,node-name=d0b0f,filename=/img/mid.qcow2,read-only=on",
+      "-blockdev", "driver=qcow2,node-name=d0b0,file=d0b0f,read-only=on,backing=d0b1",
+      "-blockdev", "driver=file,node-name=d0f,filename=/img/top.qcow2,read-only=off",
+      "-blockdev", "driver=qcow2,node-name=d0,file=d0f,read-only=off,backing=d0b0",
+      "-device", "virtio-blk-pci,drive=d0",
+  };
+  // clang-format on
+  ASSERT_NE(first, argv.end());
+  EXPECT_EQ(Argv(first, first + static_cast<std::ptrdiff_t>(expected.size())), expected);
+}
+
+TEST(QemuCommandTest, NoDriveNamesAFileOrProtocolThroughDriveSyntax) {
+  QemuCommand cmd;
+  cmd.AddDrive({"json:{\"driver\":\"nbd\"}", "qcow2", true, {}});
+  for (const std::string& arg : cmd.Argv()) {
+    EXPECT_NE(arg, "-drive");
+    EXPECT_EQ(arg.rfind("file=", 0), std::string::npos) << arg;
+  }
+  EXPECT_NE(cmd.ShellCommand().find("driver=file,node-name=d0f,filename=json:"), std::string::npos);
 }
 
 TEST(QemuCommandTest, ShellQuoteLeavesSafeWordsAlone) {

@@ -37,5 +37,20 @@ TEST(LsFormatTest, LongLineShowsSymlinkTarget) {
   EXPECT_EQ(FormatEntry(e, "/etc/alias", false), "/etc/alias");
 }
 
+TEST(LsFormatTest, NamesAndLinkTargetsFromTheImageCannotDriveTheTerminal) {
+  DirEntryInfo e;
+  e.name = "a\nb\x1b]52;c;AAAA\x07";
+  e.stat.mode = kModeSymlink | 0777;
+  e.stat.nlink = 1;
+  e.link_target = "\x1b[2J\xe2\x80\xae";
+  const std::string short_line = FormatEntry(e, e.name, false);
+  EXPECT_EQ(short_line, "a\\x0ab\\x1b]52;c;AAAA\\x07");
+  const std::string long_line = FormatEntry(e, "/dir/" + e.name, true);
+  EXPECT_EQ(long_line.find_first_of("\n\x1b\x07"), std::string::npos) << long_line;
+  EXPECT_NE(long_line.find("/dir/a\\x0ab\\x1b]52;c;AAAA\\x07 -> \\x1b[2J\\u{202E}"),
+            std::string::npos)
+      << long_line;
+}
+
 }  // namespace
 }  // namespace diskferry

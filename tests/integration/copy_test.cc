@@ -8,10 +8,6 @@
 namespace diskferry::testing {
 namespace {
 
-std::string Diskferry(const std::string& args) {
-  return "'" + BuiltProgram("diskferry") + "' " + args;
-}
-
 std::string Join(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += l + "\n";
@@ -102,8 +98,9 @@ TEST_F(CopyInTest, CopyInThenCopyOutGivesBackTheTreeAndLeavesTheOriginalAlone) {
       << out;
   EXPECT_EQ(Sha256(img), before) << "copy-in wrote to the original image";
   ASSERT_EQ(::mkdir((dir_ + "/back").c_str(), 0755), 0);
-  ASSERT_EQ(RunShell(Diskferry("copy-out --xattrs --format qcow2 '" + dir_ +
-                               "/new.qcow2:/restore/tree' '" + dir_ + "/back'"),
+  // The overlay's header names the image: read only because the command names it too.
+  ASSERT_EQ(RunShell(Diskferry("copy-out --xattrs --format qcow2 --backing '" + img + "' '" +
+                               dir_ + "/new.qcow2:/restore/tree' '" + dir_ + "/back'"),
                      &out),
             0)
       << out;

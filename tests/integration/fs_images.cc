@@ -151,4 +151,8 @@ std::string BuiltProgram(const std::string& name) {
   return (fs::path(self).parent_path() / name).string();
 }
 
+std::string Diskferry(const std::string& args) {
+  return "'" + BuiltProgram("diskferry") + "' " + args;
+}
+
 }  // namespace diskferry::testing

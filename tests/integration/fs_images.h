@@ -42,6 +42,8 @@ void RemoveTree(const std::string& path);
 
 // Path of a program built next to the tests (build/bin/NAME).
 std::string BuiltProgram(const std::string& name);
+// A shell command running the built diskferry with `args` (already shell-quoted).
+std::string Diskferry(const std::string& args);
 
 }  // namespace diskferry::testing
 

@@ -62,6 +62,7 @@ class InjectStepsTest : public ::testing::Test {
     ImageSessionConfig config;
     config.image = dir_ + "/out.qcow2";
     config.format = "qcow2";
+    config.backing = {{dir_ + "/base.img", "raw"}};  // the overlay's header names it
     config.writable = true;
     auto session = ImageSession::Open(config);
     ASSERT_TRUE(session.ok()) << session.status().ToString();

@@ -18,10 +18,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-std::string Diskferry(const std::string& args) {
-  return "'" + BuiltProgram("diskferry") + "' " + args;
-}
-
 class LsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {

@@ -10,10 +10,6 @@
 namespace diskferry::testing {
 namespace {
 
-std::string Diskferry(const std::string& args) {
-  return "'" + BuiltProgram("diskferry") + "' " + args;
-}
-
 class RunTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -167,7 +167,7 @@ TEST_F(HostileWriterTest, RefusesSymlinkTargetWithNul) {
 
 TEST_F(HostileWriterTest, RefusesABadXattrBlobWhenApplyingXattrs) {
   HostWriterOptions options;
-  options.xattrs = true;
+  options.safety.xattrs = XattrScope::kAll;
   auto w = HostTreeWriter::Open(dest_, options);
   const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 'x'};
   Record f = FileRecord("f", "x");

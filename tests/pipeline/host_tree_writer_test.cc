@@ -150,7 +150,9 @@ TEST_F(HostTreeWriterTest, KeepsManyStreamFilesOpenAtOnceWithoutExhaustingDescri
 
 TEST_F(HostTreeWriterTest, AppliesOwnershipWhenRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
-  auto w = Open();
+  HostWriterOptions options;
+  options.safety.setuid = true;
+  auto w = Open(options);
   ASSERT_TRUE(w->preserves_owner());
   Record f = FileRecord("f", "x", 0104755);
   f.meta.uid = 1234;
@@ -168,9 +170,10 @@ TEST_F(HostTreeWriterTest, AppliesOwnershipWhenRoot) {
   EXPECT_TRUE(w->report().owners_not_applied.empty());
 }
 
-TEST_F(HostTreeWriterTest, ListsOwnersNotAppliedAndDropsSetuidBits) {
+TEST_F(HostTreeWriterTest, ListsOwnersNotAppliedAndDropsSetuidBitsEvenWhenAskedToKeepThem) {
   HostWriterOptions options;
   options.preserve_owner = OwnerPolicy::kNever;
+  options.safety.setuid = true;
   auto w = Open(options);
   Record f = FileRecord("f", "x", 0106755);
   f.meta.uid = geteuid() + 1;
@@ -197,7 +200,7 @@ TEST_F(HostTreeWriterTest, ByDefaultPreservesOwnersOnlyAsRoot) {
 TEST_F(HostTreeWriterTest, AppliesXattrsOnlyWhenAsked) {
   const auto blob = EncodeXattrs({{"user.df", "v1"}});
   HostWriterOptions with;
-  with.xattrs = true;
+  with.safety.xattrs = XattrScope::kUser;
   auto w = Open(with);
   Record f = FileRecord("f", "x");
   f.xattrs = blob;
@@ -220,7 +223,7 @@ TEST_F(HostTreeWriterTest, AppliesXattrsOnlyWhenAsked) {
 
 TEST_F(HostTreeWriterTest, XattrThatCannotBeSetIsAProblem) {
   HostWriterOptions with;
-  with.xattrs = true;
+  with.safety.xattrs = XattrScope::kUser;
   auto w = Open(with);
   const auto blob = EncodeXattrs({{"user.df", "v"}});
   Record l = SymlinkRecord("l", "target");  // Linux refuses user.* xattrs on symlinks
@@ -230,7 +233,9 @@ TEST_F(HostTreeWriterTest, XattrThatCannotBeSetIsAProblem) {
 }
 
 TEST_F(HostTreeWriterTest, CreatesFifosAndDeviceNodesWhenAllowed) {
-  auto w = Open();
+  HostWriterOptions options;
+  options.safety.devices = true;
+  auto w = Open(options);
   ASSERT_TRUE(w->OnRecord(SpecialRecord("fifo", 010640)).ok());
   ASSERT_TRUE(w->OnRecord(SpecialRecord("null", 020666, makedev(1, 3))).ok());
   ASSERT_TRUE(w->Finish().ok());
@@ -245,20 +250,68 @@ TEST_F(HostTreeWriterTest, CreatesFifosAndDeviceNodesWhenAllowed) {
   }
 }
 
-TEST_F(HostTreeWriterTest, SkipsDeviceNodesWhenTurnedOff) {
-  HostWriterOptions options;
-  options.devices = false;
-  auto w = Open(options);
-  ASSERT_TRUE(w->OnRecord(SpecialRecord("null", 020666, makedev(1, 3))).ok());
-  EXPECT_FALSE(testing::Exists(Dest("null")));
-  EXPECT_NE(Problems(*w).find("null: device node skipped"), std::string::npos);
-  EXPECT_EQ(w->stats().specials, 0u);
+TEST_F(HostTreeWriterTest, ByDefaultCreatesNoDeviceNodesAndCountsThem) {
+  auto w = Open();
+  ASSERT_TRUE(w->OnRecord(SpecialRecord("sda", 060666, makedev(8, 0))).ok());
+  ASSERT_TRUE(w->OnRecord(SpecialRecord("tty", 020620, makedev(5, 0))).ok());
+  ASSERT_TRUE(w->OnRecord(SpecialRecord("fifo", 010600)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_FALSE(testing::Exists(Dest("sda")));
+  EXPECT_FALSE(testing::Exists(Dest("tty")));
+  EXPECT_TRUE(S_ISFIFO(Lstat(Dest("fifo")).st_mode));
+  EXPECT_EQ(Problems(*w), "");  // withheld, not a problem
+  EXPECT_EQ(w->report().withheld.devices, 2u);
+  EXPECT_EQ(w->report().withheld.first_device, "/sda");
+  EXPECT_EQ(w->stats().specials, 1u);
 }
 
-TEST_F(HostTreeWriterTest, DeviceNodeAsNonRootIsAProblemNotAFailure) {
+TEST_F(HostTreeWriterTest, ByDefaultClearsSetuidAndSetgidBitsOfFilesAndCountsThem) {
+  auto w = Open();
+  ASSERT_TRUE(w->OnRecord(FileRecord("suid", "x", 0104755)).ok());
+  ASSERT_TRUE(w->OnRecord(FileRecord("sgid", "x", 0102711)).ok());
+  ASSERT_TRUE(w->OnRecord(StreamRecord("big", 7, 3)).ok());
+  ASSERT_TRUE(w->OnStreamData(7, 0, Bytes("abc")).ok());
+  ASSERT_TRUE(w->OnStreamEnd(7).ok());
+  ASSERT_TRUE(w->OnRecord(FileRecord("plain", "x", 0100755)).ok());
+  ASSERT_TRUE(w->OnRecord(DirRecord("shared", 042775)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_EQ(Lstat(Dest("suid")).st_mode & 07777, 0755u);
+  EXPECT_EQ(Lstat(Dest("sgid")).st_mode & 07777, 0711u);
+  EXPECT_EQ(Lstat(Dest("plain")).st_mode & 07777, 0755u);
+  // A directory's setgid bit only hands its group to new files: kept.
+  EXPECT_EQ(Lstat(Dest("shared")).st_mode & 07777, 02775u);
+  EXPECT_EQ(w->report().withheld.setuid, 2u);
+  EXPECT_EQ(w->report().withheld.first_setuid, "/suid");
+  EXPECT_EQ(Problems(*w), "");
+}
+
+TEST_F(HostTreeWriterTest, UserScopeKeepsOnlyUserXattrsAndCountsTheRest) {
+  const auto blob = EncodeXattrs({{"user.df", "v1"},
+                                  {"security.capability", std::string("\x01\0\0\x02", 4)},
+                                  {"trusted.overlay.opaque", "y"},
+                                  {"system.posix_acl_access", std::string(4, '\x02')}});
+  HostWriterOptions options;
+  options.safety.xattrs = XattrScope::kUser;
+  auto w = Open(options);
+  Record f = FileRecord("f", "x");
+  f.xattrs = blob;
+  ASSERT_TRUE(w->OnRecord(f).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  char value[16] = {};
+  EXPECT_EQ(getxattr(Dest("f").c_str(), "user.df", value, sizeof value), 2);
+  EXPECT_LT(getxattr(Dest("f").c_str(), "security.capability", value, sizeof value), 0);
+  EXPECT_LT(getxattr(Dest("f").c_str(), "trusted.overlay.opaque", value, sizeof value), 0);
+  EXPECT_EQ(w->report().withheld.xattrs, 3u);
+  EXPECT_EQ(w->report().withheld.first_xattr, "/f (security.capability)");
+  EXPECT_EQ(Problems(*w), "");
+}
+
+TEST_F(HostTreeWriterTest, DeviceNodeAskedForAsNonRootIsAProblemNotAFailure) {
   ASSERT_EQ(chmod(dest_.c_str(), 0777), 0);
   const int code = testing::RunUnprivileged([&] {
-    auto w = HostTreeWriter::Open(dest_, {});
+    HostWriterOptions options;
+    options.safety.devices = true;
+    auto w = HostTreeWriter::Open(dest_, options);
     if (!w.ok()) return 1;
     if (!(*w)->OnRecord(SpecialRecord("null", 020666, makedev(1, 3))).ok()) return 2;
     if ((*w)->report().problems.total() != 1) return 3;

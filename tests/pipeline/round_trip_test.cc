@@ -147,7 +147,7 @@ void RoundTripTest::TransferAndCompare(const Transfer& transfer) {
   auto reader = HostTreeReader::Open({tree_}, read_options);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   HostWriterOptions write_options;
-  write_options.xattrs = true;
+  write_options.safety = {.devices = true, .setuid = true, .xattrs = XattrScope::kUser};
   auto writer = HostTreeWriter::Open(dest_, write_options);
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   const Status st = transfer(reader->get(), writer->get());

@@ -208,14 +208,14 @@ TEST(RunEventsQuietTest, PrintsOnlyWarningsAndErrorsAndNothingOnStdout) {
   EXPECT_EQ(lines[4], "error: [failed] c: 0 files, 0 B in 0.0 s: no filesystem");
 }
 
-TEST(RunEventsQuietTest, OutputLinesGoToStdoutAsTheyAre) {
+TEST(RunEventsQuietTest, OutputLinesGoToStdoutWithEachColumnEscaped) {
   CapturedFile out, err;
   {
     auto events = MakeQuietEvents(out.get(), err.get());
     events->Output("file\t3\t/etc/caf\xe9");
-    events->Output("dir\t0\t/etc");
+    events->Output("dir\t0\t/etc/caf\xc3\xa9");
     events->RunFinished({});
-    EXPECT_EQ(out.Text(), "file\t3\t/etc/caf\xe9\ndir\t0\t/etc\n");
+    EXPECT_EQ(out.Text(), "file\t3\t/etc/caf\\xe9\ndir\t0\t/etc/caf\xc3\xa9\n");
   }
   EXPECT_EQ(err.Text(), "");
 }

@@ -119,14 +119,12 @@ TEST(RunEventsTextTest, NothingToDrawBeforeTheRunStarts) {
   EXPECT_TRUE(RenderLiveBlock(RunView(), kT0, 80).empty());
 }
 
-TEST(RunEventsTextTest, ControlCharactersAndBadUtf8AreEscaped) {
-  EXPECT_EQ(PrintableText("evil\x1b[2J\xff.txt"), "evil\\x1b[2J\\xff.txt");
-  EXPECT_EQ(PrintableText("a\nb\tc"), "a\\x0ab\tc");
-  EXPECT_EQ(PrintableText("a\nb", /*keep_newlines=*/true), "a\nb");
-  EXPECT_EQ(PrintableText("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");
-  EXPECT_EQ(PrintableText("\xc3"), "\\xc3");                    // cut sequence
-  EXPECT_EQ(PrintableText("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
-  EXPECT_EQ(PrintableText("x\x7f"), "x\\x7f");
+TEST(RunEventsTextTest, OutputColumnsAreEscapedOneByOneAndTheirTabsKept) {
+  EXPECT_EQ(PrintableColumns("file\t3\t/a\x1b]52;c;AAAA\x07" "b"),
+            "file\t3\t/a\\x1b]52;c;AAAA\\x07b");
+  EXPECT_EQ(PrintableColumns("no tabs"), "no tabs");
+  EXPECT_EQ(PrintableColumns("\t\t"), "\t\t");
+  EXPECT_EQ(PrintableColumns("a\nb\tc"), "a\\x0ab\tc");
 }
 
 TEST(RunEventsTextTest, LiveBlockEscapesHostileJobNames) {

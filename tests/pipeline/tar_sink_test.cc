@@ -63,7 +63,10 @@ class TarSinkTest : public ::testing::Test {
 };
 
 TEST_F(TarSinkTest, StoresEntriesWithTypesModesOwnersAndNanosecondTimes) {
-  auto sink = Open();
+  TarOptions options;
+  options.safety.devices = true;
+  options.safety.setuid = true;
+  auto sink = Open("out.tar", options);
   Record dir = DirRecord("d", 040750);
   dir.meta.uid = 1234;
   dir.meta.gid = 5678;
@@ -97,6 +100,36 @@ TEST_F(TarSinkTest, StoresEntriesWithTypesModesOwnersAndNanosecondTimes) {
   EXPECT_EQ(tar.Find("p")->filetype, AE_IFIFO);
   EXPECT_EQ(tar.Find("c")->filetype, AE_IFCHR);
   EXPECT_EQ(tar.Find("c")->rdev, makedev(1, 3));
+}
+
+TEST_F(TarSinkTest, ByDefaultStoresNoDeviceNodesNoSetuidBitsAndNoPrivilegedXattrs) {
+  TarOptions options;
+  options.safety.xattrs = XattrScope::kUser;
+  auto sink = Open("out.tar", options);
+  Record file = testing::FileRecord("su", "x", 0106755);
+  const auto blob = EncodeXattrs({{"user.k", "v"}, {"security.capability", "cap"}});
+  file.xattrs = blob;
+  const Status st = sink->OnRecord(file);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_TRUE(sink->OnRecord(HardlinkRecord("su2", "su")).ok());
+  ASSERT_TRUE(sink->OnRecord(StreamRecord("big", 1, 4)).ok());
+  ASSERT_TRUE(sink->OnStreamData(1, 0, Bytes("abcd")).ok());
+  ASSERT_TRUE(sink->OnRecord(SpecialRecord("sda", S_IFBLK | 0666, makedev(8, 0))).ok());
+  ASSERT_TRUE(sink->OnRecord(SpecialRecord("p", S_IFIFO | 0600)).ok());
+  ASSERT_TRUE(sink->OnStreamEnd(1).ok());
+  const TarContents tar = Finished(*sink);
+  ASSERT_TRUE(tar.ok) << tar.error;
+  EXPECT_EQ(tar.Paths(), (std::vector<std::string>{"su", "su2", "p", "big"}));
+  EXPECT_EQ(tar.Find("su")->perm, 0755u);
+  EXPECT_EQ(tar.Find("su2")->perm & 06000, 0u);
+  using Xattrs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(tar.Find("su")->xattrs, (Xattrs{{"user.k", "v"}}));
+  const Withheld& w = sink->report().withheld;
+  EXPECT_EQ(w.devices, 1u);
+  EXPECT_EQ(w.first_device, "/sda");
+  EXPECT_EQ(w.setuid, 1u);  // the hard link is the same file: counted once
+  EXPECT_EQ(w.xattrs, 1u);
+  EXPECT_TRUE(sink->report().problems.empty());
 }
 
 TEST_F(TarSinkTest, CountsWhatItStores) {
@@ -306,7 +339,7 @@ TEST_F(TarSinkTest, StoresXattrsOnlyWhenAsked) {
   const std::vector<uint8_t> blob = EncodeXattrs({{"user.note", std::string("v\0x", 3)}});
   for (bool wanted : {false, true}) {
     TarOptions options;
-    options.xattrs = wanted;
+    options.safety.xattrs = wanted ? XattrScope::kUser : XattrScope::kNone;
     auto sink = Open("out.tar", options);
     Record file = testing::FileRecord("f", "x");
     file.xattrs = blob;
