@@ -147,11 +147,11 @@ Result<std::vector<FilesystemInfo>> ControlClient::ListFilesystems() {
 }
 
 Result<MountInfo> ControlClient::Mount(const std::string& device, bool read_write,
-                                       const std::string& fstype) {
+                                       const std::string& fstype, bool replay) {
   Result<ResponseFrame> f = CallExpecting(
       [&](flatbuffers::FlatBufferBuilder& fbb) {
-        const auto req =
-            proto::CreateMountRequestDirect(fbb, device.c_str(), read_write, fstype.c_str());
+        const auto req = proto::CreateMountRequestDirect(fbb, device.c_str(), read_write,
+                                                         fstype.c_str(), replay && !read_write);
         return std::pair(Op::Mount, req.Union());
       },
       Reply::Mount, call_timeout_);

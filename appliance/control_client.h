@@ -98,8 +98,10 @@ class ControlClient {
   Result<HelloInfo> Hello(std::chrono::milliseconds timeout);
   Result<uint64_t> Ping(uint64_t payload);
   Result<std::vector<FilesystemInfo>> ListFilesystems();
-  // `fstype` empty: as probed by the daemon.
-  Result<MountInfo> Mount(const std::string& device, bool read_write, const std::string& fstype);
+  // `fstype` empty: as probed by the daemon. `replay`: read-only mounts may replay a
+  // journal (the device must be a throw-away overlay: docs/protocol.md, Mount).
+  Result<MountInfo> Mount(const std::string& device, bool read_write, const std::string& fstype,
+                          bool replay = false);
   Result<DirPage> ReadDir(const std::string& path, uint64_t start, uint32_t max_entries = 1024);
   // Every entry, paging through ReadDir. kProtocolError if the daemon stops making
   // progress or the directory exceeds `max_entries`.

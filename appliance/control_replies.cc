@@ -109,7 +109,7 @@ std::vector<FilesystemInfo> ToFilesystems(const proto::ListFilesystemsReply& rep
 }
 
 MountInfo ToMountInfo(const proto::MountReply& reply) {
-  return MountInfo{Str(reply.fstype()), Str(reply.options())};
+  return MountInfo{Str(reply.fstype()), Str(reply.options()), reply.replayed()};
 }
 
 Result<DirPage> ToDirPage(const proto::ReadDirReply& reply, uint64_t start, uint32_t max_entries) {

@@ -29,6 +29,7 @@ struct FilesystemInfo {
 struct MountInfo {
   std::string fstype;
   std::string options;
+  bool replayed = false;  // a journal was replayed (into a throw-away overlay)
 };
 
 struct FileStat {

@@ -8,6 +8,7 @@
 
 #include "appliance/appliance_dir.h"
 #include "appliance/filesystem_choice.h"
+#include "appliance/overlay.h"
 
 namespace diskferry {
 namespace {
@@ -57,27 +58,58 @@ Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build) {
   return BuildAppliance(build);
 }
 
-Result<DiskChain> ResolveSessionDisk(const ImageSessionConfig& config) {
-  if (!std::ifstream(std::filesystem::path(config.image), std::ios::binary)) {
-    return CannotOpen(config.image);
+std::vector<DiskConfig> SessionDisks(const ImageSessionConfig& config) {
+  std::vector<DiskConfig> disks = {{config.image, config.format, config.backing}};
+  disks.insert(disks.end(), config.extra_disks.begin(), config.extra_disks.end());
+  return disks;
+}
+
+Result<DiskChain> ResolveDisk(const DiskConfig& disk) {
+  if (!std::ifstream(std::filesystem::path(disk.image), std::ios::binary)) {
+    return CannotOpen(disk.image);
   }
-  std::string format = config.format;
+  std::string format = disk.format;
   if (format.empty()) {
-    auto probed = ProbeImageFormat(config.image);
+    auto probed = ProbeImageFormat(disk.image);
     if (!probed.ok()) return probed.status();
     if (!probed->empty()) {
       return Status(Code::kInvalidArgument,
-                    config.image + ": looks like " + *probed + ", not raw; formats are never " +
+                    disk.image + ": looks like " + *probed + ", not raw; formats are never " +
                         "guessed, so pass --format " + *probed + " if you trust this image");
     }
     format = "raw";
   }
-  return ResolveDiskChain(ImageLayer{config.image, format}, config.backing);
+  return ResolveDiskChain(ImageLayer{disk.image, format}, disk.backing);
+}
+
+Result<std::vector<DriveSpec>> ImageSession::Drives(const ImageSessionConfig& config,
+                                                   const std::vector<DiskChain>& disks) {
+  std::vector<DriveSpec> drives;
+  overlays_ = !config.writable && config.replay;
+  if (!overlays_) {
+    for (const DiskChain& d : disks) {
+      drives.push_back({d.image.path, d.image.format, config.writable, d.backing});
+    }
+    return drives;
+  }
+  auto dir = TempDir::Create("diskferry-overlay-");
+  if (!dir.ok()) return dir.status().WithContext("throw-away overlays");
+  scratch_ = std::move(*dir);
+  for (size_t i = 0; i < disks.size(); ++i) {
+    auto overlay = CreateOverlay(disks[i], scratch_->File("disk" + std::to_string(i) + ".qcow2"));
+    if (!overlay.ok()) return overlay.status();
+    drives.push_back({overlay->image.path, overlay->image.format, true, overlay->backing});
+  }
+  return drives;
 }
 
 Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfig& config) {
-  auto disk = ResolveSessionDisk(config);
-  if (!disk.ok()) return disk.status();
+  std::vector<DiskChain> disks;
+  for (const DiskConfig& d : SessionDisks(config)) {
+    auto disk = ResolveDisk(d);
+    if (!disk.ok()) return disk.status();
+    disks.push_back(std::move(*disk));
+  }
 
   auto image = PrepareAppliance(config.build);
   if (!image.ok()) return image.status().WithContext("preparing the appliance");
@@ -86,7 +118,9 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
   session->image_ = *image;
   ApplianceConfig launch = config.launch;
   launch.image = *image;
-  launch.drives = {DriveSpec{disk->image.path, disk->image.format, config.writable, disk->backing}};
+  auto drives = session->Drives(config, disks);
+  if (!drives.ok()) return drives.status();
+  launch.drives = std::move(*drives);
   auto appliance = Appliance::Launch(launch);
   if (!appliance.ok()) return appliance.status();
   session->appliance_ = std::move(*appliance);
@@ -103,7 +137,7 @@ Status ImageSession::MountChosen(const ImageSessionConfig& config) {
   auto chosen = ChooseFilesystem(*filesystems, config.filesystem);
   if (!chosen.ok()) return chosen.status();
   filesystem_ = *chosen;
-  auto mounted = appliance_->control().Mount(filesystem_.device, config.writable, "");
+  auto mounted = appliance_->control().Mount(filesystem_.device, config.writable, "", overlays_);
   if (!mounted.ok()) return mounted.status();
   mount_ = *mounted;
   return Status::Ok();

@@ -8,6 +8,7 @@
 #define DISKFERRY_APPLIANCE_IMAGE_SESSION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,40 @@
 #include "appliance/appliance_builder.h"
 #include "appliance/guest_types.h"
 #include "appliance/image_inspect.h"
+#include "appliance/temp_dir.h"
 #include "protocol/status.h"
 
 namespace diskferry {
 
+// One disk as a user names it.
+struct DiskConfig {
+  std::string image;
+  // QEMU block driver (image_inspect.h: kImageFormats). Empty means raw, after checking
+  // that the file does not carry another format's signature.
+  std::string format;
+  // The backing files the user names, nearest first (ResolveDiskChain).
+  std::vector<ImageLayer> backing;
+
+  bool operator==(const DiskConfig&) const = default;
+};
+
+// A LUKS key file as the user names it (--key-file, keys: in manifests). The file is read
+// on the host and its bytes go to the guest over the control channel only.
+struct KeyFileSpec {
+  // The LUKS device it opens ("/dev/sda2", "/dev/vg/secret"); empty: every LUKS device
+  // that has no key of its own.
+  std::string device;
+  std::string path;
+
+  bool operator==(const KeyFileSpec&) const = default;
+};
+
+// ImageSessionConfig::filesystem value that mounts a whole OS tree: the root filesystem
+// (the one holding etc/fstab and an os-release) with the others where its fstab says.
+inline constexpr char kWholeOs[] = "os";
+
 struct ImageSessionConfig {
+  // The first disk (/dev/sda), named in messages as "the image".
   std::string image;
   // QEMU block driver (image_inspect.h: kImageFormats). Empty means raw, after checking
   // that the file does not carry another format's signature: formats are never guessed
@@ -29,8 +59,21 @@ struct ImageSessionConfig {
   // The backing files the user names, nearest first: a header naming one is refused
   // unless it is given here (ResolveDiskChain).
   std::vector<ImageLayer> backing;
+  // More disks of the same machine, attached after the first in this order (/dev/sdb,
+  // /dev/sdc, ...): a volume group or RAID array across disks, data disks.
+  std::vector<DiskConfig> extra_disks;
+  // Read-only sessions: attach each disk through a throw-away qcow2 overlay in a private
+  // temporary directory, so that a filesystem whose journal needs recovery is replayed
+  // into it (the image is never written) and shows what the running system had
+  // committed. false: the on-disk state (ext3/4 noload, xfs norecovery, btrfs
+  // nologreplay), for forensic work.
+  bool replay = true;
+  // Key files for LUKS devices, tried in order (a device's own first, then the ones for
+  // every device).
+  std::vector<KeyFileSpec> keys;
   bool writable = false;
-  std::string filesystem;     // --fs: device, LABEL=x or UUID=y; empty: the only one
+  // --fs: device, LABEL=x or UUID=y, or kWholeOs (--os); empty: the only one
+  std::string filesystem;
   bool mount = true;          // false: boot and attach only (appliance check)
   ApplianceBuildConfig build;  // daemon empty: FindDaemonBinary()
   ApplianceConfig launch;      // image and drives are filled in by Open
@@ -46,10 +89,13 @@ Result<std::string> FindDaemonBinary();
 // there BuildAppliance says how to export one on Linux (docs/windows.md).
 Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build);
 
-// The disk `config` describes, checked (image_inspect.h): its format (empty: raw, unless
-// the file carries another format's signature, which is refused with a hint) and the
-// backing files QEMU may open. Errors name the image in one line.
-Result<DiskChain> ResolveSessionDisk(const ImageSessionConfig& config);
+// Every disk of `config`, the first one first.
+std::vector<DiskConfig> SessionDisks(const ImageSessionConfig& config);
+
+// A disk checked (image_inspect.h): its format (empty: raw, unless the file carries
+// another format's signature, which is refused with a hint) and the backing files QEMU
+// may open. Errors name the image in one line.
+Result<DiskChain> ResolveDisk(const DiskConfig& disk);
 
 class ImageSession {
  public:
@@ -60,14 +106,21 @@ class ImageSession {
   const ApplianceImage& image() const { return image_; }
   const FilesystemInfo& filesystem() const { return filesystem_; }
   const MountInfo& mount() const { return mount_; }
-  // Powers the appliance off (see Appliance::Shutdown).
+  // Powers the appliance off (see Appliance::Shutdown). The throw-away overlays go with
+  // the session.
   Status Close() { return appliance_->Shutdown(); }
 
  private:
   ImageSession() = default;
+  // The drives QEMU gets: the disks themselves, or throw-away overlays over them.
+  Result<std::vector<DriveSpec>> Drives(const ImageSessionConfig& config,
+                                        const std::vector<DiskChain>& disks);
   Status MountChosen(const ImageSessionConfig& config);
 
   ApplianceImage image_;
+  // Declared before appliance_, so destroyed after it: QEMU has the overlays open.
+  std::optional<TempDir> scratch_;
+  bool overlays_ = false;  // the drives are throw-away overlays: mounts may replay
   std::unique_ptr<Appliance> appliance_;
   FilesystemInfo filesystem_;
   MountInfo mount_;

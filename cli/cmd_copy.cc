@@ -150,7 +150,7 @@ int RunCopyIn(const CopyOptions& o) {
   config->writable = true;
   std::string target = spec->image;
   if (!o.in_place) {
-    auto base = ResolveSessionDisk(*config);
+    auto base = ResolveDisk(SessionDisks(*config).front());
     if (!base.ok()) return ReportFailure(base.status());
     target = o.output.empty() ? spec->image + ".new.qcow2" : o.output;
     auto overlay = CreateOverlay(*base, target);

@@ -114,12 +114,13 @@ DetachedBuffer Dispatcher::ListFilesystems(uint64_t id) {
 
 DetachedBuffer Dispatcher::Mount(uint64_t id, const proto::MountRequest& request) {
   if (transfers_.active()) return daemon::ErrorResponse(id, BusyWithTransfer("mount"));
-  OpResult<MountData> mounted =
-      mounter_.Mount(View(request.device()), request.read_write(), View(request.fstype()));
+  OpResult<MountData> mounted = mounter_.Mount(View(request.device()), request.read_write(),
+                                               View(request.fstype()), request.replay());
   if (!mounted.ok()) return daemon::ErrorResponse(id, mounted.error());
   FlatBufferBuilder fbb(256);
-  const auto reply = proto::CreateMountReply(fbb, fbb.CreateString(mounted->fstype),
-                                             fbb.CreateString(mounted->options));
+  const auto reply =
+      proto::CreateMountReply(fbb, fbb.CreateString(mounted->fstype),
+                              fbb.CreateString(mounted->options), mounted->replayed);
   return FinishReply(&fbb, id, proto::Reply::Mount, reply.Union());
 }
 

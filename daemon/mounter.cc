@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <utility>
 
 #include "daemon/block_devices.h"
+#include "daemon/kernel_log.h"
 #include "daemon/log.h"
 
 namespace diskferry::daemon {
@@ -35,6 +38,13 @@ std::string ReadOnlyData(std::string_view fstype) {
   return {};
 }
 
+// The kernel's name of the block device at `path` ("vda1", "dm-0"), which its messages use.
+std::string KernelName(const std::string& path) {
+  char resolved[PATH_MAX];
+  const std::string real = ::realpath(path.c_str(), resolved) != nullptr ? resolved : path;
+  return real.substr(real.rfind('/') + 1);
+}
+
 std::string JoinProblems(const std::vector<std::string>& problems) {
   std::string joined;
   for (const std::string& p : problems) joined += "; module " + p;
@@ -43,14 +53,14 @@ std::string JoinProblems(const std::vector<std::string>& problems) {
 
 }  // namespace
 
-MountOptions ChooseMountOptions(std::string_view fstype, bool read_write) {
+MountOptions ChooseMountOptions(std::string_view fstype, bool read_write, bool replay) {
   MountOptions options;
   options.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   options.description = read_write ? "rw" : "ro";
   options.description += ",nosuid,nodev,noexec";
   if (!read_write) {
     options.flags |= MS_RDONLY;
-    options.data = ReadOnlyData(fstype);
+    if (!replay) options.data = ReadOnlyData(fstype);
   }
   if (!options.data.empty()) options.description += "," + options.data;
   return options;
@@ -61,7 +71,7 @@ Mounter::Mounter(std::string sysroot, std::string dev_dir, bool allowed, FsModul
       loader_(loader) {}
 
 OpResult<MountData> Mounter::Mount(std::string_view device, bool read_write,
-                                   std::string_view fstype) {
+                                   std::string_view fstype, bool replay) {
   if (!allowed_) {
     return OpError{ENOTSUP, "mount " + std::string(device) +
                                 ": mounting needs the daemon to run as PID 1 in the appliance"
@@ -76,7 +86,8 @@ OpResult<MountData> Mounter::Mount(std::string_view device, bool read_write,
 
   const std::vector<std::string> problems = loader_->EnsureLoaded(type.value());
   for (const std::string& p : problems) LogWarning("module %s", p.c_str());
-  const MountOptions options = ChooseMountOptions(type.value(), read_write);
+  const MountOptions options = ChooseMountOptions(type.value(), read_write, replay);
+  KernelLogCursor log;  // what the kernel says from here on is about this mount
   if (::mount(path.c_str(), sysroot_.c_str(), type->c_str(), options.flags,
               options.data.empty() ? nullptr : options.data.c_str()) != 0) {
     OpError error = ErrnoError(errno, "mount " + std::string(device) + " (" + type.value() +
@@ -88,7 +99,9 @@ OpResult<MountData> Mounter::Mount(std::string_view device, bool read_write,
   state_ = State::kMounted;
   LogDebug("mounted %s (%s) on %s with %s", path.c_str(), type->c_str(), sysroot_.c_str(),
            options.description.c_str());
-  return MountData{std::move(type).value(), options.description};
+  const bool replayed = SaysJournalReplayed(log.Read(), KernelName(path));
+  if (replayed) LogInfo("%s: journal replayed into the overlay", path.c_str());
+  return MountData{std::move(type).value(), options.description, replayed};
 }
 
 OpResult<bool> Mounter::Unmount() {

@@ -27,13 +27,17 @@ struct MountOptions {
 // readonly=on (DESIGN.md): ext3/ext4 "noload" (no journal replay), xfs "norecovery",
 // btrfs "rescue=nologreplay" (the 5.9+ spelling of nologreplay; the old one logs a
 // deprecation warning on 6.1). ext2, vfat and the rest need nothing beyond MS_RDONLY.
+// With `replay` (read-only only: the device is a throw-away overlay over the source) none
+// of these is passed, so the kernel replays a journal that needs it into the overlay and
+// the mount shows what a running system had committed.
 // Every mount is nosuid,nodev,noexec: nothing in an image is ever run or opened as a
 // device by the appliance.
-MountOptions ChooseMountOptions(std::string_view fstype, bool read_write);
+MountOptions ChooseMountOptions(std::string_view fstype, bool read_write, bool replay = false);
 
 struct MountData {
   std::string fstype;   // as mounted (probed when the request left it empty)
   std::string options;  // MountOptions::description
+  bool replayed = false;  // the kernel log says the mount replayed a journal
 };
 
 class Mounter {
@@ -46,7 +50,9 @@ class Mounter {
   // EOPNOTSUPP outside the VM; EINVAL for a malformed device or fstype, no filesystem
   // found, or swap; ENOENT/ENOTBLK when there is no such block device; mount(2)'s errno
   // otherwise, with any module that failed to load. A failed mount leaves nothing mounted.
-  OpResult<MountData> Mount(std::string_view device, bool read_write, std::string_view fstype);
+  // `replay`: see ChooseMountOptions.
+  OpResult<MountData> Mount(std::string_view device, bool read_write, std::string_view fstype,
+                            bool replay = false);
 
   // Syncs and unmounts whatever is mounted at the sysroot (nothing mounted is fine).
   // EOPNOTSUPP outside the VM; umount2's errno (EBUSY) otherwise.

@@ -82,8 +82,8 @@ Result<std::unique_ptr<PooledSession>> OpenCatching(const SessionFactory& open,
 }  // namespace
 
 SessionKey SessionKeyOf(const ImageSessionConfig& config) {
-  return SessionKey{config.image,    config.format, config.backing,      config.filesystem,
-                    config.writable, config.mount,  config.build.kernel};
+  return SessionKey{config.image,    SessionDisks(config), config.filesystem, config.writable,
+                    config.replay,   config.keys,  config.mount,         config.build.kernel};
 }
 
 Result<std::unique_ptr<PooledSession>> OpenPooledImageSession(const ImageSessionConfig& config) {

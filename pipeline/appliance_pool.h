@@ -44,10 +44,11 @@ namespace diskferry {
 // every Acquire of one pool.
 struct SessionKey {
   std::string image;
-  std::string format;
-  std::vector<ImageLayer> backing;
+  std::vector<DiskConfig> disks;  // every disk, the first one included
   std::string filesystem;  // the --fs argument
   bool writable = false;
+  bool replay = true;
+  std::vector<KeyFileSpec> keys;
   bool mount = true;
   std::string kernel;
   friend bool operator==(const SessionKey&, const SessionKey&) = default;

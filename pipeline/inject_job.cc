@@ -18,7 +18,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
   if (!spec.in_place) {
     // Ours: made by an earlier attempt, or by the interrupted run being resumed.
     if (again) (void)RemoveHostFile(spec.output->path);
-    auto base = ResolveSessionDisk(*config);
+    auto base = ResolveDisk(SessionDisks(*config).front());
     if (!base.ok()) return base.status();
     auto overlay = CreateOverlay(*base, spec.output->path);
     if (!overlay.ok()) return overlay.status();
