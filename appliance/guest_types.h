@@ -32,6 +32,15 @@ struct MountInfo {
   bool replayed = false;  // a journal was replayed (into a throw-away overlay)
 };
 
+// One filesystem a session mounted, and where in the tree it sits ("/" for the only one;
+// a whole-OS tree has one per fstab line mounted).
+struct MountedFilesystem {
+  std::string device;
+  std::string fstype;
+  std::string mount_point;
+  bool replayed = false;
+};
+
 struct FileStat {
   uint32_t mode = 0;
   uint32_t uid = 0;

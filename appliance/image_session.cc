@@ -140,6 +140,7 @@ Status ImageSession::MountChosen(const ImageSessionConfig& config) {
   auto mounted = appliance_->control().Mount(filesystem_.device, config.writable, "", overlays_);
   if (!mounted.ok()) return mounted.status();
   mount_ = *mounted;
+  mounted_ = {MountedFilesystem{filesystem_.device, mount_.fstype, "/", mount_.replayed}};
   return Status::Ok();
 }
 

@@ -106,6 +106,8 @@ class ImageSession {
   const ApplianceImage& image() const { return image_; }
   const FilesystemInfo& filesystem() const { return filesystem_; }
   const MountInfo& mount() const { return mount_; }
+  // Every filesystem mounted, the root first (empty when config.mount was false).
+  const std::vector<MountedFilesystem>& mounted() const { return mounted_; }
   // Powers the appliance off (see Appliance::Shutdown). The throw-away overlays go with
   // the session.
   Status Close() { return appliance_->Shutdown(); }
@@ -124,6 +126,7 @@ class ImageSession {
   std::unique_ptr<Appliance> appliance_;
   FilesystemInfo filesystem_;
   MountInfo mount_;
+  std::vector<MountedFilesystem> mounted_;
 };
 
 }  // namespace diskferry
