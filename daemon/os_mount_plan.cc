@@ -475,6 +475,8 @@ std::string_view SkipKindName(SkipKind kind) {
       return "mount point missing";
     case SkipKind::kMountFailed:
       return "mount failed";
+    case SkipKind::kOverlap:
+      return "overlap";
   }
   return "unknown";
 }

@@ -85,7 +85,7 @@ struct PlannedMount {
   bool operator==(const PlannedMount&) const = default;
 };
 
-// Why an fstab line is not mounted. Planning gives all but the last two.
+// Why an fstab line is not mounted. Planning gives all but the last three.
 enum class SkipKind {
   kSwap,               // swap space
   kNetwork,            // nfs, cifs, sshfs, glusterfs, ... or _netdev
@@ -101,6 +101,7 @@ enum class SkipKind {
   kTooMany,            // past kMaxOsMounts
   kMountPointMissing,  // (MountOsTree) the directory does not exist in the tree, or is not one
   kMountFailed,        // (MountOsTree) mount(2) failed; the reason holds the kernel's error
+  kOverlap,            // (MountOsTree) it would hide a mount made before it (a symlink)
 };
 
 // "swap", "network", ... "mount failed": the kind as one word or two, for reports.
