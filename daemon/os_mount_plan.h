@@ -113,7 +113,7 @@ struct SkippedMount {
   std::string fstype;       // as in fstab
   int line = 0;
   SkipKind kind = SkipKind::kNotFound;
-  std::string reason;  // one line: "UUID=1234: no such device"
+  std::string reason;  // one line, without the spec: "no such device"
 
   bool operator==(const SkippedMount&) const = default;
 };
