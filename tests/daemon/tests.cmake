@@ -7,6 +7,10 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/fs_inspect_test.cc
   ${DF_DAEMON_TEST_DIR}/fs_modify_test.cc
   ${DF_DAEMON_TEST_DIR}/modules_test.cc
+  ${DF_DAEMON_TEST_DIR}/os_devices_test.cc
+  ${DF_DAEMON_TEST_DIR}/os_inspect_test.cc
+  ${DF_DAEMON_TEST_DIR}/os_mount_plan_test.cc
+  ${DF_DAEMON_TEST_DIR}/os_tree_test.cc
   ${DF_DAEMON_TEST_DIR}/read_dir_test.cc
   ${DF_DAEMON_TEST_DIR}/serve_fixture.cc
   ${DF_DAEMON_TEST_DIR}/serve_test.cc
