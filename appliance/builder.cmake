@@ -4,6 +4,7 @@ add_library(df_appliance_builder STATIC
   ${CMAKE_CURRENT_LIST_DIR}/appliance_builder.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_cache.cc
   ${CMAKE_CURRENT_LIST_DIR}/builder_io.cc
+  ${CMAKE_CURRENT_LIST_DIR}/elf_dynamic.cc
   ${CMAKE_CURRENT_LIST_DIR}/initramfs_layout.cc
   ${CMAKE_CURRENT_LIST_DIR}/initramfs_writer.cc
   ${CMAKE_CURRENT_LIST_DIR}/kernel_locator.cc

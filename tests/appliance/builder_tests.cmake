@@ -3,6 +3,7 @@
 add_executable(builder_tests
   ${CMAKE_CURRENT_LIST_DIR}/appliance_builder_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_cache_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/elf_dynamic_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/initramfs_writer_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/kernel_locator_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/module_index_test.cc
