@@ -58,6 +58,7 @@ InitramfsSpec LayoutInitramfs(const HostKernel& kernel, const ModuleIndex& index
   AddModules(kernel, index, plan, &spec);
   spec.AddData("/etc/diskferry/modules.boot", RenderModulesBoot(plan, kernel.release));
   spec.AddData("/etc/diskferry/modules.fs", RenderModulesFs(plan, kernel.release));
+  spec.AddData("/etc/diskferry/modules.storage", RenderModulesStorage(plan, kernel.release));
   return spec;
 }
 

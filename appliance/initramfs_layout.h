@@ -11,6 +11,7 @@
 //                                  limited to what is shipped
 //   /etc/diskferry/modules.boot    RenderModulesBoot: loaded by the daemon at boot
 //   /etc/diskferry/modules.fs      RenderModulesFs: loaded before the first mount of a type
+//   /etc/diskferry/modules.storage RenderModulesStorage: loaded before a storage tool runs
 //
 // Pure: reads no files (the writer does). Thread-safe.
 #ifndef DISKFERRY_APPLIANCE_INITRAMFS_LAYOUT_H_

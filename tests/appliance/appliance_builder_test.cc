@@ -85,6 +85,18 @@ TEST_F(ApplianceBuilderTest, InitrdHoldsDaemonBusyboxModulesAndTheirIndexes) {
       abs + "kernel/drivers/virtio/virtio_ring.ko\n"));
 }
 
+TEST_F(ApplianceBuilderTest, InitrdListsStorageModulesWithoutLoadingThemAtBoot) {
+  Result<ApplianceImage> image = BuildAppliance(config_);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  std::map<std::string, CpioMember> m = ReadCpio(image->initrd);
+  std::string abs = std::string("/lib/modules/") + kRelease + "/";
+  const std::string& storage = m["etc/diskferry/modules.storage"].content;
+  EXPECT_TRUE(storage.starts_with("dm " + abs + "kernel/drivers/md/dm-mod.ko\ncrypt ")) << storage;
+  EXPECT_NE(storage.find(" " + abs + "kernel/drivers/md/dm-thin-pool.ko\n"), std::string::npos);
+  EXPECT_EQ(m["etc/diskferry/modules.boot"].content.find("dm-mod"), std::string::npos);
+  EXPECT_EQ(m.count(abs.substr(1) + "kernel/drivers/md/dm-thin-pool.ko"), 1u);
+}
+
 TEST_F(ApplianceBuilderTest, SecondBuildReusesTheEntryQuickly) {
   Result<ApplianceImage> first = BuildAppliance(config_);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
