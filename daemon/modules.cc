@@ -158,7 +158,9 @@ std::vector<std::string> StorageModuleLoader::EnsureLoaded(const std::string& gr
   }
   const auto [done, first] = attempted_.try_emplace(group);
   if (first) {
-    for (const OpError& e : LoadModulesInAnyOrder(it->second)) done->second.push_back(e.message);
+    for (const OpError& e : load_(it->second)) {
+      if (e.err != ENODEV) done->second.push_back(e.message);
+    }
   }
   return done->second;
 }

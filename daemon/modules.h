@@ -14,6 +14,7 @@
 #ifndef DISKFERRY_DAEMON_MODULES_H_
 #define DISKFERRY_DAEMON_MODULES_H_
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -79,13 +80,19 @@ class FsModuleLoader {
 // raid). Nothing is loaded at boot, so a disk without LVM, LUKS or RAID costs nothing.
 class StorageModuleLoader {
  public:
-  explicit StorageModuleLoader(StorageModuleTable table) : table_(std::move(table)) {}
+  // How a list of modules is loaded: LoadModulesInAnyOrder, or a stand-in in tests.
+  using LoadFn = std::function<std::vector<OpError>(const std::vector<std::string>&)>;
+
+  explicit StorageModuleLoader(StorageModuleTable table, LoadFn load = LoadModulesInAnyOrder)
+      : table_(std::move(table)), load_(std::move(load)) {}
 
   // Loads group's modules on the first call; every later call returns what the first one
   // did without loading again. Returns one message per module that failed to load (empty
   // when all loaded or the group is built in), or, for a group this appliance has no line
   // for, the single message "storage group GROUP is not in this appliance (its kernel lacks
-  // a module it needs)".
+  // a module it needs)". A module that declines with ENODEV is not a failure: it drives
+  // hardware the guest lacks (crc32c-intel without SSE4.2, under TCG), and the generic
+  // implementation serves instead.
   std::vector<std::string> EnsureLoaded(const std::string& group);
 
   // True when modules.storage has a line for `group` (built in or loadable).
@@ -93,6 +100,7 @@ class StorageModuleLoader {
 
  private:
   StorageModuleTable table_;
+  LoadFn load_;
   std::map<std::string, std::vector<std::string>> attempted_;  // group -> its problems
 };
 

@@ -121,6 +121,19 @@ TEST(ModuleLoadTest, StorageLoaderLoadsAGroupOnceAndRepeatsItsFailures) {
   rmdir(dir);
 }
 
+TEST(ModuleLoadTest, StorageLoaderIgnoresModulesForHardwareTheGuestLacks) {
+  std::vector<std::string> asked;
+  StorageModuleLoader loader(
+      StorageModuleTable{{"thin", {"/m/crc32c-intel.ko", "/m/dm-thin-pool.ko"}}},
+      [&](const std::vector<std::string>& paths) {
+        asked = paths;
+        return std::vector<OpError>{{ENODEV, "/m/crc32c-intel.ko: No such device"},
+                                    {EINVAL, "/m/dm-thin-pool.ko: Invalid argument"}};
+      });
+  EXPECT_THAT(loader.EnsureLoaded("thin"), ElementsAre("/m/dm-thin-pool.ko: Invalid argument"));
+  EXPECT_THAT(asked, ElementsAre("/m/crc32c-intel.ko", "/m/dm-thin-pool.ko"));
+}
+
 TEST(ModuleLoadTest, StorageLoaderNamesAGroupTheApplianceLacks) {
   StorageModuleLoader loader(StorageModuleTable{{"dm", {}}});
   EXPECT_TRUE(loader.Has("dm"));
