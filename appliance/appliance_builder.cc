@@ -79,7 +79,8 @@ Result<ModulePlan> LoadModulePlan(const HostKernel& kernel, const ModuleIndex& i
 }
 
 // Input order is fixed (kernel, daemon, busybox, config, indexes, modules in path
-// order), so the same files always give the same key.
+// order, storage tools and their libraries in guest path order), so the same files
+// always give the same key.
 std::vector<std::string> KeyInputs(const AppliancePlan& plan) {
   std::vector<std::string> inputs = {plan.kernel.path, plan.daemon, plan.busybox};
   if (!plan.kernel.config_path.empty()) inputs.push_back(plan.kernel.config_path);
@@ -91,6 +92,7 @@ std::vector<std::string> KeyInputs(const AppliancePlan& plan) {
   for (const std::string& path : plan.modules.AllPaths()) {
     inputs.push_back(plan.kernel.modules_dir + "/" + path);
   }
+  for (std::string& source : plan.tools.Sources()) inputs.push_back(std::move(source));
   return inputs;
 }
 
@@ -109,14 +111,14 @@ Status FillEntry(const AppliancePlan& plan, const std::string& staging) {
   std::string initrd = staging + "/" + std::string(ApplianceCache::kInitrdFile);
   if (Status s = CopyKernel(plan.kernel.path, kernel); !s.ok()) return s;
   InitramfsSpec spec =
-      LayoutInitramfs(plan.kernel, plan.index, plan.modules, plan.daemon, plan.busybox);
+      LayoutInitramfs(plan.kernel, plan.index, plan.modules, plan.tools, plan.daemon, plan.busybox);
   if (Status s = WriteInitramfs(spec, initrd); !s.ok()) return s;
   Result<FileStamp> kernel_stamp = StampFile(kernel);
   Result<FileStamp> initrd_stamp = StampFile(initrd);
   if (!kernel_stamp.ok()) return kernel_stamp.status();
   if (!initrd_stamp.ok()) return initrd_stamp.status();
-  ApplianceManifest manifest{plan.kernel.path, plan.kernel.release, plan.modules.FilesystemNames(),
-                             kernel_stamp->size, initrd_stamp->size};
+  ApplianceManifest manifest{plan.kernel.path,  plan.kernel.release, plan.modules.FilesystemNames(),
+                             kernel_stamp->size, initrd_stamp->size,  plan.tools.present};
   // The manifest is written last: Lookup trusts an entry only when it parses.
   return WriteNewFile(staging + "/" + std::string(ApplianceCache::kManifestFile),
                       RenderManifest(manifest), 0644);
@@ -169,6 +171,7 @@ Result<AppliancePlan> PlanAppliance(const ApplianceBuildConfig& config) {
   plan.kernel = std::move(*kernel);
   plan.index = std::move(*index);
   plan.modules = std::move(*modules);
+  plan.tools = PlanStorageTools(config.tools);
   plan.daemon = Absolute(config.daemon);
   plan.busybox = Absolute(config.busybox);
   plan.cache_dir = config.cache_dir.empty() ? DefaultCacheDir() : config.cache_dir;

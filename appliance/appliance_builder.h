@@ -17,6 +17,7 @@
 #include "appliance/kernel_locator.h"
 #include "appliance/module_index.h"
 #include "appliance/module_plan.h"
+#include "appliance/storage_tools.h"
 #include "protocol/status.h"
 
 namespace diskferry {
@@ -31,6 +32,7 @@ struct ApplianceBuildConfig {
   std::string appliance_dir;
   bool force_rebuild = false;            // build even when a fresh entry exists
   KernelSearchRoots roots;               // where kernels and module trees live
+  StorageToolsConfig tools;              // where storage tools are taken from (root "/")
 };
 
 // Everything decided before any file is written.
@@ -38,6 +40,7 @@ struct AppliancePlan {
   HostKernel kernel;
   ModuleIndex index;
   ModulePlan modules;
+  StorageToolsPlan tools;
   std::string daemon;
   std::string busybox;
   std::string cache_dir;

@@ -92,7 +92,8 @@ std::optional<ApplianceImage> ApplianceCache::Lookup(std::string_view key) const
   std::string kernel = entry + "/" + std::string(kKernelFile);
   std::string initrd = entry + "/" + std::string(kInitrdFile);
   if (!HasSize(kernel, m->kernel_size) || !HasSize(initrd, m->initrd_size)) return std::nullopt;
-  return ApplianceImage{kernel, initrd, m->kernel_release, m->filesystems, std::string(key), true};
+  return ApplianceImage{kernel,           initrd, m->kernel_release, m->filesystems,
+                        std::string(key), true,   m->storage_tools};
 }
 
 Result<CacheLock> ApplianceCache::Lock(std::chrono::milliseconds timeout) const {

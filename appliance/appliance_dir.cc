@@ -25,6 +25,16 @@ std::string_view Field(std::string_view text, std::string_view key) {
   return {};
 }
 
+std::vector<std::string> Words(std::string_view list) {
+  std::vector<std::string> words;
+  while (!list.empty()) {
+    size_t space = list.find(' ');
+    if (space != 0) words.emplace_back(list.substr(0, space));
+    list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
+  }
+  return words;
+}
+
 bool ParseSize(std::string_view text, uint64_t* out) {
   if (text.empty()) return false;
   uint64_t value = 0;
@@ -83,6 +93,8 @@ std::string RenderManifest(const ApplianceManifest& m) {
   out += "initrd_size " + std::to_string(m.initrd_size) + "\n";
   out += "filesystems";
   for (const std::string& fstype : m.filesystems) out += " " + fstype;
+  out += "\nstorage_tools";
+  for (const std::string& tool : m.storage_tools) out += " " + tool;
   return out + "\n";
 }
 
@@ -99,12 +111,8 @@ Result<ApplianceManifest> ParseManifest(std::string_view text) {
   if (m.kernel_source.empty() || m.kernel_release.empty() || !sizes) {
     return Status(Code::kInvalidArgument, "manifest: missing field");
   }
-  std::string_view list = Field(text, "filesystems");
-  while (!list.empty()) {
-    size_t space = list.find(' ');
-    if (space != 0) m.filesystems.emplace_back(list.substr(0, space));
-    list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
-  }
+  m.filesystems = Words(Field(text, "filesystems"));
+  m.storage_tools = Words(Field(text, "storage_tools"));
   return m;
 }
 
@@ -126,6 +134,7 @@ Result<ApplianceImage> LoadApplianceDir(const std::string& dir) {
   if (Status s = CheckSize(image.initrd, m->initrd_size); !s.ok()) return s;
   image.kernel_release = m->kernel_release;
   image.filesystems = m->filesystems;
+  image.storage_tools = m->storage_tools;
   image.cache_key = "dir:" + dir;
   image.reused = true;
   return image;
@@ -140,6 +149,7 @@ Status ExportApplianceDir(const ApplianceImage& image, const std::string& dir) {
   m.kernel_source = image.kernel;
   m.kernel_release = image.kernel_release;
   m.filesystems = image.filesystems;
+  m.storage_tools = image.storage_tools;
   m.kernel_size = fs::file_size(fs::path(image.kernel), ec);
   if (ec) return Status(Code::kIoError, image.kernel + ": " + ec.message());
   m.initrd_size = fs::file_size(fs::path(image.initrd), ec);

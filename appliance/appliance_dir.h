@@ -20,7 +20,7 @@ namespace diskferry {
 
 // Bumped whenever what the builder puts into an image changes (layout, module sets,
 // manifest format), so entries built by older code stop matching.
-inline constexpr int kApplianceFormatVersion = 1;
+inline constexpr int kApplianceFormatVersion = 3;
 inline constexpr std::string_view kApplianceManifestMagic = "diskferry-appliance";
 inline constexpr std::string_view kApplianceKernelFile = "kernel";
 inline constexpr std::string_view kApplianceInitrdFile = "initrd.cpio";
@@ -35,6 +35,7 @@ struct ApplianceManifest {
   std::vector<std::string> filesystems;
   uint64_t kernel_size = 0;
   uint64_t initrd_size = 0;
+  std::vector<std::string> storage_tools;
 };
 std::string RenderManifest(const ApplianceManifest& manifest);
 // Errors: kInvalidArgument for another format version or a missing field.

@@ -17,6 +17,9 @@ struct ApplianceImage {
   std::vector<std::string> filesystems;
   std::string cache_key;       // hex digest of the inputs; names the cache entry
   bool reused = false;         // true when a fresh cache entry was found
+  // Storage tools packed into the initramfs at /usr/sbin, sorted ("cryptsetup", "lvm",
+  // ...; storage_tools.h). A tool missing here was not installed on the building host.
+  std::vector<std::string> storage_tools;
 };
 
 }  // namespace diskferry

@@ -11,6 +11,15 @@
 //                                  limited to what is shipped
 //   /etc/diskferry/modules.boot    RenderModulesBoot: loaded by the daemon at boot
 //   /etc/diskferry/modules.fs      RenderModulesFs: loaded before the first mount of a type
+//   /etc/diskferry/modules.storage RenderModulesStorage: loaded before a storage tool runs
+//   /usr/sbin/lvm, cryptsetup, ... the host's storage tools that are present (storage_tools.h)
+//   /lib64/ld-linux-x86-64.so.2,   their dynamic loader and shared libraries, at the paths
+//   /lib/x86_64-linux-gnu/...      the host's loader found them (the guest's loader has no
+//                                  ld.so.cache and searches the same system directories)
+//   /etc/lvm/lvm.conf              RenderLvmConf, when lvm is packed
+//   /etc/mdadm/mdadm.conf          RenderMdadmConf, when mdadm is packed
+//   /run, /run/lock, /run/lvm,     where the tools keep locks and state, when any is packed
+//   /run/cryptsetup, /run/mdadm
 //
 // Pure: reads no files (the writer does). Thread-safe.
 #ifndef DISKFERRY_APPLIANCE_INITRAMFS_LAYOUT_H_
@@ -23,6 +32,7 @@
 #include "appliance/kernel_locator.h"
 #include "appliance/module_index.h"
 #include "appliance/module_plan.h"
+#include "appliance/storage_tools.h"
 
 namespace diskferry {
 
@@ -30,8 +40,8 @@ namespace diskferry {
 const std::vector<std::string>& BusyboxLinks();
 
 InitramfsSpec LayoutInitramfs(const HostKernel& kernel, const ModuleIndex& index,
-                              const ModulePlan& plan, const std::string& daemon,
-                              const std::string& busybox);
+                              const ModulePlan& plan, const StorageToolsPlan& tools,
+                              const std::string& daemon, const std::string& busybox);
 
 }  // namespace diskferry
 

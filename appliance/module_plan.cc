@@ -33,6 +33,31 @@ const std::vector<FilesystemSpec>& FilesystemSpecs() {
   return kSpecs;
 }
 
+// Each group's line is whole on its own: modules.dep brings dm-mod before dm-crypt and
+// raid456's async_tx helpers before it. xts asks the crypto API for ecb(aes), and
+// aes-cbc-essiv:sha256 (old LUKS1 volumes) needs cbc, essiv and sha256; the AF_ALG
+// skcipher socket lets cryptsetup decrypt a keyslot without a temporary dm-crypt mapping,
+// and sha512 serves essiv:sha512. linear and dm-raid are kept out of the required set:
+// md arrays and LVM volumes of the other levels work without them.
+struct StorageGroupSpec {
+  std::string_view group;
+  std::vector<std::string> modules;   // required
+  std::vector<std::string> optional;  // shipped when present
+};
+const std::vector<StorageGroupSpec>& StorageGroupSpecs() {
+  static const std::vector<StorageGroupSpec> kSpecs = {
+      {"dm", {"dm_mod"}, {}},
+      {"crypt",
+       {"dm_crypt", "aes_generic", "ecb", "xts", "cbc", "sha256_generic", "essiv"},
+       {"sha512_generic", "af_alg", "algif_skcipher"}},
+      {"thin", {"dm_thin_pool"}, {}},
+      {"snapshot", {"dm_snapshot"}, {}},
+      {"mirror", {"dm_mirror"}, {}},
+      {"raid", {"md_mod", "raid0", "raid1", "raid10", "raid456"}, {"linear", "dm_raid"}},
+  };
+  return kSpecs;
+}
+
 // NLS tables a mount loads by default, named by the kernel config (fallback: upstream's
 // Kconfig default). vfat loads its codepage and iocharset tables at every mount, and a
 // missing one fails it: "FAT-fs (vdd): IO charset ascii not found" on Debian, which
@@ -73,6 +98,27 @@ constexpr std::pair<std::string_view, std::string_view> kConfigSymbols[] = {
     {"udf", "CONFIG_UDF_FS"},
     {"vfat", "CONFIG_VFAT_FS"},
     {"xfs", "CONFIG_XFS_FS"},
+    {"dm_mod", "CONFIG_BLK_DEV_DM"},
+    {"dm_crypt", "CONFIG_DM_CRYPT"},
+    {"dm_thin_pool", "CONFIG_DM_THIN_PROVISIONING"},
+    {"dm_snapshot", "CONFIG_DM_SNAPSHOT"},
+    {"dm_mirror", "CONFIG_DM_MIRROR"},
+    {"dm_raid", "CONFIG_DM_RAID"},
+    {"md_mod", "CONFIG_BLK_DEV_MD"},
+    {"linear", "CONFIG_MD_LINEAR"},
+    {"raid0", "CONFIG_MD_RAID0"},
+    {"raid1", "CONFIG_MD_RAID1"},
+    {"raid10", "CONFIG_MD_RAID10"},
+    {"raid456", "CONFIG_MD_RAID456"},
+    {"aes_generic", "CONFIG_CRYPTO_AES"},
+    {"ecb", "CONFIG_CRYPTO_ECB"},
+    {"xts", "CONFIG_CRYPTO_XTS"},
+    {"cbc", "CONFIG_CRYPTO_CBC"},
+    {"essiv", "CONFIG_CRYPTO_ESSIV"},
+    {"sha256_generic", "CONFIG_CRYPTO_SHA256"},
+    {"sha512_generic", "CONFIG_CRYPTO_SHA512"},
+    {"af_alg", "CONFIG_CRYPTO_USER_API"},
+    {"algif_skcipher", "CONFIG_CRYPTO_USER_API_SKCIPHER"},
 };
 
 std::string ConfigSymbol(std::string_view module) {
@@ -110,13 +156,30 @@ void AddOnce(std::vector<std::string>* list, std::string name) {
 }
 
 // Required modules, then those optional ones the kernel has as modules.
-std::vector<std::string> ModulesToShip(const FilesystemSpec& spec, const ModuleIndex& index,
-                                       const KernelConfig& config) {
-  std::vector<std::string> modules = RequiredModules(spec.fstype, config);
-  for (const std::string& name : spec.optional) {
+std::vector<std::string> WithOptional(std::vector<std::string> modules,
+                                      const std::vector<std::string>& optional,
+                                      const ModuleIndex& index, const KernelConfig& config) {
+  for (const std::string& name : optional) {
     if (index.HasModule(name)) AddOnce(&modules, name);
   }
   return NotBuiltin(modules, index, config);
+}
+
+std::vector<std::string> ModulesToShip(const FilesystemSpec& spec, const ModuleIndex& index,
+                                       const KernelConfig& config) {
+  return WithOptional(RequiredModules(spec.fstype, config), spec.optional, index, config);
+}
+
+void PlanStorageGroups(const ModuleIndex& index, const KernelConfig& config, ModulePlan* plan) {
+  for (const StorageGroupSpec& spec : StorageGroupSpecs()) {
+    ModuleClosure closure =
+        index.Closure(WithOptional(spec.modules, spec.optional, index, config));
+    if (closure.missing.empty()) {
+      plan->storage.push_back({std::string(spec.group), std::move(closure.paths)});
+    } else {
+      plan->storage_not_offered.emplace_back(spec.group);
+    }
+  }
 }
 
 }  // namespace
@@ -124,6 +187,7 @@ std::vector<std::string> ModulesToShip(const FilesystemSpec& spec, const ModuleI
 std::set<std::string> ModulePlan::AllPaths() const {
   std::set<std::string> paths(boot.begin(), boot.end());
   for (const FilesystemModules& fs : filesystems) paths.insert(fs.paths.begin(), fs.paths.end());
+  for (const StorageModules& group : storage) paths.insert(group.paths.begin(), group.paths.end());
   return paths;
 }
 
@@ -142,6 +206,12 @@ const std::vector<std::string>& BootModuleNames() {
 std::vector<std::string> SupportedFilesystems() {
   std::vector<std::string> names;
   for (const FilesystemSpec& spec : FilesystemSpecs()) names.emplace_back(spec.fstype);
+  return names;
+}
+
+std::vector<std::string> StorageModuleGroups() {
+  std::vector<std::string> names;
+  for (const StorageGroupSpec& spec : StorageGroupSpecs()) names.emplace_back(spec.group);
   return names;
 }
 
@@ -201,6 +271,7 @@ ModulePlan PlanModules(const ModuleIndex& index, const KernelConfig& config) {
       plan.not_offered.emplace_back(spec.fstype);
     }
   }
+  PlanStorageGroups(index, config, &plan);
   return plan;
 }
 
@@ -219,6 +290,16 @@ std::string RenderModulesFs(const ModulePlan& plan, std::string_view release) {
   for (const FilesystemModules& fs : plan.filesystems) {
     out += fs.fstype;
     for (const std::string& path : fs.paths) out += " " + GuestModulePath(release, path);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string RenderModulesStorage(const ModulePlan& plan, std::string_view release) {
+  std::string out;
+  for (const StorageModules& group : plan.storage) {
+    out += group.group;
+    for (const std::string& path : group.paths) out += " " + GuestModulePath(release, path);
     out += "\n";
   }
   return out;

@@ -1,10 +1,13 @@
 // ModulePlan: which kernel modules go into the appliance and what they make possible.
 //
-// Two sets: the boot set (virtio transport, disk and console drivers, all loaded by the
-// daemon at boot) and, per supported filesystem type, the modules its mount needs
-// (loaded by the daemon before the first mount of that type). A filesystem is offered when
-// each module it requires is built in or loadable with its whole closure; optional
-// companions (other NLS tables) are shipped when present. Pure; thread-safe.
+// Three sets: the boot set (virtio transport, disk and console drivers, all loaded by the
+// daemon at boot); per supported filesystem type, the modules its mount needs (loaded by
+// the daemon before the first mount of that type); and per storage group (device mapper,
+// dm-crypt, thin provisioning, snapshots, mirrors, md RAID), the modules the storage tools
+// need (loaded by the daemon before it runs them, never at boot). A filesystem or group is
+// offered when each module it requires is built in or loadable with its whole closure;
+// optional companions (other NLS tables, AF_ALG sockets) are shipped when present.
+// Pure; thread-safe.
 #ifndef DISKFERRY_APPLIANCE_MODULE_PLAN_H_
 #define DISKFERRY_APPLIANCE_MODULE_PLAN_H_
 
@@ -23,11 +26,18 @@ struct FilesystemModules {
   std::vector<std::string> paths;  // relative module paths, load order; empty: built in
 };
 
+struct StorageModules {
+  std::string group;               // "dm", "crypt", "thin", "snapshot", "mirror", "raid"
+  std::vector<std::string> paths;  // relative module paths, load order; empty: built in
+};
+
 struct ModulePlan {
   std::vector<std::string> boot;               // relative module paths, load order
   std::vector<std::string> boot_missing;       // boot modules this kernel lacks entirely
   std::vector<FilesystemModules> filesystems;  // offered, sorted by fstype
   std::vector<std::string> not_offered;        // fstypes this kernel cannot mount, sorted
+  std::vector<StorageModules> storage;         // offered groups, in StorageModuleGroups() order
+  std::vector<std::string> storage_not_offered;  // groups this kernel lacks a module of
 
   // Every module path in the plan, once.
   std::set<std::string> AllPaths() const;
@@ -41,6 +51,12 @@ const std::vector<std::string>& BootModuleNames();
 // Fstypes the appliance may offer, sorted: btrfs, exfat, ext2, ext3, ext4, f2fs, iso9660,
 // ntfs3, squashfs, udf, vfat, xfs.
 std::vector<std::string> SupportedFilesystems();
+
+// The storage groups the appliance may offer, in dependency order: dm (dm-mod), crypt
+// (dm-crypt and the ciphers, modes and hashes LUKS volumes use, plus the AF_ALG sockets
+// cryptsetup decrypts keyslots through), thin (dm-thin-pool), snapshot (dm-snapshot),
+// mirror (dm-mirror), raid (md-mod, raid0/1/10/456, linear, dm-raid).
+std::vector<std::string> StorageModuleGroups();
 
 // What a kernel config file (/boot/config-RELEASE) says, as far as planning cares.
 struct KernelConfig {
@@ -72,6 +88,10 @@ std::string RenderModulesBoot(const ModulePlan& plan, std::string_view release);
 // /etc/diskferry/modules.fs: one line per offered fstype, "FSTYPE PATH PATH ..." with
 // absolute guest paths in load order; a line holding only FSTYPE means built in.
 std::string RenderModulesFs(const ModulePlan& plan, std::string_view release);
+
+// /etc/diskferry/modules.storage: one line per offered group, "GROUP PATH PATH ..." like
+// modules.fs; a line holding only GROUP means built in.
+std::string RenderModulesStorage(const ModulePlan& plan, std::string_view release);
 
 // "/lib/modules/RELEASE/" + DecompressedModulePath(path): where a module lives in the guest.
 std::string GuestModulePath(std::string_view release, std::string_view path);

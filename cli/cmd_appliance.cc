@@ -45,6 +45,8 @@ int RunBuild(const ApplianceOptions& options, bool force) {
   std::printf("appliance: %s (%s)\n", image->initrd.c_str(), image->reused ? "reused" : "built");
   std::printf("kernel: %s (%s)\n", image->kernel.c_str(), image->kernel_release.c_str());
   std::printf("filesystems: %s\n", Join(image->filesystems).c_str());
+  std::printf("storage tools: %s\n",
+              image->storage_tools.empty() ? "none" : Join(image->storage_tools).c_str());
   return kExitOk;
 }
 

@@ -49,6 +49,31 @@ std::string Where(const char* file, int line_number) {
   return std::string(file) + ":" + std::to_string(line_number) + ": ";
 }
 
+// "NAME PATH PATH ..." lines (modules.fs, modules.storage); `what` names NAME in warnings.
+std::map<std::string, std::vector<std::string>> ParseNamedLists(std::string_view text,
+                                                                const char* file, const char* what,
+                                                                std::vector<std::string>* warnings) {
+  std::map<std::string, std::vector<std::string>> table;
+  ForEachLine(text, [&](int line_number, std::string_view line) {
+    const std::vector<std::string_view> words = SplitWords(line);
+    const std::string name(words.front());
+    if (table.contains(name)) {
+      warnings->push_back(Where(file, line_number) + "repeated " + what + " " + name);
+      return;
+    }
+    std::vector<std::string>& paths = table[name];
+    for (size_t i = 1; i < words.size(); ++i) {
+      if (words[i].front() != '/') {
+        warnings->push_back(Where(file, line_number) +
+                            "not an absolute path: " + std::string(words[i]));
+        continue;
+      }
+      paths.emplace_back(words[i]);
+    }
+  });
+  return table;
+}
+
 }  // namespace
 
 std::vector<std::string> ParseBootModules(std::string_view text,
@@ -66,25 +91,11 @@ std::vector<std::string> ParseBootModules(std::string_view text,
 }
 
 FsModuleTable ParseFsModules(std::string_view text, std::vector<std::string>* warnings) {
-  FsModuleTable table;
-  ForEachLine(text, [&](int line_number, std::string_view line) {
-    const std::vector<std::string_view> words = SplitWords(line);
-    const std::string fstype(words.front());
-    if (table.contains(fstype)) {
-      warnings->push_back(Where("modules.fs", line_number) + "repeated fstype " + fstype);
-      return;
-    }
-    std::vector<std::string>& paths = table[fstype];
-    for (size_t i = 1; i < words.size(); ++i) {
-      if (words[i].front() != '/') {
-        warnings->push_back(Where("modules.fs", line_number) +
-                            "not an absolute path: " + std::string(words[i]));
-        continue;
-      }
-      paths.emplace_back(words[i]);
-    }
-  });
-  return table;
+  return ParseNamedLists(text, "modules.fs", "fstype", warnings);
+}
+
+StorageModuleTable ParseStorageModules(std::string_view text, std::vector<std::string>* warnings) {
+  return ParseNamedLists(text, "modules.storage", "group", warnings);
 }
 
 OpResult<bool> LoadModule(const std::string& path) {
@@ -137,6 +148,21 @@ std::vector<std::string> FsModuleLoader::EnsureLoaded(const std::string& fstype)
   if (it == table_.end()) return problems;
   for (const OpError& e : LoadModulesInAnyOrder(it->second)) problems.push_back(e.message);
   return problems;
+}
+
+std::vector<std::string> StorageModuleLoader::EnsureLoaded(const std::string& group) {
+  const auto it = table_.find(group);
+  if (it == table_.end()) {
+    return {"storage group " + group +
+            " is not in this appliance (its kernel lacks a module it needs)"};
+  }
+  const auto [done, first] = attempted_.try_emplace(group);
+  if (first) {
+    for (const OpError& e : load_(it->second)) {
+      if (e.err != ENODEV) done->second.push_back(e.message);
+    }
+  }
+  return done->second;
 }
 
 }  // namespace diskferry::daemon

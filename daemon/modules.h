@@ -4,13 +4,17 @@
 //                                all are loaded at boot.
 //   /etc/diskferry/modules.fs    "FSTYPE PATH PATH ..." per line, paths in dependency
 //                                order; a line with only FSTYPE means built in.
-// Blank lines and lines starting with '#' are ignored in both.
+//   /etc/diskferry/modules.storage  "GROUP PATH PATH ..." per line, as modules.fs; groups
+//                                are dm, crypt, thin, snapshot, mirror, raid (those the
+//                                kernel has); loaded before a storage tool needs them.
+// Blank lines and lines starting with '#' are ignored in all three.
 //
-// The parsers are pure. FsModuleLoader is thread-compatible: the Dispatcher owns one and
-// calls it from the serving thread only.
+// The parsers are pure. FsModuleLoader and StorageModuleLoader are thread-compatible: one
+// owner calls each from one thread (the Dispatcher, from the serving thread).
 #ifndef DISKFERRY_DAEMON_MODULES_H_
 #define DISKFERRY_DAEMON_MODULES_H_
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -23,9 +27,12 @@ namespace diskferry::daemon {
 
 inline constexpr char kBootModulesFile[] = "/etc/diskferry/modules.boot";
 inline constexpr char kFsModulesFile[] = "/etc/diskferry/modules.fs";
+inline constexpr char kStorageModulesFile[] = "/etc/diskferry/modules.storage";
 
 // fstype -> module paths in load order; an empty list means built in.
 using FsModuleTable = std::map<std::string, std::vector<std::string>>;
+// storage group -> module paths in load order; an empty list means built in.
+using StorageModuleTable = std::map<std::string, std::vector<std::string>>;
 
 // Paths from modules.boot, in file order. A line that is not an absolute path is skipped
 // and described in `warnings` ("modules.boot:3: not an absolute path: foo.ko").
@@ -35,6 +42,10 @@ std::vector<std::string> ParseBootModules(std::string_view text,
 // Table from modules.fs. A repeated FSTYPE keeps its first line (with a warning); a
 // non-absolute path is dropped from its line (with a warning).
 FsModuleTable ParseFsModules(std::string_view text, std::vector<std::string>* warnings);
+
+// Table from modules.storage, with the same rules as ParseFsModules (warnings name
+// "modules.storage:LINE").
+StorageModuleTable ParseStorageModules(std::string_view text, std::vector<std::string>* warnings);
 
 // Loads one module with finit_module(2). A module already loaded (EEXIST) is a success.
 // Errors name the path: "/lib/.../xfs.ko: No such file or directory" for a missing file,
@@ -62,6 +73,35 @@ class FsModuleLoader {
  private:
   FsModuleTable table_;
   std::set<std::string> attempted_;
+};
+
+// Loads the modules a storage group needs ("dm", "crypt", ...), once per group, before
+// the daemon runs a tool that needs them (lvm needs dm; a LUKS volume crypt; an md array
+// raid). Nothing is loaded at boot, so a disk without LVM, LUKS or RAID costs nothing.
+class StorageModuleLoader {
+ public:
+  // How a list of modules is loaded: LoadModulesInAnyOrder, or a stand-in in tests.
+  using LoadFn = std::function<std::vector<OpError>(const std::vector<std::string>&)>;
+
+  explicit StorageModuleLoader(StorageModuleTable table, LoadFn load = LoadModulesInAnyOrder)
+      : table_(std::move(table)), load_(std::move(load)) {}
+
+  // Loads group's modules on the first call; every later call returns what the first one
+  // did without loading again. Returns one message per module that failed to load (empty
+  // when all loaded or the group is built in), or, for a group this appliance has no line
+  // for, the single message "storage group GROUP is not in this appliance (its kernel lacks
+  // a module it needs)". A module that declines with ENODEV is not a failure: it drives
+  // hardware the guest lacks (crc32c-intel without SSE4.2, under TCG), and the generic
+  // implementation serves instead.
+  std::vector<std::string> EnsureLoaded(const std::string& group);
+
+  // True when modules.storage has a line for `group` (built in or loadable).
+  bool Has(const std::string& group) const { return table_.contains(group); }
+
+ private:
+  StorageModuleTable table_;
+  LoadFn load_;
+  std::map<std::string, std::vector<std::string>> attempted_;  // group -> its problems
 };
 
 }  // namespace diskferry::daemon

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/appliance/builder_test_support.h"
+#include "tests/appliance/elf_test_image.h"
 
 namespace diskferry {
 namespace {
@@ -37,6 +38,7 @@ class ApplianceBuilderTest : public ::testing::Test {
     config_.busybox = dir_ / "busybox";
     config_.cache_dir = dir_ / "cache";
     config_.roots = {dir_ / "boot", dir_ / "modules"};
+    config_.tools.root = dir_ / "host";  // no storage tools, unless a test adds some
   }
 
   TempDir dir_;
@@ -83,6 +85,58 @@ TEST_F(ApplianceBuilderTest, InitrdHoldsDaemonBusyboxModulesAndTheirIndexes) {
             std::string::npos);
   EXPECT_TRUE(m["etc/diskferry/modules.boot"].content.starts_with(
       abs + "kernel/drivers/virtio/virtio_ring.ko\n"));
+}
+
+TEST_F(ApplianceBuilderTest, InitrdListsStorageModulesWithoutLoadingThemAtBoot) {
+  Result<ApplianceImage> image = BuildAppliance(config_);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  std::map<std::string, CpioMember> m = ReadCpio(image->initrd);
+  std::string abs = std::string("/lib/modules/") + kRelease + "/";
+  const std::string& storage = m["etc/diskferry/modules.storage"].content;
+  EXPECT_TRUE(storage.starts_with("dm " + abs + "kernel/drivers/md/dm-mod.ko\ncrypt ")) << storage;
+  EXPECT_NE(storage.find(" " + abs + "kernel/drivers/md/dm-thin-pool.ko\n"), std::string::npos);
+  EXPECT_EQ(m["etc/diskferry/modules.boot"].content.find("dm-mod"), std::string::npos);
+  EXPECT_EQ(m.count(abs.substr(1) + "kernel/drivers/md/dm-thin-pool.ko"), 1u);
+}
+
+TEST_F(ApplianceBuilderTest, AHostWithoutStorageToolsBuildsAnImageThatSaysSo) {
+  Result<ApplianceImage> image = BuildAppliance(config_);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  EXPECT_TRUE(image->storage_tools.empty());
+  std::map<std::string, CpioMember> m = ReadCpio(image->initrd);
+  EXPECT_EQ(m.count("usr/sbin/lvm"), 0u);
+  EXPECT_EQ(m.count("etc/lvm/lvm.conf"), 0u);
+  EXPECT_NE(ReadWholeFile(fs::path(image->initrd).parent_path() / "manifest").find("\nstorage_tools\n"),
+            std::string::npos);
+}
+
+TEST_F(ApplianceBuilderTest, PacksStorageToolsWithLibrariesAndConfigurationAndKeysOnThem) {
+  const std::string host = config_.tools.root;
+  WriteFile(host + "/lib64/ld-linux-x86-64.so.2", testing::MakeElf("", {}));
+  WriteFile(host + "/lib/x86_64-linux-gnu/libc.so.6", testing::MakeElf("", {}));
+  for (const char* tool : {"/usr/sbin/lvm", "/usr/sbin/mdadm"}) {
+    WriteFile(host + tool, testing::MakeElf("/lib64/ld-linux-x86-64.so.2", {"libc.so.6"}));
+  }
+  Result<ApplianceImage> image = BuildAppliance(config_);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  EXPECT_EQ(image->storage_tools, (std::vector<std::string>{"lvm", "mdadm"}));
+  std::map<std::string, CpioMember> m = ReadCpio(image->initrd);
+  EXPECT_EQ(m["usr/sbin/lvm"].mode, 0755u);
+  EXPECT_EQ(m["usr/sbin/lvm"].content, ReadWholeFile(host + "/usr/sbin/lvm"));
+  EXPECT_EQ(m.count("lib64/ld-linux-x86-64.so.2"), 1u);
+  EXPECT_EQ(m.count("lib/x86_64-linux-gnu/libc.so.6"), 1u);
+  EXPECT_NE(m["etc/lvm/lvm.conf"].content.find("udev_rules = 0"), std::string::npos);
+  EXPECT_NE(m["etc/mdadm/mdadm.conf"].content.find("HOMEHOST <ignore>"), std::string::npos);
+  for (const char* dir : {"run/lock", "run/cryptsetup", "run/mdadm"}) {
+    EXPECT_EQ(m[dir].type, unsigned{AE_IFDIR}) << dir;
+  }
+  // A changed library is a changed appliance.
+  timespec times[2] = {{12345, 0}, {12345, 0}};
+  std::string libc = host + "/lib/x86_64-linux-gnu/libc.so.6";
+  ASSERT_EQ(utimensat(AT_FDCWD, libc.c_str(), times, 0), 0);
+  Result<ApplianceImage> again = BuildAppliance(config_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_NE(again->cache_key, image->cache_key);
 }
 
 TEST_F(ApplianceBuilderTest, SecondBuildReusesTheEntryQuickly) {

@@ -31,7 +31,8 @@ class ApplianceCacheTest : public ::testing::Test {
     EXPECT_TRUE(staging.ok());
     WriteFile(*staging + "/kernel", "kernel");
     WriteFile(*staging + "/initrd.cpio", initrd);
-    ApplianceManifest m{"/boot/vmlinuz-" + release, release, {"ext4", "xfs"}, 6, initrd.size()};
+    ApplianceManifest m{"/boot/vmlinuz-" + release, release, {"ext4", "xfs"}, 6, initrd.size(),
+                        {"lvm"}};
     WriteFile(*staging + "/manifest", RenderManifest(m));
     return *staging;
   }
@@ -68,7 +69,8 @@ TEST_F(ApplianceCacheTest, KeyChangesWhenAnInputsMtimeChangesAndOnlyThen) {
 }
 
 TEST_F(ApplianceCacheTest, ManifestRoundTrips) {
-  ApplianceManifest m{"/boot/vmlinuz with space", "6.1.0-56-cloud-amd64", {"ext4", "vfat"}, 1, 2};
+  ApplianceManifest m{"/boot/vmlinuz with space", "6.1.0-56-cloud-amd64", {"ext4", "vfat"}, 1, 2,
+                      {"cryptsetup", "lvm"}};
   Result<ApplianceManifest> parsed = ParseManifest(RenderManifest(m));
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->kernel_source, m.kernel_source);
@@ -76,6 +78,11 @@ TEST_F(ApplianceCacheTest, ManifestRoundTrips) {
   EXPECT_EQ(parsed->filesystems, m.filesystems);
   EXPECT_EQ(parsed->kernel_size, 1u);
   EXPECT_EQ(parsed->initrd_size, 2u);
+  EXPECT_EQ(parsed->storage_tools, m.storage_tools);
+  m.storage_tools.clear();
+  parsed = ParseManifest(RenderManifest(m));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(parsed->storage_tools.empty());
   EXPECT_FALSE(ParseManifest("diskferry-appliance 0\nkernel_source x\n").ok());
   EXPECT_FALSE(ParseManifest("diskferry-appliance 1\nkernel_size 12x\n").ok());
 }
@@ -91,6 +98,7 @@ TEST_F(ApplianceCacheTest, PublishedEntryIsFoundAndDescribesTheImage) {
   EXPECT_EQ(found->initrd, cache_.EntryDir("k1") + "/initrd.cpio");
   EXPECT_EQ(found->kernel_release, "6.1.0-1");
   EXPECT_EQ(found->filesystems, (std::vector<std::string>{"ext4", "xfs"}));
+  EXPECT_EQ(found->storage_tools, (std::vector<std::string>{"lvm"}));
   EXPECT_EQ(found->cache_key, "k1");
   EXPECT_EQ(CountEntries("tmp-"), 0u);
 }

@@ -113,7 +113,7 @@ TEST_F(ApplianceDirTest, AManifestOfAnotherFormatVersionIsRefused) {
 }
 
 TEST_F(ApplianceDirTest, AManifestWithWindowsLineEndingsStillParses) {
-  ApplianceManifest m{"/boot/vmlinuz", "6.1.0-1", {"ext4", "vfat"}, 12, 19};
+  ApplianceManifest m{"/boot/vmlinuz", "6.1.0-1", {"ext4", "vfat"}, 12, 19, {"mdadm"}};
   std::string crlf;
   for (char c : RenderManifest(m)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   Result<ApplianceManifest> parsed = ParseManifest(crlf);
@@ -121,6 +121,7 @@ TEST_F(ApplianceDirTest, AManifestWithWindowsLineEndingsStillParses) {
   EXPECT_EQ(parsed->kernel_release, "6.1.0-1");
   EXPECT_EQ(parsed->filesystems, (std::vector<std::string>{"ext4", "vfat"}));
   EXPECT_EQ(parsed->initrd_size, 19u);
+  EXPECT_EQ(parsed->storage_tools, (std::vector<std::string>{"mdadm"}));
 }
 
 TEST_F(ApplianceDirTest, PrepareApplianceBootsTheDirectoryTheEnvironmentNames) {

@@ -66,7 +66,9 @@ inline std::string FakeBzImage(const std::string& release) {
 }
 
 // modules.dep of the fake kernel: virtio, xfs (+ libcrc32c, which softdeps on crc32c),
-// vfat with NLS tables, isofs; ext4 is built in; no btrfs, f2fs or anything else.
+// vfat with NLS tables, isofs; ext4 is built in; no btrfs, f2fs or anything else. For
+// storage: dm-mod, dm-crypt with its crypto modules (aes, cbc and sha256 built in; no
+// sha512), dm-thin-pool; no snapshot, mirror or md RAID.
 inline const char* kFakeModulesDep =
     "kernel/drivers/virtio/virtio_ring.ko:\n"
     "kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko\n"
@@ -91,9 +93,25 @@ inline const char* kFakeModulesDep =
     "kernel/fs/nls/nls_ascii.ko:\n"
     "kernel/drivers/cdrom/cdrom.ko:\n"
     "kernel/fs/isofs/isofs.ko: kernel/drivers/cdrom/cdrom.ko\n"
-    "kernel/net/unused/unused.ko:\n";
+    "kernel/net/unused/unused.ko:\n"
+    "kernel/drivers/md/dm-mod.ko:\n"
+    "kernel/drivers/md/dm-crypt.ko: kernel/drivers/md/dm-mod.ko\n"
+    "kernel/crypto/ecb.ko:\n"
+    "kernel/crypto/xts.ko:\n"
+    "kernel/crypto/authenc.ko:\n"
+    "kernel/crypto/essiv.ko: kernel/crypto/authenc.ko\n"
+    "kernel/crypto/af_alg.ko:\n"
+    "kernel/crypto/algif_skcipher.ko: kernel/crypto/af_alg.ko\n"
+    "kernel/drivers/md/dm-bufio.ko: kernel/drivers/md/dm-mod.ko\n"
+    "kernel/drivers/md/dm-bio-prison.ko:\n"
+    "kernel/drivers/md/persistent-data/dm-persistent-data.ko: kernel/drivers/md/dm-bufio.ko "
+    "kernel/drivers/md/dm-mod.ko kernel/lib/libcrc32c.ko\n"
+    "kernel/drivers/md/dm-thin-pool.ko: kernel/drivers/md/persistent-data/dm-persistent-data.ko "
+    "kernel/drivers/md/dm-bio-prison.ko kernel/drivers/md/dm-bufio.ko kernel/drivers/md/dm-mod.ko "
+    "kernel/lib/libcrc32c.ko\n";
 inline const char* kFakeModulesBuiltin =
-    "kernel/fs/ext4/ext4.ko\nkernel/crypto/crc32c_generic.ko\n";
+    "kernel/fs/ext4/ext4.ko\nkernel/crypto/crc32c_generic.ko\nkernel/crypto/aes_generic.ko\n"
+    "kernel/crypto/cbc.ko\nkernel/crypto/sha256_generic.ko\n";
 inline const char* kFakeModulesSoftdep = "softdep libcrc32c pre: crc32c\n";
 inline const char* kFakeModulesAlias =
     "alias crc32c crc32c_intel\nalias fs-xfs xfs\nalias fs-unused unused\n";

@@ -52,6 +52,60 @@ TEST(ModulePlanTest, VfatShipsTheCodepageAndCharsetTablesItMountsWith) {
                 "kernel/fs/nls/nls_iso8859-1.ko", "kernel/fs/nls/nls_utf8.ko"}));
 }
 
+const StorageModules* FindGroup(const ModulePlan& plan, std::string_view group) {
+  for (const StorageModules& g : plan.storage) {
+    if (g.group == group) return &g;
+  }
+  return nullptr;
+}
+
+TEST(ModulePlanTest, OffersStorageGroupsWhoseModulesArePresentOrBuiltIn) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  std::vector<std::string> offered;
+  for (const StorageModules& g : plan.storage) offered.push_back(g.group);
+  EXPECT_EQ(offered, (std::vector<std::string>{"dm", "crypt", "thin"}));
+  EXPECT_EQ(plan.storage_not_offered, (std::vector<std::string>{"snapshot", "mirror", "raid"}));
+  EXPECT_EQ(FindGroup(plan, "dm")->paths,
+            (std::vector<std::string>{"kernel/drivers/md/dm-mod.ko"}));
+  EXPECT_EQ(FindGroup(plan, "thin")->paths,
+            (std::vector<std::string>{
+                "kernel/arch/x86/crypto/crc32c-intel.ko", "kernel/lib/libcrc32c.ko",
+                "kernel/drivers/md/dm-mod.ko", "kernel/drivers/md/dm-bufio.ko",
+                "kernel/drivers/md/dm-bio-prison.ko",
+                "kernel/drivers/md/persistent-data/dm-persistent-data.ko",
+                "kernel/drivers/md/dm-thin-pool.ko"}));
+}
+
+TEST(ModulePlanTest, CryptGroupShipsTheCipherModesAndAfAlgButNotWhatIsBuiltIn) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  ASSERT_NE(FindGroup(plan, "crypt"), nullptr);
+  const std::vector<std::string>& paths = FindGroup(plan, "crypt")->paths;
+  for (const char* path :
+       {"kernel/drivers/md/dm-mod.ko", "kernel/drivers/md/dm-crypt.ko", "kernel/crypto/ecb.ko",
+        "kernel/crypto/xts.ko", "kernel/crypto/authenc.ko", "kernel/crypto/essiv.ko",
+        "kernel/crypto/af_alg.ko", "kernel/crypto/algif_skcipher.ko"}) {
+    EXPECT_NE(std::find(paths.begin(), paths.end(), path), paths.end()) << path;
+  }
+  EXPECT_EQ(paths.size(), 8u);  // aes, cbc and sha256 are built in; sha512 is absent
+  auto at = [&](const char* p) { return std::find(paths.begin(), paths.end(), p) - paths.begin(); };
+  EXPECT_LT(at("kernel/drivers/md/dm-mod.ko"), at("kernel/drivers/md/dm-crypt.ko"));
+  EXPECT_LT(at("kernel/crypto/authenc.ko"), at("kernel/crypto/essiv.ko"));
+}
+
+TEST(ModulePlanTest, StorageModulesAreNotLoadedAtBootButShipped) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  EXPECT_EQ(std::find(plan.boot.begin(), plan.boot.end(), "kernel/drivers/md/dm-mod.ko"),
+            plan.boot.end());
+  EXPECT_TRUE(plan.AllPaths().contains("kernel/drivers/md/dm-thin-pool.ko"));
+}
+
+TEST(ModulePlanTest, RendersStorageGroupsWithBuiltinGroupsAlone) {
+  ModulePlan plan;
+  plan.storage = {{"dm", {}}, {"crypt", {"kernel/drivers/md/dm-crypt.ko.xz"}}};
+  EXPECT_EQ(RenderModulesStorage(plan, kRelease),
+            "dm\ncrypt /lib/modules/6.1.0-1-cloud-amd64/kernel/drivers/md/dm-crypt.ko\n");
+}
+
 TEST(ModulePlanTest, BootSetHoldsVirtioDriversInLoadOrder) {
   ModulePlan plan = PlanModules(FakeIndex(), {});
   EXPECT_TRUE(plan.boot_missing.empty());

@@ -2,8 +2,11 @@
 // command line; and module loading failures that need no privileges.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include "daemon/boot_options.h"
 #include "daemon/daemon_context.h"
@@ -81,6 +84,63 @@ TEST(ModuleLoadTest, LoaderTriesATypeOnceAndReportsEachFailure) {
   EXPECT_TRUE(loader.EnsureLoaded("xfs").empty()) << "a second mount does not retry";
   EXPECT_TRUE(loader.EnsureLoaded("ext4").empty());
   EXPECT_TRUE(loader.EnsureLoaded("zfs").empty()) << "unknown types are left to the kernel";
+}
+
+TEST(ModuleListTest, StorageListMapsGroupsToModulesInOrder) {
+  std::vector<std::string> warnings;
+  const StorageModuleTable table = ParseStorageModules(
+      "dm /m/dm-mod.ko\n"
+      "crypt /m/dm-mod.ko /m/dm-crypt.ko /m/xts.ko\n"
+      "# built into this kernel:\n"
+      "raid\n"
+      "thin /m/dm-thin-pool.ko rel/x.ko\n"
+      "dm /m/other.ko\n",
+      &warnings);
+  ASSERT_EQ(table.size(), 4u);
+  EXPECT_THAT(table.at("dm"), ElementsAre("/m/dm-mod.ko"));
+  EXPECT_THAT(table.at("crypt"), ElementsAre("/m/dm-mod.ko", "/m/dm-crypt.ko", "/m/xts.ko"));
+  EXPECT_TRUE(table.at("raid").empty());
+  EXPECT_THAT(table.at("thin"), ElementsAre("/m/dm-thin-pool.ko"));
+  EXPECT_THAT(warnings, ElementsAre("modules.storage:5: not an absolute path: rel/x.ko",
+                                    "modules.storage:6: repeated group dm"));
+}
+
+TEST(ModuleLoadTest, StorageLoaderLoadsAGroupOnceAndRepeatsItsFailures) {
+  char dir[] = "/tmp/df-storage-modules-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string module = std::string(dir) + "/dm-crypt.ko";
+  StorageModuleLoader loader({{"crypt", {module}}, {"dm", {}}});
+  const std::string missing = module + ": No such file or directory";
+  EXPECT_THAT(loader.EnsureLoaded("crypt"), ElementsAre(missing));
+  // Were the group loaded again, finit_module would now reject this file differently
+  // (ENOEXEC as root, EPERM otherwise).
+  std::fclose(std::fopen(module.c_str(), "w"));
+  EXPECT_THAT(loader.EnsureLoaded("crypt"), ElementsAre(missing));
+  EXPECT_TRUE(loader.EnsureLoaded("dm").empty()) << "a built-in group needs nothing";
+  std::remove(module.c_str());
+  rmdir(dir);
+}
+
+TEST(ModuleLoadTest, StorageLoaderIgnoresModulesForHardwareTheGuestLacks) {
+  std::vector<std::string> asked;
+  StorageModuleLoader loader(
+      StorageModuleTable{{"thin", {"/m/crc32c-intel.ko", "/m/dm-thin-pool.ko"}}},
+      [&](const std::vector<std::string>& paths) {
+        asked = paths;
+        return std::vector<OpError>{{ENODEV, "/m/crc32c-intel.ko: No such device"},
+                                    {EINVAL, "/m/dm-thin-pool.ko: Invalid argument"}};
+      });
+  EXPECT_THAT(loader.EnsureLoaded("thin"), ElementsAre("/m/dm-thin-pool.ko: Invalid argument"));
+  EXPECT_THAT(asked, ElementsAre("/m/crc32c-intel.ko", "/m/dm-thin-pool.ko"));
+}
+
+TEST(ModuleLoadTest, StorageLoaderNamesAGroupTheApplianceLacks) {
+  StorageModuleLoader loader(StorageModuleTable{{"dm", {}}});
+  EXPECT_TRUE(loader.Has("dm"));
+  EXPECT_FALSE(loader.Has("raid"));
+  EXPECT_THAT(loader.EnsureLoaded("raid"),
+              ElementsAre("storage group raid is not in this appliance (its kernel lacks a "
+                          "module it needs)"));
 }
 
 TEST(FilesystemListTest, MergesDeviceFilesystemsWithModuleTypesSortedUnique) {

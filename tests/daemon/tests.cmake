@@ -17,6 +17,7 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/shm_test.cc
   ${DF_DAEMON_TEST_DIR}/survey_test.cc
   ${DF_DAEMON_TEST_DIR}/sysroot_fs_test.cc
+  ${DF_DAEMON_TEST_DIR}/tool_runner_test.cc
   ${DF_DAEMON_TEST_DIR}/transfer_fixture.cc
   ${DF_DAEMON_TEST_DIR}/transfer_range_test.cc
   ${DF_DAEMON_TEST_DIR}/transfer_test.cc
