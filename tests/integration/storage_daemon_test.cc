@@ -2,7 +2,8 @@
 // volume group made by guestfish is activated read-only and its LV listed, mounted and
 // read by every name; a volume group missing a disk is a problems line; a LUKS2 container
 // made by `cryptsetup reencrypt --encrypt` on a plain file refuses a wrong key and opens
-// with the right one. The source images are never written (sha256 before and after).
+// with the right one; an md RAID1 with one disk of two is assembled degraded and read.
+// The source images are never written (sha256 before and after).
 //
 // The images are made once and cached under the build tree (test-fixtures/storage-daemon),
 // since guestfish boots its own appliance under TCG (about 40 s).
@@ -33,8 +34,9 @@ using std::chrono::seconds;
 constexpr char kRightKey[] = "right key";
 constexpr char kLvmFile[] = "hello from lvm";
 constexpr char kLuksFile[] = "hello from luks";
+constexpr char kRaidFile[] = "hello from raid1";
 // Bumped whenever the recipes below change, so that a stale cache is not used.
-constexpr char kFixtureVersion[] = "v1";
+constexpr char kFixtureVersion[] = "v2";
 
 // Activation runs lvm three times, each a few seconds under TCG; unlocking runs a PBKDF2
 // of about 150,000 iterations per key slot tried.
@@ -56,7 +58,8 @@ bool Run(const std::string& command) {
 }
 
 // lvm.img: PV of VG "vg-it" with LV "lv-data" (ext4, /hello.txt); span-a.img and
-// span-b.img: the two PVs of VG "vgspan". Made by guestfish (names with '-' exercise the
+// span-b.img: the two PVs of VG "vgspan"; r1.img and r2.img: an md RAID1 (ext4,
+// /mirror.txt). Made by guestfish (names with '-' exercise the
 // device-mapper escaping). luks.img: LUKS2 (PBKDF2, cheap under TCG) over ext4 holding
 // /secret.txt, made by reencrypting a plain mke2fs image in place.
 bool MakeFixtures(const std::string& dir) {
@@ -69,11 +72,13 @@ bool MakeFixtures(const std::string& dir) {
   const std::string guestfish =
       "cd '" + tmp + "' && LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
       "timeout 600 guestfish -N lvm.img=disk:64M -N span-a.img=disk:32M -N span-b.img=disk:32M "
-      "-- pvcreate /dev/sda : vgcreate vg-it /dev/sda : lvcreate lv-data vg-it 32 : "
+      "-N r1.img=disk:32M -N r2.img=disk:32M -- pvcreate /dev/sda : vgcreate vg-it /dev/sda : lvcreate lv-data vg-it 32 : "
       "mkfs ext4 /dev/vg-it/lv-data : mount /dev/vg-it/lv-data / : "
       "write /hello.txt '" + std::string(kLvmFile) + "' : umount / : "
       "pvcreate /dev/sdb : pvcreate /dev/sdc : vgcreate vgspan '/dev/sdb /dev/sdc' : "
-      "lvcreate wide vgspan 48 : mkfs ext4 /dev/vgspan/wide";
+      "lvcreate wide vgspan 48 : mkfs ext4 /dev/vgspan/wide : "
+      "md-create r1 '/dev/sdd /dev/sde' level:raid1 : mkfs ext4 /dev/md/r1 : "
+      "mount /dev/md/r1 / : write /mirror.txt '" + std::string(kRaidFile) + "' : umount /";
   const std::string luks =
       "cd '" + tmp + "' && mke2fs -q -t ext4 -d tree luks.img 32M && truncate -s 64M luks.img && "
       "cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 32M --pbkdf pbkdf2 "
@@ -125,7 +130,7 @@ class StorageDaemonTest : public ::testing::Test {
     auto image = PrepareAppliance(build);
     ASSERT_TRUE(image.ok()) << image.status().ToString();
     image_ = *image;
-    for (const char* tool : {"lvm", "cryptsetup"}) {
+    for (const char* tool : {"lvm", "cryptsetup", "mdadm"}) {
       if (std::find(image_.storage_tools.begin(), image_.storage_tools.end(), tool) ==
           image_.storage_tools.end()) {
         GTEST_SKIP() << tool << " is not in this appliance (scripts/setup.sh installs it)";
@@ -209,6 +214,31 @@ TEST_F(StorageDaemonTest, LogicalVolumesAreListedByEveryNameAndMountedAndIncompl
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->problems, listing->problems);
   EXPECT_NE(Find(*again, "/dev/vg-it/lv-data"), nullptr);
+}
+
+TEST_F(StorageDaemonTest, ARaid1MissingADiskIsAssembledDegradedAndRead) {
+  ControlClient& control = Boot({"r1.img"});
+  ASSERT_TRUE(appliance_);
+  auto listing = control.ListStorage(true, false, kListTimeout);
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  const FilesystemInfo* array = nullptr;
+  for (const FilesystemInfo& fs : listing->filesystems) {
+    if (fs.device.starts_with("/dev/md")) array = &fs;
+  }
+  ASSERT_NE(array, nullptr) << "problems: " << listing->problems.size();
+  EXPECT_EQ(array->fstype, "ext4");
+  EXPECT_EQ(array->note, "RAID1, degraded: 1 of 2 disks");
+  const FilesystemInfo* member = Find(*listing, "/dev/sda");
+  ASSERT_NE(member, nullptr);
+  EXPECT_EQ(member->fstype, "linux_raid_member");
+  EXPECT_EQ(member->note, "member of RAID array " + array->device);
+  EXPECT_TRUE(listing->problems.empty()) << listing->problems[0];
+
+  auto mounted = control.Mount(array->device, false, "");
+  ASSERT_TRUE(mounted.ok()) << mounted.status().ToString();
+  const std::map<std::string, uint64_t> entries = RootEntries(control);
+  ASSERT_TRUE(entries.contains("mirror.txt"));
+  EXPECT_EQ(entries.at("mirror.txt"), std::string_view(kRaidFile).size());
 }
 
 TEST_F(StorageDaemonTest, LuksOpensOnlyWithTheRightKeyAndItsFilesystemIsRead) {
