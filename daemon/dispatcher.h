@@ -11,8 +11,8 @@
 // (see replies.h).
 //
 // One Dispatcher per connection, used from one thread (thread-compatible). It owns the
-// per-connection state: the Mounter, the record of which filesystem modules are loaded,
-// and the transfer in progress.
+// per-connection state: the Mounter, the OS tree MountOs mounted, the record of which
+// filesystem modules are loaded, and the transfer in progress.
 #ifndef DISKFERRY_DAEMON_DISPATCHER_H_
 #define DISKFERRY_DAEMON_DISPATCHER_H_
 
@@ -22,6 +22,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "daemon/daemon_context.h"
+#include "daemon/handlers_os.h"
 #include "daemon/modules.h"
 #include "daemon/mounter.h"
 #include "daemon/transfers.h"
@@ -57,6 +58,9 @@ class Dispatcher {
   flatbuffers::DetachedBuffer ListFilesystems(uint64_t id);
   flatbuffers::DetachedBuffer Mount(uint64_t id, const proto::MountRequest& request);
   flatbuffers::DetachedBuffer Umount(uint64_t id);
+  flatbuffers::DetachedBuffer MountOs(uint64_t id, const proto::MountOsRequest& request);
+  // Unmounts an OS tree MountOs left at the sysroot (see handlers_os.h).
+  OpResult<bool> ReleaseOsTree(std::string_view what);
   flatbuffers::DetachedBuffer ReadDir(uint64_t id, const proto::ReadDirRequest& request);
   flatbuffers::DetachedBuffer Shutdown(uint64_t id);
 
@@ -64,6 +68,7 @@ class Dispatcher {
   FsModuleLoader loader_;
   Mounter mounter_;
   Transfers transfers_;
+  OsTreeSlot os_tree_;
 };
 
 }  // namespace diskferry::daemon
