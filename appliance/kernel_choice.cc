@@ -85,15 +85,15 @@ std::string DescribeKernelSwitch(std::string_view image, std::string_view booted
          " lacks; using " + change.kernel.release;
 }
 
-std::string DescribeNoKernelFor(std::string_view image, const FilesystemInfo& filesystem,
+std::string DescribeNoKernelFor(const FilesystemInfo& filesystem,
                                 const std::vector<std::string>& releases) {
   std::string looked;
   for (size_t i = 0; i < releases.size(); ++i) {
     looked += (i == 0 ? "" : i + 1 == releases.size() ? " and " : ", ") + releases[i];
   }
   const std::string offered = OfferedTypeFor(filesystem.fstype);
-  return std::string(image) + ": " + PrintableText(filesystem.device) + " is " +
-         PrintableText(filesystem.fstype) + ", which no installed kernel mounts (" + looked +
+  return PrintableText(filesystem.device) + " is " + PrintableText(filesystem.fstype) +
+         ", which no installed kernel mounts (" + looked +
          (releases.size() == 1 ? " lacks " : " lack ") + PrintableText(offered) + ")";
 }
 
@@ -124,8 +124,7 @@ Result<bool> SwitchKernelIfNeeded(std::string_view image_name,
     for (const KernelFilesystems& k : installed) {
       if (!Contains(releases, k.kernel.release)) releases.push_back(k.kernel.release);
     }
-    return Status(Code::kFailedPrecondition,
-                  DescribeNoKernelFor(image_name, *lacking.front(), releases));
+    return Status(Code::kFailedPrecondition, DescribeNoKernelFor(*lacking.front(), releases));
   }
   std::fprintf(stderr, "%s\n",
                DescribeKernelSwitch(image_name, image->kernel_release, *change).c_str());

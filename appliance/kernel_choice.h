@@ -68,9 +68,10 @@ std::optional<KernelSwitch> ChooseKernelFor(const std::vector<FilesystemInfo>& n
 std::string DescribeKernelSwitch(std::string_view image, std::string_view booted_release,
                                  const KernelSwitch& change);
 
-// "disk.img: /dev/sda1 is ntfs, which no installed kernel mounts (6.1.0-57-cloud-amd64
-// and 6.1.0-57-amd64 lack ntfs3)". `releases`: the kernels looked at.
-std::string DescribeNoKernelFor(std::string_view image, const FilesystemInfo& filesystem,
+// "/dev/sda1 is ntfs, which no installed kernel mounts (6.1.0-57-cloud-amd64 and
+// 6.1.0-57-amd64 lack ntfs3)". `releases`: the kernels looked at. The session's error
+// adds the image name in front.
+std::string DescribeNoKernelFor(const FilesystemInfo& filesystem,
                                 const std::vector<std::string>& releases);
 
 // The filesystems of `listing` a session needs: the one on `chosen_device`, or every
@@ -83,7 +84,7 @@ std::vector<FilesystemInfo> NeededFilesystems(const std::vector<FilesystemInfo>&
 // from an exported directory or --kernel), prints DescribeKernelSwitch on stderr, builds
 // (or reuses) that kernel's appliance with `build`, shuts `*appliance` down and launches
 // the new one with `launch` (whose drives stay the same; the booted appliance never
-// mounted them) and the new image. Returns true when it switched: the caller lists
+// mounted them) and the new image. `image_name` begins the stderr line. Returns true when it switched: the caller lists
 // again (the new daemon has activated and unlocked nothing yet). `whole_os`: a filesystem
 // no kernel mounts is left for the daemon to skip; otherwise (the chosen one) it is
 // kFailedPrecondition with DescribeNoKernelFor. On an error after the switch began

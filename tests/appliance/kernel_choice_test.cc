@@ -89,11 +89,11 @@ TEST(KernelChoiceTest, SaysWhichDeviceNeedsWhatAndWhichKernelIsUsed) {
 }
 
 TEST(KernelChoiceTest, SaysWhenNoInstalledKernelMountsAType) {
-  EXPECT_EQ(DescribeNoKernelFor("disk.img", Fs("/dev/sda1", "ntfs"), {kCloud, kGeneric}),
-            "disk.img: /dev/sda1 is ntfs, which no installed kernel mounts "
+  EXPECT_EQ(DescribeNoKernelFor(Fs("/dev/sda1", "ntfs"), {kCloud, kGeneric}),
+            "/dev/sda1 is ntfs, which no installed kernel mounts "
             "(6.1.0-57-cloud-amd64 and 6.1.0-57-amd64 lack ntfs3)");
-  EXPECT_EQ(DescribeNoKernelFor("disk.img", Fs("/dev/sda1", "jfs"), {kCloud}),
-            "disk.img: /dev/sda1 is jfs, which no installed kernel mounts "
+  EXPECT_EQ(DescribeNoKernelFor(Fs("/dev/sda1", "jfs"), {kCloud}),
+            "/dev/sda1 is jfs, which no installed kernel mounts "
             "(6.1.0-57-cloud-amd64 lacks jfs)");
 }
 
