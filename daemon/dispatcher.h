@@ -12,7 +12,8 @@
 //
 // One Dispatcher per connection, used from one thread (thread-compatible). It owns the
 // per-connection state: the Mounter, the OS tree MountOs mounted, the record of which
-// filesystem modules are loaded, and the transfer in progress.
+// filesystem and storage modules are loaded, the storage stack (what it activated) and the
+// transfer in progress.
 #ifndef DISKFERRY_DAEMON_DISPATCHER_H_
 #define DISKFERRY_DAEMON_DISPATCHER_H_
 
@@ -25,6 +26,7 @@
 #include "daemon/handlers_os.h"
 #include "daemon/modules.h"
 #include "daemon/mounter.h"
+#include "daemon/storage_stack.h"
 #include "daemon/transfers.h"
 #include "protocol/diskferry_generated.h"
 
@@ -55,7 +57,9 @@ class Dispatcher {
   std::optional<Outcome> DispatchSession(const proto::Request& request);
   flatbuffers::DetachedBuffer Hello(uint64_t id, const proto::HelloRequest& request);
   flatbuffers::DetachedBuffer Ping(uint64_t id, const proto::PingRequest& request);
-  flatbuffers::DetachedBuffer ListFilesystems(uint64_t id);
+  flatbuffers::DetachedBuffer ListFilesystems(uint64_t id,
+                                              const proto::ListFilesystemsRequest& request);
+  flatbuffers::DetachedBuffer Unlock(uint64_t id, const proto::UnlockRequest& request);
   flatbuffers::DetachedBuffer Mount(uint64_t id, const proto::MountRequest& request);
   flatbuffers::DetachedBuffer Umount(uint64_t id);
   flatbuffers::DetachedBuffer MountOs(uint64_t id, const proto::MountOsRequest& request);
@@ -66,6 +70,8 @@ class Dispatcher {
 
   const DaemonContext& ctx_;
   FsModuleLoader loader_;
+  StorageModuleLoader storage_modules_;
+  StorageStack storage_;
   Mounter mounter_;
   Transfers transfers_;
   OsTreeSlot os_tree_;
