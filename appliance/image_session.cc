@@ -292,11 +292,11 @@ Status ImageSession::MissingStorage(const ImageSessionConfig& config,
   }
   why.insert(why.end(), storage_.problems.begin(), storage_.problems.end());
   if (why.empty()) return Status::Ok();
-  // Nothing matched: what stayed closed or inactive is the likely reason, so it leads.
-  if (choice.code() == Code::kNotFound || locked_.empty()) {
-    return Status(locked_.empty() ? choice.code() : locked_.front().second.code(),
-                  Join(why, "; ") + "; " + choice.message());
+  // Nothing matched: what stayed closed is the reason, and alone the clearest message.
+  if (choice.code() == Code::kNotFound && !locked_.empty()) {
+    return Status(locked_.front().second.code(), Join(why, "; "));
   }
+  if (locked_.empty()) return Status(choice.code(), Join(why, "; ") + "; " + choice.message());
   return Status(choice.code(), choice.message() + "; " + Join(why, "; "));
 }
 
