@@ -22,15 +22,15 @@ void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options) {
 }
 
 void AddDiskOptions(CLI::App* cmd, DiskOptions* options, bool with_filesystem) {
-  CLI::Option* fs = nullptr;
   if (with_filesystem) {
-    fs = cmd->add_option("--fs", options->filesystem,
+    // --os with --fs is refused by ConfigureDisks, in one line (CLI11's excludes() adds
+    // a second).
+    cmd->add_option("--fs", options->filesystem,
                          "filesystem: a device or any of its names (/dev/sda1, /dev/vg0/root, "
                          "/dev/mapper/vg0-root, /dev/md0), LABEL=name or UUID=id");
     cmd->add_flag("--os", options->whole_os,
                   "mount the installed OS as it boots: its root filesystem with the others "
-                  "where its /etc/fstab says")
-        ->excludes(fs);
+                  "where its /etc/fstab says");
   }
   cmd->add_option("--format", options->formats,
                   "image format: " + KnownImageFormats() +
