@@ -241,7 +241,7 @@ Status ImageSession::ActivateStorage(const ImageSessionConfig& config,
       if (st.ok()) {
         opened = true;
       } else {
-        locked_.emplace_back(fs.device, st);
+        locked_.push_back({fs.device, st});
       }
     }
     if (!opened) break;
@@ -281,32 +281,33 @@ Status ImageSession::UnlockOne(const FilesystemInfo& luks, const std::vector<Key
   return KeysRejected(luks, rejected);
 }
 
-Status ImageSession::MissingStorage(const ImageSessionConfig& config,
-                                    const Status& choice) const {
+Status SessionStorageError(std::string_view wanted, const Status& choice,
+                           const StorageListing& storage, const std::vector<LockedLuks>& locked) {
   std::vector<std::string> why;
-  for (const auto& [device, st] : locked_) {
-    const bool named = !config.filesystem.empty() && config.filesystem != kWholeOs &&
-                       std::any_of(storage_.filesystems.begin(), storage_.filesystems.end(),
-                                   [&](const FilesystemInfo& fs) {
-                                     return fs.device == device &&
-                                            NamesFilesystem(fs, config.filesystem);
-                                   });
-    if (named) return st;
-    why.push_back(st.message());
+  for (const LockedLuks& luks : locked) {
+    const bool named =
+        !wanted.empty() && wanted != kWholeOs &&
+        std::any_of(storage.filesystems.begin(), storage.filesystems.end(),
+                    [&](const FilesystemInfo& fs) {
+                      return fs.device == luks.device && NamesFilesystem(fs, wanted);
+                    });
+    if (named) return luks.why;
+    why.push_back(luks.why.message());
   }
-  why.insert(why.end(), storage_.problems.begin(), storage_.problems.end());
-  if (why.empty()) return Status::Ok();
+  why.insert(why.end(), storage.problems.begin(), storage.problems.end());
+  if (why.empty()) return choice;
   // Nothing matched: what stayed closed is the reason, and alone the clearest message.
-  if (choice.code() == Code::kNotFound && !locked_.empty()) {
-    return Status(locked_.front().second.code(), Join(why, "; "));
+  if (choice.code() == Code::kNotFound && !locked.empty()) {
+    return Status(locked.front().why.code(), Join(why, "; "));
   }
-  if (locked_.empty()) return Status(choice.code(), Join(why, "; ") + "; " + choice.message());
+  if (locked.empty()) return Status(choice.code(), Join(why, "; ") + "; " + choice.message());
   return Status(choice.code(), choice.message() + "; " + Join(why, "; "));
 }
 
 void ImageSession::KeepStorageWarnings(const ImageSessionConfig& config) {
-  for (const auto& [device, st] : locked_) {
-    warnings_.push_back(config.image + ": " + st.message() + "; the rest of the disk stays readable");
+  for (const LockedLuks& luks : locked_) {
+    warnings_.push_back(config.image + ": " + luks.why.message() +
+                        "; the rest of the disk stays readable");
   }
   for (const std::string& problem : storage_.problems) {
     warnings_.push_back(config.image + ": " + problem);
@@ -360,8 +361,7 @@ Status ImageSession::MountChosen(const ImageSessionConfig& config) {
       // Several candidates: name the installed OS among them (best effort).
       choice = ChooseFilesystem(storage_.filesystems, "", LearnOsRoot()).status();
     }
-    Status missing = MissingStorage(config, choice);
-    return missing.ok() ? choice : missing;
+    return SessionStorageError(wanted, choice, storage_, locked_);
   }
   KeepStorageWarnings(config);
   filesystem_ = *chosen;
@@ -376,8 +376,7 @@ Status ImageSession::MountChosen(const ImageSessionConfig& config) {
 Status ImageSession::MountWholeOs(const ImageSessionConfig& config) {
   auto os = appliance_->control().MountOs(config.writable, overlays_, "", kMountOsTimeout);
   if (!os.ok()) {
-    Status missing = MissingStorage(config, os.status());
-    return missing.ok() ? os.status() : missing;
+    return SessionStorageError(kWholeOs, os.status(), storage_, locked_);
   }
   if (os->mounted.empty() || os->mounted.front().mount_point != "/") {
     return Status(Code::kProtocolError, "MountOs reply without the root filesystem first");

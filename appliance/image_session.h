@@ -110,6 +110,19 @@ Status NoKeyFor(const FilesystemInfo& luks);
 // "/dev/sda2: no key slot opens with key file k.key" (kFailedPrecondition).
 Status KeysRejected(const FilesystemInfo& luks, const std::vector<std::string>& paths);
 
+// A LUKS container that stayed closed, and why (without the image's name).
+struct LockedLuks {
+  std::string device;
+  Status why;
+};
+
+// The error a session ends with when the filesystem `wanted` ("" for the only one,
+// kWholeOs for the OS tree) could not be had (`choice`): the LUKS container the user
+// named, if it stayed closed; else what stayed closed and the storage problems, leading
+// when nothing matched (kNotFound) and appended otherwise; else `choice` itself.
+Status SessionStorageError(std::string_view wanted, const Status& choice,
+                           const StorageListing& storage, const std::vector<LockedLuks>& locked);
+
 // Guest memory a session with LUKS keys gets at least: argon2id key slots made by
 // cryptsetup take up to 1 GiB to open.
 inline constexpr unsigned kLuksMemoryMib = 1280;
@@ -155,9 +168,6 @@ class ImageSession {
                          const std::vector<KeyFileSpec>& specs);
   Status UnlockOne(const FilesystemInfo& luks, const std::vector<KeyFile>& keys,
                    const std::vector<KeyFileSpec>& specs, bool read_write);
-  // Why the session cannot go on without the filesystem `wanted`, from the LUKS
-  // containers left closed and the storage problems; Ok when there is nothing to add.
-  Status MissingStorage(const ImageSessionConfig& config, const Status& choice) const;
   void KeepStorageWarnings(const ImageSessionConfig& config);
   // The name to choose by: config.filesystem, or for a LUKS container the device it opened.
   std::string Wanted(const ImageSessionConfig& config) const;
@@ -180,8 +190,7 @@ class ImageSession {
   MountInfo mount_;
   std::vector<MountedFilesystem> mounted_;
   StorageListing storage_;
-  // LUKS containers that stayed closed, and why (one line each, without the image).
-  std::vector<std::pair<std::string, Status>> locked_;
+  std::vector<LockedLuks> locked_;
   // LUKS containers opened, and the plaintext device each gave.
   std::vector<std::pair<FilesystemInfo, std::string>> opened_;
   std::optional<OsTreeInfo> os_;

@@ -66,5 +66,55 @@ TEST(LuksKeysTest, ALuksImageIsReadAsRawForTheAppliance) {
   EXPECT_NE(luks.status().message().find("--key-file"), std::string::npos);
 }
 
+// A disk with a plain partition and a LUKS one whose key was not given.
+StorageListing PlainAndLocked() {
+  StorageListing storage;
+  storage.filesystems = {{"/dev/sda1", "ext4", "", "u1", 0}, Luks("/dev/sda2")};
+  return storage;
+}
+
+std::vector<LockedLuks> Locked() { return {{"/dev/sda2", NoKeyFor(Luks("/dev/sda2"))}}; }
+
+TEST(LuksKeysTest, NamingAClosedContainerFailsWithItsOwnReason) {
+  Status st = SessionStorageError("/dev/sda2", Status(Code::kInvalidArgument, "holds crypto_LUKS"),
+                                  PlainAndLocked(), Locked());
+  EXPECT_EQ(st.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(st.message(), NoKeyFor(Luks("/dev/sda2")).message());
+}
+
+TEST(LuksKeysTest, NothingToChooseLeadsWithTheClosedContainer) {
+  StorageListing storage;
+  storage.filesystems = {Luks("/dev/sda")};
+  Status st = SessionStorageError("", Status(Code::kNotFound, "no filesystem found"), storage,
+                                  {{"/dev/sda", NoKeyFor(Luks("/dev/sda"))}});
+  EXPECT_EQ(st.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(st.message().rfind("/dev/sda is a LUKS2 container", 0), 0u) << st.message();
+  EXPECT_EQ(st.message().find("no filesystem found"), std::string::npos);
+}
+
+TEST(LuksKeysTest, AnotherMissingFilesystemKeepsItsErrorWithTheClosedContainerAdded) {
+  Status st = SessionStorageError("LABEL=x", Status(Code::kInvalidArgument, "several"),
+                                  PlainAndLocked(), Locked());
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_EQ(st.message().rfind("several; /dev/sda2 is a LUKS2 container", 0), 0u) << st.message();
+}
+
+TEST(LuksKeysTest, StorageProblemsExplainAMissingFilesystem) {
+  StorageListing storage = PlainAndLocked();
+  storage.problems = {"VG vg0 is incomplete: a physical volume is missing"};
+  Status st = SessionStorageError("/dev/vg0/root", Status(Code::kNotFound, "no filesystem matches"),
+                                  storage, {});
+  EXPECT_EQ(st.code(), Code::kNotFound);
+  EXPECT_EQ(st.message(),
+            "VG vg0 is incomplete: a physical volume is missing; no filesystem matches");
+}
+
+TEST(LuksKeysTest, WithNothingClosedOrBrokenTheChoiceErrorStandsAlone) {
+  Status choice(Code::kNotFound, "no filesystem matches /dev/sdb1");
+  Status st = SessionStorageError("/dev/sdb1", choice, PlainAndLocked(), {});
+  EXPECT_EQ(st.code(), Code::kNotFound);
+  EXPECT_EQ(st.message(), choice.message());
+}
+
 }  // namespace
 }  // namespace diskferry

@@ -106,8 +106,8 @@ class PartitionedImageTest : public ::testing::Test {
 TEST_F(PartitionedImageTest, SeveralFilesystemsNeedFsAndTheErrorListsThem) {
   std::string out;
   EXPECT_EQ(RunShell(Diskferry("ls '" + disk_ + "'"), &out), 64) << out;
-  EXPECT_NE(out.find("/dev/sda1 (ext4, label dftest)"), std::string::npos) << out;
-  EXPECT_NE(out.find("/dev/sda2 (xfs, label dftest)"), std::string::npos) << out;
+  EXPECT_NE(out.find("/dev/sda1 (ext4, label dftest, 64 MiB)"), std::string::npos) << out;
+  EXPECT_NE(out.find("/dev/sda2 (xfs, label dftest, 320 MiB)"), std::string::npos) << out;
   ASSERT_EQ(RunShell(Diskferry("ls --fs /dev/sda2 '" + disk_ + ":/etc'"), &out), 0) << out;
   EXPECT_NE(out.find("hostname"), std::string::npos) << out;
 }
