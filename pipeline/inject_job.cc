@@ -35,6 +35,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
     *broken = !run.cancelled();
     return lease.status();
   }
+  NoteMounted(run, job, lease->session());
   Status st = RunInjectSteps(lease->session().appliance(), spec,
                              [&](const StepSpec&, const std::string& what) {
                                run.events.Log(LogLevel::kInfo, job.job.name + ": " + what);

@@ -126,8 +126,12 @@ void FinishJob(RunShared& run, JobRun& job) {
     job.outcome.status = "warnings";
   }
   const JobOutcome& o = job.outcome;
-  JobSummary summary{o.name,    o.kind,   o.status,   o.message,   o.files,         o.bytes,
-                     o.skipped, o.errors, o.withheld, job.started, WallClock::now()};
+  JobSummary summary{o.name,    o.kind,   o.status,   o.message,   o.files,          o.bytes,
+                     o.skipped, o.errors, o.withheld, job.started, WallClock::now(), {}};
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    summary.filesystems = job.filesystems;
+  }
   if (Status st = run.report.AddJobSummary(summary); !st.ok()) {
     run.events.Log(LogLevel::kError, "report: " + st.ToString());
   }
@@ -244,6 +248,20 @@ Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& ru
     run.events.Log(LogLevel::kWarning,
                    job.job.name + ": " + lease.status().ToString() + "; retrying");
   }
+}
+
+void NoteMounted(RunShared& run, JobRun& job, ImageSession& session) {
+  std::vector<JobFilesystem> filesystems;
+  for (const MountedFilesystem& m : session.mounted()) {
+    filesystems.push_back({m.device, m.fstype, m.mount_point, m.replayed});
+  }
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    if (job.mounted_noted) return;
+    job.mounted_noted = true;
+    job.filesystems = filesystems;
+  }
+  run.events.JobMounted(job.job.name, filesystems);
 }
 
 bool ApplianceBroken(Lease& lease) {

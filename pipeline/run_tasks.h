@@ -74,6 +74,8 @@ struct JobRun {
   uint64_t source_errors = 0;              // per-file problems the guest reported (not in spools)
   uint64_t write_problems = 0;             // entries the host could not write as sent
   std::vector<PendingDirectory> dirs;      // extract to a directory: metadata for the end
+  bool mounted_noted = false;              // NoteMounted ran
+  std::vector<JobFilesystem> filesystems;  // what the first appliance mounted
   JobOutcome outcome;                      // filled by FinishJob
 };
 
@@ -84,6 +86,11 @@ Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool wri
 
 // Acquires a session for `config`, retrying a failed launch up to run.retries times.
 Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& run, JobRun& job);
+
+// Records what `session` mounted as the job's filesystems (for its report record) and
+// emits JobMounted, the first time only: every appliance of a job opens the same disks the
+// same way.
+void NoteMounted(RunShared& run, JobRun& job, ImageSession& session);
 
 // Whether the leased appliance failed (died, hung, or its control channel broke), as
 // opposed to the work failing on the host side.

@@ -193,6 +193,7 @@ void StartWalkJob(RunShared& run, JobRun& job) {
   if (!saved.ok()) return EndPart(run, job, saved.status());
   auto lease = AcquireWithRetries(job.config, run, job);
   if (!lease.ok()) return EndPart(run, job, lease.status());
+  NoteMounted(run, job, lease->session());
   if (saved->has_value()) {
     job.parts = std::move(**saved);
   } else {
