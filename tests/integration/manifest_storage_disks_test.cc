@@ -75,6 +75,37 @@ TEST_F(ManifestStorageDisksTest, ACleanExt4IsReportedAsMountedWithoutReplayInRep
   EXPECT_EQ(out.find("journal replayed"), std::string::npos) << out;
 }
 
+// debugfs sets the needs_recovery flag that a crash leaves, so the kernel recovers the
+// (empty) journal at mount time and says so. The job with replay: false must get its own
+// appliance, reading the on-disk state without recovery.
+TEST_F(ManifestStorageDisksTest, AJournalNeedingRecoveryIsReplayedIntoAnOverlayAndSaidOnce) {
+  std::string out, before, after;
+  ASSERT_EQ(RunShell("debugfs -w -R 'feature needs_recovery' '" + dir_ + "/a.img' 2>&1", &out), 0)
+      << out;
+  RunShell("sha256sum '" + dir_ + "/a.img'", &before);
+  ASSERT_EQ(Run("version: 1\nrun: {max_parallel: 1}\njobs:\n"
+                "  - {name: replayed, kind: list, source: a.img, format: raw}\n"
+                "  - {name: on-disk, kind: list, source: a.img, format: raw, replay: false}\n",
+                &out, " --json 2>&1"),
+            0)
+      << out;
+  RunShell("sha256sum '" + dir_ + "/a.img'", &after);
+  EXPECT_EQ(before, after) << "the source image changed";
+  EXPECT_NE(JobRecord("replayed").find(R"("device":"/dev/sda","type":"ext4","mount_point":"/",)"
+                                       R"("replayed":true})"),
+            std::string::npos)
+      << JobRecord("replayed");
+  EXPECT_NE(JobRecord("on-disk").find(R"("replayed":false})"), std::string::npos)
+      << JobRecord("on-disk");
+  const std::string line =
+      "replayed: /dev/sda (ext4): journal replayed into a throw-away overlay; the source is "
+      "unchanged\n";
+  const size_t at = out.find(line);
+  EXPECT_NE(at, std::string::npos) << out;
+  EXPECT_EQ(out.find(line, at + 1), std::string::npos) << "said more than once: " << out;
+  EXPECT_EQ(out.find("on-disk: /dev/sda (ext4): journal replayed"), std::string::npos) << out;
+}
+
 TEST_F(ManifestStorageDisksTest, AFormatListOfAnotherLengthIsOneLineAndNoApplianceStarts) {
   std::string out;
   EXPECT_NE(Run("version: 1\njobs:\n  - name: data\n    kind: list\n"
