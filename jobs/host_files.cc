@@ -1,6 +1,8 @@
 #include "jobs/host_files.h"
 
+#include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "protocol/host_path.h"
@@ -26,6 +28,15 @@ HostFileKind StatHostFile(const std::string& path) {
     default:
       return HostFileKind::kOther;
   }
+}
+
+int OpenHostFileForReading(const std::string& path) {
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  if (!fs_path.ok()) return EINVAL;
+  errno = 0;
+  std::ifstream in(*fs_path, std::ios::binary);
+  if (in.is_open()) return 0;
+  return errno != 0 ? errno : EACCES;
 }
 
 }  // namespace diskferry

@@ -1,5 +1,6 @@
 #include "jobs/job_parser.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -17,14 +18,20 @@ struct JobScalarField {
 };
 constexpr JobScalarField kJobScalars[] = {{"name", &JobConfig::name},
                                           {"kind", &JobConfig::kind},
-                                          {"source", &JobConfig::source},
-                                          {"target", &JobConfig::target},
-                                          {"format", &JobConfig::format},
                                           {"probe_format", &JobConfig::probe_format},
                                           {"filesystem", &JobConfig::filesystem},
+                                          {"replay", &JobConfig::replay},
                                           {"against", &JobConfig::against},
                                           {"report", &JobConfig::report},
                                           {"in_place", &JobConfig::in_place}};
+
+// Keys whose value is one value or a list of them (one per disk).
+struct JobListField {
+  std::string_view key;
+  ScalarList JobConfig::*field;
+};
+constexpr JobListField kJobScalarOrLists[] = {
+    {"source", &JobConfig::source}, {"target", &JobConfig::target}, {"format", &JobConfig::format}};
 
 struct StepScalarField {
   std::string_view key;
@@ -40,6 +47,11 @@ constexpr StepScalarField kStepScalars[] = {
 // "does not apply to extract jobs (only to inject jobs)" for a key of another kind.
 std::string OtherKindHint(std::string_view kind, const std::string& key) {
   if (!keys::Contains(keys::kAnyJob, key)) return "";
+  if (kind == "inject" && key == "replay") {
+    return "key 'replay' does not apply to inject jobs: they mount read-write, which always "
+           "replays a journal that needs it (into the output overlay, or into the target "
+           "with in_place)";
+  }
   std::vector<std::string_view> owners;
   for (std::string_view other : keys::kKinds) {
     if (keys::Contains(keys::JobKeys(other), key)) owners.push_back(other);
@@ -77,6 +89,64 @@ ExtractOutputConfig ReadExtractOutput(YamlReader& reader, const YAML::Node& key,
         }
       });
   return output;
+}
+
+// `keys: [{device: /dev/sda2, file: PATH}, {file: PATH}]`. A null value is an empty list.
+KeysConfig ReadKeys(YamlReader& reader, const YAML::Node& key, const YAML::Node& value) {
+  KeysConfig keys_config;
+  keys_config.mark = reader.MarkOf(value.IsNull() ? key : value);
+  if (!value.IsNull() && !value.IsSequence()) {
+    reader.Error(keys_config.mark, "keys: expected a list such as [{file: luks.key}], found " +
+                                       std::string(YamlReader::KindName(value)));
+    return keys_config;
+  }
+  keys_config.present = true;
+  for (const YAML::Node& item : value) {
+    KeyConfig& entry = keys_config.items.emplace_back();
+    entry.mark = reader.MarkOf(item);
+    if (!item.IsMap()) {
+      entry.invalid = true;
+      reader.Error(entry.mark,
+                   "keys: each key is a mapping such as {file: luks.key} or {device: /dev/sda2, "
+                   "file: luks.key}, found " +
+                       std::string(YamlReader::KindName(item)));
+      continue;
+    }
+    reader.ForEachKey(item, keys::kKey, "keys",
+                      [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                        (k == "device" ? entry.device : entry.file) = reader.ReadScalar(kn, v);
+                      });
+  }
+  return keys_config;
+}
+
+// `backing: [a, b]` (the only disk's chain) or, when an item is itself a list,
+// `backing: [[a1, a2], b1, []]` (one entry per disk: a list, a path, or [] for none).
+BackingConfig ReadBacking(YamlReader& reader, const YAML::Node& key, const YAML::Node& value) {
+  BackingConfig backing;
+  backing.mark = reader.MarkOf(value.IsNull() ? key : value);
+  const bool per_disk =
+      value.IsSequence() &&
+      std::any_of(value.begin(), value.end(), [](const YAML::Node& n) { return n.IsSequence(); });
+  if (!per_disk) {
+    backing.disks.push_back(reader.ReadList(key, value));
+    backing.present = backing.disks.back().present;
+    return backing;
+  }
+  backing.per_disk = true;
+  backing.present = true;
+  for (const YAML::Node& item : value) {
+    if (item.IsScalar()) {
+      ScalarList one;
+      one.items.push_back(reader.ReadScalar(key, item));
+      one.mark = one.items.back().mark;
+      one.present = true;
+      backing.disks.push_back(std::move(one));
+    } else {
+      backing.disks.push_back(reader.ReadList(key, item));
+    }
+  }
+  return backing;
 }
 
 IncrementalConfig ReadIncremental(YamlReader& reader, const YAML::Node& key,
@@ -170,6 +240,12 @@ void ReadJobKey(YamlReader& reader, std::string_view kind, const std::string& ke
       return;
     }
   }
+  for (const JobListField& f : kJobScalarOrLists) {
+    if (f.key == key) {
+      job->*f.field = reader.ReadScalarOrList(key_node, value);
+      return;
+    }
+  }
   if (key == "select") {
     job->select = ReadSelect(reader, key_node, value);
   } else if (key == "incremental") {
@@ -177,7 +253,9 @@ void ReadJobKey(YamlReader& reader, std::string_view kind, const std::string& ke
   } else if (key == "hashes") {
     job->hashes = reader.ReadList(key_node, value);
   } else if (key == "backing") {
-    job->backing = reader.ReadList(key_node, value);
+    job->backing = ReadBacking(reader, key_node, value);
+  } else if (key == "keys") {
+    job->keys = ReadKeys(reader, key_node, value);
   } else if (key == "steps") {
     ReadSteps(reader, key_node, value, job);
   } else if (kind == "inject" || (kind != "extract" && value.IsScalar())) {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <system_error>
 
 #include "jobs/did_you_mean.h"
 #include "jobs/field_reader.h"
@@ -14,47 +15,113 @@ void Inherit(T& field, const T& fallback) {
   if (!field.present) field = fallback;
 }
 
-DiskSpec ValidateDisk(const JobConfig& job, const Scalar& image, std::string_view key,
-                      FieldReader& fields) {
+// "1 format", "2 disks", "3 entries".
+std::string Count(size_t n, std::string_view noun) {
+  std::string plural(noun);
+  if (n != 1)
+    plural = noun.ends_with('y') ? plural.substr(0, plural.size() - 1) + "ies" : plural + "s";
+  return std::to_string(n) + " " + plural;
+}
+
+// One disk: a file or block device that exists. `image` empty when the path is unusable.
+DiskSpec ValidateDisk(const Scalar& item, std::string_view key, FieldReader& fields) {
   DiskSpec disk;
-  const std::string what = key == "target" ? "the disk image or block device to write"
-                                           : "the disk image or block device to read";
-  if (!fields.Require(image, key, what, job.mark)) return disk;
-  std::optional<HostPath> path = fields.Host(image, key);
+  std::optional<HostPath> path = fields.Host(item, key);
   if (!path) return disk;
   disk.image = *path;
   const HostFileKind file_kind = fields.options().probe(path->path);
   disk.block_device = file_kind == HostFileKind::kBlockDevice;
   if (file_kind == HostFileKind::kMissing) {
-    fields.Error(image.mark, std::string(key) + ": " + path->text + " does not exist");
+    fields.Error(item.mark, std::string(key) + ": " + path->text + " does not exist");
   } else if (file_kind == HostFileKind::kDirectory || file_kind == HostFileKind::kOther) {
-    fields.Error(image.mark, std::string(key) + ": " + path->text +
-                                 " is not a disk image file or a block device");
+    fields.Error(item.mark, std::string(key) + ": " + path->text +
+                                " is not a disk image file or a block device");
   }
   return disk;
 }
 
-void ValidateFormat(const JobConfig& job, FieldReader& fields, DiskSpec* disk) {
+// `source:` or `target:`: one disk or a list of them, none named twice. Empty when absent
+// or unusable (reported).
+std::vector<DiskSpec> ValidateDisks(const JobConfig& job, const ScalarList& images,
+                                    std::string_view key, FieldReader& fields) {
+  const std::string k(key);
+  const std::string what = key == "target" ? "the disk image or block device to write"
+                                           : "the disk image or block device to read";
+  std::vector<DiskSpec> disks;
+  if (!images.present) {
+    fields.Error(job.mark, "missing '" + k + "' (" + what + ", or a list of them)");
+    return disks;
+  }
+  if (images.invalid) return disks;
+  if (images.items.empty()) {
+    fields.Error(images.mark, k + ": an empty list names no disk (" + what + ")");
+    return disks;
+  }
+  for (const Scalar& item : images.items) {
+    DiskSpec disk = ValidateDisk(item, key, fields);
+    const bool twice =
+        !disk.image.path.empty() && std::any_of(disks.begin(), disks.end(), [&](const DiskSpec& d) {
+          return d.image.path == disk.image.path;
+        });
+    if (twice) {
+      fields.Error(item.mark,
+                   k + ": " + disk.image.text + " is listed twice (a disk is attached once)");
+    }
+    disks.push_back(std::move(disk));
+  }
+  return disks;
+}
+
+// `format:` (one for every disk, or one per disk in the order of `key`), or
+// `probe_format: true`; a block device without either is raw.
+void ValidateFormats(const JobConfig& job, std::string_view key, FieldReader& fields,
+                     std::vector<DiskSpec>* disks) {
   bool probe = false;
   fields.Bool(job.probe_format, "probe_format", &probe);
-  if (job.format.present && probe) {
-    fields.Error(job.format.mark, "format: give either format or probe_format: true, not both");
-  } else if (job.format.present) {
-    if (auto i = fields.Choice(job.format, "format", "image format", keys::kFormats)) {
-      disk->format = static_cast<ImageFormat>(*i);
+  const ScalarList& format = job.format;
+  if (format.present && probe) {
+    fields.Error(format.mark, "format: give either format or probe_format: true, not both");
+    return;
+  }
+  if (format.invalid) return;
+  if (format.present && format.scalar) {
+    if (auto i = fields.Choice(format.items[0], "format", "image format", keys::kFormats)) {
+      for (DiskSpec& disk : *disks) disk.format = static_cast<ImageFormat>(*i);
     }
-  } else if (disk->block_device) {
-    disk->format = ImageFormat::kRaw;
-  } else if (!probe) {
-    fields.Error(job.mark,
-                 "format: required for untrusted images (raw, qcow2, vmdk, vdi or "
-                 "vhdx); or set probe_format: true to probe it and report the result");
+  } else if (format.present && format.items.size() != disks->size()) {
+    fields.Error(format.mark, "format: " + Count(format.items.size(), "format") + " for " +
+                                  Count(disks->size(), "disk") + ": give one format per disk of " +
+                                  std::string(key) + ", in its order, or one format for all");
+  } else if (format.present) {
+    for (size_t d = 0; d < disks->size(); ++d) {
+      if (auto i = fields.Choice(format.items[d], "format", "image format", keys::kFormats)) {
+        (*disks)[d].format = static_cast<ImageFormat>(*i);
+      }
+    }
+  } else {
+    bool missing = false;
+    for (DiskSpec& disk : *disks) {
+      if (disk.block_device) {
+        disk.format = ImageFormat::kRaw;
+      } else if (!probe && !disk.image.path.empty()) {
+        missing = true;
+      }
+    }
+    if (missing) {
+      fields.Error(job.mark,
+                   "format: required for untrusted images (raw, qcow2, vmdk, vdi or "
+                   "vhdx); or set probe_format: true to probe it and report the result");
+    }
   }
 }
 
 void ValidateFilesystem(const Scalar& s, FieldReader& fields, FilesystemSpec* fs) {
   std::optional<std::string> text = fields.Text(s);
   if (!text || *text == "auto") return;
+  if (*text == "os") {
+    fs->kind = FilesystemKind::kOs;
+    return;
+  }
   for (auto [prefix, kind] :
        {std::pair{"LABEL=", FilesystemKind::kLabel}, std::pair{"UUID=", FilesystemKind::kUuid},
         std::pair{"/dev/", FilesystemKind::kDevice}}) {
@@ -66,14 +133,15 @@ void ValidateFilesystem(const Scalar& s, FieldReader& fields, FilesystemSpec* fs
     }
   }
   fields.Error(s.mark,
-               "filesystem: expected a device (/dev/sda1), LABEL=name, UUID=id or auto, "
-               "found '" +
+               "filesystem: expected a device (/dev/sda1), LABEL=name, UUID=id, os (a whole OS "
+               "tree) or auto, found '" +
                    *text + "'");
 }
 
-// `backing:`: files that exist, and only under a format that can have them.
-void ValidateBacking(const JobConfig& job, FieldReader& fields, DiskSpec* disk) {
-  for (const Scalar& item : job.backing.items) {
+// One disk's `backing:` chain: files that exist, and only under a format that can have them.
+void ValidateChain(const ScalarList& chain, FieldReader& fields, DiskSpec* disk,
+                   const std::string& which) {
+  for (const Scalar& item : chain.items) {
     std::optional<HostPath> path = fields.Host(item, "backing");
     if (!path) continue;
     if (fields.options().probe(path->path) == HostFileKind::kMissing) {
@@ -82,17 +150,95 @@ void ValidateBacking(const JobConfig& job, FieldReader& fields, DiskSpec* disk) 
     disk->backing.push_back(*path);
   }
   if (!disk->backing.empty() && disk->format == ImageFormat::kRaw) {
-    fields.Error(job.backing.mark, "backing: a raw image has no backing file");
+    fields.Error(chain.mark, which.empty()
+                                 ? "backing: a raw image has no backing file"
+                                 : "backing: " + which + " is raw, which has no backing file");
   }
 }
 
-DiskSpec ValidateJobDisk(const JobConfig& job, const Scalar& image, std::string_view key,
-                         FieldReader& fields) {
-  DiskSpec disk = ValidateDisk(job, image, key, fields);
-  if (image.present) ValidateFormat(job, fields, &disk);  // else "missing" says enough
-  ValidateBacking(job, fields, &disk);
-  ValidateFilesystem(job.filesystem, fields, &disk.filesystem);
-  return disk;
+// `backing:`: one chain for a single disk, or one entry per disk of `key` in its order.
+void ValidateBacking(const JobConfig& job, std::string_view key, FieldReader& fields,
+                     std::vector<DiskSpec>* disks) {
+  const BackingConfig& backing = job.backing;
+  if (!backing.present || disks->empty()) return;
+  const std::string k(key);
+  if (!backing.per_disk && disks->size() > 1 && !backing.disks[0].items.empty()) {
+    fields.Error(backing.mark, "backing: " + k + " names " + Count(disks->size(), "disk") +
+                                   ": give one entry per disk, in its order, each a path, a "
+                                   "list of paths or [] (backing: [[base.qcow2], []])");
+    return;
+  }
+  if (backing.per_disk && backing.disks.size() != disks->size()) {
+    fields.Error(backing.mark, "backing: " + Count(backing.disks.size(), "entry") + " for " +
+                                   Count(disks->size(), "disk") + ": give one entry per disk of " +
+                                   k + ", in its order ([] for a disk without backing files)");
+    return;
+  }
+  for (size_t d = 0; d < backing.disks.size(); ++d) {
+    DiskSpec& disk = (*disks)[d];
+    const std::string which = disks->size() == 1 ? "" : disk.image.text;
+    ValidateChain(backing.disks[d], fields, &disk, which);
+  }
+}
+
+// Why the key file at `path` cannot be used; "" when it can. Its content is never read.
+std::string KeyFileProblem(const std::string& path, const ValidateOptions& options) {
+  switch (options.probe(path)) {
+    case HostFileKind::kFile:
+      break;
+    case HostFileKind::kMissing:
+      return "does not exist";
+    case HostFileKind::kUnknown:
+      return "cannot be read";
+    default:
+      return "is not a regular file";
+  }
+  if (int err = options.open_check(path); err != 0) {
+    return "cannot be read: " + std::generic_category().message(err);
+  }
+  return "";
+}
+
+// `keys:`: LUKS key files that are readable regular files, each for one device or all.
+std::vector<KeySpec> ValidateKeys(const KeysConfig& config, FieldReader& fields) {
+  std::vector<KeySpec> keys;
+  for (const KeyConfig& entry : config.items) {
+    if (entry.invalid) continue;
+    KeySpec key;
+    bool usable = true;
+    if (entry.device.present) {
+      std::optional<std::string> device = fields.NonEmpty(entry.device, "device");
+      if (device && (!device->starts_with("/dev/") || device->size() == 5)) {
+        fields.Error(entry.device.mark,
+                     "device: expected a device such as /dev/sda2, found '" + *device + "'");
+        device.reset();
+      }
+      usable = device.has_value();
+      if (device) key.device = *device;
+    }
+    if (!fields.Require(entry.file, "file", "the key file", entry.mark)) continue;
+    std::optional<HostPath> file = fields.Host(entry.file, "file");
+    if (!file) continue;
+    if (std::string problem = KeyFileProblem(file->path, fields.options()); !problem.empty()) {
+      fields.Error(entry.file.mark, "keys: key file " + file->text + " " + problem);
+      continue;
+    }
+    key.file = *file;
+    if (usable) keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+MachineSpec ValidateMachine(const JobConfig& job, const ScalarList& images, std::string_view key,
+                            FieldReader& fields) {
+  MachineSpec machine;
+  machine.disks = ValidateDisks(job, images, key, fields);
+  if (!machine.disks.empty()) ValidateFormats(job, key, fields, &machine.disks);
+  ValidateBacking(job, key, fields, &machine.disks);
+  ValidateFilesystem(job.filesystem, fields, &machine.filesystem);
+  machine.keys = ValidateKeys(job.keys, fields);
+  fields.Bool(job.replay, "replay", &machine.replay);
+  return machine;
 }
 
 std::vector<std::string> Patterns(const ScalarList& list, std::string_view key,
@@ -180,8 +326,8 @@ ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& field
   if (c.preserve.present) out.preserve = PreserveSpec{false, false, false, false};
   for (const Scalar& item : c.preserve.items) {
     const std::optional<size_t> i = fields.Choice(item, "preserve", "attribute", keys::kPreserve);
-    bool* flags[] = {&out.preserve.mode,    &out.preserve.owner,  &out.preserve.times,
-                     &out.preserve.xattrs,  &out.preserve.devices, &out.preserve.setuid,
+    bool* flags[] = {&out.preserve.mode,      &out.preserve.owner,   &out.preserve.times,
+                     &out.preserve.xattrs,    &out.preserve.devices, &out.preserve.setuid,
                      &out.preserve.all_xattrs};
     static_assert(std::size(flags) == std::size(keys::kPreserve));
     if (i) *flags[*i] = true;
@@ -195,7 +341,7 @@ ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& field
 
 ExtractSpec ValidateExtract(const JobConfig& job, FieldReader& fields) {
   ExtractSpec spec;
-  spec.source = ValidateJobDisk(job, job.source, "source", fields);
+  spec.source = ValidateMachine(job, job.source, "source", fields);
   spec.select = ValidateSelect(job.select, fields);
   spec.output = ValidateExtractOutput(job, fields);
   if (job.incremental.present &&
@@ -209,7 +355,7 @@ ExtractSpec ValidateExtract(const JobConfig& job, FieldReader& fields) {
 
 VerifySpec ValidateVerify(const JobConfig& job, FieldReader& fields) {
   VerifySpec spec;
-  spec.source = ValidateJobDisk(job, job.source, "source", fields);
+  spec.source = ValidateMachine(job, job.source, "source", fields);
   spec.select = ValidateSelect(job.select, fields);
   if (fields.Require(job.against, "against", "the previous run's manifest to compare with",
                      job.mark)) {
@@ -223,7 +369,7 @@ VerifySpec ValidateVerify(const JobConfig& job, FieldReader& fields) {
 
 ListSpec ValidateList(const JobConfig& job, FieldReader& fields) {
   ListSpec spec;
-  spec.source = ValidateJobDisk(job, job.source, "source", fields);
+  spec.source = ValidateMachine(job, job.source, "source", fields);
   spec.select = ValidateSelect(job.select, fields);
   spec.hashes = ValidateHashes(job.hashes, fields);
   spec.report = OptionalHost(job.report, "report", fields);
@@ -231,6 +377,7 @@ ListSpec ValidateList(const JobConfig& job, FieldReader& fields) {
 }
 
 void ValidateInjectOutput(const JobConfig& job, FieldReader& fields, InjectSpec* spec) {
+  const std::vector<DiskSpec>& disks = spec->target.disks;
   const size_t before = fields.problems();
   fields.Bool(job.in_place, "in_place", &spec->in_place);
   if (job.output_image.present && spec->in_place) {
@@ -247,17 +394,24 @@ void ValidateInjectOutput(const JobConfig& job, FieldReader& fields, InjectSpec*
                    "output: the new overlay is a qcow2 image: name it "
                    "*.qcow2, found '" +
                        spec->output->text + "'");
-    } else if (spec->output->path == spec->target.image.path) {
+    } else if (std::any_of(disks.begin(), disks.end(),
+                           [&](const DiskSpec& d) { return d.image.path == spec->output->path; })) {
       fields.Error(job.output_image.mark,
                    "output: is the target itself (to write the target, "
                    "set in_place: true instead)");
+    } else if (disks.size() > 1) {
+      fields.Error(job.output_image.mark,
+                   "output: an overlay covers one disk, and this job has " +
+                       Count(disks.size(), "target disk") +
+                       " (the others would be written directly): give one target, or set "
+                       "in_place: true to write them all");
     }
   }
 }
 
 InjectSpec ValidateInject(const JobConfig& job, FieldReader& fields) {
   InjectSpec spec;
-  spec.target = ValidateJobDisk(job, job.target, "target", fields);
+  spec.target = ValidateMachine(job, job.target, "target", fields);
   ValidateInjectOutput(job, fields, &spec);
   if (!job.steps_present) {
     fields.Error(job.mark,
@@ -292,6 +446,8 @@ JobConfig MergeDefaults(const JobConfig& d, const JobConfig& job, JobKind kind) 
   }
   Inherit(m.filesystem, d.filesystem);
   Inherit(m.backing, d.backing);
+  Inherit(m.keys, d.keys);
+  if (has("replay")) Inherit(m.replay, d.replay);
   if (has("select")) {
     Inherit(m.select, d.select);
     Inherit(m.select.include, d.select.include);

@@ -29,6 +29,10 @@ struct ScalarList {
   std::vector<Scalar> items;
   SourceMark mark;  // the list itself
   bool present = false;
+  // Where one value may stand for a list (`source: a.img` or `source: [a.img, b.img]`):
+  // written as one value, which is then the only item.
+  bool scalar = false;
+  bool invalid = false;  // written with the wrong shape (a mapping): already reported
 };
 
 // `vars: {NAME: {type: T, default: V}}` or the short form `NAME: V` (a string with a
@@ -67,6 +71,30 @@ struct ExtractOutputConfig {
   bool invalid = false;  // not a mapping: already reported
 };
 
+// One entry of `keys:`, `{device: /dev/sda2, file: PATH}` or `{file: PATH}`.
+struct KeyConfig {
+  Scalar device;  // absent: the key is tried on every LUKS device
+  Scalar file;
+  SourceMark mark;       // the entry
+  bool invalid = false;  // not a mapping: already reported
+};
+
+struct KeysConfig {
+  std::vector<KeyConfig> items;
+  SourceMark mark;
+  bool present = false;
+};
+
+// `backing:`: the backing files the user vouches for, nearest first. One list (`[base.qcow2]`:
+// the only disk's), or one entry per disk (`[[base-a.qcow2], []]`, `[base-a.qcow2, []]`): a
+// path, a list of paths or [] each.
+struct BackingConfig {
+  std::vector<ScalarList> disks;  // one list when !per_disk
+  bool per_disk = false;
+  SourceMark mark;
+  bool present = false;
+};
+
 struct IncrementalConfig {
   Scalar since;  // a previous run's manifest
   SourceMark mark;
@@ -97,13 +125,16 @@ struct JobConfig {
   Scalar name;
   Scalar kind;  // extract | inject | verify | list
 
-  // The image a job reads (extract, verify, list: `source`) or writes (inject: `target`).
-  Scalar source;
-  Scalar target;
-  Scalar format;
+  // The disks a job reads (extract, verify, list: `source`) or writes (inject: `target`):
+  // one path or a list. `format` is one format for every disk or one per disk.
+  ScalarList source;
+  ScalarList target;
+  ScalarList format;
   Scalar probe_format;
-  ScalarList backing;  // the backing files the user vouches for, nearest first
+  BackingConfig backing;
   Scalar filesystem;
+  KeysConfig keys;  // LUKS key files
+  Scalar replay;    // extract, verify, list
 
   SelectConfig select;            // extract, verify, list
   ExtractOutputConfig output;     // extract: `output:` is a mapping

@@ -20,27 +20,32 @@ inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "preserve", 
 inline constexpr std::string_view kIncremental[] = {"since"};
 
 inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "list"};
+// `replay` is for the kinds that read: an inject job mounts read-write, and a read-write
+// mount always replays a journal that needs it.
 inline constexpr std::string_view kExtract[] = {
-    "name",   "kind",   "source",      "format", "probe_format", "backing",
-    "filesystem", "select", "output", "incremental", "hashes"};
-inline constexpr std::string_view kInject[] = {"name",       "kind",   "target",   "format",
-                                               "probe_format", "backing", "filesystem",
-                                               "output",     "in_place", "steps"};
-inline constexpr std::string_view kVerify[] = {"name",       "kind",   "source",  "format",
-                                               "probe_format", "backing", "filesystem",
-                                               "select",     "against", "report"};
-inline constexpr std::string_view kList[] = {"name",       "kind",   "source", "format",
-                                             "probe_format", "backing", "filesystem",
-                                             "select",     "hashes", "report"};
+    "name", "kind",   "source", "format", "probe_format", "backing", "filesystem",
+    "keys", "replay", "select", "output", "incremental",  "hashes"};
+inline constexpr std::string_view kInject[] = {"name",         "kind",     "target",     "format",
+                                               "probe_format", "backing",  "filesystem", "keys",
+                                               "output",       "in_place", "steps"};
+inline constexpr std::string_view kVerify[] = {"name",         "kind",    "source",     "format",
+                                               "probe_format", "backing", "filesystem", "keys",
+                                               "replay",       "select",  "against",    "report"};
+inline constexpr std::string_view kList[] = {"name",         "kind",    "source",     "format",
+                                             "probe_format", "backing", "filesystem", "keys",
+                                             "replay",       "select",  "hashes",     "report"};
 // A job whose kind is missing or unknown is read with every key any kind has.
 inline constexpr std::string_view kAnyJob[] = {
-    "name",   "kind",        "source", "target",  "format", "probe_format", "backing", "filesystem",
-    "select", "output", "incremental", "hashes", "against", "report", "in_place",     "steps"};
+    "name",        "kind",       "source",  "target", "format",   "probe_format",
+    "backing",     "filesystem", "keys",    "replay", "select",   "output",
+    "incremental", "hashes",     "against", "report", "in_place", "steps"};
 // `defaults:` takes every job key except these, each applied to the jobs whose kind has it.
 inline constexpr std::string_view kNotInDefaults[] = {"name", "kind", "steps"};
 inline constexpr std::string_view kDefaults[] = {
-    "source", "target", "format",      "probe_format", "backing", "filesystem",
-    "select", "output", "incremental", "hashes",       "against", "report", "in_place"};
+    "source", "target", "format",      "probe_format", "backing", "filesystem", "keys",    "replay",
+    "select", "output", "incremental", "hashes",       "against", "report",     "in_place"};
+// One entry of `keys:`.
+inline constexpr std::string_view kKey[] = {"device", "file"};
 
 inline constexpr std::string_view kStepOps[] = {"upload", "write",   "mkdir",  "chmod",
                                                 "chown",  "symlink", "delete", "move"};

@@ -28,6 +28,8 @@ std::string FilesystemSpec::ToString() const {
       return "LABEL=" + value;
     case FilesystemKind::kUuid:
       return "UUID=" + value;
+    case FilesystemKind::kOs:
+      return "os";
   }
   return "auto";
 }

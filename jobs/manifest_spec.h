@@ -32,7 +32,7 @@ struct HostPath {
 
 enum class JobKind { kExtract, kInject, kVerify, kList };  // the order of JobSpec::task
 enum class ImageFormat { kRaw, kQcow2, kVmdk, kVdi, kVhdx };
-enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid };
+enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid, kOs };
 // `on_exists:`. (pipeline/host_tree_writer.h's OnExists is the writer's own, narrower
 // setting: kSkip maps to its kKeep, and kFail is the runner's to enforce.)
 enum class OnExistsPolicy { kOverwrite, kSkip, kFail };
@@ -47,28 +47,53 @@ std::string_view OnExistsPolicyName(OnExistsPolicy on_exists);
 std::string_view OutputKindName(OutputKind kind);
 std::string_view HashName(HashAlgorithm hash);
 
+// `filesystem:`. kOs (`filesystem: os`) mounts a whole OS tree: the root filesystem with
+// the others where its fstab says (appliance/image_session.h, kWholeOs).
 struct FilesystemSpec {
   FilesystemKind kind = FilesystemKind::kAuto;
-  std::string value;  // "/dev/sda2", the label, the UUID; empty for kAuto
+  std::string value;  // "/dev/sda2", the label, the UUID; empty for kAuto and kOs
 
-  // "auto", "/dev/sda2", "LABEL=root", "UUID=...".
+  // "auto", "/dev/sda2", "LABEL=root", "UUID=...", "os".
   std::string ToString() const;
   // The `--fs` / ImageSessionConfig::filesystem syntax: as ToString() but "" for kAuto
   // (the only mountable filesystem).
   std::string AsFsArgument() const;
 };
 
-// The image or block device a job reads or writes.
+// One image file or block device.
 struct DiskSpec {
   HostPath image;
   // nullopt: `probe_format: true`; the runner probes the format and must report what it
   // found. A block device without `format` is raw.
   std::optional<ImageFormat> format;
-  // `backing:`: the backing files QEMU may open, nearest first. An image whose header
-  // names a backing file is refused unless it is given here (appliance/image_inspect.h).
+  // `backing:`: the backing files QEMU may open for this disk, nearest first. A disk whose
+  // header names a backing file is refused unless it is given here
+  // (appliance/image_inspect.h).
   std::vector<HostPath> backing;
   bool block_device = false;
+};
+
+// One entry of `keys:`: a LUKS key file. Only its path is known here: the validator
+// checks that it is a readable regular file and never reads it.
+struct KeySpec {
+  std::string device;  // "/dev/sda2"; empty: every LUKS device that has no key of its own
+  HostPath file;
+};
+
+// What a job opens (`source:`, or an inject job's `target:`): the disks of one machine and
+// how their filesystems are unlocked, found and mounted.
+struct MachineSpec {
+  // At least one; attached in this order, the first as /dev/sda, the next as /dev/sdb...
+  // No path appears twice.
+  std::vector<DiskSpec> disks;
   FilesystemSpec filesystem;
+  // Tried in order: a device's own keys first, then those for every device.
+  std::vector<KeySpec> keys;
+  // Reading jobs: replay a journal that needs it into a throw-away overlay (true), or read
+  // the on-disk state (false). Inject jobs have no `replay:` and keep true.
+  bool replay = true;
+
+  const DiskSpec& first() const { return disks.front(); }
 };
 
 struct PreserveSpec {  // default [mode, owner, times], as copy-out
@@ -91,7 +116,7 @@ struct ExtractOutputSpec {
 };
 
 struct ExtractSpec {
-  DiskSpec source;
+  MachineSpec source;
   PathSelector select;
   ExtractOutputSpec output;
   std::optional<HostPath> since;  // incremental: a previous run's manifest
@@ -99,14 +124,14 @@ struct ExtractSpec {
 };
 
 struct VerifySpec {
-  DiskSpec source;
+  MachineSpec source;
   PathSelector select;
   HostPath against;  // the previous run's manifest whose hashes are compared
   std::optional<HostPath> report;
 };
 
 struct ListSpec {
-  DiskSpec source;
+  MachineSpec source;
   PathSelector select;
   std::vector<HashAlgorithm> hashes;
   std::optional<HostPath> report;
@@ -168,7 +193,7 @@ struct StepSpec {
 };
 
 struct InjectSpec {
-  DiskSpec target;
+  MachineSpec target;              // several disks only with in_place: an overlay covers one disk
   std::optional<HostPath> output;  // a new qcow2 overlay over `target`; unset when in_place
   bool in_place = false;
   std::vector<StepSpec> steps;  // run in order; the first failure stops the job

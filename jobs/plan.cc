@@ -60,14 +60,47 @@ std::string Selection(const PathSelector& select) {
   return text;
 }
 
-// "disk.img (qcow2, /dev/sda1)", "/dev/sdb (block device, raw, auto)",
-// "disk.img (format probed and reported, auto)"
-std::string Disk(const DiskSpec& disk) {
-  std::string format =
+// "qcow2 over base.qcow2", "block device, raw", "format probed and reported".
+std::string DiskWords(const DiskSpec& disk) {
+  std::string words =
       disk.format ? std::string(ImageFormatName(*disk.format)) : "format probed and reported";
-  if (disk.block_device) format = "block device, " + format;
-  for (const HostPath& b : disk.backing) format += " over " + b.text;
-  return disk.image.text + " (" + format + ", " + disk.filesystem.ToString() + ")";
+  if (disk.block_device) words = "block device, " + words;
+  for (const HostPath& b : disk.backing) words += " over " + b.text;
+  return words;
+}
+
+// "disk.img (qcow2, /dev/sda1)", "/dev/sdb (block device, raw, auto)",
+// "disk.img (format probed and reported, auto)"; several disks in attachment order:
+// "[a.qcow2 (qcow2 over base.qcow2), b.img (raw)] (filesystem os)".
+std::string Disk(const MachineSpec& machine) {
+  const std::string fs = machine.filesystem.ToString();
+  if (machine.disks.size() == 1) {
+    return machine.first().image.text + " (" + DiskWords(machine.first()) + ", " + fs + ")";
+  }
+  std::vector<std::string> disks;
+  for (size_t i = 0; i < machine.disks.size(); ++i) {
+    const DiskSpec& disk = machine.disks[i];
+    disks.push_back(disk.image.text + " (" + DiskWords(disk) + ")");
+  }
+  return "[" + Join(disks, ", ") + "] (filesystem " + fs + ")";
+}
+
+// What opening the disks takes besides the disks themselves: key files, and reading
+// without journal replay. Nothing when neither is asked for.
+std::vector<PlanLine> OpenLines(const MachineSpec& machine) {
+  std::vector<PlanLine> lines;
+  if (!machine.keys.empty()) {
+    std::vector<std::string> keys;
+    for (const KeySpec& key : machine.keys) {
+      keys.push_back(key.file.text + " for " +
+                     (key.device.empty() ? "every LUKS device" : key.device));
+    }
+    lines.push_back({"unlock with key files " + Join(keys, ", "), ""});
+  }
+  if (!machine.replay) {
+    lines.push_back({"read the on-disk state: journals are not replayed (replay: false)", ""});
+  }
+  return lines;
 }
 
 std::string Hashes(const std::vector<HashAlgorithm>& hashes) {
@@ -107,6 +140,7 @@ std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& pro
                                    "; on_exists " + std::string(OnExistsPolicyName(out.on_exists)) +
                                    Hashes(e.hashes),
                                ""}};
+  for (PlanLine& line : OpenLines(e.source)) lines.push_back(std::move(line));
   if (e.since) {
     lines.push_back(
         {"incremental: only files changed since " + e.since->text, Missing(*e.since, probe)});
@@ -115,15 +149,20 @@ std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& pro
 }
 
 std::vector<PlanLine> PlanVerify(const VerifySpec& v, const HostFileProbe& probe) {
-  return {{"verify " + Selection(v.select) + " in " + Disk(v.source) + " against " +
-               v.against.text + ": report changed, missing and new files" + Report(v.report),
-           Missing(v.against, probe)}};
+  std::vector<PlanLine> lines{{"verify " + Selection(v.select) + " in " + Disk(v.source) +
+                                   " against " + v.against.text +
+                                   ": report changed, missing and new files" + Report(v.report),
+                               Missing(v.against, probe)}};
+  for (PlanLine& line : OpenLines(v.source)) lines.push_back(std::move(line));
+  return lines;
 }
 
 std::vector<PlanLine> PlanList(const ListSpec& l) {
-  return {{"list " + Selection(l.select) + " in " + Disk(l.source) + " with metadata" +
-               Hashes(l.hashes) + Report(l.report),
-           ""}};
+  std::vector<PlanLine> lines{{"list " + Selection(l.select) + " in " + Disk(l.source) +
+                                   " with metadata" + Hashes(l.hashes) + Report(l.report),
+                               ""}};
+  for (PlanLine& line : OpenLines(l.source)) lines.push_back(std::move(line));
+  return lines;
 }
 
 std::string Attributes(const std::optional<uint32_t>& mode, const std::optional<Owner>& owner) {
@@ -184,6 +223,7 @@ std::vector<PlanLine> PlanInject(const InjectSpec& inject, const HostFileProbe& 
            (inject.output ? " and write a new qcow2 overlay " + inject.output->text
                           : " and write it in place"),
        ""}};
+  for (PlanLine& line : OpenLines(inject.target)) lines.push_back(std::move(line));
   for (const StepSpec& step : inject.steps) lines.push_back(PlanStep(step, probe));
   return lines;
 }

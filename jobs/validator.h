@@ -6,8 +6,10 @@
 // (unique, [A-Za-z0-9][A-Za-z0-9._-]*), required keys, value types and enums (with
 // did-you-mean), globs, hash names, tar extensions, exactly one of dir/tar, inject output
 // or in_place, each step's fields, guest paths, modes and owners. The only host checks
-// are cheap ones: a source or target image must exist and be a file or block device
-// (through ValidateOptions::probe). Nothing else is read or written.
+// are cheap ones: each source or target disk must exist and be a file or block device
+// (through ValidateOptions::probe), and each key file must be a regular file that can be
+// opened for reading (probe and open_check; it is closed unread). Nothing else is read or
+// written.
 //
 // Defaults are merged before checking: each key of `defaults:` applies to the jobs whose
 // kind has it and that do not set it; mappings (select, output, incremental) merge one
@@ -39,6 +41,8 @@ struct ValidateOptions {
   // they were typed in; empty means the current directory.
   std::string override_dir;
   HostFileProbe probe = StatHostFile;
+  // Whether a key file (`keys:`) can be opened for reading; its content is never read.
+  HostFileOpenCheck open_check = OpenHostFileForReading;
 };
 
 // Appends problems to *diagnostics. Returns the spec only if *diagnostics is empty at the

@@ -93,4 +93,27 @@ ScalarList YamlReader::ReadList(const YAML::Node& key, const YAML::Node& value) 
   return list;
 }
 
+ScalarList YamlReader::ReadScalarOrList(const YAML::Node& key, const YAML::Node& value) {
+  if (value.IsNull() || value.IsScalar()) {
+    ScalarList list;
+    list.items.push_back(ReadScalar(key, value));
+    list.mark = list.items.back().mark;
+    list.present = true;
+    list.scalar = true;
+    return list;
+  }
+  if (!value.IsSequence()) {
+    ScalarList list;
+    list.mark = MarkOf(value);
+    Error(list.mark, key.Scalar() + ": expected a value or a list of values, found " +
+                         std::string(KindName(value)));
+    list.present = true;
+    list.invalid = true;
+    return list;
+  }
+  ScalarList list = ReadList(key, value);
+  list.invalid = list.items.size() != value.size();  // an item was not a value (reported)
+  return list;
+}
+
 }  // namespace diskferry

@@ -51,6 +51,11 @@ class YamlReader {
   // A list of scalars. A null value is an empty list; a scalar or a mapping is reported.
   ScalarList ReadList(const YAML::Node& key, const YAML::Node& value);
 
+  // One value or a list of values (`source: a.img`, `source: [a.img, b.img]`): a value is
+  // the only item (`scalar` set; a null value reads as "" as ReadScalar does). A mapping,
+  // or a list item that is not a value, is reported and reads as present but `invalid`.
+  ScalarList ReadScalarOrList(const YAML::Node& key, const YAML::Node& value);
+
   // "a value", "a list", "a mapping", "nothing".
   static std::string_view KindName(const YAML::Node& node);
 

@@ -168,6 +168,19 @@ Result<FileRecord> FileRecordFromJson(const Json& j) {
   return r;
 }
 
+Json JobFilesystemsToJson(const std::vector<JobFilesystem>& filesystems) {
+  Json list = Json::array();
+  for (const JobFilesystem& fs : filesystems) {
+    Json j = Json::object();
+    j["device"] = fs.device;
+    j["type"] = fs.type;
+    j["mount_point"] = fs.mount_point;
+    j["replayed"] = fs.replayed;
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
 std::string DumpLine(const Json& object) {
   return object.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

@@ -14,8 +14,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pipeline/file_record.h"
+#include "pipeline/run_report.h"
 #include "protocol/printable_text.h"  // IsValidUtf8
 #include "protocol/status.h"
 
@@ -33,6 +35,10 @@ std::optional<std::string> Base64Decode(std::string_view text);
 Json FileRecordToJson(const std::string& job, const FileRecord& record);
 // The inverse; kInvalidArgument naming the first field that is missing or of the wrong type.
 Result<FileRecord> FileRecordFromJson(const Json& object);
+
+// [{"device":D,"type":T,"mount_point":M,"replayed":B},...]: a job's mounted filesystems,
+// for its "job" record and its "job_mounted" event.
+Json JobFilesystemsToJson(const std::vector<JobFilesystem>& filesystems);
 
 // One line of JSON (no newline). Text that is not valid UTF-8 in other fields (messages,
 // job names) is written with U+FFFD in place of the bad bytes.

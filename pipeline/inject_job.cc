@@ -13,9 +13,13 @@ namespace {
 // One attempt: a fresh overlay (unless in place), an appliance, the steps, a clean
 // shutdown so that QEMU has flushed the image. *broken: the appliance failed.
 Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool again, bool* broken) {
-  auto config = SessionConfigFor(spec.target, spec.target.image.path, true, run, job);
+  auto config = SessionConfigFor(spec.target, true, run, job);
   if (!config.ok()) return config.status();
   if (!spec.in_place) {
+    // The validator allows one target disk with an overlay: the others would be written.
+    if (!config->extra_disks.empty()) {
+      return Status(Code::kInvalidArgument, "output: an overlay covers one target disk only");
+    }
     // Ours: made by an earlier attempt, or by the interrupted run being resumed.
     if (again) (void)RemoveHostFile(spec.output->path);
     auto base = ResolveDisk(SessionDisks(*config).front());
@@ -31,6 +35,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
     *broken = !run.cancelled();
     return lease.status();
   }
+  NoteMounted(run, job, lease->session());
   Status st = RunInjectSteps(lease->session().appliance(), spec,
                              [&](const StepSpec&, const std::string& what) {
                                run.events.Log(LogLevel::kInfo, job.job.name + ": " + what);
@@ -50,8 +55,9 @@ Status RunInjectJob(RunShared& run, JobRun& job) {
   const auto& spec = std::get<InjectSpec>(job.job.task);
   if (job.resumed && spec.in_place) {
     run.events.Log(LogLevel::kWarning,
-                   job.job.name + ": interrupted while changing the image in place; its steps "
-                                  "run again from the first");
+                   job.job.name +
+                       ": interrupted while changing the image in place; its steps "
+                       "run again from the first");
   }
   for (int attempt = 0;; ++attempt) {
     if (run.cancelled()) return Status(Code::kCancelled, "interrupted");

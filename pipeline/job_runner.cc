@@ -1,22 +1,23 @@
 #include "pipeline/job_runner.h"
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <deque>
-#include <memory>
-#include <sstream>
-#include <thread>
-
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
 #include "pipeline/digests.h"
 #include "pipeline/host_system.h"
+#include "pipeline/run_tasks.h"
+#include "pipeline/session_config.h"
 #include "protocol/check.h"
 #include "protocol/host_path.h"
-#include "pipeline/run_tasks.h"
 
 namespace diskferry {
 namespace {
@@ -125,16 +126,19 @@ void FinishJob(RunShared& run, JobRun& job) {
     job.outcome.status = "warnings";
   }
   const JobOutcome& o = job.outcome;
-  if (Status st = run.report.AddJobSummary(JobSummary{o.name, o.kind, o.status, o.message, o.files,
-                                                      o.bytes, o.skipped, o.errors, o.withheld,
-                                                      job.started, WallClock::now()});
-      !st.ok()) {
+  JobSummary summary{o.name,    o.kind,   o.status,   o.message,   o.files,          o.bytes,
+                     o.skipped, o.errors, o.withheld, job.started, WallClock::now(), {}};
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    summary.filesystems = job.filesystems;
+  }
+  if (Status st = run.report.AddJobSummary(summary); !st.ok()) {
     run.events.Log(LogLevel::kError, "report: " + st.ToString());
   }
   if (o.withheld.any()) {
-    run.events.Log(LogLevel::kWarning,
-                   o.name + ": not copied, as the safe defaults ask: " + DescribeWithheld(o.withheld) +
-                       " (preserve: [devices, setuid, all_xattrs] keeps them)");
+    run.events.Log(LogLevel::kWarning, o.name + ": not copied, as the safe defaults ask: " +
+                                           DescribeWithheld(o.withheld) +
+                                           " (preserve: [devices, setuid, all_xattrs] keeps them)");
   }
   run.journal.RemoveJob(job.job.name, job.parts.size());
   run.events.JobFinished(o.name, o.status, o.message);
@@ -224,22 +228,16 @@ ApplianceNotice ToNotice(const PoolEvent& e) {
 
 }  // namespace
 
-Result<ImageSessionConfig> SessionConfigFor(const DiskSpec& disk, const std::string& image,
-                                            bool writable, RunShared& run, JobRun& job) {
-  ImageSessionConfig config;
-  config.image = image;
-  config.writable = writable;
-  config.filesystem = disk.filesystem.AsFsArgument();
-  for (const HostPath& b : disk.backing) config.backing.push_back({b.path, ""});
-  config.build.kernel = run.options.kernel;
-  if (disk.format) {
-    config.format = std::string(ImageFormatName(*disk.format));
-  } else {
-    auto probed = ProbeImageFormat(image);
-    if (!probed.ok()) return probed.status();
-    config.format = probed->empty() ? "raw" : *probed;
-    run.events.Log(LogLevel::kInfo, job.job.name + ": " + image + ": format probed as " + config.format);
+Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool writable,
+                                            RunShared& run, JobRun& job) {
+  std::vector<ProbedFormat> probed;
+  auto config = SessionConfigOf(machine, writable, ProbeImageFormat, &probed);
+  for (const ProbedFormat& p : probed) {
+    run.events.Log(LogLevel::kInfo,
+                   job.job.name + ": " + p.image + ": format probed as " + p.format);
   }
+  if (!config.ok()) return config.status();
+  config->build.kernel = run.options.kernel;
   return config;
 }
 
@@ -247,15 +245,29 @@ Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& ru
   for (int attempt = 0;; ++attempt) {
     auto lease = run.pool.Acquire(config);
     if (lease.ok() || run.cancelled() || attempt >= run.retries) return lease;
-    run.events.Log(LogLevel::kWarning, job.job.name + ": " + lease.status().ToString() + "; retrying");
+    run.events.Log(LogLevel::kWarning,
+                   job.job.name + ": " + lease.status().ToString() + "; retrying");
   }
+}
+
+void NoteMounted(RunShared& run, JobRun& job, ImageSession& session) {
+  std::vector<JobFilesystem> filesystems;
+  for (const MountedFilesystem& m : session.mounted()) {
+    filesystems.push_back({m.device, m.fstype, m.mount_point, m.replayed});
+  }
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    if (job.mounted_noted) return;
+    job.mounted_noted = true;
+    job.filesystems = filesystems;
+  }
+  run.events.JobMounted(job.job.name, filesystems);
 }
 
 bool ApplianceBroken(Lease& lease) {
   if (lease.broken()) return true;
   Appliance& a = lease.session().appliance();
-  return a.state() != ApplianceState::kReady ||
-         a.control().state() != ControlClient::State::kOpen;
+  return a.state() != ApplianceState::kReady || a.control().state() != ControlClient::State::kOpen;
 }
 
 void EndPart(RunShared& run, JobRun& job, const Status& st) {
@@ -287,7 +299,7 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
                                 options.resume ? ReportMode::kAppend : ReportMode::kTruncate);
   if (!report.ok()) return report.status().WithContext(options.report_path);
 
-  const int appliances = options.appliances > 0 ? options.appliances
+  const int appliances = options.appliances > 0  ? options.appliances
                          : spec.run.max_parallel ? *spec.run.max_parallel
                                                  : DefaultPoolSize();
   PoolOptions pool_options;

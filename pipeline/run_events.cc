@@ -170,6 +170,10 @@ class QuietEvents final : public RunEvents {
     const auto f = board_.Finish(job, status, std::chrono::steady_clock::now());
     Print(JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds));
   }
+  void JobMounted(const std::string& job, const std::vector<JobFilesystem>& filesystems) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto line = ReplayedJournalLine(job, filesystems)) Print(*line);
+  }
   void FileError(const std::string& job, const std::string& path,
                  const std::string& message) override {
     std::lock_guard<std::mutex> lock(mu_);

@@ -16,6 +16,8 @@
 //    ["eta_seconds":X]}
 //   {"event":"job_finished","time":T,"job":J,["kind":K,]"status":S,["message":M,]"files":N,
 //    "bytes":N,"file_errors":N,"seconds":X}
+//   {"event":"job_mounted","time":T,"job":J,"filesystems":[{"device":D,"type":T,
+//    "mount_point":M,"replayed":B},...]}
 //   {"event":"file_error","time":T,"job":J,"path":P|"path_b64":B64,"message":M}
 //   {"event":"appliance","time":T,"what":W,"slot":N,["pid":N,]["image":I|"image_b64":B64,]
 //    ["message":M,]
@@ -27,7 +29,9 @@
 //    "files":N,"bytes":N,"seconds":X,["report":PATH|"report_b64":B64]}
 // ("jobs" counts the JobFinished calls by status: the known words always, others as seen.)
 // "progress" comes from a ticker, at most once per interval (1 s) per running job and only
-// when its counters changed; never after that job's "job_finished". Paths are raw bytes:
+// when its counters changed; never after that job's "job_finished". "job_mounted" comes once
+// per job, when its first appliance has mounted what the job reads or writes: the same
+// list as the job's record in the run report (run_report.h). Paths are raw bytes:
 // non-UTF-8 ones go base64 under "path_b64", as in the run report (file_record_json.h);
 // so do output lines ("line_b64") and images ("image_b64").
 // Other text that is not UTF-8 has U+FFFD in place of the bad bytes. Info logs go to `log`
@@ -40,7 +44,8 @@
 // kMaxFileErrorLines file errors are printed as warnings, then one line saying more were
 // counted (JSON mode sends every one as an event). Jobs that end "failed" are printed as
 // errors, "warnings", "differences" and "cancelled" as warnings (terminal mode prints every
-// job's end), so the runner need not log a job's outcome itself.
+// job's end), so the runner need not log a job's outcome itself. JobMounted prints, as
+// info, one line per filesystem whose journal was replayed (ReplayedJournalLine).
 //
 // Threading: every method of RunEvents and JobMeter may be called from any thread at once.
 // One lock per RunEvents orders the output, so lines never interleave; JobMeter's counters
@@ -55,8 +60,10 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pipeline/rate_window.h"
+#include "pipeline/run_report.h"
 
 namespace diskferry {
 
@@ -148,6 +155,10 @@ class RunEvents {
   // (skipped) may finish without JobStarted: 0 files, 0 seconds.
   virtual void JobFinished(const std::string& job, const std::string& status,
                            const std::string& message) = 0;
+  // What the job's first appliance mounted (the root first); once per job, after
+  // JobStarted. The strings are the guest's, raw.
+  virtual void JobMounted(const std::string& job,
+                          const std::vector<JobFilesystem>& filesystems) = 0;
   // `path` is raw bytes.
   virtual void FileError(const std::string& job, const std::string& path,
                          const std::string& message) = 0;

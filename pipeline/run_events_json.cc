@@ -4,6 +4,7 @@
 #include "pipeline/file_record_json.h"
 #include "pipeline/run_events.h"
 #include "pipeline/run_events_impl.h"
+#include "pipeline/run_events_text.h"
 #include "pipeline/run_report.h"
 
 namespace diskferry {
@@ -106,6 +107,17 @@ class JsonEvents final : public RunEvents {
     j["file_errors"] = f.file_errors;
     j["seconds"] = f.seconds;
     Write(j);
+  }
+  void JobMounted(const std::string& job, const std::vector<JobFilesystem>& filesystems) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Json j = Event("job_mounted");
+    j["job"] = job;
+    j["filesystems"] = JobFilesystemsToJson(filesystems);
+    Write(j);
+    if (auto line = ReplayedJournalLine(job, filesystems)) {
+      std::fprintf(log_, "%s\n", PlainLogLine(line->level, line->text).c_str());
+      std::fflush(log_);
+    }
   }
   void FileError(const std::string& job, const std::string& path,
                  const std::string& message) override {

@@ -10,9 +10,7 @@ namespace {
 
 constexpr size_t kFallbackWidth = 80;
 
-size_t TerminalWidth(FILE* terminal) {
-  return TerminalColumns(terminal).value_or(kFallbackWidth);
-}
+size_t TerminalWidth(FILE* terminal) { return TerminalColumns(terminal).value_or(kFallbackWidth); }
 
 class TerminalEvents final : public RunEvents {
  public:
@@ -40,6 +38,12 @@ class TerminalEvents final : public RunEvents {
         JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds);
     // The job also leaves the live block, so draw it again rather than reprint it.
     PrintAbove(terminal_, line.text, /*redraw=*/true);
+  }
+  void JobMounted(const std::string& job, const std::vector<JobFilesystem>& filesystems) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto line = ReplayedJournalLine(job, filesystems)) {
+      PrintAbove(log_, PlainLogLine(line->level, line->text), /*redraw=*/false);
+    }
   }
   void FileError(const std::string& job, const std::string& path,
                  const std::string& message) override {

@@ -207,6 +207,20 @@ std::optional<PlainLine> FileErrorLine(const std::string& job, const std::string
                    PrintableText(job) + ": " + PrintableText(path) + ": " + PrintableText(message)};
 }
 
+std::optional<PlainLine> ReplayedJournalLine(const std::string& job,
+                                             const std::vector<JobFilesystem>& filesystems) {
+  std::string text;
+  for (const JobFilesystem& fs : filesystems) {
+    if (!fs.replayed) continue;
+    if (!text.empty()) text += '\n';
+    text += PrintableText(job) + ": " + PrintableText(fs.device, {.max_bytes = 200}) + " (" +
+            PrintableText(fs.type, {.max_bytes = 64}) +
+            "): journal replayed into a throw-away overlay; the source is unchanged";
+  }
+  if (text.empty()) return std::nullopt;
+  return PlainLine{LogLevel::kInfo, std::move(text)};
+}
+
 std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event) {
   std::string text = "appliance " + std::to_string(event.slot);
   if (event.pid > 0) text += " (pid " + std::to_string(event.pid) + ")";

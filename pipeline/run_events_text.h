@@ -82,6 +82,11 @@ PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
 // line, then nullopt.
 std::optional<PlainLine> FileErrorLine(const std::string& job, const std::string& path,
                                        const std::string& message, uint64_t count);
+// "backup: /dev/sda1 (ext4): journal replayed into a throw-away overlay; the source is
+// unchanged", one line per filesystem whose journal was replayed (guest text escaped), at
+// info level; nullopt when none was.
+std::optional<PlainLine> ReplayedJournalLine(const std::string& job,
+                                             const std::vector<JobFilesystem>& filesystems);
 // Failures (launch_failed, hung, killed) as warnings, "launched" as info, others nullopt.
 std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event);
 // Jobs by how they ended: ("ok", 3), ("failed", 1), ...

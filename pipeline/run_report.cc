@@ -146,6 +146,7 @@ Json JobSummaryToJson(const JobSummary& s) {
                      {"setuid", s.withheld.setuid},
                      {"xattrs", s.withheld.xattrs}};
   }
+  if (!s.filesystems.empty()) j["filesystems"] = JobFilesystemsToJson(s.filesystems);
   j["started"] = FormatUtcTime(s.started);
   j["ended"] = FormatUtcTime(s.ended);
   return j;

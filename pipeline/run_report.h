@@ -7,10 +7,14 @@
 //    "mtime_ns":N,["target":P,]["hashes":{"sha256":HEX,...},]"status":"ok"|MESSAGE}
 //   {"record":"job","job":J,"kind":K,"status":S,["message":M,]"files":N,"bytes":N,
 //    "skipped":N,"errors":N,["withheld":{"devices":N,"setuid":N,"xattrs":N},]
+//    ["filesystems":[{"device":D,"type":T,"mount_point":M,"replayed":B},...],]
 //    "started":TIME,"ended":TIME}
 // "withheld" (only when something was): device nodes not created, regular files whose
 // setuid/setgid bits were cleared, and extended attributes not copied, by the safe
-// defaults of pipeline/host_safety.h.
+// defaults of pipeline/host_safety.h. "filesystems" (only when the job mounted any): what
+// its appliance mounted, the root first, as the guest named them (JobFilesystem);
+// "replayed" says that a journal was replayed into a throw-away overlay, the image itself
+// unchanged.
 //   {"record":"run","status":"complete"|"interrupted","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
 //    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N]}
 // "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
@@ -44,6 +48,16 @@ using TimePoint = std::chrono::system_clock::time_point;
 // "2024-05-01T12:34:56.789Z".
 std::string FormatUtcTime(TimePoint t);
 
+// A filesystem a job's appliance mounted (appliance/guest_types.h MountedFilesystem),
+// in the guest's words: written raw to reports and JSON events, escaped before a terminal.
+struct JobFilesystem {
+  std::string device;       // "/dev/sda1", "/dev/mapper/vg-root"
+  std::string type;         // "ext4"
+  std::string mount_point;  // in the tree the job sees: "/", "/boot"
+  bool replayed = false;    // a journal was replayed into a throw-away overlay
+  bool operator==(const JobFilesystem&) const = default;
+};
+
 struct JobSummary {
   std::string job;
   std::string kind;     // what the job does: "extract", "inject", "verify", ...
@@ -56,6 +70,7 @@ struct JobSummary {
   Withheld withheld;  // what the safe defaults kept off the host (host_safety.h)
   TimePoint started;
   TimePoint ended;
+  std::vector<JobFilesystem> filesystems;  // omitted when empty
 };
 
 struct JobStatus {
@@ -70,7 +85,7 @@ struct RunSummary {
   std::string host;
   TimePoint started;
   TimePoint ended;
-  std::vector<JobStatus> jobs;  // in the order they ran
+  std::vector<JobStatus> jobs;     // in the order they ran
   uint64_t peak_rss_anon_kib = 0;  // the host's anonymous memory at its peak; 0: unknown
 };
 

@@ -58,31 +58,39 @@ struct JobRun {
   JobMeter* meter = nullptr;
   TimePoint started;
   std::string kind;
-  bool resumed = false;             // the interrupted run had started this job
-  bool skipped = false;             // nothing to do (an output kept by on_exists: skip)
-  ImageSessionConfig config;        // a walking job's disk session, set before it starts
-  Status config_error;              // why there is none (the format could not be probed)
+  bool resumed = false;       // the interrupted run had started this job
+  bool skipped = false;       // nothing to do (an output kept by on_exists: skip)
+  ImageSessionConfig config;  // a walking job's disk session, set before it starts
+  Status config_error;        // why there is none (the format could not be probed)
   std::vector<std::string> hash_names;
-  std::vector<WalkRange> parts;     // set before the parts run, then read-only
+  std::vector<WalkRange> parts;  // set before the parts run, then read-only
   std::atomic<size_t> parts_left{0};
   // Incremental extract: the previous run's records by path, read-only once parts run.
   std::map<std::string, FileRecord> previous;
 
   std::mutex mu;
-  Status failure;           // the first part's failure
+  Status failure;  // the first part's failure
   bool interrupted = false;
-  uint64_t source_errors = 0;  // per-file problems the guest reported (not in spools)
-  uint64_t write_problems = 0;  // entries the host could not write as sent
-  std::vector<PendingDirectory> dirs;  // extract to a directory: metadata for the end
-  JobOutcome outcome;       // filled by FinishJob
+  uint64_t source_errors = 0;              // per-file problems the guest reported (not in spools)
+  uint64_t write_problems = 0;             // entries the host could not write as sent
+  std::vector<PendingDirectory> dirs;      // extract to a directory: metadata for the end
+  bool mounted_noted = false;              // NoteMounted ran
+  std::vector<JobFilesystem> filesystems;  // what the first appliance mounted
+  JobOutcome outcome;                      // filled by FinishJob
 };
 
-// The ImageSessionConfig of a job's disk, probing the format when the manifest asks to.
-Result<ImageSessionConfig> SessionConfigFor(const DiskSpec& disk, const std::string& image,
-                                            bool writable, RunShared& run, JobRun& job);
+// The ImageSessionConfig of a job's disks (session_config.h), probing formats where the
+// manifest asks to and logging what was found.
+Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool writable,
+                                            RunShared& run, JobRun& job);
 
 // Acquires a session for `config`, retrying a failed launch up to run.retries times.
 Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& run, JobRun& job);
+
+// Records what `session` mounted as the job's filesystems (for its report record) and
+// emits JobMounted, the first time only: every appliance of a job opens the same disks the
+// same way.
+void NoteMounted(RunShared& run, JobRun& job, ImageSession& session);
 
 // Whether the leased appliance failed (died, hung, or its control channel broke), as
 // opposed to the work failing on the host side.

@@ -18,9 +18,9 @@
 namespace diskferry {
 namespace {
 
-const DiskSpec& SourceOf(const JobSpec& job) {
+const MachineSpec& SourceOf(const JobSpec& job) {
   return std::visit(
-      [](const auto& t) -> const DiskSpec& {
+      [](const auto& t) -> const MachineSpec& {
         if constexpr (std::is_same_v<std::decay_t<decltype(t)>, InjectSpec>) {
           return t.target;
         } else {
@@ -75,7 +75,8 @@ Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
     return Status::Ok();
   }
   if (!exists) {
-    if (int err = MakeHostDirectory(out.path.path); err != 0) return ErrnoStatus(err, out.path.text);
+    if (int err = MakeHostDirectory(out.path.path); err != 0)
+      return ErrnoStatus(err, out.path.text);
   }
   // An empty directory is as good as a new one; anything else is in the way.
   if (exists && out.on_exists == OnExistsPolicy::kFail &&
@@ -105,8 +106,8 @@ std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& sess
   const bool splittable = run.split && run.appliances > 1 && !WritesTarOutput(job);
   const bool totals = SelectsEverything(SelectOfWalk(job.job));
   if (!splittable && !totals) return {WalkRange{}};
-  auto survey = session.appliance().control().Survey("/", 1u << 20, kEntryWeight,
-                                                     std::chrono::seconds(120));
+  auto survey =
+      session.appliance().control().Survey("/", 1u << 20, kEntryWeight, std::chrono::seconds(120));
   if (!survey.ok()) {
     run.events.Log(LogLevel::kWarning,
                    job.job.name + ": survey failed, not split: " + survey.status().ToString());
@@ -114,7 +115,8 @@ std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& sess
   }
   if (totals) job.meter->SetTotals(survey->files, survey->bytes);
   if (!splittable) return {WalkRange{}};
-  const uint64_t min_weight = run.options.min_part_weight ? run.options.min_part_weight : kMinPartWeight;
+  const uint64_t min_weight =
+      run.options.min_part_weight ? run.options.min_part_weight : kMinPartWeight;
   const int parts = PartCountFor(survey->weight, run.appliances, min_weight);
   std::vector<WalkCheckpoint> checkpoints;
   for (const auto& c : survey->checkpoints) checkpoints.push_back({c.path, c.weight});
@@ -139,8 +141,7 @@ Status PrepareWalk(JobRun& job, bool* skip) {
 }  // namespace
 
 void PrepareWalkConfig(RunShared& run, JobRun& job) {
-  const DiskSpec& disk = SourceOf(job.job);
-  auto config = SessionConfigFor(disk, disk.image.path, false, run, job);
+  auto config = SessionConfigFor(SourceOf(job.job), false, run, job);
   if (config.ok()) {
     job.config = std::move(*config);
   } else {
@@ -173,7 +174,8 @@ HostWriterOptions WriterOptionsFor(const ExtractOutputSpec& out) {
   HostWriterOptions options;
   options.safety = SafetyFor(out.preserve);
   options.preserve_owner = out.preserve.owner ? OwnerPolicy::kAuto : OwnerPolicy::kNever;
-  options.on_exists = out.on_exists == OnExistsPolicy::kSkip ? OnExists::kKeep : OnExists::kOverwrite;
+  options.on_exists =
+      out.on_exists == OnExistsPolicy::kSkip ? OnExists::kKeep : OnExists::kOverwrite;
   options.defer_directories = true;
   return options;
 }
@@ -191,16 +193,18 @@ void StartWalkJob(RunShared& run, JobRun& job) {
   if (!saved.ok()) return EndPart(run, job, saved.status());
   auto lease = AcquireWithRetries(job.config, run, job);
   if (!lease.ok()) return EndPart(run, job, lease.status());
+  NoteMounted(run, job, lease->session());
   if (saved->has_value()) {
     job.parts = std::move(**saved);
   } else {
     job.parts = PlanParts(run, job, lease->session());
-    if (Status s = run.journal.SavePlan(job.job.name, job.parts); !s.ok()) return EndPart(run, job, s);
+    if (Status s = run.journal.SavePlan(job.job.name, job.parts); !s.ok())
+      return EndPart(run, job, s);
   }
   job.parts_left = job.parts.size();
   if (job.parts.size() > 1) {
-    run.events.Log(LogLevel::kInfo, job.job.name + ": split into " +
-                                        std::to_string(job.parts.size()) + " parts");
+    run.events.Log(LogLevel::kInfo,
+                   job.job.name + ": split into " + std::to_string(job.parts.size()) + " parts");
   }
   job.meter->SetParts(1, static_cast<int>(job.parts.size()));
   for (size_t k = 1; k < job.parts.size(); ++k) run.schedule(job.index, k);

@@ -13,7 +13,8 @@ add_executable(integration_tests
   integration/storage_tools_test.cc
   integration/storage_daemon_test.cc
   integration/parallel_run_test.cc
-  integration/windows_path_test.cc)
+  integration/windows_path_test.cc
+  integration/manifest_storage_disks_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 add_dependencies(integration_tests diskferry diskferry-daemon)
 # Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.

@@ -1,5 +1,6 @@
-// Every manifest in examples/ must validate. Their images do not exist here, so each
-// variable named `image` or `*_image` is pointed (with --var) at a scratch file.
+// Every manifest in examples/ must validate. Their images and key files do not exist here,
+// so each variable named `image`, `*_image`, `key` or `*_key` is pointed (with --var) at a
+// scratch file.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -18,12 +19,14 @@ namespace {
 const std::string kExamplesDir = DF_EXAMPLES_DIR;
 
 bool IsImageVar(const std::string& name) { return name == "image" || name.ends_with("_image"); }
+bool IsKeyVar(const std::string& name) { return name == "key" || name.ends_with("_key"); }
 
 std::vector<VarOverride> ImagesIn(const ManifestConfig& config, const ScratchDir& scratch) {
   std::vector<VarOverride> overrides;
   for (const VarConfig& var : config.vars) {
-    if (!IsImageVar(var.name.text)) continue;
-    const std::string file = scratch.File(var.name.text + ".qcow2");
+    const bool key = IsKeyVar(var.name.text);
+    if (!IsImageVar(var.name.text) && !key) continue;
+    const std::string file = scratch.File(var.name.text + (key ? ".key" : ".qcow2"));
     EXPECT_TRUE(WriteWholeFile(file, std::string(1, '\0')));
     overrides.push_back({var.name.text, file});
   }

@@ -74,7 +74,7 @@ TEST(ManifestParserTest, WithoutAKnownKindEveryJobKeyIsAccepted) {
   Parsed p = Parse("jobs:\n  - name: x\n    target: t\n    source: s\n    sourse: s\n");
   EXPECT_EQ(p.diagnostics.ToString(),
             "m.yaml:5:5: unknown key 'sourse' in a job (did you mean 'source'?)\n");
-  EXPECT_EQ(p.config->jobs[0].target.text, "t");
+  EXPECT_EQ(p.config->jobs[0].target.items.at(0).text, "t");
 }
 
 TEST(ManifestParserTest, OutputIsAMappingForExtractAndAValueForInject) {

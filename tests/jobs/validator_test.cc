@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include "tests/jobs/case_files.h"
@@ -14,7 +15,9 @@ namespace {
 // missing.
 HostFileKind FakeProbe(const std::string& path) {
   if (path.starts_with("/dev/")) return HostFileKind::kBlockDevice;
-  if (path.ends_with(".img") || path.ends_with(".qcow2")) return HostFileKind::kFile;
+  if (path.ends_with(".img") || path.ends_with(".qcow2") || path.ends_with(".key")) {
+    return HostFileKind::kFile;
+  }
   if (path.ends_with("dir")) return HostFileKind::kDirectory;
   return HostFileKind::kMissing;
 }
@@ -24,8 +27,14 @@ struct Loaded {
   Diagnostics diagnostics;
 };
 
+// Key files named locked*.key cannot be opened; the others can.
+int FakeOpenCheck(const std::string& path) {
+  return path.find("/locked") != std::string::npos ? EACCES : 0;
+}
+
 Loaded Load(std::string_view yaml, ValidateOptions options = {}) {
   options.probe = FakeProbe;
+  options.open_check = FakeOpenCheck;
   options.clock = CaseClock;
   Loaded l;
   l.spec = LoadManifest("dir/m.yaml", yaml, options, &l.diagnostics);
@@ -50,9 +59,9 @@ TEST(ValidatorTest, ExtractSpecHasEverythingResolved) {
   ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
   const ExtractSpec& e = Extract(l);
   EXPECT_EQ(l.spec->jobs[0].kind(), JobKind::kExtract);
-  EXPECT_EQ(e.source.image.text, "a.img");
-  EXPECT_EQ(e.source.image.path, "dir/a.img");
-  EXPECT_EQ(e.source.format, ImageFormat::kVmdk);
+  EXPECT_EQ(e.source.first().image.text, "a.img");
+  EXPECT_EQ(e.source.first().image.path, "dir/a.img");
+  EXPECT_EQ(e.source.first().format, ImageFormat::kVmdk);
   EXPECT_EQ(e.source.filesystem.kind, FilesystemKind::kUuid);
   EXPECT_EQ(e.source.filesystem.value, "1234");
   EXPECT_EQ(e.source.filesystem.AsFsArgument(), "UUID=1234");
@@ -94,7 +103,7 @@ TEST(ValidatorTest, AbsoluteHostPathsAndExplicitBaseDir) {
                          "    output: {dir: ../o}\n"),
                   options);
   ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
-  EXPECT_EQ(Extract(l).source.image.path, "/abs/a.img");
+  EXPECT_EQ(Extract(l).source.first().image.path, "/abs/a.img");
   EXPECT_EQ(Extract(l).output.path.path, "/o");
   EXPECT_EQ(Extract(l).output.path.text, "../o");
   EXPECT_EQ(l.spec->base_dir, "/base");
@@ -104,14 +113,14 @@ TEST(ValidatorTest, BlockDeviceWithoutFormatIsRaw) {
   Loaded l = Load(OneJob("list", "    source: /dev/sdb\n"));
   ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
   const ListSpec& list = std::get<ListSpec>(l.spec->jobs[0].task);
-  EXPECT_TRUE(list.source.block_device);
-  EXPECT_EQ(list.source.format, ImageFormat::kRaw);
+  EXPECT_TRUE(list.source.first().block_device);
+  EXPECT_EQ(list.source.first().format, ImageFormat::kRaw);
 }
 
 TEST(ValidatorTest, ProbeFormatLeavesTheFormatToTheRunner) {
   Loaded l = Load(OneJob("list", "    source: a.img\n    probe_format: true\n"));
   ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
-  EXPECT_EQ(std::get<ListSpec>(l.spec->jobs[0].task).source.format, std::nullopt);
+  EXPECT_EQ(std::get<ListSpec>(l.spec->jobs[0].task).source.first().format, std::nullopt);
 }
 
 TEST(ValidatorTest, DefaultsMergeOneLevelAndJobKeysWin) {
@@ -133,7 +142,7 @@ TEST(ValidatorTest, DefaultsMergeOneLevelAndJobKeysWin) {
   EXPECT_TRUE(a.output.preserve.mode);
   EXPECT_FALSE(a.output.preserve.times);
   const ExtractSpec& b = std::get<ExtractSpec>(l.spec->jobs[1].task);
-  EXPECT_EQ(b.source.format, std::nullopt);  // probe_format kept format from coming in
+  EXPECT_EQ(b.source.first().format, std::nullopt);  // probe_format kept format from coming in
   EXPECT_EQ(b.output.path.text, "d");
 }
 
@@ -200,6 +209,95 @@ TEST(ValidatorTest, ModesAndOwnersOutOfRangeAreRejected) {
                          "      - chown: {path: /f, owner: \"4294967295:0\"}\n"
                          "      - chown: {path: /f, owner: \"0\"}\n"));
   EXPECT_EQ(l.diagnostics.Sorted().size(), 4u) << l.diagnostics.ToString();
+}
+
+TEST(ValidatorTest, SeveralSourcesAreAttachedInOrderEachWithItsFormatAndBacking) {
+  Loaded l = Load(OneJob("list",
+                         "    source: [root.qcow2, data.img, /dev/sdc]\n"
+                         "    format: [qcow2, raw, raw]\n"
+                         "    backing: [[base.qcow2, older.qcow2], [], []]\n"
+                         "    filesystem: /dev/sdb1\n"));
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  const MachineSpec& m = std::get<ListSpec>(l.spec->jobs[0].task).source;
+  ASSERT_EQ(m.disks.size(), 3u);
+  EXPECT_EQ(m.disks[0].image.path, "dir/root.qcow2");
+  EXPECT_EQ(m.disks[0].format, ImageFormat::kQcow2);
+  ASSERT_EQ(m.disks[0].backing.size(), 2u);
+  EXPECT_EQ(m.disks[0].backing[1].path, "dir/older.qcow2");
+  EXPECT_EQ(m.disks[1].format, ImageFormat::kRaw);
+  EXPECT_TRUE(m.disks[1].backing.empty());
+  EXPECT_TRUE(m.disks[2].block_device);
+  EXPECT_EQ(m.filesystem.ToString(), "/dev/sdb1");
+  EXPECT_TRUE(m.replay);
+  EXPECT_TRUE(m.keys.empty());
+}
+
+TEST(ValidatorTest, OneFormatAppliesToEveryDiskAndAListMustHaveOnePerDisk) {
+  Loaded one = Load(OneJob("list", "    source: [a.img, b.img]\n    format: vdi\n"));
+  ASSERT_TRUE(one.spec.ok()) << one.diagnostics.ToString();
+  const MachineSpec& m = std::get<ListSpec>(one.spec->jobs[0].task).source;
+  EXPECT_EQ(m.disks[0].format, ImageFormat::kVdi);
+  EXPECT_EQ(m.disks[1].format, ImageFormat::kVdi);
+
+  Loaded wrong = Load(OneJob("list", "    source: [a.img, b.img]\n    format: [raw]\n"));
+  EXPECT_EQ(wrong.diagnostics.ToString(),
+            "dir/m.yaml:6:13: format: 1 format for 2 disks: give one format per disk of "
+            "source, in its order, or one format for all\n");
+}
+
+TEST(ValidatorTest, KeyFilesAreCheckedWithTheirDevices) {
+  Loaded l = Load(OneJob("extract",
+                         "    source: a.img\n    format: raw\n    output: {dir: out}\n"
+                         "    keys:\n"
+                         "      - {device: /dev/sda2, file: root.key}\n"
+                         "      - {file: any.key}\n"));
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  const std::vector<KeySpec>& keys = Extract(l).source.keys;
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].device, "/dev/sda2");
+  EXPECT_EQ(keys[0].file.path, "dir/root.key");
+  EXPECT_EQ(keys[1].device, "");
+  EXPECT_EQ(keys[1].file.text, "any.key");
+}
+
+TEST(ValidatorTest, AnUnreadableOrMissingKeyFileIsOneLineNamingIt) {
+  Loaded l = Load(OneJob("list",
+                         "    source: a.img\n    format: raw\n"
+                         "    keys: [{file: locked.key}, {file: gone.bin}]\n"));
+  EXPECT_EQ(l.diagnostics.ToString(),
+            "dir/m.yaml:7:19: keys: key file locked.key cannot be read: Permission denied\n"
+            "dir/m.yaml:7:39: keys: key file gone.bin does not exist\n");
+}
+
+TEST(ValidatorTest, ReplayDefaultsToTrueAndFalseIsKept) {
+  Loaded l = Load(OneJob("verify",
+                         "    source: a.img\n    format: raw\n    against: r.img\n"
+                         "    replay: false\n"));
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  EXPECT_FALSE(std::get<VerifySpec>(l.spec->jobs[0].task).source.replay);
+}
+
+TEST(ValidatorTest, FilesystemOsIsAWholeOsTreeForReadingAndInjectJobs) {
+  Loaded l = Load("version: 1\njobs:\n"
+                  "  - {name: a, kind: list, source: a.img, format: raw, filesystem: os}\n"
+                  "  - name: b\n    kind: inject\n    target: a.img\n    format: raw\n"
+                  "    filesystem: os\n    in_place: true\n"
+                  "    steps: [{mkdir: {path: /x}}]\n");
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  EXPECT_EQ(std::get<ListSpec>(l.spec->jobs[0].task).source.filesystem.kind, FilesystemKind::kOs);
+  const InjectSpec& inject = std::get<InjectSpec>(l.spec->jobs[1].task);
+  EXPECT_EQ(inject.target.filesystem.kind, FilesystemKind::kOs);
+  EXPECT_EQ(inject.target.filesystem.ToString(), "os");
+}
+
+TEST(ValidatorTest, ReplayOnAnInjectJobIsRejectedWithTheReason) {
+  Loaded l = Load(OneJob("inject",
+                         "    target: a.img\n    format: raw\n    in_place: true\n"
+                         "    replay: false\n    steps: [{mkdir: {path: /x}}]\n"));
+  EXPECT_NE(l.diagnostics.ToString().find("key 'replay' does not apply to inject jobs: they "
+                                          "mount read-write"),
+            std::string::npos)
+      << l.diagnostics.ToString();
 }
 
 TEST(ValidatorTest, MissingSourceIsAnErrorAtItsMark) {
@@ -296,7 +394,7 @@ TEST(ValidatorTest, LoadManifestFileReadsTheFileOrSaysWhyNot) {
   if (spec.ok()) {
     EXPECT_EQ(spec->base_dir, dir);
     // Joined paths are in the host's own form ('\\' separators on Windows).
-    EXPECT_EQ(FsPath(std::get<ListSpec>(spec->jobs[0].task).source.image.path),
+    EXPECT_EQ(FsPath(std::get<ListSpec>(spec->jobs[0].task).source.first().image.path),
               FsPath(dir + "/disk.img"));
   }
 }

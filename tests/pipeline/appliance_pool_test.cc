@@ -209,6 +209,28 @@ TEST(AppliancePoolTest, SessionsOfAnotherKeyAreNotReused) {
   EXPECT_FALSE(world.State(pid_a)->closed) << "a free slot was left, no need to evict";
 }
 
+// A job may only get an appliance that has the same disks attached the same way, the same
+// keys and the same mount: anything else would show it another machine's files.
+TEST(SessionKeyTest, EveryDiskKeyFilesystemAndReplaySettingIsPartOfTheKey) {
+  const ImageSessionConfig base = Config("a.img");
+  std::vector<ImageSessionConfig> others(8, base);
+  others[0].extra_disks = {{"b.img", "raw", {}}};
+  others[1].extra_disks = {{"b.img", "qcow2", {}}};
+  others[2].backing = {{"base.qcow2", ""}};
+  others[3].keys = {{"", "root.key"}};
+  others[4].keys = {{"/dev/sda2", "root.key"}};
+  others[5].replay = false;
+  others[6].filesystem = "os";
+  others[7].format = "qcow2";
+  for (size_t i = 0; i < others.size(); ++i) {
+    EXPECT_FALSE(SessionKeyOf(others[i]) == SessionKeyOf(base)) << i;
+    for (size_t j = 0; j < i; ++j) {
+      EXPECT_FALSE(SessionKeyOf(others[i]) == SessionKeyOf(others[j])) << i << " " << j;
+    }
+  }
+  EXPECT_TRUE(SessionKeyOf(others[4]) == SessionKeyOf(others[4]));
+}
+
 TEST(AppliancePoolTest, NeverReusesAWritableSession) {
   FakeWorld world;
   AppliancePool pool(Options(world, 2));

@@ -194,6 +194,37 @@ TEST(RunEventsJsonTest, OutputLinesAreEventsAndRawBytesGoBase64) {
   EXPECT_EQ(log.Text(), "");
 }
 
+TEST(RunEventsJsonTest, JobMountedListsFilesystemsAndLogsEachReplayedJournalOnce) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    events->JobStarted("backup", "extract");
+    events->JobMounted("backup",
+                       {{"/dev/sda1", "ext4", "/", true}, {"/dev/sdb", "xfs", "/srv", false}});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(EventNames(e), (std::vector<std::string>{"job_started", "job_mounted"}));
+  EXPECT_EQ(e[1]["job"], "backup");
+  EXPECT_EQ(e[1]["filesystems"].dump(),
+            R"([{"device":"/dev/sda1","type":"ext4","mount_point":"/","replayed":true},)"
+            R"({"device":"/dev/sdb","type":"xfs","mount_point":"/srv","replayed":false}])");
+  EXPECT_EQ(log.Text(),
+            "backup: /dev/sda1 (ext4): journal replayed into a throw-away overlay; the source "
+            "is unchanged\n");
+}
+
+TEST(RunEventsJsonTest, JobMountedWithoutReplayLogsNothing) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    events->JobMounted("list", {{"/dev/sda", "ext4", "/", false}});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(EventNames(e), (std::vector<std::string>{"job_mounted"}));
+  EXPECT_EQ(e[0]["filesystems"][0]["replayed"], false);
+  EXPECT_EQ(log.Text(), "");
+}
+
 TEST(RunEventsJsonTest, UnstartedJobCanFinishAsSkipped) {
   CapturedFile out, log;
   {

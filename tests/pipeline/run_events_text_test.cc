@@ -120,7 +120,8 @@ TEST(RunEventsTextTest, NothingToDrawBeforeTheRunStarts) {
 }
 
 TEST(RunEventsTextTest, OutputColumnsAreEscapedOneByOneAndTheirTabsKept) {
-  EXPECT_EQ(PrintableColumns("file\t3\t/a\x1b]52;c;AAAA\x07" "b"),
+  EXPECT_EQ(PrintableColumns("file\t3\t/a\x1b]52;c;AAAA\x07"
+                             "b"),
             "file\t3\t/a\\x1b]52;c;AAAA\\x07b");
   EXPECT_EQ(PrintableColumns("no tabs"), "no tabs");
   EXPECT_EQ(PrintableColumns("\t\t"), "\t\t");
@@ -162,6 +163,31 @@ TEST(RunEventsTextTest, FileErrorLinesStopAfterTheCapWithOneNote) {
   ASSERT_TRUE(note.has_value());
   EXPECT_EQ(note->text, "j: more file errors; all are in the report");
   EXPECT_FALSE(FileErrorLine("j", "p", "m", RunEvents::kMaxFileErrorLines + 2).has_value());
+}
+
+TEST(RunEventsTextTest, ReplayedJournalLineNamesEachReplayedFilesystemOnly) {
+  EXPECT_EQ(ReplayedJournalLine("j", {{"/dev/sda1", "ext4", "/", false}}), std::nullopt);
+  EXPECT_EQ(ReplayedJournalLine("j", {}), std::nullopt);
+  const auto line = ReplayedJournalLine("j", {{"/dev/sda2", "ext4", "/", true},
+                                              {"/dev/sda1", "vfat", "/boot", false},
+                                              {"/dev/sdb1", "xfs", "/srv", true}});
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(line->level, LogLevel::kInfo);
+  EXPECT_EQ(line->text,
+            "j: /dev/sda2 (ext4): journal replayed into a throw-away overlay; the source is "
+            "unchanged\n"
+            "j: /dev/sdb1 (xfs): journal replayed into a throw-away overlay; the source is "
+            "unchanged");
+}
+
+TEST(RunEventsTextTest, ReplayedJournalLineEscapesTheGuestsWords) {
+  const auto line =
+      ReplayedJournalLine("j", {{"/dev/sda1\x1b]52;c;AAAA\x07", "ext4\n\x1b[2J", "/", true}});
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(line->text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(line->text.find('\n'), std::string::npos);
+  EXPECT_NE(line->text.find("/dev/sda1\\x1b]52;c;AAAA\\x07 (ext4\\x0a\\x1b[2J)"), std::string::npos)
+      << line->text;
 }
 
 TEST(RunEventsTextTest, ApplianceFailuresAreWarningsAndRoutineEventsQuiet) {

@@ -118,10 +118,31 @@ TEST_F(RunReportTest, WritesOneObjectPerLineWithRecordFirst) {
             R"({"record":"job","job":"etc","kind":"extract","status":"failed",)"
             R"("message":"disk full","files":10,"bytes":2048,"skipped":1,"errors":2,)"
             R"("started":"2024-05-01T12:34:56.789Z","ended":"2024-05-01T12:35:00.000Z"})");
-  EXPECT_EQ(lines[2], R"({"record":"run","status":"complete","tool_version":"0.1.0","manifest_sha256":"ab12",)"
-                      R"("host":"builder","started":"1970-01-01T00:00:00.000Z",)"
-                      R"("ended":"1970-01-01T00:00:01.500Z",)"
-                      R"("jobs":[{"job":"etc","status":"failed"},{"job":"b","status":"ok"}]})");
+  EXPECT_EQ(
+      lines[2],
+      R"({"record":"run","status":"complete","tool_version":"0.1.0","manifest_sha256":"ab12",)"
+      R"("host":"builder","started":"1970-01-01T00:00:00.000Z",)"
+      R"("ended":"1970-01-01T00:00:01.500Z",)"
+      R"("jobs":[{"job":"etc","status":"failed"},{"job":"b","status":"ok"}]})");
+}
+
+TEST_F(RunReportTest, JobRecordListsTheMountedFilesystemsWhenThereAreAny) {
+  RunReport report = Open();
+  JobSummary job{.job = "etc", .kind = "list", .status = "ok", .started = At(0), .ended = At(0)};
+  ASSERT_TRUE(report.AddJobSummary(job).ok());
+  job.filesystems = {{"/dev/sdb", "ext4", "/", true}, {"/dev/sda1", "vfat", "/boot", false}};
+  ASSERT_TRUE(report.AddJobSummary(job).ok());
+  ASSERT_TRUE(report.Close().ok());
+
+  const std::vector<std::string> lines = Lines(ReadFile(path_));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].find("filesystems"), std::string::npos);
+  EXPECT_NE(lines[1].find(
+                R"("errors":0,"filesystems":[{"device":"/dev/sdb","type":"ext4","mount_point":"/",)"
+                R"("replayed":true},{"device":"/dev/sda1","type":"vfat","mount_point":"/boot",)"
+                R"("replayed":false}],"started":)"),
+            std::string::npos)
+      << lines[1];
 }
 
 TEST_F(RunReportTest, SummariesFlushSoACrashKeepsFinishedJobs) {

@@ -14,6 +14,7 @@ add_executable(pipeline_tests
   ${DF_PIPELINE_TEST_DIR}/host_tree_writer_test.cc
   ${DF_PIPELINE_TEST_DIR}/round_trip_test.cc
   ${DF_PIPELINE_TEST_DIR}/selecting_sink_test.cc
+  ${DF_PIPELINE_TEST_DIR}/session_config_test.cc
   ${DF_PIPELINE_TEST_DIR}/tar_round_trip_test.cc
   ${DF_PIPELINE_TEST_DIR}/tar_sink_test.cc
   ${DF_PIPELINE_TEST_DIR}/tar_test_support.cc
