@@ -6,6 +6,7 @@
 #include "appliance/control_replies.h"
 #include "appliance/control_stream.h"
 #include "protocol/fd_io.h"
+#include "protocol/wipe.h"
 
 namespace diskferry {
 namespace {
@@ -67,6 +68,7 @@ Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
     WriteGuard no_sigpipe;
     written = WriteFrame(fd_, {fbb.GetBufferPointer(), fbb.GetSize()});
   }
+  WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());  // an UnlockRequest carries a key
   if (!written.ok())
     return Break(written.WithContext("send " + std::string(proto::EnumNameOp(type))));
   return id;
@@ -143,7 +145,56 @@ Result<std::vector<FilesystemInfo>> ControlClient::ListFilesystems() {
       },
       Reply::ListFilesystems, call_timeout_);
   if (!f.ok()) return f.status();
-  return internal::ToFilesystems(*f->response().reply_as_ListFilesystems());
+  Result<StorageListing> listing =
+      internal::ToStorageListing(*f->response().reply_as_ListFilesystems());
+  if (!listing.ok()) return Break(listing.status());
+  return std::move(listing->filesystems);
+}
+
+Result<StorageListing> ControlClient::ListStorage(bool activate, bool read_write,
+                                                 std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> f = CallExpecting(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        return std::pair(Op::ListFilesystems,
+                         proto::CreateListFilesystemsRequest(fbb, activate, read_write).Union());
+      },
+      Reply::ListFilesystems, timeout);
+  if (!f.ok()) return f.status();
+  Result<StorageListing> listing =
+      internal::ToStorageListing(*f->response().reply_as_ListFilesystems());
+  if (!listing.ok()) return Break(listing.status());
+  return listing;
+}
+
+Result<std::string> ControlClient::Unlock(const std::string& device, std::span<const uint8_t> key,
+                                          bool read_write, std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> f = CallExpecting(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        const auto key_vector = fbb.CreateVector(key.data(), key.size());
+        const auto req = proto::CreateUnlockRequest(fbb, fbb.CreateString(device), key_vector,
+                                                    read_write);
+        return std::pair(Op::Unlock, req.Union());
+      },
+      Reply::Unlock, timeout);
+  if (!f.ok()) return f.status();
+  Result<std::string> opened = internal::ToUnlockedDevice(*f->response().reply_as_Unlock());
+  if (!opened.ok()) return Break(opened.status());
+  return opened;
+}
+
+Result<OsTreeInfo> ControlClient::MountOs(bool read_write, bool replay, const std::string& root,
+                                          std::chrono::milliseconds timeout) {
+  Result<ResponseFrame> f = CallExpecting(
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        const auto req = proto::CreateMountOsRequestDirect(fbb, read_write, replay && !read_write,
+                                                           root.c_str());
+        return std::pair(Op::MountOs, req.Union());
+      },
+      Reply::MountOs, timeout);
+  if (!f.ok()) return f.status();
+  Result<OsTreeInfo> tree = internal::ToOsTreeInfo(*f->response().reply_as_MountOs());
+  if (!tree.ok()) return Break(tree.status());
+  return tree;
 }
 
 Result<MountInfo> ControlClient::Mount(const std::string& device, bool read_write,

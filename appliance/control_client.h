@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -98,6 +99,20 @@ class ControlClient {
   Result<HelloInfo> Hello(std::chrono::milliseconds timeout);
   Result<uint64_t> Ping(uint64_t payload);
   Result<std::vector<FilesystemInfo>> ListFilesystems();
+  // ListFilesystems with the storage stack (docs/protocol.md): with `activate`, md arrays
+  // are assembled and LVM volume groups activated first (read-write only with
+  // `read_write`). Activation runs guest tools, hence `timeout`.
+  Result<StorageListing> ListStorage(bool activate, bool read_write,
+                                     std::chrono::milliseconds timeout);
+  // Opens the LUKS container `device` with `key` (sent only in this message; the
+  // request buffer is wiped after sending). Returns the plaintext device's name. A wrong
+  // key is kGuestError with EKEYREJECTED. Key derivation (argon2) under TCG is slow,
+  // hence `timeout`.
+  Result<std::string> Unlock(const std::string& device, std::span<const uint8_t> key,
+                             bool read_write, std::chrono::milliseconds timeout);
+  // Mounts a whole OS tree (docs/protocol.md, MountOs). `root` empty: the daemon finds it.
+  Result<OsTreeInfo> MountOs(bool read_write, bool replay, const std::string& root,
+                             std::chrono::milliseconds timeout);
   // `fstype` empty: as probed by the daemon. `replay`: read-only mounts may replay a
   // journal (the device must be a throw-away overlay: docs/protocol.md, Mount).
   Result<MountInfo> Mount(const std::string& device, bool read_write, const std::string& fstype,

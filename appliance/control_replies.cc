@@ -1,5 +1,7 @@
 #include "appliance/control_replies.h"
 
+#include <algorithm>
+
 #include "protocol/lane_records.h"
 #include "protocol/printable_text.h"
 #include "protocol/walk_order.h"
@@ -14,6 +16,11 @@ std::string_view View(const flatbuffers::String* s) { return s ? s->string_view(
 // copied, and escaped (printable_text.h).
 std::string GuestText(std::string_view text, size_t max = 1024) {
   return PrintableText(text, {.max_bytes = max});
+}
+
+// Raw guest bytes kept for reports and logic (PrintableText before printing), bounded.
+std::string Cut(const flatbuffers::String* s, size_t max) {
+  return std::string(View(s).substr(0, max));
 }
 
 bool IsErrnoName(std::string_view code) {
@@ -75,6 +82,37 @@ Status CheckCheckpoint(const SurveyCheckpoint& c, const SurveyCheckpoint* previo
   return Status::Ok();
 }
 
+Status ListError(const std::string& what) {
+  return Status(Code::kProtocolError, "ListFilesystems reply: " + what);
+}
+
+bool IsDeviceNameByte(char c) { return c > ' ' && c < 0x7f; }
+
+// A device name the host sends back to the daemon and prints: exact, so it is refused
+// rather than escaped when it holds anything but printable ASCII.
+Result<std::string> CheckedDevice(const flatbuffers::String* s, const std::string& what) {
+  const std::string_view name = View(s);
+  if (name.size() <= 5 || name.size() > kMaxDevicePathBytes || !name.starts_with("/dev/") ||
+      !std::all_of(name.begin(), name.end(), IsDeviceNameByte)) {
+    return Status(Code::kProtocolError,
+                  what + ": impossible device name \"" + GuestText(name, 256) + "\"");
+  }
+  return std::string(name);
+}
+
+// At most kMaxReplyNotes lines, each cut and escaped.
+Result<std::vector<std::string>> Notes(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v,
+                                       const std::string& what) {
+  std::vector<std::string> out;
+  if (v == nullptr) return out;
+  if (v->size() > kMaxReplyNotes) {
+    return Status(Code::kProtocolError,
+                  what + ": more than " + std::to_string(kMaxReplyNotes) + " notes");
+  }
+  for (const flatbuffers::String* line : *v) out.push_back(GuestText(View(line), 512));
+  return out;
+}
+
 }  // namespace
 
 Status GuestErrorStatus(const proto::Error& error) {
@@ -98,13 +136,86 @@ HelloInfo ToHelloInfo(const proto::HelloReply& reply) {
   return info;
 }
 
-std::vector<FilesystemInfo> ToFilesystems(const proto::ListFilesystemsReply& reply) {
-  std::vector<FilesystemInfo> out;
-  if (reply.filesystems() == nullptr) return out;
-  for (const proto::Filesystem* fs : *reply.filesystems()) {
-    out.push_back(FilesystemInfo{Str(fs->device()), Str(fs->fstype()), Str(fs->label()),
-                                 Str(fs->uuid()), fs->size()});
+Result<StorageListing> ToStorageListing(const proto::ListFilesystemsReply& reply) {
+  StorageListing out;
+  const auto* filesystems = reply.filesystems();
+  const size_t count = filesystems ? filesystems->size() : 0;
+  if (count > kMaxListedFilesystems) {
+    return ListError(std::to_string(count) + " filesystems, more than " +
+                     std::to_string(kMaxListedFilesystems));
   }
+  for (size_t i = 0; i < count; ++i) {
+    const proto::Filesystem* fs = filesystems->Get(static_cast<flatbuffers::uoffset_t>(i));
+    Result<std::string> device = CheckedDevice(fs->device(), "ListFilesystems reply");
+    if (!device.ok()) return device.status();
+    FilesystemInfo info{*device, Cut(fs->fstype(), 64), Cut(fs->label(), 256),
+                        Cut(fs->uuid(), 128), fs->size()};
+    const auto* aliases = fs->aliases();
+    if (aliases != nullptr && aliases->size() > kMaxAliases) {
+      return ListError(info.device + ": more than " + std::to_string(kMaxAliases) + " aliases");
+    }
+    if (aliases != nullptr) {
+      for (const flatbuffers::String* alias : *aliases) {
+        Result<std::string> name = CheckedDevice(alias, "ListFilesystems reply");
+        if (!name.ok()) return name.status();
+        info.aliases.push_back(std::move(*name));
+      }
+    }
+    info.note = GuestText(View(fs->note()), 512);
+    out.filesystems.push_back(std::move(info));
+  }
+  Result<std::vector<std::string>> problems = Notes(reply.problems(), "ListFilesystems reply");
+  if (!problems.ok()) return problems.status();
+  out.problems = std::move(*problems);
+  return out;
+}
+
+Result<std::string> ToUnlockedDevice(const proto::UnlockReply& reply) {
+  return CheckedDevice(reply.device(), "Unlock reply");
+}
+
+Result<OsTreeInfo> ToOsTreeInfo(const proto::MountOsReply& reply) {
+  const std::string what = "MountOs reply";
+  OsTreeInfo out;
+  out.os_name = GuestText(View(reply.os_name()), 256);
+  const auto* mounted = reply.mounted();
+  const size_t count = mounted ? mounted->size() : 0;
+  if (count == 0 || count > kMaxOsMounts) {
+    return Status(Code::kProtocolError,
+                  what + ": " + std::to_string(count) + " filesystems mounted");
+  }
+  for (const proto::OsMount* m : *mounted) {
+    Result<std::string> device = CheckedDevice(m->device(), what);
+    if (!device.ok()) return device.status();
+    const std::string_view point = View(m->mount_point());
+    if (point.empty() || point.front() != '/' || point.size() > 4096 ||
+        point.find('\0') != std::string_view::npos) {
+      return Status(Code::kProtocolError, what + ": " + *device + " has an impossible mount point \"" +
+                                              GuestText(point, 256) + "\"");
+    }
+    out.mounted.push_back(MountedFilesystem{*device, Cut(m->fstype(), 64),
+                                            std::string(point), m->replayed(),
+                                            GuestText(View(m->options()), 1024)});
+  }
+  if (out.mounted.front().mount_point != "/") {
+    return Status(Code::kProtocolError, what + ": the first filesystem is not mounted at /");
+  }
+  const auto* skipped = reply.skipped();
+  if (skipped != nullptr && skipped->size() > kMaxReplyNotes) {
+    return Status(Code::kProtocolError, what + ": more than " + std::to_string(kMaxReplyNotes) +
+                                            " skipped entries");
+  }
+  if (skipped != nullptr) {
+    for (const proto::OsSkipped* s : *skipped) {
+      out.skipped.push_back(OsSkippedEntry{GuestText(View(s->spec()), 256),
+                                           GuestText(View(s->mount_point()), 256), s->line(),
+                                           GuestText(View(s->kind()), 32),
+                                           GuestText(View(s->reason()), 512)});
+    }
+  }
+  Result<std::vector<std::string>> warnings = Notes(reply.warnings(), what);
+  if (!warnings.ok()) return warnings.status();
+  out.warnings = std::move(*warnings);
   return out;
 }
 

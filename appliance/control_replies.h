@@ -21,7 +21,22 @@ namespace diskferry::internal {
 Status GuestErrorStatus(const proto::Error& error);
 
 HelloInfo ToHelloInfo(const proto::HelloReply& reply);
-std::vector<FilesystemInfo> ToFilesystems(const proto::ListFilesystemsReply& reply);
+// Limits on what one ListFilesystems or MountOs reply may hold; more is kProtocolError.
+inline constexpr size_t kMaxListedFilesystems = 4096;
+inline constexpr size_t kMaxAliases = 32;
+inline constexpr size_t kMaxDevicePathBytes = 1024;
+inline constexpr size_t kMaxReplyNotes = 256;  // problems, skipped entries, warnings
+inline constexpr size_t kMaxOsMounts = 1024;
+
+// kProtocolError for more entries than the limits above, or a device name (or alias)
+// that is empty, longer than kMaxDevicePathBytes, not under /dev/ or holding a byte
+// outside printable ASCII. Labels, notes and problems are cut and escaped.
+Result<StorageListing> ToStorageListing(const proto::ListFilesystemsReply& reply);
+// The device Unlock opened: a device name as ToStorageListing checks it.
+Result<std::string> ToUnlockedDevice(const proto::UnlockReply& reply);
+// kProtocolError for more entries than the limits above, no mount, or a mount whose
+// device fails the device-name check or whose mount point is not absolute.
+Result<OsTreeInfo> ToOsTreeInfo(const proto::MountOsReply& reply);
 MountInfo ToMountInfo(const proto::MountReply& reply);
 // kProtocolError for a page longer than asked, an entry without a name or with a name
 // that is ".", ".." or holds '/' or NUL, or a page that ends without eof yet does not move

@@ -19,11 +19,24 @@ struct HelloInfo {
 };
 
 struct FilesystemInfo {
-  std::string device;  // /dev/sda1
+  std::string device;  // /dev/sda1, /dev/md0, /dev/vg0/root, /dev/mapper/luks-<UUID>
   std::string fstype;
   std::string label;
   std::string uuid;
   uint64_t size = 0;
+  // Other names of the same device (/dev/mapper/vg0-root, /dev/dm-0). Device names are
+  // printable ASCII (checked); fstype, label and uuid are raw guest bytes, bounded:
+  // escape them before printing (printable_text.h).
+  std::vector<std::string> aliases;
+  // What a user should know ("LVM physical volume of VG vg0"), already escaped.
+  std::string note;
+};
+
+// ListStorage's answer: the filesystems, and the storage the daemon found but could not
+// activate ("VG vg0 is incomplete: ..."), already escaped.
+struct StorageListing {
+  std::vector<FilesystemInfo> filesystems;
+  std::vector<std::string> problems;
 };
 
 struct MountInfo {
@@ -39,6 +52,24 @@ struct MountedFilesystem {
   std::string fstype;
   std::string mount_point;
   bool replayed = false;
+  std::string options;  // as passed to mount(2)
+};
+
+// An /etc/fstab entry MountOs did not mount, and why. Guest text, already escaped.
+struct OsSkippedEntry {
+  std::string spec;         // the fstab's first field
+  std::string mount_point;
+  uint32_t line = 0;        // in /etc/fstab
+  std::string kind;         // "swap", "network", "noauto", "missing", ...
+  std::string reason;
+};
+
+// MountOs's answer: the OS found and its tree as mounted, the root first.
+struct OsTreeInfo {
+  std::string os_name;  // escaped
+  std::vector<MountedFilesystem> mounted;
+  std::vector<OsSkippedEntry> skipped;
+  std::vector<std::string> warnings;  // escaped
 };
 
 struct FileStat {

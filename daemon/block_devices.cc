@@ -78,7 +78,7 @@ OpResult<FsProbe> ProbeFilesystem(const std::string& path) {
   if (probe == nullptr) return ErrnoError(errno != 0 ? errno : EIO, path);
   blkid_probe_enable_superblocks(probe, 1);
   blkid_probe_set_superblocks_flags(
-      probe, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID);
+      probe, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION);
   // Safe probing refuses ambiguous results (two signatures) instead of guessing one.
   const int rc = blkid_do_safeprobe(probe);
   FsProbe result;
@@ -86,6 +86,7 @@ OpResult<FsProbe> ProbeFilesystem(const std::string& path) {
     result.fstype = LookupValue(probe, "TYPE");
     result.label = LookupValue(probe, "LABEL");
     result.uuid = LookupValue(probe, "UUID");
+    result.version = LookupValue(probe, "VERSION");
   }
   blkid_free_probe(probe);
   if (rc == -2) return OpError{EIO, path + ": several filesystem signatures; not guessing"};

@@ -40,6 +40,7 @@ struct FsProbe {
   std::string fstype;  // blkid TYPE: "ext4", "xfs", "swap", ...; empty when none found
   std::string label;
   std::string uuid;
+  std::string version = {};  // blkid VERSION where the format has one: "2" for LUKS2
 };
 
 // Probes the superblock of `path` (a block device, or an image file in tests) with

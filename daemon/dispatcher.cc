@@ -30,12 +30,22 @@ OpError BusyWithTransfer(std::string_view what) {
   return OpError{EBUSY, std::string(what) + ": a transfer is active (end it first)"};
 }
 
+StorageSystem StorageSystemOf(const DaemonContext& ctx) {
+  StorageSystem system;
+  system.sys_block_dir = ctx.sys_block_dir;
+  system.dev_dir = ctx.dev_dir;
+  return system;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const DaemonContext& ctx)
     : ctx_(ctx),
       loader_(ctx.fs_modules),
-      mounter_(ctx.sysroot, ctx.dev_dir, ctx.in_vm, &loader_),
+      // Only the appliance has module lists; test mode has no block devices either.
+      storage_modules_(ctx.in_vm ? ReadStorageModuleTable() : StorageModuleTable{}),
+      storage_(StorageSystemOf(ctx), &storage_modules_),
+      mounter_(ctx.sysroot, ctx.dev_dir, ctx.in_vm, &loader_, ctx.sys_block_dir),
       transfers_(ctx) {}
 
 DetachedBuffer Dispatcher::ErrorResponse(uint64_t id, int err, std::string_view message) {
@@ -64,7 +74,10 @@ std::optional<Dispatcher::Outcome> Dispatcher::DispatchSession(const proto::Requ
       return Outcome{WithBody<proto::PingRequest>(request, [&](auto& r) { return Ping(id, r); })};
     case proto::Op::ListFilesystems:
       return Outcome{WithBody<proto::ListFilesystemsRequest>(
-          request, [&](auto&) { return ListFilesystems(id); })};
+          request, [&](auto& r) { return ListFilesystems(id, r); })};
+    case proto::Op::Unlock:
+      return Outcome{
+          WithBody<proto::UnlockRequest>(request, [&](auto& r) { return Unlock(id, r); })};
     case proto::Op::Mount:
       return Outcome{WithBody<proto::MountRequest>(request, [&](auto& r) { return Mount(id, r); })};
     case proto::Op::Umount:
@@ -98,18 +111,33 @@ DetachedBuffer Dispatcher::Ping(uint64_t id, const proto::PingRequest& request) 
   return FinishReply(&fbb, id, proto::Reply::Ping, reply.Union());
 }
 
-DetachedBuffer Dispatcher::ListFilesystems(uint64_t id) {
-  const std::vector<FilesystemData> found = daemon::ListFilesystems(ctx_.sys_block_dir,
-                                                                    ctx_.dev_dir);
+DetachedBuffer Dispatcher::ListFilesystems(uint64_t id,
+                                           const proto::ListFilesystemsRequest& request) {
+  const StorageListing listing = storage_.List(request.activate(), request.read_write());
   FlatBufferBuilder fbb(1024);
   std::vector<Offset<proto::Filesystem>> filesystems;
-  for (const FilesystemData& fs : found) {
+  for (const ListedDevice& fs : listing.filesystems) {
     filesystems.push_back(proto::CreateFilesystem(
         fbb, fbb.CreateString(fs.device), fbb.CreateString(fs.probe.fstype),
-        fbb.CreateString(fs.probe.label), fbb.CreateString(fs.probe.uuid), fs.size));
+        fbb.CreateString(fs.probe.label), fbb.CreateString(fs.probe.uuid), fs.size,
+        fs.aliases.empty() ? 0 : fbb.CreateVectorOfStrings(fs.aliases),
+        fs.note.empty() ? 0 : fbb.CreateString(fs.note)));
   }
-  const auto reply = proto::CreateListFilesystemsReply(fbb, fbb.CreateVector(filesystems));
+  const auto reply = proto::CreateListFilesystemsReply(
+      fbb, fbb.CreateVector(filesystems),
+      listing.problems.empty() ? 0 : fbb.CreateVectorOfStrings(listing.problems));
   return FinishReply(&fbb, id, proto::Reply::ListFilesystems, reply.Union());
+}
+
+DetachedBuffer Dispatcher::Unlock(uint64_t id, const proto::UnlockRequest& request) {
+  std::span<const uint8_t> key;
+  if (request.key() != nullptr) key = {request.key()->data(), request.key()->size()};
+  OpResult<std::string> opened = storage_.Unlock(View(request.device()), key,
+                                                  request.read_write());
+  if (!opened.ok()) return daemon::ErrorResponse(id, opened.error());
+  FlatBufferBuilder fbb(256);
+  const auto reply = proto::CreateUnlockReply(fbb, fbb.CreateString(opened.value()));
+  return FinishReply(&fbb, id, proto::Reply::Unlock, reply.Union());
 }
 
 DetachedBuffer Dispatcher::Mount(uint64_t id, const proto::MountRequest& request) {

@@ -11,8 +11,8 @@
 // (see replies.h).
 //
 // One Dispatcher per connection, used from one thread (thread-compatible). It owns the
-// per-connection state: the Mounter, the record of which filesystem modules are loaded,
-// and the transfer in progress.
+// per-connection state: the Mounter, the record of which filesystem and storage modules
+// are loaded, the storage stack (what it activated) and the transfer in progress.
 #ifndef DISKFERRY_DAEMON_DISPATCHER_H_
 #define DISKFERRY_DAEMON_DISPATCHER_H_
 
@@ -24,6 +24,7 @@
 #include "daemon/daemon_context.h"
 #include "daemon/modules.h"
 #include "daemon/mounter.h"
+#include "daemon/storage_stack.h"
 #include "daemon/transfers.h"
 #include "protocol/diskferry_generated.h"
 
@@ -54,7 +55,9 @@ class Dispatcher {
   std::optional<Outcome> DispatchSession(const proto::Request& request);
   flatbuffers::DetachedBuffer Hello(uint64_t id, const proto::HelloRequest& request);
   flatbuffers::DetachedBuffer Ping(uint64_t id, const proto::PingRequest& request);
-  flatbuffers::DetachedBuffer ListFilesystems(uint64_t id);
+  flatbuffers::DetachedBuffer ListFilesystems(uint64_t id,
+                                              const proto::ListFilesystemsRequest& request);
+  flatbuffers::DetachedBuffer Unlock(uint64_t id, const proto::UnlockRequest& request);
   flatbuffers::DetachedBuffer Mount(uint64_t id, const proto::MountRequest& request);
   flatbuffers::DetachedBuffer Umount(uint64_t id);
   flatbuffers::DetachedBuffer ReadDir(uint64_t id, const proto::ReadDirRequest& request);
@@ -62,6 +65,8 @@ class Dispatcher {
 
   const DaemonContext& ctx_;
   FsModuleLoader loader_;
+  StorageModuleLoader storage_modules_;
+  StorageStack storage_;
   Mounter mounter_;
   Transfers transfers_;
 };

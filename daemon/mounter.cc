@@ -12,6 +12,7 @@
 #include "daemon/block_devices.h"
 #include "daemon/kernel_log.h"
 #include "daemon/log.h"
+#include "daemon/storage_stack.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -66,8 +67,12 @@ MountOptions ChooseMountOptions(std::string_view fstype, bool read_write, bool r
   return options;
 }
 
-Mounter::Mounter(std::string sysroot, std::string dev_dir, bool allowed, FsModuleLoader* loader)
-    : sysroot_(std::move(sysroot)), dev_dir_(std::move(dev_dir)), allowed_(allowed),
+Mounter::Mounter(std::string sysroot, std::string dev_dir, bool allowed, FsModuleLoader* loader,
+                 std::string sys_block_dir)
+    : sysroot_(std::move(sysroot)),
+      dev_dir_(std::move(dev_dir)),
+      sys_block_dir_(std::move(sys_block_dir)),
+      allowed_(allowed),
       loader_(loader) {}
 
 OpResult<MountData> Mounter::Mount(std::string_view device, bool read_write,
@@ -113,13 +118,7 @@ OpResult<bool> Mounter::Unmount() {
 }
 
 OpResult<std::string> Mounter::DevicePath(std::string_view device) const {
-  const std::optional<std::string> guest_name = ToGuestDeviceName(device);
-  if (!guest_name) return OpError{EINVAL, std::string(device) + ": not a device name"};
-  std::string path = dev_dir_ + "/" + *guest_name;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, device);
-  if (!S_ISBLK(st.st_mode)) return OpError{ENOTBLK, std::string(device) + ": not a block device"};
-  return path;
+  return ResolveBlockDevice(sys_block_dir_, dev_dir_, device);
 }
 
 OpResult<bool> Mounter::UnmountSysroot() {

@@ -43,10 +43,14 @@ struct MountData {
 class Mounter {
  public:
   // `allowed`: running as PID 1 in the VM. `loader` must outlive the Mounter.
-  Mounter(std::string sysroot, std::string dev_dir, bool allowed, FsModuleLoader* loader);
+  // `sys_block_dir` (/sys/block) is where LVM and mapper names are looked up
+  // (ResolveBlockDevice); empty: none are.
+  Mounter(std::string sysroot, std::string dev_dir, bool allowed, FsModuleLoader* loader,
+          std::string sys_block_dir = {});
 
-  // Unmounts whatever is at the sysroot, then mounts `device` (libguestfs or guest name)
-  // there. Empty fstype: use the type blkid finds. Errors name the device as requested:
+  // Unmounts whatever is at the sysroot, then mounts `device` (any name ListFilesystems
+  // lists, or an alias: /dev/sda1, /dev/vda1, /dev/md0, /dev/VG/LV, /dev/mapper/NAME,
+  // /dev/dm-N; see storage_stack.h ResolveBlockDevice) there. Empty fstype: use the type blkid finds. Errors name the device as requested:
   // EOPNOTSUPP outside the VM; EINVAL for a malformed device or fstype, no filesystem
   // found, or swap; ENOENT/ENOTBLK when there is no such block device; mount(2)'s errno
   // otherwise, with any module that failed to load. A failed mount leaves nothing mounted.
@@ -61,7 +65,7 @@ class Mounter {
  private:
   enum class State { kUnmounted, kMounted };
 
-  // dev_dir_/<guest name> of a requested device, which must exist as a block device.
+  // The real path of a requested device, a block device under dev_dir_.
   OpResult<std::string> DevicePath(std::string_view device) const;
   OpResult<bool> UnmountSysroot();
   OpResult<std::string> ResolveFstype(const std::string& path, std::string_view requested,
@@ -69,6 +73,7 @@ class Mounter {
 
   const std::string sysroot_;
   const std::string dev_dir_;
+  const std::string sys_block_dir_;
   const bool allowed_;
   FsModuleLoader* const loader_;
   State state_ = State::kUnmounted;

@@ -5,13 +5,17 @@
 #include <chrono>
 #include <string>
 
+#include "protocol/wipe.h"
+
 namespace diskferry {
 
 Status WriteFrame(int fd, std::span<const uint8_t> body) {
   std::vector<uint8_t> out;
   out.reserve(body.size() + kFrameHeaderSize);
   AppendFrame(body, &out);
-  return WriteAll(fd, out);
+  Status written = WriteAll(fd, out);
+  WipeBytes(out);  // a frame may carry a key (UnlockRequest)
+  return written;
 }
 
 Result<std::vector<uint8_t>> ReadFrame(int fd, FrameReader* reader, int timeout_ms) {

@@ -24,7 +24,7 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes);
 // kIoError otherwise. The primitive under ReadFrame; each host's own.
 Result<std::optional<size_t>> ReadSomeWithin(int fd, std::span<uint8_t> buf, int wait_ms);
 
-// Writes `body` as one frame.
+// Writes `body` as one frame. The framed copy is wiped afterwards (a frame may carry a key).
 Status WriteFrame(int fd, std::span<const uint8_t> body);
 
 // Returns the next frame body from `fd`, reading into `reader` as needed.

@@ -15,6 +15,7 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/serve_fixture.cc
   ${DF_DAEMON_TEST_DIR}/serve_test.cc
   ${DF_DAEMON_TEST_DIR}/shm_test.cc
+  ${DF_DAEMON_TEST_DIR}/storage_stack_test.cc
   ${DF_DAEMON_TEST_DIR}/survey_test.cc
   ${DF_DAEMON_TEST_DIR}/sysroot_fs_test.cc
   ${DF_DAEMON_TEST_DIR}/tool_runner_test.cc
