@@ -39,7 +39,7 @@ class StorageKernelTest : public StorageTest {
 TEST_F(StorageKernelTest, F2fsIsReadThroughTheGenericKernelWhichStderrNames) {
   UsesImages({"f2fs.img"});
   std::string err;
-  CopyOutMatches(Q("f2fs.img") + ":/", "f2fs", "/dev/sda", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(CopyOutMatches(Q("f2fs.img") + ":/", "f2fs", "/dev/sda", {}, &err));
   ExpectHardLinksKept();
   EXPECT_NE(err.find(release_), std::string::npos) << "stderr:\n" << err;
 }
@@ -49,7 +49,7 @@ TEST_F(StorageKernelTest, F2fsIsReadThroughTheGenericKernelWhichStderrNames) {
 TEST_F(StorageKernelTest, NtfsIsReadAndStderrNamesTheKernel) {
   UsesImages({"ntfs.img"});
   std::string err;
-  CopyOutMatches(Q("ntfs.img") + ":/", "ntfs", "/dev/sda1", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(CopyOutMatches(Q("ntfs.img") + ":/", "ntfs", "/dev/sda1", {}, &err));
   ExpectHardLinksKept();
   EXPECT_NE(err.find("kernel"), std::string::npos) << "stderr:\n" << err;
 }

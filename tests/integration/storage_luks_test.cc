@@ -13,24 +13,27 @@ using StorageLuksTest = StorageTest;
 TEST_F(StorageLuksTest, Luks2OpensWithAKeyFileForEveryDevice) {
   UsesImages({"luks2.img"});
   std::string err;
-  CopyOutMatches("--key-file " + Q("luks.key") + " " + Q("luks2.img") + ":/", "luks2",
-                 "luks2:/dev/sda", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--key-file " + Q("luks.key") + " " + Q("luks2.img") + ":/", "luks2",
+                     "luks2:/dev/sda", {}, &err));
   ExpectHardLinksKept();
 }
 
 TEST_F(StorageLuksTest, Luks1OpensWithAKeyFileNamingItsDevice) {
   UsesImages({"luks1.img"});
   std::string err;
-  CopyOutMatches("--key-file /dev/sda=" + Path("luks.key") + " " + Q("luks1.img") + ":/", "luks1",
-                 "luks1:/dev/sda", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--key-file /dev/sda=" + Path("luks.key") + " " + Q("luks1.img") + ":/",
+                     "luks1", "luks1:/dev/sda", {}, &err));
   ExpectHardLinksKept();
 }
 
 TEST_F(StorageLuksTest, Luks2WithAnArgon2idKeySlotOpens) {
   UsesImages({"luks2-argon2.img"});
   std::string err;
-  CopyOutMatches("--key-file " + Q("luks.key") + " " + Q("luks2-argon2.img") + ":/",
-                 "luks2-argon2", "luks2:/dev/sda", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--key-file " + Q("luks.key") + " " + Q("luks2-argon2.img") + ":/",
+                     "luks2-argon2", "luks2:/dev/sda", {}, &err));
 }
 
 TEST_F(StorageLuksTest, WrongKeyFailsWithOneLineNamingImageAndDevice) {

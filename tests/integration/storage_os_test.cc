@@ -21,12 +21,12 @@ TEST_F(StorageOsTest, RockyEtcHomeAndBootComeFromTheirOwnFilesystems) {
   UsesImages({"os-rhel.img"});
   const std::string img = Q("os-rhel.img");
   std::string err;
-  CopyOutMatches("--os " + img + ":/etc " + img + ":/home " + img + ":/boot", "os-rhel", "tree",
-                 kOsRules, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--os " + img + ":/etc " + img + ":/home " + img + ":/boot", "os-rhel", "tree",
+                     kOsRules, &err));
   // fstab lines that are not mounted are reported: the device that does not exist by name.
-  EXPECT_NE(err.find("UUID=0badc0de-0000-4000-8000-000000000000"), std::string::npos)
-      << "stderr:\n"
-      << err;
+  EXPECT_NE(err.find("UUID=0badc0de-0000-4000-8000-000000000000"), std::string::npos) << "stderr:\n"
+                                                                                      << err;
   EXPECT_NE(err.find("/mnt/nfs"), std::string::npos) << "stderr:\n" << err;
 }
 
@@ -34,8 +34,9 @@ TEST_F(StorageOsTest, UbuntuHomeComesFromItsBtrfsSubvolume) {
   UsesImages({"os-ubuntu.img"});
   const std::string img = Q("os-ubuntu.img");
   std::string err;
-  CopyOutMatches("--os " + img + ":/etc " + img + ":/home " + img + ":/boot", "os-ubuntu", "tree",
-                 kOsRules, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--os " + img + ":/etc " + img + ":/home " + img + ":/boot", "os-ubuntu",
+                     "tree", kOsRules, &err));
 }
 
 TEST_F(StorageOsTest, WithoutOsOrFsTheErrorListsFilesystemsAndTheOs) {

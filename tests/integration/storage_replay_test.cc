@@ -19,7 +19,7 @@ class StorageReplayTest : public StorageTest, public ::testing::WithParamInterfa
 TEST_P(StorageReplayTest, JournalIsReplayedByDefaultAndTheNewestFilesAreThere) {
   UsesImages({Image()});
   std::string err;
-  CopyOutMatches(Q(Image()) + ":/", GetParam(), "/dev/sda", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(CopyOutMatches(Q(Image()) + ":/", GetParam(), "/dev/sda", {}, &err));
   EXPECT_NE(err.find("journal replayed"), std::string::npos) << "stderr:\n" << err;
   EXPECT_NE(err.find(Image()), std::string::npos) << "stderr:\n" << err;
 }
@@ -27,8 +27,8 @@ TEST_P(StorageReplayTest, JournalIsReplayedByDefaultAndTheNewestFilesAreThere) {
 TEST_P(StorageReplayTest, NoReplayShowsTheOnDiskStateAndSaysNothingOfReplay) {
   UsesImages({Image()});
   std::string err;
-  CopyOutMatches("--no-replay " + Q(Image()) + ":/", GetParam(), "norecovery:/dev/sda", {},
-                 &err);
+  ASSERT_NO_FATAL_FAILURE(CopyOutMatches("--no-replay " + Q(Image()) + ":/", GetParam(),
+                                         "norecovery:/dev/sda", {}, &err));
   EXPECT_EQ(err.find("journal replayed"), std::string::npos) << "stderr:\n" << err;
 }
 

@@ -13,8 +13,8 @@ using StorageStackTest = StorageTest;
 TEST_F(StorageStackTest, LinearLvNamedVgSlashLvCopiesOutAsWritten) {
   UsesImages({"lvm-linear.img"});
   std::string err;
-  CopyOutMatches("--fs /dev/vg0/data " + Q("lvm-linear.img") + ":/", "lvm-linear",
-                 "/dev/vg0/data", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(CopyOutMatches("--fs /dev/vg0/data " + Q("lvm-linear.img") + ":/",
+                                         "lvm-linear", "/dev/vg0/data", {}, &err));
   ExpectHardLinksKept();
 }
 
@@ -34,16 +34,16 @@ TEST_F(StorageStackTest, LinearLvNamedByDeviceMapperListsAsWritten) {
 TEST_F(StorageStackTest, LvSpanningTwoDisksReadsWithTheSecondDiskAdded) {
   UsesImages({"lvm-span-a.img", "lvm-span-b.img"});
   std::string err;
-  CopyOutMatches("--add " + Q("lvm-span-b.img") + " " + Q("lvm-span-a.img") + ":/", "lvm-span",
-                 "/dev/vgspan/big", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--add " + Q("lvm-span-b.img") + " " + Q("lvm-span-a.img") + ":/", "lvm-span",
+                     "/dev/vgspan/big", {}, &err));
   ExpectHardLinksKept();
 }
 
 TEST_F(StorageStackTest, VolumeGroupWithAMissingDiskFailsWithOneLineNamingImageAndVg) {
   UsesImages({"lvm-span-a.img"});
   std::string out, err;
-  EXPECT_EQ(RunSplit(Diskferry("ls " + Q("lvm-span-a.img") + ":/"), &out, &err), 1)
-      << out << err;
+  EXPECT_EQ(RunSplit(Diskferry("ls " + Q("lvm-span-a.img") + ":/"), &out, &err), 1) << out << err;
   const auto lines = NonEmptyLines(err);
   ASSERT_EQ(lines.size(), 1u) << err;
   EXPECT_NE(lines[0].find("lvm-span-a.img"), std::string::npos) << lines[0];
@@ -54,15 +54,17 @@ TEST_F(StorageStackTest, VolumeGroupWithAMissingDiskFailsWithOneLineNamingImageA
 TEST_F(StorageStackTest, ThinLvCopiesOutAsWritten) {
   UsesImages({"lvm-thin.img"});
   std::string err;
-  CopyOutMatches(Q("lvm-thin.img") + ":/", "lvm-thin", "/dev/vgthin/thin1", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches(Q("lvm-thin.img") + ":/", "lvm-thin", "/dev/vgthin/thin1", {}, &err));
   ExpectHardLinksKept();
 }
 
 TEST_F(StorageStackTest, Raid1WithBothMembersCopiesOutAsWritten) {
   UsesImages({"md-raid1-a.img", "md-raid1-b.img"});
   std::string err;
-  CopyOutMatches("--add " + Q("md-raid1-b.img") + " " + Q("md-raid1-a.img") + ":/", "md-raid1",
-                 "/dev/md/r1", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches("--add " + Q("md-raid1-b.img") + " " + Q("md-raid1-a.img") + ":/", "md-raid1",
+                     "/dev/md/r1", {}, &err));
   ExpectHardLinksKept();
   EXPECT_EQ(err.find("degraded"), std::string::npos) << err;
 }
@@ -70,7 +72,8 @@ TEST_F(StorageStackTest, Raid1WithBothMembersCopiesOutAsWritten) {
 TEST_F(StorageStackTest, Raid1FromOneMemberReadsAndSaysDegraded) {
   UsesImages({"md-raid1-a.img"});
   std::string err;
-  CopyOutMatches(Q("md-raid1-a.img") + ":/", "md-raid1", "/dev/md/r1", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(
+      CopyOutMatches(Q("md-raid1-a.img") + ":/", "md-raid1", "/dev/md/r1", {}, &err));
   EXPECT_NE(err.find("degraded"), std::string::npos) << "copy-out stderr:\n" << err;
 }
 
@@ -82,16 +85,16 @@ TEST_F(StorageStackTest, Raid1LsOfTheOtherMemberAloneNotesDegraded) {
                                      {.contents = false})),
             "");
   EXPECT_NE((out + err).find("degraded"), std::string::npos) << "stdout:\n"
-                                                              << out << "stderr:\n"
-                                                              << err;
+                                                             << out << "stderr:\n"
+                                                             << err;
 }
 
 TEST_F(StorageStackTest, Raid5WithThreeMembersCopiesOutAsWritten) {
   UsesImages({"md-raid5-a.img", "md-raid5-b.img", "md-raid5-c.img"});
   std::string err;
-  CopyOutMatches("--add " + Q("md-raid5-b.img") + " --add " + Q("md-raid5-c.img") + " " +
-                     Q("md-raid5-a.img") + ":/",
-                 "md-raid5", "/dev/md/r5", {}, &err);
+  ASSERT_NO_FATAL_FAILURE(CopyOutMatches("--add " + Q("md-raid5-b.img") + " --add " +
+                                             Q("md-raid5-c.img") + " " + Q("md-raid5-a.img") + ":/",
+                                         "md-raid5", "/dev/md/r5", {}, &err));
   ExpectHardLinksKept();
 }
 
