@@ -21,8 +21,9 @@ namespace fs = std::filesystem;
 // A build takes well under a second; a holder this slow is stuck, and since publishing
 // is atomic we may simply build alongside it.
 constexpr auto kLockTimeout = std::chrono::seconds(60);
-// The entry in use plus the one before it (e.g. two daemons under test side by side).
-constexpr size_t kEntriesKept = 2;
+// The entry in use plus three before it: two daemons under test side by side, each with
+// the cloud kernel and the generic one a session may boot (kernel_choice.h).
+constexpr size_t kEntriesKept = 4;
 
 constexpr const char* kIndexFiles[] = {"modules.dep", "modules.builtin", "modules.softdep",
                                        "modules.alias"};
@@ -154,6 +155,18 @@ std::string DefaultCacheDir() {
     home = pw != nullptr ? pw->pw_dir : "/tmp";
   }
   return std::string(home) + "/.cache/diskferry";
+}
+
+std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots) {
+  std::vector<KernelFilesystems> installed;
+  for (HostKernel& kernel : ListHostKernels(roots)) {
+    Result<ModuleIndex> index = LoadModuleIndex(kernel);
+    if (!index.ok()) continue;
+    Result<ModulePlan> modules = LoadModulePlan(kernel, *index);
+    if (!modules.ok()) continue;
+    installed.push_back({std::move(kernel), modules->FilesystemNames()});
+  }
+  return installed;
 }
 
 Result<AppliancePlan> PlanAppliance(const ApplianceBuildConfig& config) {

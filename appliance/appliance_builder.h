@@ -3,6 +3,8 @@
 //
 //   ApplianceBuildConfig --PlanAppliance--> AppliancePlan --BuildAppliance--> ApplianceImage
 //
+// One entry per kernel: a session whose filesystem the default kernel cannot mount builds
+// (or reuses) the entry of the kernel that can (kernel_choice.h), beside the default one.
 // BuildAppliance reuses a cache entry whose key (a digest of the paths, sizes and mtimes
 // of every input file) matches, in a few milliseconds; otherwise it builds one (well
 // under a second) and publishes it atomically. Safe to call from several threads and
@@ -62,6 +64,19 @@ std::string DefaultCacheDir();
 // FindHostKernel/UseKernel; kInvalidArgument for a missing daemon or busybox, or a
 // malformed module index; kFailedPrecondition when the kernel lacks a boot module.
 Result<AppliancePlan> PlanAppliance(const ApplianceBuildConfig& config);
+
+// One kernel installed on this host and the fstypes an appliance built on it offers
+// (ModulePlan::FilesystemNames), sorted.
+struct KernelFilesystems {
+  HostKernel kernel;
+  std::vector<std::string> filesystems;
+};
+
+// Every kernel ListHostKernels finds, in its order, with what it offers, from its module
+// indexes and config (the generic kernel's modules.alias, the biggest file read, is about
+// 1.3 MB). A kernel whose indexes cannot be read, or that lacks a boot module, is left out.
+// Empty on a host that does not build appliances.
+std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots);
 
 // Returns the cached image for `config` (reused = true), building it first when there is
 // no complete entry for its key or force_rebuild is set (reused = false). Errors: those of

@@ -8,6 +8,7 @@
 
 #include "appliance/appliance_dir.h"
 #include "appliance/filesystem_choice.h"
+#include "appliance/kernel_choice.h"
 #include "appliance/overlay.h"
 
 namespace diskferry {
@@ -121,6 +122,7 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
   auto drives = session->Drives(config, disks);
   if (!drives.ok()) return drives.status();
   launch.drives = std::move(*drives);
+  session->launch_ = launch;
   auto appliance = Appliance::Launch(launch);
   if (!appliance.ok()) return appliance.status();
   session->appliance_ = std::move(*appliance);
@@ -137,6 +139,10 @@ Status ImageSession::MountChosen(const ImageSessionConfig& config) {
   auto chosen = ChooseFilesystem(*filesystems, config.filesystem);
   if (!chosen.ok()) return chosen.status();
   filesystem_ = *chosen;
+  auto switched =
+      SwitchKernelIfNeeded(config.image, NeededFilesystems(*filesystems, chosen->device, false),
+                           false, config.build, launch_, &image_, &appliance_);
+  if (!switched.ok()) return switched.status();
   auto mounted = appliance_->control().Mount(filesystem_.device, config.writable, "", overlays_);
   if (!mounted.ok()) return mounted.status();
   mount_ = *mounted;

@@ -123,6 +123,7 @@ class ImageSession {
   // Declared before appliance_, so destroyed after it: QEMU has the overlays open.
   std::optional<TempDir> scratch_;
   bool overlays_ = false;  // the drives are throw-away overlays: mounts may replay
+  ApplianceConfig launch_;  // as launched: a kernel switch (kernel_choice.h) relaunches with it
   std::unique_ptr<Appliance> appliance_;
   FilesystemInfo filesystem_;
   MountInfo mount_;

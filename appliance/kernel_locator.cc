@@ -94,7 +94,36 @@ std::vector<std::string> ModuleReleases(const KernelSearchRoots& roots) {
   return releases;
 }
 
+// Every BOOT_DIR/vmlinuz-* file, in the order Preferred gives.
+Result<std::vector<Candidate>> Candidates(const KernelSearchRoots& roots) {
+  std::vector<Candidate> candidates;
+  std::error_code ec;
+  fs::directory_iterator it(roots.boot_dir, ec);
+  if (ec) return ErrnoStatus(ec.value(), roots.boot_dir);
+  for (const auto& entry : it) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with(kKernelPrefix) || !entry.is_regular_file(ec)) continue;
+    std::string release = name.substr(kKernelPrefix.size());
+    candidates.push_back({entry.path().string(), release, HasModules(roots, release)});
+  }
+  std::sort(candidates.begin(), candidates.end(), Preferred);
+  return candidates;
+}
+
 }  // namespace
+
+std::vector<HostKernel> ListHostKernels(const KernelSearchRoots& roots) {
+  std::vector<HostKernel> kernels;
+  Result<std::vector<Candidate>> candidates = Candidates(roots);
+  if (!candidates.ok()) return kernels;
+  for (const Candidate& c : *candidates) {
+    if (!c.has_modules) continue;
+    if (Result<HostKernel> kernel = MakeHostKernel(c.path, c.release, roots); kernel.ok()) {
+      kernels.push_back(std::move(*kernel));
+    }
+  }
+  return kernels;
+}
 
 int CompareKernelReleases(std::string_view a, std::string_view b) {
   size_t i = 0, j = 0;
@@ -118,17 +147,9 @@ bool IsCloudRelease(std::string_view release) {
 }
 
 Result<HostKernel> FindHostKernel(const KernelSearchRoots& roots) {
-  std::vector<Candidate> candidates;
-  std::error_code ec;
-  fs::directory_iterator it(roots.boot_dir, ec);
-  if (ec) return ErrnoStatus(ec.value(), roots.boot_dir);
-  for (const auto& entry : it) {
-    std::string name = entry.path().filename().string();
-    if (!name.starts_with(kKernelPrefix) || !entry.is_regular_file(ec)) continue;
-    std::string release = name.substr(kKernelPrefix.size());
-    candidates.push_back({entry.path().string(), release, HasModules(roots, release)});
-  }
-  std::sort(candidates.begin(), candidates.end(), Preferred);
+  Result<std::vector<Candidate>> found = Candidates(roots);
+  if (!found.ok()) return found.status();
+  const std::vector<Candidate>& candidates = *found;
   for (const Candidate& c : candidates) {
     if (c.has_modules) return MakeHostKernel(c.path, c.release, roots);
   }

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/status.h"
 
@@ -38,6 +39,11 @@ bool IsCloudRelease(std::string_view release);
 // Errors: kNotFound listing every kernel seen and why it was not used;
 // kFailedPrecondition when the chosen kernel is not readable (see CheckKernelReadable).
 Result<HostKernel> FindHostKernel(const KernelSearchRoots& roots);
+
+// Every kernel FindHostKernel could choose (it has a modules.dep and is readable), in its
+// order of preference: cloud kernels first, newest first within each group. Kernels that
+// cannot be used are left out; empty when there is none.
+std::vector<HostKernel> ListHostKernels(const KernelSearchRoots& roots);
 
 // Uses the kernel at `path` (the --kernel option). The release comes from a
 // "vmlinuz-RELEASE" file name when MODULES_ROOT/RELEASE exists, else from the version

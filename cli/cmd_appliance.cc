@@ -4,6 +4,7 @@
 
 #include "appliance/appliance_dir.h"
 #include "appliance/image_session.h"
+#include "appliance/kernel_choice.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "protocol/printable_text.h"
@@ -62,7 +63,23 @@ int RunExport(const ApplianceOptions& options, const std::string& dir) {
 }
 
 
-int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_command) {
+// One line per filesystem type: the kernels that serve it, the booted one first.
+void PrintServingKernels(const HelloInfo& hello, const ApplianceImage& image,
+                         const ApplianceBuildConfig& build) {
+  const std::vector<KernelFilesystems> installed = InstalledKernels(build.roots);
+  for (const FilesystemServers& row :
+       ServingTable(image.kernel_release, hello.filesystems, installed)) {
+    std::string releases;
+    for (const std::string& r : row.releases) {
+      releases += (releases.empty() ? "" : ", ") + r;
+      if (r == image.kernel_release) releases += " (booted)";
+    }
+    std::printf("filesystem %s: %s\n", PrintableText(row.fstype).c_str(), releases.c_str());
+  }
+}
+
+int RunCheckReport(Appliance& appliance, const ApplianceImage& image,
+                   const ApplianceBuildConfig& build, bool show_command) {
   const HelloInfo& hello = appliance.hello();
   std::string a, b, c, d;
   std::printf("kernel: %s (%s)\n", image.kernel.c_str(), Shown(hello.kernel_release, &a));
@@ -74,6 +91,7 @@ int RunCheckReport(Appliance& appliance, const ApplianceImage& image, bool show_
   std::printf("guest uptime at hello: %.2f s\n", hello.boot_ms / 1000.0);
   std::printf("shared memory: %llu MiB\n", static_cast<unsigned long long>(hello.shm_size >> 20));
   std::printf("filesystems: %s\n", Join(hello.filesystems).c_str());
+  PrintServingKernels(hello, image, build);
   auto found = appliance.control().ListFilesystems();
   if (!found.ok()) return ReportFailure(found.status());
   for (const auto& fs : *found) {
@@ -100,11 +118,12 @@ int RunCheck(const CheckOptions& options) {
     config->launch.image = *image;
     auto appliance = Appliance::Launch(config->launch);
     if (!appliance.ok()) return ReportFailure(appliance.status());
-    return RunCheckReport(**appliance, *image, options.show_command);
+    return RunCheckReport(**appliance, *image, config->build, options.show_command);
   }
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
-  return RunCheckReport((*session)->appliance(), (*session)->image(), options.show_command);
+  return RunCheckReport((*session)->appliance(), (*session)->image(), config->build,
+                        options.show_command);
 }
 
 }  // namespace

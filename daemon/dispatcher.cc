@@ -8,6 +8,7 @@
 #include "daemon/handlers_fs.h"
 #include "daemon/handlers_session.h"
 #include "daemon/log.h"
+#include "daemon/os_devices.h"
 #include "daemon/op_result.h"
 #include "daemon/replies.h"
 
@@ -28,6 +29,28 @@ Offset<proto::DirEntry> BuildDirEntry(FlatBufferBuilder* fbb, const DirEntryData
 // Mount and Umount would pull the filesystem from under a transfer's open descriptors.
 OpError BusyWithTransfer(std::string_view what) {
   return OpError{EBUSY, std::string(what) + ": a transfer is active (end it first)"};
+}
+
+DetachedBuffer BuildMountOsReply(uint64_t id, const OsTreeData& tree) {
+  FlatBufferBuilder fbb(4096);
+  std::vector<Offset<proto::OsMount>> mounted;
+  for (const OsMount& m : tree.mounted) {
+    mounted.push_back(proto::CreateOsMount(fbb, fbb.CreateString(m.device),
+                                           fbb.CreateString(m.mount_point),
+                                           fbb.CreateString(m.fstype),
+                                           fbb.CreateString(m.options), m.replayed));
+  }
+  std::vector<Offset<proto::OsSkipped>> skipped;
+  for (const SkippedMount& s : tree.skipped) {
+    skipped.push_back(proto::CreateOsSkipped(
+        fbb, fbb.CreateString(s.spec), fbb.CreateString(s.mount_point),
+        static_cast<uint32_t>(s.line), fbb.CreateString(SkipKindWord(s.kind)),
+        fbb.CreateString(s.reason)));
+  }
+  const auto reply = proto::CreateMountOsReply(
+      fbb, fbb.CreateString(tree.os_name), fbb.CreateVector(mounted), fbb.CreateVector(skipped),
+      fbb.CreateVectorOfStrings(tree.warnings));
+  return FinishReply(&fbb, id, proto::Reply::MountOs, reply.Union());
 }
 
 StorageSystem StorageSystemOf(const DaemonContext& ctx) {
@@ -82,6 +105,9 @@ std::optional<Dispatcher::Outcome> Dispatcher::DispatchSession(const proto::Requ
       return Outcome{WithBody<proto::MountRequest>(request, [&](auto& r) { return Mount(id, r); })};
     case proto::Op::Umount:
       return Outcome{WithBody<proto::UmountRequest>(request, [&](auto&) { return Umount(id); })};
+    case proto::Op::MountOs:
+      return Outcome{
+          WithBody<proto::MountOsRequest>(request, [&](auto& r) { return MountOs(id, r); })};
     case proto::Op::ReadDir:
       return Outcome{
           WithBody<proto::ReadDirRequest>(request, [&](auto& r) { return ReadDir(id, r); })};
@@ -142,6 +168,9 @@ DetachedBuffer Dispatcher::Unlock(uint64_t id, const proto::UnlockRequest& reque
 
 DetachedBuffer Dispatcher::Mount(uint64_t id, const proto::MountRequest& request) {
   if (transfers_.active()) return daemon::ErrorResponse(id, BusyWithTransfer("mount"));
+  if (OpResult<bool> released = ReleaseOsTree("mount"); !released.ok()) {
+    return daemon::ErrorResponse(id, released.error());
+  }
   OpResult<MountData> mounted = mounter_.Mount(View(request.device()), request.read_write(),
                                                View(request.fstype()), request.replay());
   if (!mounted.ok()) return daemon::ErrorResponse(id, mounted.error());
@@ -154,7 +183,35 @@ DetachedBuffer Dispatcher::Mount(uint64_t id, const proto::MountRequest& request
 
 DetachedBuffer Dispatcher::Umount(uint64_t id) {
   if (transfers_.active()) return daemon::ErrorResponse(id, BusyWithTransfer("umount"));
+  if (OpResult<bool> released = ReleaseOsTree("umount"); !released.ok()) {
+    return daemon::ErrorResponse(id, released.error());
+  }
   return EmptyOrError(id, mounter_.Unmount());
+}
+
+OpResult<bool> Dispatcher::ReleaseOsTree(std::string_view what) {
+  SysOsMountOps ops(ctx_.sysroot, ctx_.dev_dir, &loader_, false);
+  return os_tree_.Release(what, ctx_.sysroot, ops);
+}
+
+DetachedBuffer Dispatcher::MountOs(uint64_t id, const proto::MountOsRequest& request) {
+  if (!ctx_.in_vm) {
+    return daemon::ErrorResponse(
+        id, ENOTSUP, "mount-os: mounting needs the daemon to run as PID 1 in the appliance");
+  }
+  const MountOsParams params{request.read_write(), request.replay(),
+                             std::string(View(request.root()))};
+  MountOsEnv env;
+  env.sysroot = ctx_.sysroot;
+  env.transfer_active = transfers_.active();
+  env.unmount_single = [this] { return mounter_.Unmount(); };
+  env.devices = FactsFromListing(storage_.List(false, params.read_write), ctx_.sys_block_dir);
+  env.mountable_types = ctx_.filesystems;
+  SysOsMountOps ops(ctx_.sysroot, ctx_.dev_dir, &loader_, params.replay && !params.read_write,
+                    ctx_.sys_block_dir);
+  OpResult<OsTreeData> tree = os_tree_.Mount(params, env, ops);
+  if (!tree.ok()) return daemon::ErrorResponse(id, tree.error());
+  return BuildMountOsReply(id, tree.value());
 }
 
 DetachedBuffer Dispatcher::ReadDir(uint64_t id, const proto::ReadDirRequest& request) {
@@ -171,6 +228,10 @@ DetachedBuffer Dispatcher::ReadDir(uint64_t id, const proto::ReadDirRequest& req
 }
 
 DetachedBuffer Dispatcher::Shutdown(uint64_t id) {
+  // Power-off unmounts the sysroot (init.h), which a tree's inner mounts would hold busy.
+  if (OpResult<bool> released = ReleaseOsTree("shutdown"); !released.ok()) {
+    LogWarning("%s", released.error().message.c_str());
+  }
   FlatBufferBuilder fbb(64);
   const auto reply = proto::CreateShutdownReply(fbb);
   return FinishReply(&fbb, id, proto::Reply::Shutdown, reply.Union());

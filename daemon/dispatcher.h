@@ -11,8 +11,9 @@
 // (see replies.h).
 //
 // One Dispatcher per connection, used from one thread (thread-compatible). It owns the
-// per-connection state: the Mounter, the record of which filesystem and storage modules
-// are loaded, the storage stack (what it activated) and the transfer in progress.
+// per-connection state: the Mounter, the OS tree MountOs mounted, the record of which
+// filesystem and storage modules are loaded, the storage stack (what it activated) and the
+// transfer in progress.
 #ifndef DISKFERRY_DAEMON_DISPATCHER_H_
 #define DISKFERRY_DAEMON_DISPATCHER_H_
 
@@ -22,6 +23,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "daemon/daemon_context.h"
+#include "daemon/handlers_os.h"
 #include "daemon/modules.h"
 #include "daemon/mounter.h"
 #include "daemon/storage_stack.h"
@@ -60,6 +62,9 @@ class Dispatcher {
   flatbuffers::DetachedBuffer Unlock(uint64_t id, const proto::UnlockRequest& request);
   flatbuffers::DetachedBuffer Mount(uint64_t id, const proto::MountRequest& request);
   flatbuffers::DetachedBuffer Umount(uint64_t id);
+  flatbuffers::DetachedBuffer MountOs(uint64_t id, const proto::MountOsRequest& request);
+  // Unmounts an OS tree MountOs left at the sysroot (see handlers_os.h).
+  OpResult<bool> ReleaseOsTree(std::string_view what);
   flatbuffers::DetachedBuffer ReadDir(uint64_t id, const proto::ReadDirRequest& request);
   flatbuffers::DetachedBuffer Shutdown(uint64_t id);
 
@@ -69,6 +74,7 @@ class Dispatcher {
   StorageStack storage_;
   Mounter mounter_;
   Transfers transfers_;
+  OsTreeSlot os_tree_;
 };
 
 }  // namespace diskferry::daemon

@@ -53,8 +53,10 @@ std::string SysfsDirOf(const std::string& sys_block_dir, const std::string& name
 
 void AddSysfsFacts(const std::string& sysfs_dir, DeviceFacts* facts) {
   if (const std::optional<std::string> dm = ReadFirstLine(sysfs_dir + "/dm/name")) {
-    if (!dm->empty() && dm->find('/') == std::string::npos) {
-      facts->aliases.push_back("/dev/mapper/" + *dm);
+    const std::string alias = "/dev/mapper/" + *dm;
+    if (!dm->empty() && dm->find('/') == std::string::npos &&
+        std::find(facts->aliases.begin(), facts->aliases.end(), alias) == facts->aliases.end()) {
+      facts->aliases.push_back(alias);
     }
   }
   const OpResult<std::string> uevent = ReadSmallFile(sysfs_dir + "/uevent");
@@ -70,6 +72,31 @@ std::vector<DeviceFacts> CollectDeviceFacts(const std::string& sys_block_dir,
     DeviceFacts facts = FactsFromFilesystem(filesystem);
     const std::string dir = SysfsDirOf(sys_block_dir, KernelNameOf(facts.path));
     if (!dir.empty()) AddSysfsFacts(dir, &facts);
+    devices.push_back(std::move(facts));
+  }
+  return devices;
+}
+
+std::vector<DeviceFacts> FactsFromListing(const StorageListing& listing,
+                                          const std::string& sys_block_dir) {
+  std::vector<DeviceFacts> devices;
+  for (const ListedDevice& listed : listing.filesystems) {
+    if (listed.probe.fstype.empty()) continue;
+    DeviceFacts facts;
+    facts.path = listed.device;
+    facts.fstype = listed.probe.fstype;
+    facts.uuid = listed.probe.uuid;
+    facts.label = listed.probe.label;
+    facts.aliases = listed.aliases;
+    const std::string kernel_path = "/dev/" + listed.kernel_name;
+    if (!listed.kernel_name.empty() && kernel_path != facts.path &&
+        std::find(facts.aliases.begin(), facts.aliases.end(), kernel_path) == facts.aliases.end()) {
+      facts.aliases.push_back(kernel_path);
+    }
+    if (!sys_block_dir.empty() && !listed.kernel_name.empty()) {
+      const std::string dir = SysfsDirOf(sys_block_dir, listed.kernel_name);
+      if (!dir.empty()) AddSysfsFacts(dir, &facts);
+    }
     devices.push_back(std::move(facts));
   }
   return devices;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/os_mount_plan.h"
+#include "daemon/storage_stack.h"
 
 namespace diskferry::daemon {
 
@@ -28,6 +29,13 @@ void AddSysfsFacts(const std::string& sysfs_dir, DeviceFacts* facts);
 // Empty when sys_block_dir is (test mode).
 std::vector<DeviceFacts> CollectDeviceFacts(const std::string& sys_block_dir,
                                             const std::string& dev_dir);
+
+// The devices of the storage stack's listing (storage_stack.h), each under its listed
+// name (/dev/sda1, /dev/md0, /dev/vg/lv, /dev/mapper/luks-UUID) with its listed aliases,
+// its kernel name (/dev/vda1, /dev/dm-3) and AddSysfsFacts from `sys_block_dir` (empty:
+// none). Devices without a type are left out.
+std::vector<DeviceFacts> FactsFromListing(const StorageListing& listing,
+                                          const std::string& sys_block_dir);
 
 }  // namespace diskferry::daemon
 

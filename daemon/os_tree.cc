@@ -17,6 +17,7 @@
 #include "daemon/log.h"
 #include "daemon/mounter.h"
 #include "daemon/scoped_fd.h"
+#include "daemon/storage_stack.h"
 #include "daemon/sysroot_fs.h"
 
 namespace diskferry::daemon {
@@ -361,16 +362,19 @@ OpResult<std::string> GuestDevicePath(const std::string& dev_dir, std::string_vi
 }
 
 SysOsMountOps::SysOsMountOps(std::string sysroot, std::string dev_dir, FsModuleLoader* loader,
-                             bool replay)
+                             bool replay, std::string sys_block_dir)
     : sysroot_(std::move(sysroot)),
       dev_dir_(std::move(dev_dir)),
       loader_(loader),
-      replay_(replay) {}
+      replay_(replay),
+      sys_block_dir_(std::move(sys_block_dir)) {}
 
 OpResult<OsMountOutcome> SysOsMountOps::Mount(const std::string& device, const std::string& target,
                                               const std::string& fstype, bool read_write,
                                               const std::string& extra_data) {
-  OpResult<std::string> path = GuestDevicePath(dev_dir_, device);
+  OpResult<std::string> path = sys_block_dir_.empty()
+                                    ? GuestDevicePath(dev_dir_, device)
+                                    : ResolveBlockDevice(sys_block_dir_, dev_dir_, device);
   if (!path.ok()) return path.error();
   struct stat st {};
   if (::stat(path->c_str(), &st) != 0) return ErrnoError(errno, device);

@@ -130,12 +130,15 @@ OpResult<std::string> GuestDevicePath(const std::string& dev_dir, std::string_vi
 
 // OsMountOps of the appliance: mount(2) with ChooseMountOptions(fstype, read_write,
 // replay) plus the extra data, after loading fstype's modules; the device must be a block
-// device under `dev_dir`.
+// device under `dev_dir`. With `sys_block_dir` (/sys/block) every listed name and alias
+// is accepted (storage_stack.h: ResolveBlockDevice: /dev/VG/LV, /dev/mapper/NAME,
+// /dev/md0); without, GuestDevicePath's.
 class SysOsMountOps : public OsMountOps {
  public:
   // `loader` must outlive this object. `replay`: read-only mounts let the kernel replay a
   // journal (mounter.h), for sessions whose drives are throw-away overlays.
-  SysOsMountOps(std::string sysroot, std::string dev_dir, FsModuleLoader* loader, bool replay);
+  SysOsMountOps(std::string sysroot, std::string dev_dir, FsModuleLoader* loader, bool replay,
+                std::string sys_block_dir = {});
 
   OpResult<OsMountOutcome> Mount(const std::string& device, const std::string& target,
                                  const std::string& fstype, bool read_write,
@@ -148,6 +151,7 @@ class SysOsMountOps : public OsMountOps {
   const std::string dev_dir_;
   FsModuleLoader* const loader_;
   const bool replay_;
+  const std::string sys_block_dir_;
 };
 
 }  // namespace diskferry::daemon

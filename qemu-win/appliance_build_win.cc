@@ -21,6 +21,12 @@ std::string DefaultCacheDir() {
   return "diskferry-cache";
 }
 
+// No Linux kernels to choose among: an exported appliance is booted as it is.
+std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots) {
+  (void)roots;
+  return {};
+}
+
 Result<ApplianceImage> BuildAppliance(const ApplianceBuildConfig& config) {
   (void)config;
   return Status(Code::kUnavailable,

@@ -12,18 +12,19 @@ packages=(
   cmake ninja-build g++ pkg-config
   flatbuffers-compiler libflatbuffers-dev libtbb-dev libyaml-cpp-dev libgtest-dev
   libarchive-dev libssl-dev libcli11-dev libblkid-dev nlohmann-json3-dev
-  # appliance: QEMU, a kernel with its modules, busybox for the guest
-  qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static kmod cpio
+  # appliance: QEMU, a kernel with its modules, busybox for the guest. The cloud
+  # kernel boots fastest; the generic one serves the filesystems the cloud one lacks
+  # (f2fs), and a session whose image needs one boots it (appliance/kernel_choice.h)
+  qemu-system-x86 qemu-utils linux-image-cloud-amd64 linux-image-amd64 busybox-static kmod cpio
   # storage tools the appliance builder packs from the host with their libraries
   # (appliance/storage_tools.h): LVM2, LUKS1/LUKS2, md RAID, device mapper, and
   # thin_check/cache_check, which LVM runs when it activates a thin pool or cache
   lvm2 cryptsetup-bin mdadm dmsetup thin-provisioning-tools
   # filesystem tools used by the tests and the demo
   e2fsprogs xfsprogs btrfs-progs dosfstools mtools fdisk f2fs-tools ntfs-3g
-  # tests: the generic kernel (f2fs and more filesystems than the cloud one) and
-  # libguestfs, which the benchmarks and cross-checks run beside diskferry (with its XFS
-  # support)
-  linux-image-amd64 libguestfs-tools libguestfs-xfs
+  # tests: libguestfs, which the benchmarks and cross-checks run beside diskferry (with
+  # its XFS support)
+  libguestfs-tools libguestfs-xfs
   # decompressing .ko.xz / .ko.zst modules on other kernels
   xz-utils zstd
   # the Windows host build (scripts/build-windows.sh, docs/windows.md): the mingw-w64

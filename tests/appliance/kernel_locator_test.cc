@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/appliance/builder_test_support.h"
 
 namespace diskferry {
@@ -65,6 +68,23 @@ TEST_F(KernelLocatorTest, SkipsACloudKernelWhoseModulesAreGone) {
   Result<HostKernel> k = FindHostKernel(Roots());
   ASSERT_TRUE(k.ok()) << k.status().ToString();
   EXPECT_EQ(k->release, "6.1.0-9-cloud-amd64");
+}
+
+TEST_F(KernelLocatorTest, ListsEveryUsableKernelCloudFirstThenNewestFirst) {
+  AddKernel("6.1.0-9-amd64");
+  AddKernel("6.1.0-21-amd64");
+  AddKernel("6.1.0-30-cloud-amd64", /*with_modules=*/false);
+  AddKernel("6.1.0-12-cloud-amd64");
+  std::vector<std::string> releases;
+  for (const HostKernel& k : ListHostKernels(Roots())) releases.push_back(k.release);
+  EXPECT_EQ(releases,
+            (std::vector<std::string>{"6.1.0-12-cloud-amd64", "6.1.0-21-amd64", "6.1.0-9-amd64"}));
+}
+
+TEST_F(KernelLocatorTest, ListsNothingWhenBootIsMissing) {
+  KernelSearchRoots roots = Roots();
+  roots.boot_dir = dir_ / "no-such-boot";
+  EXPECT_TRUE(ListHostKernels(roots).empty());
 }
 
 TEST_F(KernelLocatorTest, ErrorListsEveryKernelFoundWhenNoneHasModules) {

@@ -13,7 +13,8 @@ include(${CMAKE_CURRENT_LIST_DIR}/sockets_tests.cmake)
 add_executable(appliance_host_tests
   ${CMAKE_CURRENT_LIST_DIR}/accelerator_host_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_dir_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict_test.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/kernel_choice_test.cc)
 target_link_libraries(appliance_host_tests PRIVATE df_appliance_session GTest::gtest_main)
 gtest_discover_tests(appliance_host_tests DISCOVERY_TIMEOUT 60)
 # Checking images before QEMU opens them (image_inspect.h) and making overlays: fixtures

@@ -66,6 +66,40 @@ TEST_F(OsDevicesTest, AddsTheMapperNameAndTheGptPartitionNames) {
   EXPECT_EQ(nothing, DeviceFacts{});
 }
 
+TEST_F(OsDevicesTest, TheStorageListingGivesEachDeviceItsListedNameAndEveryAlias) {
+  Write("dm-0/dm/name", "rhel-root\n");
+  StorageListing listing;
+  ListedDevice lv;
+  lv.device = "/dev/rhel/root";
+  lv.kernel_name = "dm-0";
+  lv.probe.fstype = "xfs";
+  lv.probe.uuid = "r00t";
+  lv.aliases = {"/dev/mapper/rhel-root", "/dev/dm-0"};
+  ListedDevice pv;
+  pv.device = "/dev/sda2";
+  pv.kernel_name = "vda2";
+  pv.probe.fstype = "LVM2_member";
+  ListedDevice blank;
+  blank.device = "/dev/sdb";
+  blank.kernel_name = "vdb";
+  listing.filesystems = {lv, pv, blank};
+
+  const std::vector<DeviceFacts> devices = FactsFromListing(listing, sys_);
+
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0].path, "/dev/rhel/root");
+  EXPECT_EQ(devices[0].fstype, "xfs");
+  EXPECT_EQ(devices[0].uuid, "r00t");
+  EXPECT_THAT(devices[0].aliases, ElementsAre("/dev/mapper/rhel-root", "/dev/dm-0"));
+  EXPECT_EQ(devices[1].path, "/dev/sda2");
+  EXPECT_THAT(devices[1].aliases, ElementsAre("/dev/vda2"));
+  for (const char* spec : {"/dev/mapper/rhel-root", "/dev/rhel/root", "/dev/dm-0", "UUID=r00t"}) {
+    const OpResult<const DeviceFacts*> found = ResolveFstabSpec(spec, devices);
+    ASSERT_TRUE(found.ok()) << spec;
+    EXPECT_EQ(found.value()->path, "/dev/rhel/root") << spec;
+  }
+}
+
 TEST_F(OsDevicesTest, NoSysfsDirectoryMeansNoDevices) {
   EXPECT_TRUE(CollectDeviceFacts("", "/dev").empty());
 }

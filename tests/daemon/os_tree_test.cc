@@ -17,96 +17,19 @@
 #include <string>
 #include <vector>
 
+#include "tests/daemon/os_fake_mount_ops.h"
 #include "tests/daemon/serve_fixture.h"
 
 namespace diskferry::daemon {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FakeMountOps;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const std::vector<std::string> kMountable = {"btrfs", "ext4", "vfat", "xfs"};
-
-// Mount copies the source tree of (device, extra data) into the target; Unmount empties
-// the target. Targets must lie inside `scratch`: a confinement bug fails the test instead
-// of writing to the host.
-class FakeMountOps : public OsMountOps {
- public:
-  FakeMountOps(std::string scratch, std::string sysroot)
-      : scratch_(fs::canonical(scratch)),
-        sysroot_(std::move(sysroot)),
-        sysroot_real_(fs::canonical(sysroot_)) {}
-
-  // What `device` mounted with `extra_data` ("subvol=@") holds.
-  void AddSource(const std::string& device, const std::string& extra_data, std::string dir) {
-    sources_[Key(device, extra_data)] = std::move(dir);
-  }
-
-  std::set<std::string> fail_devices;  // their mounts fail with EIO
-  bool fail_read_write = false;        // read-write mounts fail with EROFS
-  int fstab_reads_left = -1;           // then reads of etc/fstab fail with EIO; -1: never
-
-  // "mount /dev/sda2 /boot ro subvol=@", "unmount /boot": targets shown inside the sysroot.
-  std::vector<std::string> calls;
-  std::vector<fs::path> mounted;  // real targets, in mount order
-
-  OpResult<OsMountOutcome> Mount(const std::string& device, const std::string& target,
-                                 const std::string& fstype, bool read_write,
-                                 const std::string& extra_data) override {
-    const std::string what = "mount " + device + " (" + fstype + ")";
-    if (fail_devices.contains(device)) return ErrnoError(EIO, what);
-    if (read_write && fail_read_write) return ErrnoError(EROFS, what);
-    const auto source = sources_.find(Key(device, extra_data));
-    if (source == sources_.end()) return ErrnoError(ENOENT, what);
-    const fs::path real = fs::canonical(target);
-    if (!IsInside(real, scratch_))
-      return ErrnoError(EXDEV, "fake: target outside: " + real.string());
-    fs::copy(source->second, real,
-             fs::copy_options::recursive | fs::copy_options::copy_symlinks |
-                 fs::copy_options::overwrite_existing);
-    mounted.push_back(real);
-    std::string options = read_write ? "rw" : "ro";
-    if (!extra_data.empty()) options += "," + extra_data;
-    calls.push_back("mount " + device + " " + Shown(real) + " " + options);
-    return OsMountOutcome{options, false};
-  }
-
-  OpResult<bool> Unmount(const std::string& target) override {
-    const fs::path real = fs::weakly_canonical(target);
-    const auto it = std::find(mounted.begin(), mounted.end(), real);
-    if (it == mounted.end()) return ErrnoError(EINVAL, "unmount " + target);
-    mounted.erase(it);
-    for (const fs::directory_entry& e : fs::directory_iterator(real)) fs::remove_all(e.path());
-    calls.push_back("unmount " + Shown(real));
-    return true;
-  }
-
-  OpResult<std::string> ReadFileInRoot(const std::string& relative, size_t max_bytes) override {
-    if (relative == kFstabPath && fstab_reads_left >= 0 && fstab_reads_left-- == 0) {
-      return ErrnoError(EIO, "/etc/fstab");
-    }
-    return ReadFileInSysroot(sysroot_, relative, max_bytes);
-  }
-
- private:
-  static std::string Key(const std::string& device, const std::string& extra_data) {
-    return extra_data.empty() ? device : device + " " + extra_data;
-  }
-  static bool IsInside(const fs::path& path, const fs::path& dir) {
-    const std::string p = path.string();
-    return p == dir.string() || p.starts_with(dir.string() + "/");
-  }
-  std::string Shown(const fs::path& real) const {
-    return real == sysroot_real_ ? "/" : real.string().substr(sysroot_real_.string().size());
-  }
-
-  const fs::path scratch_;
-  const std::string sysroot_;
-  const fs::path sysroot_real_;
-  std::map<std::string, std::string> sources_;
-};
 
 DeviceFacts Device(std::string path, std::string fstype, std::string uuid) {
   DeviceFacts d;

@@ -4,6 +4,7 @@ add_executable(integration_tests
   integration/fs_images.cc
   integration/ls_test.cc
   integration/launch_test.cc
+  integration/kernel_choice_test.cc
   integration/tree_compare.cc
   integration/copy_test.cc
   integration/inject_steps_test.cc
