@@ -149,7 +149,7 @@ Result<StorageListing> ToStorageListing(const proto::ListFilesystemsReply& reply
     Result<std::string> device = CheckedDevice(fs->device(), "ListFilesystems reply");
     if (!device.ok()) return device.status();
     FilesystemInfo info{*device, Cut(fs->fstype(), 64), Cut(fs->label(), 256),
-                        Cut(fs->uuid(), 128), fs->size()};
+                        Cut(fs->uuid(), 128), fs->size(), {}, ""};
     const auto* aliases = fs->aliases();
     if (aliases != nullptr && aliases->size() > kMaxAliases) {
       return ListError(info.device + ": more than " + std::to_string(kMaxAliases) + " aliases");

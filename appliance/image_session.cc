@@ -1,6 +1,8 @@
 #include "appliance/image_session.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include "appliance/filesystem_choice.h"
 #include "appliance/kernel_choice.h"
 #include "appliance/overlay.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -25,7 +28,70 @@ Status CannotOpen(const std::string& path) {
   return err != 0 ? ErrnoStatus(err, path) : Status(Code::kIoError, path + ": cannot be opened");
 }
 
+// Activation runs vgchange/mdadm in the guest; under TCG a few seconds each, more under
+// load.
+constexpr auto kActivateTimeout = std::chrono::seconds(120);
+// cryptsetup's argon2id with 1 GiB and 4 iterations took about 100 s under TCG on 2 busy
+// cores; several key slots are tried in turn.
+constexpr auto kUnlockTimeout = std::chrono::seconds(330);
+constexpr auto kMountOsTimeout = std::chrono::seconds(120);
+// LUKS inside LVM inside LUKS is as deep as real systems go.
+constexpr int kMaxUnlockRounds = 4;
+
+std::string_view LuksKind(const FilesystemInfo& luks) {
+  if (luks.note.find("LUKS2") != std::string::npos) return "LUKS2";
+  if (luks.note.find("LUKS1") != std::string::npos) return "LUKS1";
+  return "LUKS";
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+Result<std::vector<KeyFile>> ReadKeys(const std::vector<KeyFileSpec>& specs) {
+  std::vector<KeyFile> keys;
+  for (const KeyFileSpec& spec : specs) {
+    auto key = KeyFile::Read(spec.path);
+    if (!key.ok()) return key.status();
+    keys.push_back(std::move(*key));
+  }
+  return keys;
+}
+
 }  // namespace
+
+std::vector<size_t> KeysForDevice(const FilesystemInfo& luks,
+                                  const std::vector<KeyFileSpec>& keys) {
+  std::vector<size_t> own;
+  std::vector<size_t> any;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i].device.empty()) {
+      any.push_back(i);
+    } else if (NamesFilesystem(luks, keys[i].device)) {
+      own.push_back(i);
+    }
+  }
+  return own.empty() ? any : own;
+}
+
+Status NoKeyFor(const FilesystemInfo& luks) {
+  const std::string dev = PrintableText(luks.device);
+  return Status(Code::kFailedPrecondition,
+                dev + " is a " + std::string(LuksKind(luks)) +
+                    " container; give its key with --key-file PATH or --key-file " + dev +
+                    "=PATH");
+}
+
+Status KeysRejected(const FilesystemInfo& luks, const std::vector<std::string>& paths) {
+  return Status(Code::kFailedPrecondition,
+                PrintableText(luks.device) + ": no key slot opens with key file" +
+                    (paths.size() > 1 ? "s " : " ") + Join(paths, ", "));
+}
 
 Result<std::string> FindDaemonBinary() {
   if (const char* env = std::getenv("DISKFERRY_DAEMON"); env != nullptr && *env != '\0') {
@@ -73,12 +139,18 @@ Result<DiskChain> ResolveDisk(const DiskConfig& disk) {
   if (format.empty()) {
     auto probed = ProbeImageFormat(disk.image);
     if (!probed.ok()) return probed.status();
-    if (!probed->empty()) {
+    // A LUKS container is read as raw bytes: the appliance opens it (--key-file), and
+    // QEMU's own luks driver is never used.
+    if (!probed->empty() && *probed != "luks") {
       return Status(Code::kInvalidArgument,
                     disk.image + ": looks like " + *probed + ", not raw; formats are never " +
                         "guessed, so pass --format " + *probed + " if you trust this image");
     }
     format = "raw";
+  } else if (format == "luks") {
+    return Status(Code::kInvalidArgument,
+                  disk.image + ": LUKS is opened inside the appliance; give the image as raw " +
+                      "(no --format) with --key-file PATH");
   }
   return ResolveDiskChain(ImageLayer{disk.image, format}, disk.backing);
 }
@@ -111,6 +183,10 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
     if (!disk.ok()) return disk.status();
     disks.push_back(std::move(*disk));
   }
+  // Read before anything boots, so that a missing key file costs nothing; wiped when
+  // Open returns.
+  auto keys = ReadKeys(config.keys);
+  if (!keys.ok()) return keys.status();
 
   auto image = PrepareAppliance(config.build);
   if (!image.ok()) return image.status().WithContext("preparing the appliance");
@@ -119,6 +195,7 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
   session->image_ = *image;
   ApplianceConfig launch = config.launch;
   launch.image = *image;
+  if (!config.keys.empty()) launch.memory_mib = std::max(launch.memory_mib, kLuksMemoryMib);
   auto drives = session->Drives(config, disks);
   if (!drives.ok()) return drives.status();
   launch.drives = std::move(*drives);
@@ -126,27 +203,196 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
   auto appliance = Appliance::Launch(launch);
   if (!appliance.ok()) return appliance.status();
   session->appliance_ = std::move(*appliance);
-  if (config.mount) {
-    Status st = session->MountChosen(config);
-    if (!st.ok()) return st.WithContext(config.image);
+  if (!config.mount) return session;
+
+  Status st = session->ActivateStorage(config, *keys, config.keys);
+  if (st.ok()) st = session->SwitchKernelWhenNeeded(config, *keys);
+  if (st.ok()) {
+    st = config.filesystem == kWholeOs ? session->MountWholeOs(config)
+                                       : session->MountChosen(config);
   }
+  if (!st.ok()) return st.WithContext(config.image);
   return session;
 }
 
-Status ImageSession::MountChosen(const ImageSessionConfig& config) {
-  auto filesystems = appliance_->control().ListFilesystems();
-  if (!filesystems.ok()) return filesystems.status();
-  auto chosen = ChooseFilesystem(*filesystems, config.filesystem);
-  if (!chosen.ok()) return chosen.status();
-  filesystem_ = *chosen;
-  auto switched =
-      SwitchKernelIfNeeded(config.image, NeededFilesystems(*filesystems, chosen->device, false),
-                           false, config.build, launch_, &image_, &appliance_);
+Status ImageSession::ActivateStorage(const ImageSessionConfig& config,
+                                     const std::vector<KeyFile>& keys,
+                                     const std::vector<KeyFileSpec>& specs) {
+  const bool read_write = config.writable || overlays_;
+  ControlClient& control = appliance_->control();
+  auto listing = control.ListStorage(/*activate=*/true, read_write, kActivateTimeout);
+  if (!listing.ok()) return listing.status();
+  storage_ = std::move(*listing);
+  std::vector<FilesystemInfo> tried;
+  for (int round = 0; round < kMaxUnlockRounds; ++round) {
+    bool opened = false;
+    for (const FilesystemInfo& fs : std::vector<FilesystemInfo>(storage_.filesystems)) {
+      if (fs.fstype != "crypto_LUKS") continue;
+      if (std::any_of(tried.begin(), tried.end(),
+                      [&](const FilesystemInfo& t) { return t.device == fs.device; })) {
+        continue;
+      }
+      tried.push_back(fs);
+      Status st = UnlockOne(fs, keys, specs, read_write);
+      if (st.code() == Code::kTimeout || st.code() == Code::kProtocolError ||
+          st.code() == Code::kUnavailable) {
+        return st;  // the appliance is gone or hostile: nothing else will work either
+      }
+      if (st.ok()) {
+        opened = true;
+      } else {
+        locked_.emplace_back(fs.device, st);
+      }
+    }
+    if (!opened) break;
+    // Opened containers may hold PVs, md members or more LUKS: activate again.
+    listing = control.ListStorage(/*activate=*/true, read_write, kActivateTimeout);
+    if (!listing.ok()) return listing.status();
+    storage_ = std::move(*listing);
+  }
+  for (const KeyFileSpec& spec : specs) {
+    if (spec.device.empty()) continue;
+    if (std::none_of(tried.begin(), tried.end(),
+                     [&](const FilesystemInfo& t) { return NamesFilesystem(t, spec.device); })) {
+      warnings_.push_back(config.image + ": key file " + spec.path + " is for " +
+                          PrintableText(spec.device) + ", which is not a LUKS container here");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ImageSession::UnlockOne(const FilesystemInfo& luks, const std::vector<KeyFile>& keys,
+                               const std::vector<KeyFileSpec>& specs, bool read_write) {
+  const std::vector<size_t> candidates = KeysForDevice(luks, specs);
+  if (candidates.empty()) return NoKeyFor(luks);
+  std::vector<std::string> rejected;
+  for (size_t i : candidates) {
+    auto opened = appliance_->control().Unlock(luks.device, keys[i].bytes(), read_write,
+                                               kUnlockTimeout);
+    if (opened.ok()) {
+      opened_.emplace_back(luks, *opened);
+      return Status::Ok();
+    }
+    if (GuestErrno(opened.status()) != "EKEYREJECTED") {
+      return opened.status().WithContext(PrintableText(luks.device));
+    }
+    rejected.push_back(specs[i].path);
+  }
+  return KeysRejected(luks, rejected);
+}
+
+Status ImageSession::MissingStorage(const ImageSessionConfig& config,
+                                    const Status& choice) const {
+  std::vector<std::string> why;
+  for (const auto& [device, st] : locked_) {
+    const bool named = !config.filesystem.empty() && config.filesystem != kWholeOs &&
+                       std::any_of(storage_.filesystems.begin(), storage_.filesystems.end(),
+                                   [&](const FilesystemInfo& fs) {
+                                     return fs.device == device &&
+                                            NamesFilesystem(fs, config.filesystem);
+                                   });
+    if (named) return st;
+    why.push_back(st.message());
+  }
+  why.insert(why.end(), storage_.problems.begin(), storage_.problems.end());
+  if (why.empty()) return Status::Ok();
+  // Nothing matched: what stayed closed is the reason, and alone the clearest message.
+  if (choice.code() == Code::kNotFound && !locked_.empty()) {
+    return Status(locked_.front().second.code(), Join(why, "; "));
+  }
+  if (locked_.empty()) return Status(choice.code(), Join(why, "; ") + "; " + choice.message());
+  return Status(choice.code(), choice.message() + "; " + Join(why, "; "));
+}
+
+void ImageSession::KeepStorageWarnings(const ImageSessionConfig& config) {
+  for (const auto& [device, st] : locked_) {
+    warnings_.push_back(config.image + ": " + st.message() + "; the rest of the disk stays readable");
+  }
+  for (const std::string& problem : storage_.problems) {
+    warnings_.push_back(config.image + ": " + problem);
+  }
+}
+
+OsRootHint ImageSession::LearnOsRoot() {
+  auto os = appliance_->control().MountOs(/*read_write=*/false, /*replay=*/false, "",
+                                          kMountOsTimeout);
+  if (!os.ok() || os->mounted.empty()) return {};
+  return {os->mounted.front().device, os->os_name};
+}
+
+std::string ImageSession::Wanted(const ImageSessionConfig& config) const {
+  std::string wanted = config.filesystem;
+  // --fs naming a LUKS container means what it holds.
+  for (const auto& [container, plain] : opened_) {
+    if (!wanted.empty() && NamesFilesystem(container, wanted)) wanted = plain;
+  }
+  return wanted;
+}
+
+Status ImageSession::SwitchKernelWhenNeeded(const ImageSessionConfig& config,
+                                            const std::vector<KeyFile>& keys) {
+  const bool whole_os = config.filesystem == kWholeOs;
+  std::vector<FilesystemInfo> needed;
+  if (whole_os) {
+    needed = NeededFilesystems(storage_.filesystems, "", true);
+  } else if (auto chosen = ChooseFilesystem(storage_.filesystems, Wanted(config)); chosen.ok()) {
+    needed = NeededFilesystems(storage_.filesystems, chosen->device, false);
+  } else {
+    return Status::Ok();  // MountChosen says why nothing can be chosen
+  }
+  auto switched = SwitchKernelIfNeeded(config.image, needed, whole_os, config.build, launch_,
+                                       &image_, &appliance_);
   if (!switched.ok()) return switched.status();
+  if (!*switched) return Status::Ok();
+  // The new appliance has activated and unlocked nothing yet.
+  opened_.clear();
+  locked_.clear();
+  warnings_.clear();
+  return ActivateStorage(config, keys, config.keys);
+}
+
+Status ImageSession::MountChosen(const ImageSessionConfig& config) {
+  const std::string wanted = Wanted(config);
+  auto chosen = ChooseFilesystem(storage_.filesystems, wanted);
+  if (!chosen.ok()) {
+    Status choice = chosen.status();
+    if (wanted.empty() && choice.code() == Code::kInvalidArgument) {
+      // Several candidates: name the installed OS among them (best effort).
+      choice = ChooseFilesystem(storage_.filesystems, "", LearnOsRoot()).status();
+    }
+    Status missing = MissingStorage(config, choice);
+    return missing.ok() ? choice : missing;
+  }
+  KeepStorageWarnings(config);
+  filesystem_ = *chosen;
   auto mounted = appliance_->control().Mount(filesystem_.device, config.writable, "", overlays_);
   if (!mounted.ok()) return mounted.status();
   mount_ = *mounted;
-  mounted_ = {MountedFilesystem{filesystem_.device, mount_.fstype, "/", mount_.replayed}};
+  mounted_ = {MountedFilesystem{filesystem_.device, mount_.fstype, "/", mount_.replayed,
+                                mount_.options}};
+  return Status::Ok();
+}
+
+Status ImageSession::MountWholeOs(const ImageSessionConfig& config) {
+  auto os = appliance_->control().MountOs(config.writable, overlays_, "", kMountOsTimeout);
+  if (!os.ok()) {
+    Status missing = MissingStorage(config, os.status());
+    return missing.ok() ? os.status() : missing;
+  }
+  if (os->mounted.empty() || os->mounted.front().mount_point != "/") {
+    return Status(Code::kProtocolError, "MountOs reply without the root filesystem first");
+  }
+  KeepStorageWarnings(config);
+  os_ = std::move(*os);
+  mounted_ = os_->mounted;
+  const MountedFilesystem& root = mounted_.front();
+  filesystem_ = FilesystemInfo{};
+  filesystem_.device = root.device;
+  filesystem_.fstype = root.fstype;
+  for (const FilesystemInfo& fs : storage_.filesystems) {
+    if (fs.device == root.device) filesystem_ = fs;
+  }
+  mount_ = MountInfo{root.fstype, root.options, root.replayed};
   return Status::Ok();
 }
 

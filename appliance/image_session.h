@@ -10,12 +10,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "appliance/appliance.h"
 #include "appliance/appliance_builder.h"
+#include "appliance/filesystem_choice.h"
 #include "appliance/guest_types.h"
 #include "appliance/image_inspect.h"
+#include "appliance/key_file.h"
 #include "appliance/temp_dir.h"
 #include "protocol/status.h"
 
@@ -93,13 +96,34 @@ Result<ApplianceImage> PrepareAppliance(ApplianceBuildConfig build);
 std::vector<DiskConfig> SessionDisks(const ImageSessionConfig& config);
 
 // A disk checked (image_inspect.h): its format (empty: raw, unless the file carries
-// another format's signature, which is refused with a hint) and the backing files QEMU
-// may open. Errors name the image in one line.
+// another format's signature, which is refused with a hint; a LUKS container is raw,
+// since the appliance opens it) and the backing files QEMU may open. Errors name the
+// image in one line.
 Result<DiskChain> ResolveDisk(const DiskConfig& disk);
+
+// The keys to try on the LUKS container `luks`, as indexes into `keys`: the ones whose
+// device names it (or one of its aliases), else every one with no device, in order.
+std::vector<size_t> KeysForDevice(const FilesystemInfo& luks, const std::vector<KeyFileSpec>& keys);
+// "/dev/sda2 is a LUKS2 container; give its key with --key-file PATH or --key-file
+// /dev/sda2=PATH" (kFailedPrecondition).
+Status NoKeyFor(const FilesystemInfo& luks);
+// "/dev/sda2: no key slot opens with key file k.key" (kFailedPrecondition).
+Status KeysRejected(const FilesystemInfo& luks, const std::vector<std::string>& paths);
+
+// Guest memory a session with LUKS keys gets at least: argon2id key slots made by
+// cryptsetup take up to 1 GiB to open.
+inline constexpr unsigned kLuksMemoryMib = 1280;
 
 class ImageSession {
  public:
-  // Errors name the image: "disk.img: no filesystem found; candidates: ...".
+  // In steps: check the disks and read the key files; prepare and boot the appliance;
+  // then, with config.mount, activate the storage stack (md, LVM), open LUKS containers
+  // with the keys, and mount the chosen filesystem or the whole OS tree.
+  // Errors name the image: "disk.img: no filesystem found; candidates: ...",
+  // "disk.img: /dev/sda2 is a LUKS2 container; give its key with --key-file PATH ...".
+  // A LUKS container that does not open, and storage the daemon could not activate, fail
+  // the session only when the filesystem asked for is missing; otherwise they are
+  // warnings().
   static Result<std::unique_ptr<ImageSession>> Open(const ImageSessionConfig& config);
 
   Appliance& appliance() { return *appliance_; }
@@ -108,6 +132,14 @@ class ImageSession {
   const MountInfo& mount() const { return mount_; }
   // Every filesystem mounted, the root first (empty when config.mount was false).
   const std::vector<MountedFilesystem>& mounted() const { return mounted_; }
+  // The filesystems and problems the activated storage stack showed (after unlocking).
+  const StorageListing& storage() const { return storage_; }
+  // The whole-OS tree (config.filesystem == kWholeOs): its name, what fstab lines were
+  // skipped and why; nullptr otherwise.
+  const OsTreeInfo* os_tree() const { return os_ ? &*os_ : nullptr; }
+  // One line each, starting with the image: LUKS containers left closed and storage
+  // problems that did not stop the session. Guest text in them is escaped.
+  const std::vector<std::string>& warnings() const { return warnings_; }
   // Powers the appliance off (see Appliance::Shutdown). The throw-away overlays go with
   // the session.
   Status Close() { return appliance_->Shutdown(); }
@@ -117,7 +149,26 @@ class ImageSession {
   // The drives QEMU gets: the disks themselves, or throw-away overlays over them.
   Result<std::vector<DriveSpec>> Drives(const ImageSessionConfig& config,
                                         const std::vector<DiskChain>& disks);
+  // ListStorage with activation, then unlocking LUKS containers with `keys` until no
+  // more open (LVM inside LUKS shows up after a second listing).
+  Status ActivateStorage(const ImageSessionConfig& config, const std::vector<KeyFile>& keys,
+                         const std::vector<KeyFileSpec>& specs);
+  Status UnlockOne(const FilesystemInfo& luks, const std::vector<KeyFile>& keys,
+                   const std::vector<KeyFileSpec>& specs, bool read_write);
+  // Why the session cannot go on without the filesystem `wanted`, from the LUKS
+  // containers left closed and the storage problems; Ok when there is nothing to add.
+  Status MissingStorage(const ImageSessionConfig& config, const Status& choice) const;
+  void KeepStorageWarnings(const ImageSessionConfig& config);
+  // The name to choose by: config.filesystem, or for a LUKS container the device it opened.
+  std::string Wanted(const ImageSessionConfig& config) const;
+  // When the filesystems to mount need a kernel other than the booted one
+  // (kernel_choice.h), relaunches on it and activates the storage again.
+  Status SwitchKernelWhenNeeded(const ImageSessionConfig& config,
+                                const std::vector<KeyFile>& keys);
   Status MountChosen(const ImageSessionConfig& config);
+  Status MountWholeOs(const ImageSessionConfig& config);
+  // The OS name and root device, for the candidate list; empty if none is found.
+  OsRootHint LearnOsRoot();
 
   ApplianceImage image_;
   // Declared before appliance_, so destroyed after it: QEMU has the overlays open.
@@ -128,6 +179,13 @@ class ImageSession {
   FilesystemInfo filesystem_;
   MountInfo mount_;
   std::vector<MountedFilesystem> mounted_;
+  StorageListing storage_;
+  // LUKS containers that stayed closed, and why (one line each, without the image).
+  std::vector<std::pair<std::string, Status>> locked_;
+  // LUKS containers opened, and the plaintext device each gave.
+  std::vector<std::pair<FilesystemInfo, std::string>> opened_;
+  std::optional<OsTreeInfo> os_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace diskferry

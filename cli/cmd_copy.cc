@@ -42,7 +42,7 @@ Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& i
   if (!made.ok()) return made.status();
   ImageSessionConfig config = *made;
   config.image = image;
-  ApplyDiskOptions(o.disk, &config);
+  if (Status st = ConfigureDisks(o.disk, &config); !st.ok()) return st;
   if (o.lane != "shm" && o.lane != "socket") {
     return Status(Code::kInvalidArgument, "--lane must be shm or socket");
   }
@@ -117,6 +117,7 @@ int RunCopyOut(const CopyOptions& o) {
   if (!config.ok()) return ReportFailure(config.status());
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
+  ReportSession(**session, image);
   const auto start = Clock::now();
   auto result = ExtractTree((*session)->appliance(), paths, writer->get(), TransferFor(o));
   Status closed = (*session)->Close();
@@ -149,6 +150,12 @@ int RunCopyIn(const CopyOptions& o) {
   if (!config.ok()) return ReportFailure(config.status());
   config->writable = true;
   std::string target = spec->image;
+  if (!o.in_place && !config->extra_disks.empty()) {
+    // The new image would hold the first disk's changes only; the others would be
+    // written in place.
+    return ReportFailure(Status(Code::kInvalidArgument,
+                                "copy-in with --add writes into every disk: pass --in-place"));
+  }
   if (!o.in_place) {
     auto base = ResolveDisk(SessionDisks(*config).front());
     if (!base.ok()) return ReportFailure(base.status());
@@ -165,6 +172,7 @@ int RunCopyIn(const CopyOptions& o) {
   }
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
+  ReportSession(**session, target);
   const auto start = Clock::now();
   auto result = InjectTree((*session)->appliance(), reader->get(), spec->path, TransferFor(o));
   Status closed = (*session)->Close();  // syncs and unmounts in the guest
@@ -189,6 +197,7 @@ int RunCat(const CopyOptions& o) {
   if (!config.ok()) return ReportFailure(config.status());
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
+  ReportSession(**session, spec->image);
   Status st = CatFile((*session)->appliance(), spec->path, TransferFor(o), STDOUT_FILENO);
   Status closed = (*session)->Close();
   if (!st.ok()) return ReportFailure(InImage(st, spec->image));

@@ -1,4 +1,4 @@
-// `diskferry ls [-l] [-R] [--fs FS] IMAGE[:PATH]`: like virt-ls.
+// `diskferry ls [-l] [-R] [--fs FS | --os] [--add DISK]... IMAGE[:PATH]`: like virt-ls.
 #include <cstdio>
 #include <string>
 
@@ -47,10 +47,11 @@ int RunLs(const LsOptions& options) {
   if (!made.ok()) return ReportFailure(made.status());
   ImageSessionConfig config = *made;
   config.image = spec->image;
-  ApplyDiskOptions(options.disk, &config);
+  if (Status st = ConfigureDisks(options.disk, &config); !st.ok()) return ReportFailure(st);
   config.launch.shm_size = 0;  // listing needs no data lanes
   auto session = ImageSession::Open(config);
   if (!session.ok()) return ReportFailure(session.status());
+  ReportSession(**session, spec->image);
   Status st = ListDirectory((*session)->appliance().control(), spec->path, options);
   std::fflush(stdout);
   Status closed = (*session)->Close();

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "appliance/image_session.h"
+#include "cli/disk_options.h"
 
 namespace diskferry {
 
@@ -22,18 +23,17 @@ struct ApplianceOptions {
 
 void AddApplianceOptions(CLI::App* cmd, ApplianceOptions* options);
 
-// How to open the disk a command works on.
-struct DiskOptions {
-  std::string format;                // --format; "" raw, after a signature check
-  std::vector<std::string> backing;  // --backing, nearest first
-  std::string filesystem;            // --fs
-};
-
-// --format and --backing, and --fs when `with_filesystem`.
+// --format, --backing, --add, --key-file, --no-replay, and --fs and --os when
+// `with_filesystem` (DiskOptions: cli/disk_options.h).
 void AddDiskOptions(CLI::App* cmd, DiskOptions* options, bool with_filesystem);
-// Puts `options` into `config` (format, backing files with their formats left to the
-// layer above, filesystem).
+// Puts `options` into `config` without the checks of ConfigureDisks (disk_options.h),
+// which commands should call instead.
 void ApplyDiskOptions(const DiskOptions& options, ImageSessionConfig* config);
+
+// After ImageSession::Open, on stderr: the session's warnings, one line per filesystem
+// whose journal was replayed into a throw-away overlay, and for --os the OS name with
+// its mounts and one line per fstab entry skipped. Guest text is escaped.
+void ReportSession(const ImageSession& session, const std::string& image);
 
 // The session config the appliance options describe (no image yet).
 // kInvalidArgument for a bad --accel.

@@ -7,7 +7,7 @@
 #include "daemon/log.h"
 #include "protocol/fd_io.h"
 #include "protocol/frame.h"
-#include <string.h>  // explicit_bzero; protocol/wipe.h once on main
+#include "protocol/wipe.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -41,7 +41,7 @@ Result<ServeEnd> Serve(int fd, const DaemonContext& ctx) {
     const bool carries_key = (*request)->op_type() == proto::Op::Unlock;
     Dispatcher::Outcome outcome = dispatcher.Dispatch(**request);
     // An UnlockRequest holds a LUKS key: nothing of it may stay in the daemon's memory.
-    if (carries_key) explicit_bzero(frame->data(), frame->size());
+    if (carries_key) WipeBytes(frame->data(), frame->size());
     if (Status sent = Send(fd, outcome.response); !sent.ok()) return sent;
     if (outcome.shutdown) return ServeEnd::kShutdown;
   }

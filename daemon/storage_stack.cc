@@ -12,7 +12,7 @@
 #include "daemon/os_devices.h"
 #include "daemon/os_tree.h"
 #include "daemon/sys_files.h"
-#include <string.h>  // explicit_bzero; protocol/wipe.h once on main
+#include "protocol/wipe.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -558,7 +558,7 @@ OpResult<std::string> StorageStack::Unlock(std::string_view device, std::span<co
 
   std::string secret(reinterpret_cast<const char*>(key.data()), key.size());
   OpResult<ToolOutcome> ran = system_.run_tool(argv, secret, kCryptsetupTimeout);
-  explicit_bzero(secret.data(), secret.size());
+  WipeBytes(secret.data(), secret.size());
   if (!ran.ok()) return OpError{ran.error().err, name + ": " + ran.error().message};
   if (ran->timed_out) {
     return OpError{ETIMEDOUT, name + ": cryptsetup open timed out after " +

@@ -21,11 +21,13 @@ constexpr int kEUCLEAN = kWindowsOnlyBase + 117;
 constexpr int kEDQUOT = kWindowsOnlyBase + 122;
 constexpr int kESTALE = kWindowsOnlyBase + 116;
 constexpr int kENOTBLK = kWindowsOnlyBase + 15;
+constexpr int kEKEYREJECTED = kWindowsOnlyBase + 129;
 #else
 constexpr int kEUCLEAN = EUCLEAN;
 constexpr int kEDQUOT = EDQUOT;
 constexpr int kESTALE = ESTALE;
 constexpr int kENOTBLK = ENOTBLK;
+constexpr int kEKEYREJECTED = EKEYREJECTED;  // a LUKS key no key slot accepts
 #endif
 
 #define DF_ERRNO(e, linux_value) Entry{e, #e, linux_value}
@@ -44,6 +46,7 @@ constexpr Entry kTable[] = {
     DF_ERRNO(EOPNOTSUPP, 95),   DF_ERRNO(ETIMEDOUT, 110), DF_ERRNO(ECANCELED, 125),
     DF_ERRNO(ETXTBSY, 26),      Entry{kEUCLEAN, "EUCLEAN", 117}, Entry{kEDQUOT, "EDQUOT", 122},
     Entry{kESTALE, "ESTALE", 116}, Entry{kENOTBLK, "ENOTBLK", 15},
+    Entry{kEKEYREJECTED, "EKEYREJECTED", 129},
 #if defined(_WIN32)
     // Linux's ENOTSUP is EOPNOTSUPP; Windows' C library has two values.
     DF_ERRNO(ENOTSUP, 95),

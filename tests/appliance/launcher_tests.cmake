@@ -4,7 +4,8 @@ add_executable(launcher_tests
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/process_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/shm_region_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/control_client_test.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/control_client_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/control_replies_test.cc)
 target_link_libraries(launcher_tests PRIVATE df_appliance GTest::gtest_main)
 gtest_discover_tests(launcher_tests DISCOVERY_TIMEOUT 60)
 include(${CMAKE_CURRENT_LIST_DIR}/sockets_tests.cmake)

@@ -11,6 +11,7 @@ add_executable(integration_tests
   integration/run_test.cc
   integration/hostile_image_test.cc
   integration/storage_tools_test.cc
+  integration/storage_daemon_test.cc
   integration/parallel_run_test.cc
   integration/windows_path_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)

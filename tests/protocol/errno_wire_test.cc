@@ -31,7 +31,7 @@ TEST(ErrnoWireTest, EveryNamedValueRoundTrips) {
   for (const char* name : {"EPERM", "ENOENT", "EIO", "EACCES", "EEXIST", "ENOTDIR", "EISDIR",
                            "ENOSPC", "EROFS", "ENAMETOOLONG", "ENOSYS", "ENOTEMPTY", "ELOOP",
                            "ENODATA", "EOVERFLOW", "EOPNOTSUPP", "ETIMEDOUT", "EUCLEAN",
-                           "EDQUOT", "ESTALE", "ENOTBLK", "EILSEQ"}) {
+                           "EDQUOT", "ESTALE", "ENOTBLK", "EILSEQ", "EKEYREJECTED"}) {
     const int host = ErrnoFromName(name);
     EXPECT_EQ(ErrnoName(host), name);
     EXPECT_EQ(ErrnoFromWire(ErrnoToWire(host)), host) << name;

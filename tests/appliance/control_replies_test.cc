@@ -1,0 +1,196 @@
+// The checks control_replies makes on the storage replies (ListFilesystems, Unlock,
+// MountOs) beyond the FlatBuffers verifier: each rejection on its own.
+#include "appliance/control_replies.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace diskferry {
+namespace {
+
+using namespace internal;
+using flatbuffers::FlatBufferBuilder;
+using Strings = std::vector<std::string>;
+
+struct Fs {
+  std::string device = "/dev/sda1";
+  std::string fstype = "ext4";
+  std::string label;
+  Strings aliases;
+  std::string note;
+};
+
+Result<StorageListing> Listing(const std::vector<Fs>& filesystems, const Strings& problems = {}) {
+  FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<proto::Filesystem>> list;
+  for (const Fs& fs : filesystems) {
+    std::vector<flatbuffers::Offset<flatbuffers::String>> names;
+    for (const auto& a : fs.aliases) names.push_back(fbb.CreateString(a));
+    list.push_back(proto::CreateFilesystem(
+        fbb, fbb.CreateString(fs.device), fbb.CreateString(fs.fstype), fbb.CreateString(fs.label),
+        fbb.CreateString("uuid"), 1024, fbb.CreateVector(names), fbb.CreateString(fs.note)));
+  }
+  std::vector<flatbuffers::Offset<flatbuffers::String>> lines;
+  for (const auto& p : problems) lines.push_back(fbb.CreateString(p));
+  fbb.Finish(proto::CreateListFilesystemsReplyDirect(fbb, &list, &lines));
+  return ToStorageListing(*flatbuffers::GetRoot<proto::ListFilesystemsReply>(fbb.GetBufferPointer()));
+}
+
+void ExpectRejected(const Status& st, std::string_view words) {
+  EXPECT_EQ(st.code(), Code::kProtocolError) << st.ToString();
+  EXPECT_NE(st.message().find(words), std::string::npos) << st.message();
+}
+
+TEST(ControlRepliesTest, ListingKeepsAliasesNotesAndProblems) {
+  auto listing = Listing({{"/dev/vg0/root", "ext4", "root", {"/dev/mapper/vg0-root", "/dev/dm-0"},
+                           ""},
+                          {"/dev/sda2", "LVM2_member", "", {}, "LVM physical volume of VG vg0"}},
+                         {"VG vg1 is incomplete"});
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  ASSERT_EQ(listing->filesystems.size(), 2u);
+  EXPECT_EQ(listing->filesystems[0].aliases, (Strings{"/dev/mapper/vg0-root", "/dev/dm-0"}));
+  EXPECT_EQ(listing->filesystems[1].note, "LVM physical volume of VG vg0");
+  EXPECT_EQ(listing->problems, (Strings{"VG vg1 is incomplete"}));
+}
+
+TEST(ControlRepliesTest, ListingEscapesLabelsNotesAndProblems) {
+  auto listing = Listing({{"/dev/sda1", "ext4", "a\nb", {}, "n\x1b[2J"}}, {"p\nq"});
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->filesystems[0].note.find('\x1b'), std::string::npos);
+  EXPECT_EQ(listing->problems[0].find('\n'), std::string::npos);
+}
+
+TEST(ControlRepliesTest, ListingRejectsMoreFilesystemsThanTheCap) {
+  ExpectRejected(Listing(std::vector<Fs>(kMaxListedFilesystems + 1)).status(), "filesystems");
+}
+
+TEST(ControlRepliesTest, ListingRejectsMoreAliasesThanTheCap) {
+  Fs fs;
+  for (size_t i = 0; i <= kMaxAliases; ++i) fs.aliases.push_back("/dev/dm-" + std::to_string(i));
+  ExpectRejected(Listing({fs}).status(), "aliases");
+}
+
+TEST(ControlRepliesTest, ListingRejectsAnEmptyDevice) {
+  ExpectRejected(Listing({{"", "ext4"}}).status(), "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsADeviceOutsideDev) {
+  ExpectRejected(Listing({{"/etc/passwd", "ext4"}}).status(), "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsTheBareDevDirectory) {
+  ExpectRejected(Listing({{"/dev/", "ext4"}}).status(), "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsADeviceNameOverTheLengthCap) {
+  ExpectRejected(Listing({{"/dev/" + std::string(kMaxDevicePathBytes, 'a'), "ext4"}}).status(),
+                 "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsADeviceWithAControlCharacter) {
+  ExpectRejected(Listing({{"/dev/sda\x1b[2J", "ext4"}}).status(), "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsADeviceWithASpace) {
+  ExpectRejected(Listing({{"/dev/sda 1", "ext4"}}).status(), "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsAnImpossibleAlias) {
+  ExpectRejected(Listing({{"/dev/sda1", "ext4", "", {"../../etc/shadow"}}}).status(),
+                 "impossible device name");
+}
+
+TEST(ControlRepliesTest, ListingRejectsMoreProblemsThanTheCap) {
+  ExpectRejected(Listing({}, Strings(kMaxReplyNotes + 1, "p")).status(), "notes");
+}
+
+Result<std::string> Unlocked(const std::string& device) {
+  FlatBufferBuilder fbb;
+  fbb.Finish(proto::CreateUnlockReplyDirect(fbb, device.c_str()));
+  return ToUnlockedDevice(*flatbuffers::GetRoot<proto::UnlockReply>(fbb.GetBufferPointer()));
+}
+
+TEST(ControlRepliesTest, UnlockReturnsThePlaintextDevice) {
+  EXPECT_EQ(*Unlocked("/dev/mapper/luks-1234"), "/dev/mapper/luks-1234");
+}
+
+TEST(ControlRepliesTest, UnlockRejectsAnImpossibleDevice) {
+  ExpectRejected(Unlocked("mapper/luks").status(), "Unlock reply");
+}
+
+struct Mount {
+  std::string device = "/dev/sda1";
+  std::string point = "/";
+};
+
+Result<OsTreeInfo> OsTree(const std::vector<Mount>& mounts, size_t skipped = 0,
+                          size_t warnings = 0) {
+  FlatBufferBuilder fbb;
+  std::vector<flatbuffers::Offset<proto::OsMount>> mounted;
+  for (const Mount& m : mounts) {
+    mounted.push_back(proto::CreateOsMount(fbb, fbb.CreateString(m.device),
+                                           fbb.CreateString(m.point), fbb.CreateString("ext4"),
+                                           fbb.CreateString("ro"), false));
+  }
+  std::vector<flatbuffers::Offset<proto::OsSkipped>> skips;
+  for (size_t i = 0; i < skipped; ++i) {
+    skips.push_back(proto::CreateOsSkippedDirect(fbb, "UUID=1", "/data", 7, "missing", "gone"));
+  }
+  std::vector<flatbuffers::Offset<flatbuffers::String>> notes;
+  for (size_t i = 0; i < warnings; ++i) notes.push_back(fbb.CreateString("w"));
+  fbb.Finish(proto::CreateMountOsReplyDirect(fbb, "Debian GNU/Linux 12 (bookworm)", &mounted,
+                                             &skips, &notes));
+  return ToOsTreeInfo(*flatbuffers::GetRoot<proto::MountOsReply>(fbb.GetBufferPointer()));
+}
+
+TEST(ControlRepliesTest, OsTreeKeepsTheRootFirstAndTheSkippedLines) {
+  auto os = OsTree({{"/dev/vg0/root", "/"}, {"/dev/sda2", "/boot"}}, 1, 1);
+  ASSERT_TRUE(os.ok()) << os.status().ToString();
+  EXPECT_EQ(os->os_name, "Debian GNU/Linux 12 (bookworm)");
+  EXPECT_EQ(os->mounted[1].mount_point, "/boot");
+  ASSERT_EQ(os->skipped.size(), 1u);
+  EXPECT_EQ(os->skipped[0].line, 7u);
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsNoMounts) {
+  ExpectRejected(OsTree({}).status(), "0 filesystems mounted");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsMoreMountsThanTheCap) {
+  std::vector<Mount> mounts(kMaxOsMounts + 1, Mount{"/dev/sda1", "/x"});
+  mounts[0].point = "/";
+  ExpectRejected(OsTree(mounts).status(), "filesystems mounted");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsAnImpossibleDevice) {
+  ExpectRejected(OsTree({{"sda1", "/"}}).status(), "impossible device name");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsARelativeMountPoint) {
+  ExpectRejected(OsTree({{"/dev/sda1", "/"}, {"/dev/sda2", "boot"}}).status(),
+                 "impossible mount point");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsAMountPointWithANul) {
+  ExpectRejected(OsTree({{"/dev/sda1", "/"}, {"/dev/sda2", std::string("/bo\0ot", 6)}}).status(),
+                 "impossible mount point");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsARootThatIsNotFirst) {
+  ExpectRejected(OsTree({{"/dev/sda2", "/boot"}, {"/dev/sda1", "/"}}).status(),
+                 "not mounted at /");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsMoreSkippedEntriesThanTheCap) {
+  ExpectRejected(OsTree({{}}, kMaxReplyNotes + 1).status(), "skipped entries");
+}
+
+TEST(ControlRepliesTest, OsTreeRejectsMoreWarningsThanTheCap) {
+  ExpectRejected(OsTree({{}}, 0, kMaxReplyNotes + 1).status(), "notes");
+}
+
+}  // namespace
+}  // namespace diskferry
