@@ -22,7 +22,10 @@ const std::vector<FilesystemSpec>& FilesystemSpecs() {
       {"ext2", {"ext4"}, {}},
       {"ext3", {"ext4"}, {}},
       {"ext4", {"ext4"}, {}},
-      {"f2fs", {"f2fs"}, {}},
+      // f2fs asks the crypto API for "crc32" at mount; the kernel would modprobe
+      // crypto-crc32, which the appliance cannot (mount fails with ENOENT). The generic
+      // module serves it on every CPU (crc32-pclmul needs PCLMULQDQ).
+      {"f2fs", {"f2fs"}, {"crc32_generic"}},
       {"iso9660", {"isofs"}, {}},
       {"ntfs3", {"ntfs3"}, {}},
       {"squashfs", {"squashfs"}, {}},

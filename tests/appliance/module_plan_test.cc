@@ -52,6 +52,17 @@ TEST(ModulePlanTest, VfatShipsTheCodepageAndCharsetTablesItMountsWith) {
                 "kernel/fs/nls/nls_iso8859-1.ko", "kernel/fs/nls/nls_utf8.ko"}));
 }
 
+TEST(ModulePlanTest, F2fsShipsTheCrc32ItsMountAsksTheCryptoApiFor) {
+  Result<ModuleIndex> index = ModuleIndex::Parse(
+      {"kernel/fs/f2fs/f2fs.ko:\nkernel/crypto/crc32_generic.ko:\n", "kernel/lib/crc32.ko\n",
+       "softdep f2fs pre: crc32\n", "alias crypto-crc32 crc32_generic\n"});
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  ModulePlan plan = PlanModules(*index, {});
+  ASSERT_NE(Find(plan, "f2fs"), nullptr);
+  EXPECT_EQ(Find(plan, "f2fs")->paths,
+            (std::vector<std::string>{"kernel/fs/f2fs/f2fs.ko", "kernel/crypto/crc32_generic.ko"}));
+}
+
 const StorageModules* FindGroup(const ModulePlan& plan, std::string_view group) {
   for (const StorageModules& g : plan.storage) {
     if (g.group == group) return &g;

@@ -63,12 +63,15 @@ class KernelChoiceTest : public ::testing::Test {
   void TearDown() override { RemoveTree(dir_); }
 
   // `diskferry ls -l IMAGE:/` and `cat` of both files match what was written; returns
-  // the stderr of the ls run.
+  // the stderr of the ls run. (RunShell adds 2>&1 at the end: each command is run in a
+  // subshell so that its own redirection of stderr holds.)
   std::string ExpectReadable(const std::string& image) {
     const std::string sha_before = Sha256(image);
     std::string out;
     EXPECT_EQ(
-        RunShell(Diskferry("ls -l " + kSlowBoot + "'" + image + ":/' 2>'" + dir_ + "/ls.err'"),
+        RunShell("(" +
+                     Diskferry("ls -l " + kSlowBoot + "'" + image + ":/' 2>'" + dir_ + "/ls.err'") +
+                     ")",
                  &out),
         0)
         << out;
@@ -77,7 +80,9 @@ class KernelChoiceTest : public ::testing::Test {
     EXPECT_NE(out.find("dir"), std::string::npos) << out;
     std::string hello;
     EXPECT_EQ(
-        RunShell(Diskferry("cat " + kSlowBoot + "'" + image + ":/hello.txt' 2>/dev/null"), &hello),
+        RunShell(
+            "(" + Diskferry("cat " + kSlowBoot + "'" + image + ":/hello.txt' 2>/dev/null") + ")",
+            &hello),
         0);
     EXPECT_EQ(hello, kHello);
     EXPECT_EQ(RunShell(Diskferry("cat " + kSlowBoot + "'" + image +
@@ -140,7 +145,9 @@ TEST_F(NtfsTest, NtfsImageIsReadThroughAKernelWithNtfs3) {
   const std::string sha_before = Sha256(image_);
   std::string hello;
   EXPECT_EQ(
-      RunShell(Diskferry("cat " + kSlowBoot + "'" + image_ + ":/hello.txt' 2>/dev/null"), &hello),
+      RunShell(
+          "(" + Diskferry("cat " + kSlowBoot + "'" + image_ + ":/hello.txt' 2>/dev/null") + ")",
+          &hello),
       0);
   EXPECT_EQ(hello, kHello);
   EXPECT_EQ(Sha256(image_), sha_before);
