@@ -312,6 +312,12 @@ void ImageSession::KeepStorageWarnings(const ImageSessionConfig& config) {
   for (const std::string& problem : storage_.problems) {
     warnings_.push_back(config.image + ": " + problem);
   }
+  // A degraded array reads, but a backup of it should say so (the daemon's md note).
+  for (const FilesystemInfo& fs : storage_.filesystems) {
+    if (fs.device.starts_with("/dev/md") && fs.note.find("degraded") != std::string::npos) {
+      warnings_.push_back(config.image + ": " + fs.device + " is " + fs.note);
+    }
+  }
 }
 
 OsRootHint ImageSession::LearnOsRoot() {
