@@ -18,6 +18,7 @@
 #include "pipeline/session_config.h"
 #include "protocol/check.h"
 #include "protocol/host_path.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -262,6 +263,19 @@ void NoteMounted(RunShared& run, JobRun& job, ImageSession& session) {
     job.filesystems = filesystems;
   }
   run.events.JobMounted(job.job.name, filesystems);
+  // What the session found but could not use (a LUKS container left closed, an incomplete
+  // VG, a degraded array, fstab entries of an OS tree it skipped): once per job.
+  for (const std::string& warning : session.warnings()) {
+    run.events.Log(LogLevel::kWarning, job.job.name + ": " + PrintableText(warning));
+  }
+  if (session.os_tree() != nullptr) {
+    for (const OsSkippedEntry& e : session.os_tree()->skipped) {
+      run.events.Log(LogLevel::kInfo,
+                     job.job.name + ": fstab line " + std::to_string(e.line) + ": " +
+                         PrintableText(e.spec) + " on " + PrintableText(e.mount_point) +
+                         " skipped: " + PrintableText(e.reason));
+    }
+  }
 }
 
 bool ApplianceBroken(Lease& lease) {
