@@ -347,14 +347,15 @@ Status ImageSession::SwitchKernelWhenNeeded(const ImageSessionConfig& config,
   } else {
     return Status::Ok();  // MountChosen says why nothing can be chosen
   }
+  std::string announcement;
   auto switched = SwitchKernelIfNeeded(config.image, needed, whole_os, config.build, launch_,
-                                       &image_, &appliance_);
+                                       &image_, &appliance_, &announcement);
   if (!switched.ok()) return switched.status();
   if (!*switched) return Status::Ok();
   // The new appliance has activated and unlocked nothing yet.
   opened_.clear();
   locked_.clear();
-  warnings_.clear();
+  warnings_ = {announcement};
   return ActivateStorage(config, keys, config.keys);
 }
 

@@ -150,8 +150,9 @@ class ImageSession {
   // The whole-OS tree (config.filesystem == kWholeOs): its name, what fstab lines were
   // skipped and why; nullptr otherwise.
   const OsTreeInfo* os_tree() const { return os_ ? &*os_ : nullptr; }
-  // One line each, starting with the image: LUKS containers left closed and storage
-  // problems that did not stop the session. Guest text in them is escaped.
+  // One line each, starting with the image: the kernel the session switched to, LUKS
+  // containers left closed, degraded arrays and storage problems that did not stop the
+  // session. May hold guest text: escape before printing.
   const std::vector<std::string>& warnings() const { return warnings_; }
   // Powers the appliance off (see Appliance::Shutdown). The throw-away overlays go with
   // the session.

@@ -1,7 +1,6 @@
 #include "appliance/kernel_choice.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <utility>
 
@@ -109,7 +108,8 @@ std::vector<FilesystemInfo> NeededFilesystems(const std::vector<FilesystemInfo>&
 Result<bool> SwitchKernelIfNeeded(std::string_view image_name,
                                   const std::vector<FilesystemInfo>& needed, bool whole_os,
                                   const ApplianceBuildConfig& build, ApplianceConfig launch,
-                                  ApplianceImage* image, std::unique_ptr<Appliance>* appliance) {
+                                  ApplianceImage* image, std::unique_ptr<Appliance>* appliance,
+                                  std::string* announcement) {
   // A kernel the user named, or an exported appliance, is booted as it is.
   if (!build.kernel.empty() || image->cache_key.starts_with("dir:")) return false;
   const HelloInfo& hello = (*appliance)->hello();
@@ -126,8 +126,7 @@ Result<bool> SwitchKernelIfNeeded(std::string_view image_name,
     }
     return Status(Code::kFailedPrecondition, DescribeNoKernelFor(*lacking.front(), releases));
   }
-  std::fprintf(stderr, "%s\n",
-               DescribeKernelSwitch(image_name, image->kernel_release, *change).c_str());
+  *announcement = DescribeKernelSwitch(image_name, image->kernel_release, *change);
   ApplianceBuildConfig other = build;
   other.kernel = change->kernel.path;
   Result<ApplianceImage> built = PrepareAppliance(other);

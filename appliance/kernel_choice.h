@@ -81,10 +81,11 @@ std::vector<FilesystemInfo> NeededFilesystems(const std::vector<FilesystemInfo>&
 
 // The relaunch step of ImageSession::Open, called after the listing and before the mount.
 // When ChooseKernelFor picks another kernel (and the appliance was built here, not loaded
-// from an exported directory or --kernel), prints DescribeKernelSwitch on stderr, builds
+// from an exported directory or --kernel), sets `*announcement` to DescribeKernelSwitch
+// (which begins with `image_name`; it holds guest text, so escape it to print it), builds
 // (or reuses) that kernel's appliance with `build`, shuts `*appliance` down and launches
 // the new one with `launch` (whose drives stay the same; the booted appliance never
-// mounted them) and the new image. `image_name` begins the stderr line. Returns true when it switched: the caller lists
+// mounted them) and the new image. Returns true when it switched: the caller lists
 // again (the new daemon has activated and unlocked nothing yet). `whole_os`: a filesystem
 // no kernel mounts is left for the daemon to skip; otherwise (the chosen one) it is
 // kFailedPrecondition with DescribeNoKernelFor. On an error after the switch began
@@ -92,7 +93,8 @@ std::vector<FilesystemInfo> NeededFilesystems(const std::vector<FilesystemInfo>&
 Result<bool> SwitchKernelIfNeeded(std::string_view image_name,
                                   const std::vector<FilesystemInfo>& needed, bool whole_os,
                                   const ApplianceBuildConfig& build, ApplianceConfig launch,
-                                  ApplianceImage* image, std::unique_ptr<Appliance>* appliance);
+                                  ApplianceImage* image, std::unique_ptr<Appliance>* appliance,
+                                  std::string* announcement);
 
 }  // namespace diskferry
 
