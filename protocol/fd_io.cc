@@ -42,6 +42,7 @@ Result<std::vector<uint8_t>> ReadFrame(int fd, FrameReader* reader, int timeout_
                                             std::string(reader->buffered() ? " mid-frame" : ""));
     }
     reader->Feed(std::span<const uint8_t>(buf, **got));
+    WipeBytes(buf, **got);  // as FrameReader does: a frame may carry a key
   }
 }
 

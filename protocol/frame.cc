@@ -3,6 +3,7 @@
 #include <string>
 
 #include "protocol/check.h"
+#include "protocol/wipe.h"
 
 namespace diskferry {
 namespace {
@@ -59,6 +60,8 @@ Result<std::optional<std::vector<uint8_t>>> FrameReader::Next() {
   if (avail - kFrameHeaderSize < len) return std::optional<std::vector<uint8_t>>();
   const uint8_t* start = buf_.data() + pos_ + kFrameHeaderSize;
   std::vector<uint8_t> body(start, start + len);
+  // A frame may carry a key (UnlockRequest): the copy that stays behind is wiped.
+  WipeBytes(buf_.data() + pos_, kFrameHeaderSize + len);
   pos_ += kFrameHeaderSize + len;
   return std::optional<std::vector<uint8_t>>(std::move(body));
 }

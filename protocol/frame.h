@@ -29,7 +29,8 @@ void AppendFrame(std::span<const uint8_t> body, std::vector<uint8_t>* out);
 
 // Reassembles frames from a byte stream. Feed() whatever arrived; Next() yields complete
 // frame bodies in order. After Next() returns an error the stream is unusable (framing is
-// lost), and every later call returns the same error.
+// lost), and every later call returns the same error. A frame's bytes are wiped from the
+// reader's buffer once Next() has returned them (an UnlockRequest carries a key).
 class FrameReader {
  public:
   void Feed(std::span<const uint8_t> bytes);
