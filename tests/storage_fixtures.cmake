@@ -24,7 +24,8 @@ add_executable(storage_integration_tests
   integration/storage_luks_test.cc
   integration/storage_replay_test.cc
   integration/storage_os_test.cc
-  integration/storage_kernel_test.cc)
+  integration/storage_kernel_test.cc
+  integration/storage_manifest_test.cc)
 target_link_libraries(storage_integration_tests PRIVATE df_appliance_session df_pipeline
   GTest::gtest_main)
 add_dependencies(storage_integration_tests diskferry diskferry-daemon)
