@@ -25,9 +25,12 @@ add_executable(storage_integration_tests
   integration/storage_replay_test.cc
   integration/storage_os_test.cc
   integration/storage_kernel_test.cc
-  integration/storage_manifest_test.cc)
+  integration/storage_manifest_test.cc
+  integration/storage_example_test.cc)
 target_link_libraries(storage_integration_tests PRIVATE df_appliance_session df_pipeline
   GTest::gtest_main)
+target_compile_definitions(storage_integration_tests PRIVATE
+  DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples")
 add_dependencies(storage_integration_tests diskferry diskferry-daemon)
 gtest_discover_tests(storage_integration_tests
   DISCOVERY_TIMEOUT 60
