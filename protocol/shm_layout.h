@@ -36,7 +36,8 @@ struct ShmLayout {
   friend bool operator==(const ShmLayout&, const ShmLayout&) = default;
 };
 
-// Stream chunks: 4 MiB measured best under TCG (issue 3 benchmark), smaller in small regions.
+// Stream chunks: 4 MiB measured best under TCG (benchmarks/README.md, transfers), smaller in
+// small regions.
 inline constexpr uint64_t kStreamChunkSize = 4u << 20;
 inline constexpr uint32_t kBatchSlots = 4;
 
