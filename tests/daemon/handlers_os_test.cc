@@ -20,18 +20,11 @@ namespace diskferry::daemon {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Device;
 using ::testing::ElementsAre;
 using testing::FakeMountOps;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-DeviceFacts Device(std::string path, std::string fstype, std::string uuid) {
-  DeviceFacts d;
-  d.path = std::move(path);
-  d.fstype = std::move(fstype);
-  d.uuid = std::move(uuid);
-  return d;
-}
 
 class MountOsHandlerTest : public ::testing::Test {
  protected:

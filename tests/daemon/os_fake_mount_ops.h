@@ -10,12 +10,22 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/op_result.h"
 #include "daemon/os_tree.h"
 
 namespace diskferry::daemon::testing {
+
+// A device with a path, a blkid type and a filesystem UUID.
+inline DeviceFacts Device(std::string path, std::string fstype, std::string uuid) {
+  DeviceFacts d;
+  d.path = std::move(path);
+  d.fstype = std::move(fstype);
+  d.uuid = std::move(uuid);
+  return d;
+}
 
 // Mount copies the source tree of (device, extra data) into the target; Unmount empties
 // the target. Targets must lie inside `scratch`: a confinement bug fails the test instead

@@ -24,20 +24,13 @@ namespace diskferry::daemon {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Device;
 using testing::FakeMountOps;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const std::vector<std::string> kMountable = {"btrfs", "ext4", "vfat", "xfs"};
-
-DeviceFacts Device(std::string path, std::string fstype, std::string uuid) {
-  DeviceFacts d;
-  d.path = std::move(path);
-  d.fstype = std::move(fstype);
-  d.uuid = std::move(uuid);
-  return d;
-}
 
 class OsTreeTest : public ::testing::Test {
  protected:
