@@ -15,6 +15,7 @@
 #include "daemon/block_devices.h"
 #include "daemon/control_port.h"
 #include "daemon/mounter.h"
+#include "tests/daemon/fake_sysfs.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -46,19 +47,8 @@ void WriteText(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-class FakeSysfsTest : public ::testing::Test {
+class FakeSysfsTest : public testing::FakeSysfsFixture {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/df-block-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    sys_block_ = root_ + "/sys/block";
-    dev_ = root_ + "/dev";
-    std::filesystem::create_directories(sys_block_);
-    std::filesystem::create_directories(dev_);
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-
   // A disk (or, with `parent`, a partition) of `sectors` 512-byte sectors.
   void AddDevice(const std::string& name, uint64_t sectors, const std::string& parent = "") {
     const std::string dir = parent.empty() ? sys_block_ + "/" + name
@@ -66,8 +56,6 @@ class FakeSysfsTest : public ::testing::Test {
     WriteText(dir + "/size", std::to_string(sectors) + "\n");
     if (!parent.empty()) WriteText(dir + "/partition", "1\n");
   }
-
-  std::string root_, sys_block_, dev_;
 };
 
 TEST_F(FakeSysfsTest, ListsDisksThenTheirPartitionsSkippingEmptyAndRamDevices) {

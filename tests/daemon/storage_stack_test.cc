@@ -12,6 +12,7 @@
 #include <map>
 
 #include "daemon/storage_stack.h"
+#include "tests/daemon/fake_sysfs.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -36,19 +37,8 @@ struct ToolCall {
   std::string stdin_bytes;
 };
 
-class StorageStackTest : public ::testing::Test {
+class StorageStackTest : public testing::FakeSysfsFixture {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/df-storage-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    sys_block_ = root_ + "/sys/block";
-    dev_ = root_ + "/dev";
-    std::filesystem::create_directories(sys_block_);
-    std::filesystem::create_directories(dev_);
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-
   // A device of 1 MiB with `type` found by blkid (empty: none). A name with a digit after
   // "vd" letters is a partition of the disk before it.
   void AddDevice(const std::string& name, const std::string& type,
@@ -129,7 +119,6 @@ class StorageStackTest : public ::testing::Test {
     return nullptr;
   }
 
-  std::string root_, sys_block_, dev_;
   std::map<std::string, FsProbe> probes_;
   std::map<std::string, ToolOutcome> answers_;
   std::vector<ToolCall> calls_;
