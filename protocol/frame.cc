@@ -1,6 +1,9 @@
 #include "protocol/frame.h"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <utility>
 
 #include "protocol/check.h"
 #include "protocol/wipe.h"
@@ -32,15 +35,40 @@ void AppendFrame(std::span<const uint8_t> body, std::vector<uint8_t>* out) {
   out->insert(out->end(), body.begin(), body.end());
 }
 
+// A frame may carry a key (UnlockRequest), so no byte received is left behind in memory
+// this reader gives up: compaction wipes the tail it vacates, growth wipes the old buffer
+// before freeing it, and the destructor wipes what is left.
 void FrameReader::Feed(std::span<const uint8_t> bytes) {
   if (!error_.ok()) return;
   // Compact once the consumed prefix dominates, so a long session does not grow buf_.
   if (pos_ > 0 && pos_ >= buf_.size() / 2) {
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    const size_t live = buf_.size() - pos_;
+    std::memmove(buf_.data(), buf_.data() + pos_, live);
+    WipeBytes(buf_.data() + live, buf_.size() - live);
+    buf_.resize(live);
     pos_ = 0;
+  }
+  if (buf_.capacity() - buf_.size() < bytes.size()) {
+    std::vector<uint8_t> bigger;
+    bigger.reserve(std::max(buf_.capacity() * 2, buf_.size() + bytes.size()));
+    bigger.assign(buf_.begin(), buf_.end());
+    WipeBytes(buf_.data(), buf_.size());
+    buf_.swap(bigger);
   }
   buf_.insert(buf_.end(), bytes.begin(), bytes.end());
 }
+
+FrameReader& FrameReader::operator=(FrameReader&& other) noexcept {
+  if (this != &other) {
+    WipeBytes(buf_.data(), buf_.size());
+    buf_ = std::move(other.buf_);
+    pos_ = other.pos_;
+    error_ = std::move(other.error_);
+  }
+  return *this;
+}
+
+FrameReader::~FrameReader() { WipeBytes(buf_.data(), buf_.size()); }
 
 Result<std::optional<std::vector<uint8_t>>> FrameReader::Next() {
   if (!error_.ok()) return error_;

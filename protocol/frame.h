@@ -33,6 +33,13 @@ void AppendFrame(std::span<const uint8_t> body, std::vector<uint8_t>* out);
 // reader's buffer once Next() has returned them (an UnlockRequest carries a key).
 class FrameReader {
  public:
+  FrameReader() = default;
+  FrameReader(const FrameReader&) = delete;
+  FrameReader& operator=(const FrameReader&) = delete;
+  FrameReader(FrameReader&&) = default;
+  FrameReader& operator=(FrameReader&& other) noexcept;
+  ~FrameReader();
+
   void Feed(std::span<const uint8_t> bytes);
   // A complete body, std::nullopt if more bytes are needed, or kProtocolError.
   Result<std::optional<std::vector<uint8_t>>> Next();

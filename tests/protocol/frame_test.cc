@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "protocol/errno_names.h"
 
@@ -51,6 +53,39 @@ TEST(FrameTest, YieldsSeveralFramesFromOneRead) {
   auto empty = reader.Next();
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(empty->has_value());
+}
+
+// Chunks that straddle frames make the buffer grow and compact many times; every frame
+// still comes out whole and in order, also from a reader moved in mid-stream.
+TEST(FrameTest, FramesSurviveGrowthCompactionAndAMove) {
+  std::vector<uint8_t> wire;
+  constexpr uint64_t kFrames = 200;
+  for (uint64_t id = 1; id <= kFrames; ++id) AppendFrame(PingRequestBody(id, id * 3), &wire);
+  FrameReader reader;
+  uint64_t expected = 1;
+  size_t at = 0;
+  for (size_t chunk = 1; at < wire.size(); chunk = chunk % 97 + 13) {
+    const size_t n = std::min(chunk, wire.size() - at);
+    reader.Feed(std::span<const uint8_t>(wire.data() + at, n));
+    at += n;
+    if (expected == kFrames / 2) {
+      FrameReader moved;
+      moved = std::move(reader);
+      reader = std::move(moved);
+    }
+    for (;;) {
+      auto next = reader.Next();
+      ASSERT_TRUE(next.ok()) << next.status().ToString();
+      if (!next->has_value()) break;
+      auto req = VerifyRequest(**next);
+      ASSERT_TRUE(req.ok());
+      EXPECT_EQ((*req)->id(), expected);
+      EXPECT_EQ((*req)->op_as_Ping()->payload(), expected * 3);
+      ++expected;
+    }
+  }
+  EXPECT_EQ(expected, kFrames + 1);
+  EXPECT_EQ(reader.buffered(), 0u);
 }
 
 TEST(FrameTest, TruncatedFrameWaitsForMoreBytes) {
