@@ -63,6 +63,11 @@ Status CheckSizes(const ApplianceConfig& c) {
 Status ValidateApplianceConfig(const ApplianceConfig& config) {
   if (Status s = CheckFileExists(config.image.kernel, "appliance kernel"); !s.ok()) return s;
   if (Status s = CheckFileExists(config.image.initrd, "appliance initramfs"); !s.ok()) return s;
+  if (!config.image.storage.empty()) {
+    if (Status s = CheckFileExists(config.image.storage, "appliance storage disk"); !s.ok()) {
+      return s;
+    }
+  }
   for (const DriveSpec& d : config.drives) {
     std::vector<ImageLayer> layers = {{d.path, d.format}};
     layers.insert(layers.end(), d.backing.begin(), d.backing.end());

@@ -12,6 +12,7 @@
 #include "appliance/builder_io.h"
 #include "appliance/initramfs_layout.h"
 #include "appliance/initramfs_writer.h"
+#include "protocol/storage_disk.h"
 
 namespace diskferry {
 namespace {
@@ -59,7 +60,8 @@ Result<ModuleIndex> LoadModuleIndex(const HostKernel& kernel) {
   return index;
 }
 
-Result<ModulePlan> LoadModulePlan(const HostKernel& kernel, const ModuleIndex& index) {
+Result<ModulePlan> LoadModulePlan(const HostKernel& kernel, const ModuleIndex& index,
+                                  const StorageToolsPlan& tools) {
   std::string config_text;
   if (!kernel.config_path.empty()) {
     Result<std::string> text = ReadOptionalFile(kernel.config_path);
@@ -67,6 +69,7 @@ Result<ModulePlan> LoadModulePlan(const HostKernel& kernel, const ModuleIndex& i
     config_text = std::move(*text);
   }
   ModulePlan plan = PlanModules(index, ParseKernelConfig(config_text));
+  if (!tools.Has("ntfs-3g")) plan.Withhold("ntfs");
   if (!plan.boot_missing.empty()) {
     std::string names;
     for (const std::string& n : plan.boot_missing) names += (names.empty() ? "" : ", ") + n;
@@ -112,7 +115,7 @@ Status FillEntry(const AppliancePlan& plan, const std::string& staging) {
   std::string initrd = staging + "/" + std::string(ApplianceCache::kInitrdFile);
   if (Status s = CopyKernel(plan.kernel.path, kernel); !s.ok()) return s;
   InitramfsSpec spec =
-      LayoutInitramfs(plan.kernel, plan.index, plan.modules, plan.tools, plan.daemon, plan.busybox);
+      LayoutInitramfs(plan.kernel, plan.index, plan.modules, plan.daemon, plan.busybox);
   if (Status s = WriteInitramfs(spec, initrd); !s.ok()) return s;
   Result<FileStamp> kernel_stamp = StampFile(kernel);
   Result<FileStamp> initrd_stamp = StampFile(initrd);
@@ -120,6 +123,16 @@ Status FillEntry(const AppliancePlan& plan, const std::string& staging) {
   if (!initrd_stamp.ok()) return initrd_stamp.status();
   ApplianceManifest manifest{plan.kernel.path,  plan.kernel.release, plan.modules.FilesystemNames(),
                              kernel_stamp->size, initrd_stamp->size,  plan.tools.present};
+  if (!plan.tools.present.empty()) {
+    std::string storage = staging + "/" + std::string(ApplianceCache::kStorageFile);
+    if (Status s = WriteInitramfs(LayoutStorageArchive(plan.tools), storage, kStorageDiskSectorSize);
+        !s.ok()) {
+      return s;
+    }
+    Result<FileStamp> storage_stamp = StampFile(storage);
+    if (!storage_stamp.ok()) return storage_stamp.status();
+    manifest.storage_size = storage_stamp->size;
+  }
   // The manifest is written last: Lookup trusts an entry only when it parses.
   return WriteNewFile(staging + "/" + std::string(ApplianceCache::kManifestFile),
                       RenderManifest(manifest), 0644);
@@ -157,12 +170,14 @@ std::string DefaultCacheDir() {
   return std::string(home) + "/.cache/diskferry";
 }
 
-std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots) {
+std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots,
+                                               const StorageToolsConfig& tools_config) {
+  const StorageToolsPlan tools = PlanStorageTools(tools_config);
   std::vector<KernelFilesystems> installed;
   for (HostKernel& kernel : ListHostKernels(roots)) {
     Result<ModuleIndex> index = LoadModuleIndex(kernel);
     if (!index.ok()) continue;
-    Result<ModulePlan> modules = LoadModulePlan(kernel, *index);
+    Result<ModulePlan> modules = LoadModulePlan(kernel, *index, tools);
     if (!modules.ok()) continue;
     installed.push_back({std::move(kernel), modules->FilesystemNames()});
   }
@@ -178,13 +193,14 @@ Result<AppliancePlan> PlanAppliance(const ApplianceBuildConfig& config) {
   if (!kernel.ok()) return kernel.status();
   Result<ModuleIndex> index = LoadModuleIndex(*kernel);
   if (!index.ok()) return index.status();
-  Result<ModulePlan> modules = LoadModulePlan(*kernel, *index);
+  StorageToolsPlan tools = PlanStorageTools(config.tools);
+  Result<ModulePlan> modules = LoadModulePlan(*kernel, *index, tools);
   if (!modules.ok()) return modules.status();
   AppliancePlan plan;
   plan.kernel = std::move(*kernel);
   plan.index = std::move(*index);
   plan.modules = std::move(*modules);
-  plan.tools = PlanStorageTools(config.tools);
+  plan.tools = std::move(tools);
   plan.daemon = Absolute(config.daemon);
   plan.busybox = Absolute(config.busybox);
   plan.cache_dir = config.cache_dir.empty() ? DefaultCacheDir() : config.cache_dir;

@@ -75,8 +75,10 @@ struct KernelFilesystems {
 // Every kernel ListHostKernels finds, in its order, with what it offers, from its module
 // indexes and config (the generic kernel's modules.alias, the biggest file read, is about
 // 1.3 MB). A kernel whose indexes cannot be read, or that lacks a boot module, is left out.
-// Empty on a host that does not build appliances.
-std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots);
+// ntfs counts only when the host has ntfs-3g (`tools`). Empty on a host that does not
+// build appliances.
+std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots,
+                                               const StorageToolsConfig& tools);
 
 // Returns the cached image for `config` (reused = true), building it first when there is
 // no complete entry for its key or force_rebuild is set (reused = false). Errors: those of

@@ -92,8 +92,13 @@ std::optional<ApplianceImage> ApplianceCache::Lookup(std::string_view key) const
   std::string kernel = entry + "/" + std::string(kKernelFile);
   std::string initrd = entry + "/" + std::string(kInitrdFile);
   if (!HasSize(kernel, m->kernel_size) || !HasSize(initrd, m->initrd_size)) return std::nullopt;
-  return ApplianceImage{kernel,           initrd, m->kernel_release, m->filesystems,
-                        std::string(key), true,   m->storage_tools};
+  std::string storage;
+  if (m->storage_size > 0) {
+    storage = entry + "/" + std::string(kStorageFile);
+    if (!HasSize(storage, m->storage_size)) return std::nullopt;
+  }
+  return ApplianceImage{kernel, initrd,           m->kernel_release, m->filesystems,
+                        std::string(key), true, m->storage_tools,  std::move(storage)};
 }
 
 Result<CacheLock> ApplianceCache::Lock(std::chrono::milliseconds timeout) const {

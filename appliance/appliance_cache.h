@@ -52,6 +52,7 @@ class ApplianceCache {
  public:
   static constexpr std::string_view kKernelFile = kApplianceKernelFile;
   static constexpr std::string_view kInitrdFile = kApplianceInitrdFile;
+  static constexpr std::string_view kStorageFile = kApplianceStorageFile;
   static constexpr std::string_view kManifestFile = kApplianceManifestFile;
 
   explicit ApplianceCache(std::string dir) : dir_(std::move(dir)) {}

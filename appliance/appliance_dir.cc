@@ -91,6 +91,7 @@ std::string RenderManifest(const ApplianceManifest& m) {
   out += "kernel_release " + m.kernel_release + "\n";
   out += "kernel_size " + std::to_string(m.kernel_size) + "\n";
   out += "initrd_size " + std::to_string(m.initrd_size) + "\n";
+  out += "storage_size " + std::to_string(m.storage_size) + "\n";
   out += "filesystems";
   for (const std::string& fstype : m.filesystems) out += " " + fstype;
   out += "\nstorage_tools";
@@ -107,7 +108,8 @@ Result<ApplianceManifest> ParseManifest(std::string_view text) {
   m.kernel_source = Field(text, "kernel_source");
   m.kernel_release = Field(text, "kernel_release");
   bool sizes = ParseSize(Field(text, "kernel_size"), &m.kernel_size) &&
-               ParseSize(Field(text, "initrd_size"), &m.initrd_size);
+               ParseSize(Field(text, "initrd_size"), &m.initrd_size) &&
+               ParseSize(Field(text, "storage_size"), &m.storage_size);
   if (m.kernel_source.empty() || m.kernel_release.empty() || !sizes) {
     return Status(Code::kInvalidArgument, "manifest: missing field");
   }
@@ -132,6 +134,10 @@ Result<ApplianceImage> LoadApplianceDir(const std::string& dir) {
   image.initrd = Join(root, kApplianceInitrdFile);
   if (Status s = CheckSize(image.kernel, m->kernel_size); !s.ok()) return s;
   if (Status s = CheckSize(image.initrd, m->initrd_size); !s.ok()) return s;
+  if (m->storage_size > 0) {
+    image.storage = Join(root, kApplianceStorageFile);
+    if (Status s = CheckSize(image.storage, m->storage_size); !s.ok()) return s;
+  }
   image.kernel_release = m->kernel_release;
   image.filesystems = m->filesystems;
   image.storage_tools = m->storage_tools;
@@ -154,12 +160,22 @@ Status ExportApplianceDir(const ApplianceImage& image, const std::string& dir) {
   if (ec) return Status(Code::kIoError, image.kernel + ": " + ec.message());
   m.initrd_size = fs::file_size(fs::path(image.initrd), ec);
   if (ec) return Status(Code::kIoError, image.initrd + ": " + ec.message());
+  if (!image.storage.empty()) {
+    m.storage_size = fs::file_size(fs::path(image.storage), ec);
+    if (ec) return Status(Code::kIoError, image.storage + ": " + ec.message());
+  }
   // No manifest while the files change: an export cut short is plainly incomplete.
   const std::string manifest_path = Join(root, kApplianceManifestFile);
   fs::remove(fs::path(manifest_path), ec);
   if (ec) return Status(Code::kIoError, manifest_path + ": " + ec.message());
   if (Status s = CopyInto(image.kernel, Join(root, kApplianceKernelFile)); !s.ok()) return s;
   if (Status s = CopyInto(image.initrd, Join(root, kApplianceInitrdFile)); !s.ok()) return s;
+  const std::string storage = Join(root, kApplianceStorageFile);
+  if (!image.storage.empty()) {
+    if (Status s = CopyInto(image.storage, storage); !s.ok()) return s;
+  } else {
+    fs::remove(fs::path(storage), ec);  // a stale one from an earlier export
+  }
   // The manifest last: a directory with a manifest is a whole one.
   std::ofstream out(fs::path(manifest_path), std::ios::binary | std::ios::trunc);
   out << RenderManifest(m);

@@ -1,4 +1,5 @@
-// An appliance directory: one built appliance as files, `kernel`, `initrd.cpio` and
+// An appliance directory: one built appliance as files, `kernel`, `initrd.cpio`,
+// `storage.cpio` (the storage disk, when the building host had storage tools) and
 // `manifest`. The builder's cache entries have this layout (appliance_cache.h), and
 // `diskferry appliance export DIR` writes one anywhere, so that a host that cannot build
 // an appliance (Windows: no Linux kernel, modules or busybox to take) can boot one built
@@ -20,10 +21,11 @@ namespace diskferry {
 
 // Bumped whenever what the builder puts into an image changes (layout, module sets,
 // manifest format), so entries built by older code stop matching.
-inline constexpr int kApplianceFormatVersion = 3;
+inline constexpr int kApplianceFormatVersion = 4;
 inline constexpr std::string_view kApplianceManifestMagic = "diskferry-appliance";
 inline constexpr std::string_view kApplianceKernelFile = "kernel";
 inline constexpr std::string_view kApplianceInitrdFile = "initrd.cpio";
+inline constexpr std::string_view kApplianceStorageFile = "storage.cpio";
 inline constexpr std::string_view kApplianceManifestFile = "manifest";
 inline constexpr char kApplianceDirEnvVar[] = "DISKFERRY_APPLIANCE";
 
@@ -36,6 +38,7 @@ struct ApplianceManifest {
   uint64_t kernel_size = 0;
   uint64_t initrd_size = 0;
   std::vector<std::string> storage_tools;
+  uint64_t storage_size = 0;  // of storage.cpio; 0 when there is none
 };
 std::string RenderManifest(const ApplianceManifest& manifest);
 // Errors: kInvalidArgument for another format version or a missing field.
@@ -47,7 +50,7 @@ Result<ApplianceManifest> ParseManifest(std::string_view text);
 // not the manifest's (a copy cut short).
 Result<ApplianceImage> LoadApplianceDir(const std::string& dir);
 
-// Copies `image` (kernel, initrd and a manifest recording both sizes) into `dir`, created
+// Copies `image` (kernel, initrd, storage disk and a manifest recording their sizes) into `dir`, created
 // if missing; existing files of those names are replaced. Errors name the file.
 Status ExportApplianceDir(const ApplianceImage& image, const std::string& dir);
 

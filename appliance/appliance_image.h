@@ -17,9 +17,12 @@ struct ApplianceImage {
   std::vector<std::string> filesystems;
   std::string cache_key;       // hex digest of the inputs; names the cache entry
   bool reused = false;         // true when a fresh cache entry was found
-  // Storage tools packed into the initramfs at /usr/sbin, sorted ("cryptsetup", "lvm",
-  // ...; storage_tools.h). A tool missing here was not installed on the building host.
+  // Storage tools packed into the storage disk, at /usr/sbin once unpacked, sorted
+  // ("cryptsetup", "lvm", ...; storage_tools.h). A tool missing here was not installed on
+  // the building host.
   std::vector<std::string> storage_tools;
+  // Path of the storage disk (protocol/storage_disk.h); "" when no tool was packed.
+  std::string storage;
 };
 
 }  // namespace diskferry

@@ -61,6 +61,7 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
   cmd.Memory(config.memory_mib).Cpus(config.vcpus).NoDefaults().ConsoleLog(console_log);
   cmd.Kernel(config.image.kernel).Initrd(config.image.initrd).Append(cmdline);
   for (const DriveSpec& d : config.drives) cmd.AddDrive({d.path, d.format, !d.writable, d.backing});
+  cmd.StorageDisk(config.image.storage);
   ConnectControlPort(listener, &cmd);
   if (shm.valid()) cmd.SharedMemory(shm.path(), shm.size());
   return cmd;

@@ -48,31 +48,34 @@ void AddModules(const HostKernel& kernel, const ModuleIndex& index, const Module
   spec->AddData(dir + "/modules.builtin", index.RenderBuiltin());
 }
 
-void AddStorageTools(const StorageToolsPlan& tools, InitramfsSpec* spec) {
-  if (tools.present.empty()) return;
-  for (const StorageToolFile& file : tools.files) spec->AddFile(file.guest, file.source, 0755);
-  for (const StorageToolLink& link : tools.links) spec->AddSymlink(link.guest, link.target);
-  // cryptsetup warns and runs without its lock directory; lvm and mdadm create theirs,
-  // but a directory in the archive costs nothing.
-  for (const char* dir : {"/run", "/run/lock", "/run/lvm", "/run/cryptsetup", "/run/mdadm"}) {
-    spec->AddDirectory(dir);
-  }
-  if (tools.Has("lvm")) spec->AddData("/etc/lvm/lvm.conf", RenderLvmConf(tools));
-  if (tools.Has("mdadm")) spec->AddData("/etc/mdadm/mdadm.conf", RenderMdadmConf());
-}
-
 }  // namespace
 
 InitramfsSpec LayoutInitramfs(const HostKernel& kernel, const ModuleIndex& index,
-                              const ModulePlan& plan, const StorageToolsPlan& tools,
-                              const std::string& daemon, const std::string& busybox) {
+                              const ModulePlan& plan, const std::string& daemon,
+                              const std::string& busybox) {
   InitramfsSpec spec;
   AddSkeleton(daemon, busybox, &spec);
   AddModules(kernel, index, plan, &spec);
   spec.AddData("/etc/diskferry/modules.boot", RenderModulesBoot(plan, kernel.release));
   spec.AddData("/etc/diskferry/modules.fs", RenderModulesFs(plan, kernel.release));
   spec.AddData("/etc/diskferry/modules.storage", RenderModulesStorage(plan, kernel.release));
-  AddStorageTools(tools, &spec);
+  return spec;
+}
+
+InitramfsSpec LayoutStorageArchive(const StorageToolsPlan& tools) {
+  InitramfsSpec spec;
+  if (tools.present.empty()) return spec;
+  for (const StorageToolFile& file : tools.files) spec.AddFile(file.guest, file.source, 0755);
+  for (const StorageToolLink& link : tools.links) spec.AddSymlink(link.guest, link.target);
+  // cryptsetup warns and runs without its lock directory; lvm and mdadm create theirs,
+  // but a directory in the archive costs nothing.
+  for (const char* dir : {"/run", "/run/lock", "/run/lvm", "/run/cryptsetup", "/run/mdadm"}) {
+    spec.AddDirectory(dir);
+  }
+  if (tools.Has("lvm")) spec.AddData("/etc/lvm/lvm.conf", RenderLvmConf(tools));
+  if (tools.Has("mdadm")) spec.AddData("/etc/mdadm/mdadm.conf", RenderMdadmConf());
+  // ntfs-3g reads the mount table from /etc/mtab and updates it unless it is a link.
+  if (tools.Has("ntfs-3g")) spec.AddSymlink("/etc/mtab", "/proc/self/mounts");
   return spec;
 }
 

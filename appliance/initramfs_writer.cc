@@ -126,11 +126,13 @@ Status WriteMember(archive* a, const std::string& name, const InitramfsEntry& en
   return Status(Code::kIoError, "initramfs member " + entry.path + ": " + ErrorText(a));
 }
 
-Status WriteMembers(const Members& members, int fd, const std::string& out_path) {
+Status WriteMembers(const Members& members, int fd, const std::string& out_path,
+                    uint32_t pad_to_multiple) {
   std::unique_ptr<archive, ArchiveWriteFree> a(archive_write_new());
   archive_write_set_format_cpio_newc(a.get());
   archive_write_add_filter_none(a.get());
-  archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding to 10 KiB blocks
+  // Not padded to libarchive's 10 KiB blocks, only to the multiple asked for.
+  archive_write_set_bytes_in_last_block(a.get(), static_cast<int>(pad_to_multiple));
   if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
     return Status(Code::kIoError, out_path + ": " + ErrorText(a.get()));
   }
@@ -177,7 +179,8 @@ void InitramfsSpec::AddCharDevice(std::string path, uint32_t mode, uint32_t majo
   entry.rdev_minor = minor;
 }
 
-Status WriteInitramfs(const InitramfsSpec& spec, const std::string& out_path) {
+Status WriteInitramfs(const InitramfsSpec& spec, const std::string& out_path,
+                      uint32_t pad_to_multiple) {
   Members members;
   for (const InitramfsEntry& entry : spec.entries()) {
     if (Status s = AddMember(entry, &members); !s.ok()) return s;
@@ -185,7 +188,7 @@ Status WriteInitramfs(const InitramfsSpec& spec, const std::string& out_path) {
   if (Status s = AddParents(&members); !s.ok()) return s;
   int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(errno, out_path);
-  Status status = WriteMembers(members, fd, out_path);
+  Status status = WriteMembers(members, fd, out_path, pad_to_multiple);
   if (status.ok() && fsync(fd) != 0) status = ErrnoStatus(errno, out_path);
   if (close(fd) != 0 && status.ok()) status = ErrnoStatus(errno, out_path);
   if (!status.ok()) unlink(out_path.c_str());

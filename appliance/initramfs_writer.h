@@ -50,8 +50,10 @@ class InitramfsSpec {
 // Writes the archive to `out_path`, which must not exist, and fsyncs it. Source files are
 // read (and decompressed) one at a time. Errors: kInvalidArgument for a relative or
 // duplicate path, kIoError/kNotFound naming the source or output that failed; on error
-// `out_path` is removed.
-Status WriteInitramfs(const InitramfsSpec& spec, const std::string& out_path);
+// `out_path` is removed. The archive is padded with zeros to a multiple of
+// `pad_to_multiple` bytes (at most 10240; 1 is no padding).
+Status WriteInitramfs(const InitramfsSpec& spec, const std::string& out_path,
+                      uint32_t pad_to_multiple = 1);
 
 }  // namespace diskferry
 

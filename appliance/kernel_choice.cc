@@ -21,18 +21,12 @@ std::vector<const FilesystemInfo*> Lacking(const std::vector<FilesystemInfo>& ne
   std::vector<const FilesystemInfo*> lacking;
   for (const FilesystemInfo& fs : needed) {
     if (!IsMountableType(fs.fstype)) continue;
-    if (!Contains(booted_filesystems, OfferedTypeFor(fs.fstype))) lacking.push_back(&fs);
+    if (!Contains(booted_filesystems, fs.fstype)) lacking.push_back(&fs);
   }
   return lacking;
 }
 
 }  // namespace
-
-std::string OfferedTypeFor(std::string_view blkid_type) {
-  // blkid names the on-disk format; the kernel's driver for it registers "ntfs3".
-  if (blkid_type == "ntfs") return "ntfs3";
-  return std::string(blkid_type);
-}
 
 std::vector<std::string> KernelsServing(std::string_view fstype,
                                         const std::vector<KernelFilesystems>& installed) {
@@ -70,7 +64,7 @@ std::optional<KernelSwitch> ChooseKernelFor(const std::vector<FilesystemInfo>& n
     if (k.kernel.release == booted_release) continue;
     const bool serves_all =
         std::all_of(lacking.begin(), lacking.end(), [&](const FilesystemInfo* fs) {
-          return Contains(k.filesystems, OfferedTypeFor(fs->fstype));
+          return Contains(k.filesystems, fs->fstype);
         });
     if (serves_all) return KernelSwitch{k.kernel, lacking.front()->device, lacking.front()->fstype};
   }
@@ -90,10 +84,13 @@ std::string DescribeNoKernelFor(const FilesystemInfo& filesystem,
   for (size_t i = 0; i < releases.size(); ++i) {
     looked += (i == 0 ? "" : i + 1 == releases.size() ? " and " : ", ") + releases[i];
   }
-  const std::string offered = OfferedTypeFor(filesystem.fstype);
-  return PrintableText(filesystem.device) + " is " + PrintableText(filesystem.fstype) +
-         ", which no installed kernel mounts (" + looked +
-         (releases.size() == 1 ? " lacks " : " lack ") + PrintableText(offered) + ")";
+  std::string text = PrintableText(filesystem.device) + " is " +
+                     PrintableText(filesystem.fstype) + ", which no installed kernel mounts (" +
+                     looked + (releases.size() == 1 ? " lacks " : " lack ") +
+                     PrintableText(filesystem.fstype) + ")";
+  // Every kernel with FUSE mounts ntfs once the host has ntfs-3g for the appliance.
+  if (filesystem.fstype == "ntfs") text += "; install ntfs-3g on the host (scripts/setup.sh)";
+  return text;
 }
 
 std::vector<FilesystemInfo> NeededFilesystems(const std::vector<FilesystemInfo>& listing,
@@ -115,7 +112,7 @@ Result<bool> SwitchKernelIfNeeded(std::string_view image_name,
   const HelloInfo& hello = (*appliance)->hello();
   const std::vector<const FilesystemInfo*> lacking = Lacking(needed, hello.filesystems);
   if (lacking.empty()) return false;
-  const std::vector<KernelFilesystems> installed = InstalledKernels(build.roots);
+  const std::vector<KernelFilesystems> installed = InstalledKernels(build.roots, build.tools);
   const std::optional<KernelSwitch> change =
       ChooseKernelFor(needed, image->kernel_release, hello.filesystems, installed);
   if (!change) {

@@ -25,10 +25,6 @@
 
 namespace diskferry {
 
-// The fstype of the appliance (module_plan.h: SupportedFilesystems) that mounts what blkid
-// calls `blkid_type`: "ntfs" is served by ntfs3; every other type by its own name.
-std::string OfferedTypeFor(std::string_view blkid_type);
-
 // For `fstype` (an offered type such as "f2fs"): the releases of the kernels in
 // `installed` that serve it, in order. Empty: none does.
 std::vector<std::string> KernelsServing(std::string_view fstype,
@@ -68,9 +64,10 @@ std::optional<KernelSwitch> ChooseKernelFor(const std::vector<FilesystemInfo>& n
 std::string DescribeKernelSwitch(std::string_view image, std::string_view booted_release,
                                  const KernelSwitch& change);
 
-// "/dev/sda1 is ntfs, which no installed kernel mounts (6.1.0-57-cloud-amd64 and
-// 6.1.0-57-amd64 lack ntfs3)". `releases`: the kernels looked at. The session's error
-// adds the image name in front.
+// "/dev/sda1 is jfs, which no installed kernel mounts (6.1.0-57-cloud-amd64 and
+// 6.1.0-57-amd64 lack jfs)"; for ntfs it adds "; install ntfs-3g on the host
+// (scripts/setup.sh)". `releases`: the kernels looked at. The session's error adds the
+// image name in front.
 std::string DescribeNoKernelFor(const FilesystemInfo& filesystem,
                                 const std::vector<std::string>& releases);
 

@@ -27,7 +27,9 @@ const std::vector<FilesystemSpec>& FilesystemSpecs() {
       // module serves it on every CPU (crc32-pclmul needs PCLMULQDQ).
       {"f2fs", {"f2fs"}, {"crc32_generic"}},
       {"iso9660", {"isofs"}, {}},
-      {"ntfs3", {"ntfs3"}, {}},
+      // NTFS is mounted by ntfs-3g (a storage tool) through FUSE: Debian 12's kernels have
+      // no ntfs3, and ntfs-3g is what libguestfs and the distributions use.
+      {"ntfs", {"fuse"}, {}},
       {"squashfs", {"squashfs"}, {}},
       {"udf", {"udf"}, {}},
       {"vfat", {"vfat"}, {"nls_cp437", "nls_iso8859_1", "nls_utf8"}},
@@ -96,7 +98,7 @@ constexpr std::pair<std::string_view, std::string_view> kConfigSymbols[] = {
     {"ext4", "CONFIG_EXT4_FS"},
     {"f2fs", "CONFIG_F2FS_FS"},
     {"isofs", "CONFIG_ISO9660_FS"},
-    {"ntfs3", "CONFIG_NTFS3_FS"},
+    {"fuse", "CONFIG_FUSE_FS"},
     {"squashfs", "CONFIG_SQUASHFS"},
     {"udf", "CONFIG_UDF_FS"},
     {"vfat", "CONFIG_VFAT_FS"},
@@ -198,6 +200,15 @@ std::vector<std::string> ModulePlan::FilesystemNames() const {
   std::vector<std::string> names;
   for (const FilesystemModules& fs : filesystems) names.push_back(fs.fstype);
   return names;
+}
+
+void ModulePlan::Withhold(std::string_view fstype) {
+  auto it = std::find_if(filesystems.begin(), filesystems.end(),
+                         [&](const FilesystemModules& fs) { return fs.fstype == fstype; });
+  if (it == filesystems.end()) return;
+  filesystems.erase(it);
+  not_offered.insert(std::upper_bound(not_offered.begin(), not_offered.end(), fstype),
+                     std::string(fstype));
 }
 
 const std::vector<std::string>& BootModuleNames() {

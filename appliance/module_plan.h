@@ -43,13 +43,16 @@ struct ModulePlan {
   std::set<std::string> AllPaths() const;
   // The offered fstypes, sorted.
   std::vector<std::string> FilesystemNames() const;
+  // Stops offering `fstype` (moves it to not_offered): for ntfs when the host has no
+  // ntfs-3g, whose FUSE module alone mounts nothing.
+  void Withhold(std::string_view fstype);
 };
 
 // Modules the appliance loads at boot, before anything else.
 const std::vector<std::string>& BootModuleNames();
 
 // Fstypes the appliance may offer, sorted: btrfs, exfat, ext2, ext3, ext4, f2fs, iso9660,
-// ntfs3, squashfs, udf, vfat, xfs.
+// ntfs (fuse, with the ntfs-3g storage tool), squashfs, udf, vfat, xfs.
 std::vector<std::string> SupportedFilesystems();
 
 // The storage groups the appliance may offer, in dependency order: dm (dm-mod), crypt

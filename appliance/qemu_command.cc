@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "protocol/storage_disk.h"
+
 namespace diskferry {
 
 // Kernel flags, measured under TCG on the 2-core CI machine class (QEMU 7.2, -machine pc,
@@ -105,6 +107,11 @@ QemuCommand& QemuCommand::Kernel(std::string path) {
 
 QemuCommand& QemuCommand::Initrd(std::string path) {
   initrd_ = std::move(path);
+  return *this;
+}
+
+QemuCommand& QemuCommand::StorageDisk(std::string path) {
+  storage_disk_ = std::move(path);
   return *this;
 }
 
@@ -215,6 +222,11 @@ void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
     }
     AppendLayer(argv, id, ImageLayer{d.path, d.format}, d.read_only, below);
     argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=" + id});
+  }
+  if (!storage_disk_.empty()) {
+    AppendLayer(argv, "tools", ImageLayer{storage_disk_, "raw"}, /*read_only=*/true, "");
+    argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=tools,serial=" +
+                                              std::string(kStorageDiskSerial)});
   }
   std::string ctl_chardev;
   if (!socket_path_.empty()) {

@@ -72,6 +72,10 @@ class QemuCommand {
   // "json:" and "nbd:" and follows an image's own backing file): the N-th drive's format
   // node is `dN` over the file node `dNf`; its K-th backing layer is `dNbK` over `dNbKf`.
   QemuCommand& AddDrive(QemuDrive drive);
+  // The storage disk (protocol/storage_disk.h): `path` as a read-only raw virtio-blk disk
+  // with serial kStorageDiskSerial, after every drive, so that it never shifts their
+  // names. "" attaches nothing.
+  QemuCommand& StorageDisk(std::string path);
   // virtio-serial port `port_name` backed by a unix socket QEMU connects to (server=off):
   // diskferry listens on `socket_path` before spawning QEMU.
   QemuCommand& SerialPort(std::string socket_path, std::string port_name = kControlPortName);
@@ -100,6 +104,7 @@ class QemuCommand {
   bool no_defaults_ = true;
   std::string console_log_;
   std::vector<QemuDrive> drives_;
+  std::string storage_disk_;
   std::string socket_path_;  // SerialPort
   int tcp_port_ = 0;         // SerialPortTcp
   std::string port_name_;

@@ -40,6 +40,8 @@ const std::vector<ToolSpec>& ToolSpecs() {
       {"dmsetup", "dmsetup", {}},
       {"lvm", "lvm2", {}},
       {"mdadm", "mdadm", {}},
+      // NTFS through FUSE: no Debian 12 kernel has ntfs3 (daemon/fs_mount.h).
+      {"ntfs-3g", "ntfs-3g", {}},
       {"thin_check", "thin-provisioning-tools", {}},
   };
   return kSpecs;
@@ -163,9 +165,10 @@ class ClosureBuilder {
   std::string root_;
 };
 
-// Where the host keeps `tool`: /usr/sbin, or /sbin on hosts without merged /usr.
+// Where the host keeps `tool`: /usr/sbin, or /sbin on hosts without merged /usr; /usr/bin
+// or /bin for ntfs-3g.
 std::string HostToolPath(const std::string& root, std::string_view tool) {
-  for (const char* dir : {"/usr/sbin/", "/sbin/"}) {
+  for (const char* dir : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
     std::string path = root + dir + std::string(tool);
     if (IsFile(path)) return path;
   }

@@ -1,5 +1,5 @@
-// Storage tools: the host's LVM2, cryptsetup, mdadm, dmsetup and thin-provisioning
-// binaries, packed into the appliance with everything they need to run there: their
+// Storage tools: the host's LVM2, cryptsetup, mdadm, dmsetup, thin-provisioning and
+// ntfs-3g binaries, packed into the appliance with everything they need to run there: their
 // shared-library closure (DT_NEEDED, resolved as the dynamic loader would), the loader
 // itself (PT_INTERP), the few files they dlopen, and udev-less configuration files.
 //
@@ -44,7 +44,8 @@ struct StorageToolsPlan {
 };
 
 // The tools the appliance may carry, sorted: cache_check, cryptsetup, dmsetup, lvm, mdadm,
-// thin_check. Each lives at /usr/sbin/NAME in the guest, as on Debian hosts.
+// ntfs-3g, thin_check. Each lives at /usr/sbin/NAME in the guest (ntfs-3g is in /usr/bin
+// on Debian hosts).
 std::vector<std::string> StorageToolNames();
 
 // The Debian package that installs `tool` ("lvm" -> "lvm2"); "" for an unknown name.

@@ -66,7 +66,7 @@ int RunExport(const ApplianceOptions& options, const std::string& dir) {
 // One line per filesystem type: the kernels that serve it, the booted one first.
 void PrintServingKernels(const HelloInfo& hello, const ApplianceImage& image,
                          const ApplianceBuildConfig& build) {
-  const std::vector<KernelFilesystems> installed = InstalledKernels(build.roots);
+  const std::vector<KernelFilesystems> installed = InstalledKernels(build.roots, build.tools);
   for (const FilesystemServers& row :
        ServingTable(image.kernel_release, hello.filesystems, installed)) {
     std::string releases;

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "daemon/log.h"
+#include "daemon/storage_disk.h"
 #include "daemon/sys_files.h"
 
 namespace diskferry::daemon {
@@ -62,6 +63,7 @@ std::vector<BlockDevice> ListBlockDevices(const std::string& sys_block_dir) {
   std::vector<BlockDevice> devices;
   for (const std::string& disk : ListDirectory(sys_block_dir)) {
     if (disk.starts_with("ram") || disk.starts_with("zram")) continue;
+    if (IsStorageDisk(sys_block_dir, disk)) continue;  // ours, not the user's
     const std::string disk_dir = sys_block_dir + "/" + disk;
     if (const uint64_t size = DeviceSize(disk_dir); size > 0) devices.push_back({disk, size});
     for (const std::string& child : ListDirectory(disk_dir)) {

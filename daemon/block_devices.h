@@ -33,7 +33,8 @@ struct BlockDevice {
 
 // Disks under `sys_block_dir` (/sys/block) followed each by its partitions (the
 // subdirectories holding a "partition" attribute), in name order. Devices of size 0 and
-// RAM disks are left out: neither can hold an image.
+// RAM disks are left out: neither can hold an image; so is the storage disk
+// (storage_disk.h), which holds the appliance's own tools.
 std::vector<BlockDevice> ListBlockDevices(const std::string& sys_block_dir);
 
 struct FsProbe {

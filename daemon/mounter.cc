@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "daemon/block_devices.h"
+#include "daemon/fs_mount.h"
 #include "daemon/kernel_log.h"
 #include "daemon/log.h"
 #include "daemon/storage_stack.h"
@@ -39,6 +40,10 @@ std::string ReadOnlyData(std::string_view fstype) {
   return {};
 }
 
+// ntfs-3g shows every file as 0777 without these (NTFS has no unix modes): 0644 files and
+// 0755 directories instead, as a copy would want them.
+constexpr std::string_view kNtfsData = "fmask=0133,dmask=0022";
+
 // The kernel's name of the block device at `path` ("vda1", "dm-0"), which its messages use.
 std::string KernelName(const std::string& path) {
   char resolved[PATH_MAX];
@@ -63,6 +68,7 @@ MountOptions ChooseMountOptions(std::string_view fstype, bool read_write, bool r
     options.flags |= MS_RDONLY;
     if (!replay) options.data = ReadOnlyData(fstype);
   }
+  if (fstype == "ntfs") options.data = kNtfsData;
   if (!options.data.empty()) options.description += "," + options.data;
   return options;
 }
@@ -93,10 +99,12 @@ OpResult<MountData> Mounter::Mount(std::string_view device, bool read_write,
   for (const std::string& p : problems) LogWarning("module %s", p.c_str());
   const MountOptions options = ChooseMountOptions(type.value(), read_write, replay);
   KernelLogCursor log;  // what the kernel says from here on is about this mount
-  if (::mount(path.c_str(), sysroot_.c_str(), type->c_str(), options.flags,
-              options.data.empty() ? nullptr : options.data.c_str()) != 0) {
-    OpError error = ErrnoError(errno, "mount " + std::string(device) + " (" + type.value() +
-                                          ", " + options.description + ")");
+  if (OpResult<bool> mounted = MountDevice(path, sysroot_, type.value(), options.flags,
+                                            options.data, options.description);
+      !mounted.ok()) {
+    OpError error = MountError(mounted.error(), "mount " + std::string(device) + " (" +
+                                                    type.value() + ", " + options.description +
+                                                    ")");
     error.message += JoinProblems(problems);
     return error;
   }
@@ -114,7 +122,9 @@ OpResult<bool> Mounter::Unmount() {
     return OpError{ENOTSUP, "umount: unmounting needs the daemon to run as PID 1 in the appliance"};
   }
   ::sync();
-  return UnmountSysroot();
+  OpResult<bool> unmounted = UnmountSysroot();
+  ReapFuseServers();
+  return unmounted;
 }
 
 OpResult<std::string> Mounter::DevicePath(std::string_view device) const {

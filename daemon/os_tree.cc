@@ -13,6 +13,7 @@
 #include <set>
 #include <utility>
 
+#include "daemon/fs_mount.h"
 #include "daemon/kernel_log.h"
 #include "daemon/log.h"
 #include "daemon/mounter.h"
@@ -389,9 +390,11 @@ OpResult<OsMountOutcome> SysOsMountOps::Mount(const std::string& device, const s
     description += "," + extra_data;
   }
   KernelLogCursor log;  // what the kernel says from here on is about this mount
-  if (::mount(path->c_str(), target.c_str(), fstype.c_str(), options.flags,
-              data.empty() ? nullptr : data.c_str()) != 0) {
-    OpError error = ErrnoError(errno, "mount " + device + " (" + fstype + ", " + description + ")");
+  if (OpResult<bool> mounted =
+          MountDevice(path.value(), target, fstype, options.flags, data, description);
+      !mounted.ok()) {
+    OpError error =
+        MountError(mounted.error(), "mount " + device + " (" + fstype + ", " + description + ")");
     for (const std::string& p : problems) error.message += "; module " + p;
     return error;
   }
@@ -406,6 +409,7 @@ OpResult<bool> SysOsMountOps::Unmount(const std::string& target) {
   if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) != 0) {
     return ErrnoError(errno, "unmount " + target);
   }
+  ReapFuseServers();
   return true;
 }
 

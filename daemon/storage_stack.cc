@@ -32,8 +32,6 @@ constexpr std::string_view kDevSubdirs[] = {"mapper", "md", "disk", "block", "ch
 constexpr std::string_view kInternalLvMarks[] = {
     "_tdata", "_tmeta", "_rimage_", "_rmeta_", "_mimage_", "_mlog", "_pmspare",
     "_vorigin", "_cdata", "_cmeta", "_corig", "_cpool", "_vdata", "_wcorig", "_cvol"};
-// A tool's stderr line quoted in a problem is cut to this.
-constexpr size_t kMaxQuotedLine = 200;
 
 bool IsNameByte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -80,19 +78,6 @@ std::vector<std::string> SplitFields(std::string_view line, char separator) {
     if (end == std::string_view::npos) return fields;
     start = end + 1;
   }
-}
-
-// The last line of a tool's stderr, printable and short, for a problems line.
-std::string LastLine(const ToolOutcome& outcome) {
-  std::vector<std::string> lines = SplitLines(outcome.err);
-  if (lines.empty()) lines = SplitLines(outcome.out);
-  std::string line = lines.empty() ? "exit code " + std::to_string(outcome.exit_code)
-                                   : lines.back();
-  if (line.size() > kMaxQuotedLine) line.resize(kMaxQuotedLine);
-  for (char& c : line) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-  }
-  return line;
 }
 
 std::string Seconds(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
@@ -350,7 +335,7 @@ void StorageStack::AssembleRaid(bool read_write) {
   } else if (ran->timed_out) {
     raid_problems_.push_back("mdadm --assemble timed out after " + Seconds(kMdadmTimeout));
   } else if (ran->exit_code != 0) {
-    raid_problems_.push_back("mdadm --assemble: " + LastLine(ran.value()));
+    raid_problems_.push_back("mdadm --assemble: " + LastLineOf(ran.value()));
   }
 }
 
@@ -378,7 +363,7 @@ void StorageStack::ActivateLvm(bool read_write) {
     } else if (ran->timed_out) {
       lvm_problems_.push_back("lvm vgchange timed out after " + Seconds(kLvmTimeout));
     } else if (ran->exit_code != 0) {
-      lvm_problems_.push_back("lvm vgchange: " + LastLine(ran.value()));
+      lvm_problems_.push_back("lvm vgchange: " + LastLineOf(ran.value()));
     }
   }
   ReadVisibleLvs(lvm.value(), read_write);
@@ -395,7 +380,7 @@ std::vector<std::string> StorageStack::CompleteVolumeGroups(const std::string& l
     lvm_problems_.push_back(
         "lvm pvs: " + (!ran.ok() ? ran.error().message
                                  : ran->timed_out ? "timed out after " + Seconds(kLvmTimeout)
-                                                  : LastLine(ran.value())));
+                                                  : LastLineOf(ran.value())));
     return {};
   }
   pv_vg_.clear();
@@ -572,9 +557,9 @@ OpResult<std::string> StorageStack::Unlock(std::string_view device, std::span<co
       return OpError{EKEYREJECTED, name + ": no key slot opens with this key"};
     case 3:
       return OpError{ENOMEM, name + ": not enough memory in the appliance for the key "
-                                    "derivation (" + LastLine(ran.value()) + ")"};
+                                    "derivation (" + LastLineOf(ran.value()) + ")"};
     default:
-      return OpError{EIO, name + ": cryptsetup open failed: " + LastLine(ran.value())};
+      return OpError{EIO, name + ": cryptsetup open failed: " + LastLineOf(ran.value())};
   }
 }
 

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <utility>
 
 #include "daemon/scoped_fd.h"
+#include "daemon/storage_disk.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -33,6 +35,7 @@ constexpr ToolSpec kTools[] = {
     {"dmsetup", "dmsetup"},
     {"lvm", "lvm2"},
     {"mdadm", "mdadm"},
+    {"ntfs-3g", "ntfs-3g"},
     {"thin_check", "thin-provisioning-tools"},
 };
 
@@ -167,6 +170,7 @@ struct Session {
   pid_t pid = -1;
   std::string_view input;
   size_t cap = 0;
+  ToolLeftovers leftovers = ToolLeftovers::kKill;
   bool exited = false;
 
   bool Run(ToolOutcome* outcome, Clock::time_point deadline) {
@@ -200,7 +204,7 @@ struct Session {
         exited = true;
         // What the tool left running in its group would hold our pipes open; the tool
         // itself is a zombie until reaped, so its pid (the group's id) is still ours.
-        ::kill(-pid, SIGKILL);
+        if (leftovers == ToolLeftovers::kKill) ::kill(-pid, SIGKILL);
       }
     }
     return true;
@@ -230,7 +234,8 @@ const std::vector<std::string>& ToolEnvironment() {
 }
 
 OpResult<ToolOutcome> RunTool(const std::vector<std::string>& argv, std::string_view stdin_bytes,
-                              std::chrono::milliseconds timeout, size_t output_cap) {
+                              std::chrono::milliseconds timeout, size_t output_cap,
+                              ToolLeftovers leftovers) {
   if (argv.empty() || !argv[0].starts_with('/')) {
     return OpError{EINVAL, "RunTool: argv[0] must be an absolute path"};
   }
@@ -273,7 +278,8 @@ OpResult<ToolOutcome> RunTool(const std::vector<std::string>& argv, std::string_
                   pidfd.get(),
                   pid,
                   stdin_bytes,
-                  output_cap};
+                  output_cap,
+                  leftovers};
   ToolOutcome outcome;
   if (!session.Run(&outcome, deadline)) {
     outcome.timed_out = true;
@@ -281,6 +287,29 @@ OpResult<ToolOutcome> RunTool(const std::vector<std::string>& argv, std::string_
   }
   outcome.exit_code = ReapWithin(pid, pidfd.get(), kKillGrace);
   return outcome;
+}
+
+std::string LastLineOf(const ToolOutcome& outcome) {
+  constexpr size_t kMaxQuoted = 200;
+  auto last = [](std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+      text.remove_suffix(1);
+    }
+    const size_t nl = text.rfind('\n');
+    text = nl == std::string_view::npos ? text : text.substr(nl + 1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+      text.remove_prefix(1);
+    }
+    return std::string(text);
+  };
+  std::string line = last(outcome.err);
+  if (line.empty()) line = last(outcome.out);
+  if (line.empty()) return "exit code " + std::to_string(outcome.exit_code);
+  if (line.size() > kMaxQuoted) line.resize(kMaxQuoted);
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return line;
 }
 
 const std::vector<std::string>& StorageToolNames() {
@@ -293,7 +322,11 @@ const std::vector<std::string>& StorageToolNames() {
 }
 
 OpResult<std::string> StorageToolPath(std::string_view name) {
-  return StorageToolPathUnder("", name);
+  // Once per boot, on the first tool a disk needs; every later call sees the result.
+  static const OpResult<bool> unpacked = UnpackStorageDisk(StorageDiskPaths{});
+  OpResult<std::string> path = StorageToolPathUnder("", name);
+  if (!path.ok() && !unpacked.ok()) return unpacked.error();
+  return path;
 }
 
 OpResult<std::string> StorageToolPathUnder(std::string_view root, std::string_view name) {

@@ -40,6 +40,10 @@ struct ToolOutcome {
   std::string err;         // stderr, likewise
 };
 
+// The last non-blank line of a tool's stderr (else stdout; else "exit code N"), at most
+// 200 bytes, bytes outside printable ASCII replaced by '?': what a message quotes.
+std::string LastLineOf(const ToolOutcome& outcome);
+
 // Runs argv[0] (an absolute path; no PATH search) with argv, feeding `stdin_bytes` to its
 // stdin and then closing it. Returns when the tool has exited and both its stdout and
 // stderr are closed, or at the timeout: then the process group gets SIGKILL and the tool
@@ -47,16 +51,24 @@ struct ToolOutcome {
 // A tool that exits non-zero or times out is a ToolOutcome, not an error. Errors:
 // EINVAL for an empty argv or a relative argv[0]; the errno of execve naming argv[0]
 // ("/usr/sbin/lvm: No such file or directory"); that of pipe2, fork or pidfd_open.
+// What happens to processes the tool leaves in its process group when it exits: killed
+// (the default), or kept for a tool that forks a server meant to outlive it (ntfs-3g,
+// whose server stays behind the mount). Kept ones must close stdout and stderr, or
+// RunTool waits for them until the timeout, which kills the whole group.
+enum class ToolLeftovers { kKill, kKeep };
+
 OpResult<ToolOutcome> RunTool(const std::vector<std::string>& argv, std::string_view stdin_bytes,
-                              std::chrono::milliseconds timeout, size_t output_cap = 1 << 20);
+                              std::chrono::milliseconds timeout, size_t output_cap = 1 << 20,
+                              ToolLeftovers leftovers = ToolLeftovers::kKill);
 
 // The storage tools the appliance may carry: cache_check, cryptsetup, dmsetup, lvm, mdadm,
-// thin_check (kept in step with appliance/storage_tools.cc).
+// ntfs-3g, thin_check (kept in step with appliance/storage_tools.cc).
 const std::vector<std::string>& StorageToolNames();
 
-// "/usr/sbin/NAME" when the appliance carries tool NAME. Errors: ENOENT with what to do,
-// "lvm is not in this appliance: install lvm2 on the host (scripts/setup.sh) and run
-// diskferry again"; EINVAL for a name that is not a storage tool.
+// "/usr/sbin/NAME" when the appliance carries tool NAME. The first call unpacks the
+// storage disk (storage_disk.h). Errors: ENOENT with what to do, "lvm is not in this
+// appliance: install lvm2 on the host (scripts/setup.sh) and run diskferry again"; the
+// unpacking's error when that failed; EINVAL for a name that is not a storage tool.
 OpResult<std::string> StorageToolPath(std::string_view name);
 
 // As above, looking under `root` instead of "/" (tests); the path returned includes root.

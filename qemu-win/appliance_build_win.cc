@@ -22,8 +22,10 @@ std::string DefaultCacheDir() {
 }
 
 // No Linux kernels to choose among: an exported appliance is booted as it is.
-std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots) {
+std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots,
+                                               const StorageToolsConfig& tools) {
   (void)roots;
+  (void)tools;
   return {};
 }
 

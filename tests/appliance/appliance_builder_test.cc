@@ -103,11 +103,14 @@ TEST_F(ApplianceBuilderTest, AHostWithoutStorageToolsBuildsAnImageThatSaysSo) {
   Result<ApplianceImage> image = BuildAppliance(config_);
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   EXPECT_TRUE(image->storage_tools.empty());
+  EXPECT_EQ(image->storage, "");
+  EXPECT_FALSE(fs::exists(fs::path(image->initrd).parent_path() / "storage.cpio"));
   std::map<std::string, CpioMember> m = ReadCpio(image->initrd);
   EXPECT_EQ(m.count("usr/sbin/lvm"), 0u);
   EXPECT_EQ(m.count("etc/lvm/lvm.conf"), 0u);
-  EXPECT_NE(ReadWholeFile(fs::path(image->initrd).parent_path() / "manifest").find("\nstorage_tools\n"),
-            std::string::npos);
+  const std::string manifest = ReadWholeFile(fs::path(image->initrd).parent_path() / "manifest");
+  EXPECT_NE(manifest.find("\nstorage_tools\n"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("\nstorage_size 0\n"), std::string::npos) << manifest;
 }
 
 TEST_F(ApplianceBuilderTest, PacksStorageToolsWithLibrariesAndConfigurationAndKeysOnThem) {
@@ -120,7 +123,14 @@ TEST_F(ApplianceBuilderTest, PacksStorageToolsWithLibrariesAndConfigurationAndKe
   Result<ApplianceImage> image = BuildAppliance(config_);
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   EXPECT_EQ(image->storage_tools, (std::vector<std::string>{"lvm", "mdadm"}));
-  std::map<std::string, CpioMember> m = ReadCpio(image->initrd);
+  // The tools stay out of the boot image: they travel on the storage disk, whole sectors.
+  std::map<std::string, CpioMember> boot = ReadCpio(image->initrd);
+  EXPECT_EQ(boot.count("usr/sbin/lvm"), 0u);
+  EXPECT_EQ(boot.count("lib/x86_64-linux-gnu/libc.so.6"), 0u);
+  EXPECT_EQ(boot.count("etc/diskferry/modules.storage"), 1u);
+  ASSERT_EQ(image->storage, (fs::path(image->initrd).parent_path() / "storage.cpio").string());
+  EXPECT_EQ(fs::file_size(image->storage) % 512, 0u);
+  std::map<std::string, CpioMember> m = ReadCpio(image->storage);
   EXPECT_EQ(m["usr/sbin/lvm"].mode, 0755u);
   EXPECT_EQ(m["usr/sbin/lvm"].content, ReadWholeFile(host + "/usr/sbin/lvm"));
   EXPECT_EQ(m.count("lib64/ld-linux-x86-64.so.2"), 1u);

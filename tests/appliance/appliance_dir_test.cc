@@ -75,6 +75,33 @@ TEST_F(ApplianceDirTest, ExportedDirectoryLoadsAsTheSameAppliance) {
   EXPECT_EQ(loaded->cache_key, "dir:" + dir);
 }
 
+TEST_F(ApplianceDirTest, TheStorageDiskTravelsWithTheAppliance) {
+  Write(root_ / "built" / "storage.cpio", std::string(1024, 'T'));
+  image_.storage = (root_ / "built" / "storage.cpio").string();
+  image_.storage_tools = {"lvm", "mdadm"};
+  const fs::path dir = root_ / "exported";
+  ASSERT_TRUE(ExportApplianceDir(image_, dir.string()).ok());
+  Result<ApplianceImage> loaded = LoadApplianceDir(dir.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->storage, (dir / "storage.cpio").string());
+  EXPECT_EQ(Read(loaded->storage), std::string(1024, 'T'));
+  EXPECT_EQ(loaded->storage_tools, image_.storage_tools);
+
+  Write(dir / "storage.cpio", "T");  // cut short
+  Result<ApplianceImage> cut = LoadApplianceDir(dir.string());
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("storage.cpio"), std::string::npos);
+
+  // Exported again from an appliance without tools: the old disk goes too.
+  image_.storage.clear();
+  image_.storage_tools.clear();
+  ASSERT_TRUE(ExportApplianceDir(image_, dir.string()).ok());
+  EXPECT_FALSE(fs::exists(dir / "storage.cpio"));
+  Result<ApplianceImage> without = LoadApplianceDir(dir.string());
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_EQ(without->storage, "");
+}
+
 TEST_F(ApplianceDirTest, ExportReplacesAnOlderExport) {
   const std::string dir = (root_ / "exported").string();
   ASSERT_TRUE(ExportApplianceDir(image_, dir).ok());
@@ -113,7 +140,7 @@ TEST_F(ApplianceDirTest, AManifestOfAnotherFormatVersionIsRefused) {
 }
 
 TEST_F(ApplianceDirTest, AManifestWithWindowsLineEndingsStillParses) {
-  ApplianceManifest m{"/boot/vmlinuz", "6.1.0-1", {"ext4", "vfat"}, 12, 19, {"mdadm"}};
+  ApplianceManifest m{"/boot/vmlinuz", "6.1.0-1", {"ext4", "vfat"}, 12, 19, {"mdadm"}, 512};
   std::string crlf;
   for (char c : RenderManifest(m)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   Result<ApplianceManifest> parsed = ParseManifest(crlf);
@@ -122,6 +149,7 @@ TEST_F(ApplianceDirTest, AManifestWithWindowsLineEndingsStillParses) {
   EXPECT_EQ(parsed->filesystems, (std::vector<std::string>{"ext4", "vfat"}));
   EXPECT_EQ(parsed->initrd_size, 19u);
   EXPECT_EQ(parsed->storage_tools, (std::vector<std::string>{"mdadm"}));
+  EXPECT_EQ(parsed->storage_size, 512u);
 }
 
 TEST_F(ApplianceDirTest, PrepareApplianceBootsTheDirectoryTheEnvironmentNames) {

@@ -35,12 +35,22 @@ TEST(ModulePlanTest, OffersFilesystemsWhoseModulesArePresentOrBuiltIn) {
   EXPECT_EQ(plan.FilesystemNames(),
             (std::vector<std::string>{"ext2", "ext3", "ext4", "iso9660", "vfat", "xfs"}));
   EXPECT_EQ(plan.not_offered,
-            (std::vector<std::string>{"btrfs", "exfat", "f2fs", "ntfs3", "squashfs", "udf"}));
+            (std::vector<std::string>{"btrfs", "exfat", "f2fs", "ntfs", "squashfs", "udf"}));
   ASSERT_NE(Find(plan, "ext4"), nullptr);
   EXPECT_TRUE(Find(plan, "ext4")->paths.empty());
   EXPECT_EQ(Find(plan, "xfs")->paths,
             (std::vector<std::string>{"kernel/arch/x86/crypto/crc32c-intel.ko",
                                       "kernel/lib/libcrc32c.ko", "kernel/fs/xfs/xfs.ko"}));
+}
+
+TEST(ModulePlanTest, WithholdingATypeStopsOfferingItAndKeepsBothListsSorted) {
+  ModulePlan plan = PlanModules(FakeIndex(), {});
+  plan.Withhold("iso9660");
+  plan.Withhold("jfs");  // not offered: nothing changes
+  EXPECT_EQ(plan.FilesystemNames(),
+            (std::vector<std::string>{"ext2", "ext3", "ext4", "vfat", "xfs"}));
+  EXPECT_EQ(plan.not_offered, (std::vector<std::string>{"btrfs", "exfat", "f2fs", "iso9660",
+                                                        "ntfs", "squashfs", "udf"}));
 }
 
 TEST(ModulePlanTest, VfatShipsTheCodepageAndCharsetTablesItMountsWith) {

@@ -167,6 +167,26 @@ TEST(QemuCommandTest, BackingChainIsGivenNodeByNodeDeepestFirst) {
   EXPECT_EQ(Argv(first, first + static_cast<std::ptrdiff_t>(expected.size())), expected);
 }
 
+TEST(QemuCommandTest, TheStorageDiskComesAfterEveryDriveReadOnlyWithItsSerial) {
+  QemuCommand cmd;
+  cmd.StorageDisk("/cache/e,x/storage.cpio").AddDrive({"/img/a.raw", "raw", false, {}});
+  const Argv argv = cmd.Argv();
+  const auto first = std::find(argv.begin(), argv.end(), "-blockdev");
+  // clang-format off
+  const Argv expected = {
+      "-blockdev", "driver=file,node-name=d0f,filename=/img/a.raw,read-only=off",
+      "-blockdev", "driver=raw,node-name=d0,file=d0f,read-only=off",
+      "-device", "virtio-blk-pci,drive=d0",
+      "-blockdev", "driver=file,node-name=toolsf,filename=/cache/e,,x/storage.cpio,read-only=on",
+      "-blockdev", "driver=raw,node-name=tools,file=toolsf,read-only=on",
+      "-device", "virtio-blk-pci,drive=tools,serial=diskferry-tools",
+  };
+  // clang-format on
+  ASSERT_NE(first, argv.end());
+  EXPECT_EQ(Argv(first, first + static_cast<std::ptrdiff_t>(expected.size())), expected);
+  EXPECT_EQ(QemuCommand().StorageDisk("").Argv(), QemuCommand().Argv());
+}
+
 TEST(QemuCommandTest, NoDriveNamesAFileOrProtocolThroughDriveSyntax) {
   QemuCommand cmd;
   cmd.AddDrive({"json:{\"driver\":\"nbd\"}", "qcow2", true, {}});

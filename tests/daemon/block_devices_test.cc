@@ -74,6 +74,17 @@ TEST_F(FakeSysfsTest, ListsDisksThenTheirPartitionsSkippingEmptyAndRamDevices) {
   EXPECT_EQ(devices[2].size, 1000u * 512);
 }
 
+TEST_F(FakeSysfsTest, TheStorageDiskIsNeverListed) {
+  AddDevice("vda", 2048);
+  AddDevice("vdb", 4096);
+  WriteText(sys_block_ + "/vdb/serial", "diskferry-tools\n");
+  AddDevice("vdc", 4096);
+  WriteText(sys_block_ + "/vdc/serial", "diskferry-tool\n");  // a user's disk may say anything else
+  std::vector<std::string> names;
+  for (const BlockDevice& d : ListBlockDevices(sys_block_)) names.push_back(d.name);
+  EXPECT_THAT(names, ElementsAre("vda", "vdc"));
+}
+
 TEST_F(FakeSysfsTest, NoSysBlockDirListsNoFilesystems) {
   EXPECT_TRUE(ListFilesystems("", dev_).empty());
   EXPECT_TRUE(ListFilesystems(root_ + "/missing", dev_).empty());

@@ -114,6 +114,23 @@ TEST(RunToolTest, WhatTheToolLeftRunningIsKilledWhenItExits) {
   EXPECT_TRUE(ProcessEnds(sleeper, seconds(10))) << "sleep " << sleeper << " survived";
 }
 
+TEST(RunToolTest, AServerTheToolForksIsKeptWhenAsked) {
+  // As ntfs-3g does: the server closes stdio, the tool exits 0, the server stays.
+  OpResult<ToolOutcome> outcome =
+      RunTool({"/bin/sh", "-c", "sleep 60 </dev/null >/dev/null 2>&1 & echo $!"}, "",
+              seconds(60), 1 << 20, ToolLeftovers::kKeep);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_FALSE(outcome->timed_out);
+  EXPECT_EQ(outcome->exit_code, 0);
+  const pid_t server = static_cast<pid_t>(std::stol(outcome->out));
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, server, 0));
+  ASSERT_GE(fd, 0) << "the server " << server << " is gone";
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0) << "the server " << server << " ended";
+  ::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
+  ::close(fd);
+}
+
 TEST(RunToolTest, TheToolGetsOnlyTheFixedEnvironment) {
   ::setenv("DISKFERRY_SECRET_FOR_TEST", "leaked", 1);
   ToolOutcome outcome = RunArgv({"/usr/bin/env"});
@@ -193,7 +210,8 @@ TEST_F(StorageToolPathTest, RefusesWhatIsNotAStorageTool) {
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(path.error().err, EINVAL);
   EXPECT_THAT(StorageToolNames(),
-              ElementsAre("cache_check", "cryptsetup", "dmsetup", "lvm", "mdadm", "thin_check"));
+              ElementsAre("cache_check", "cryptsetup", "dmsetup", "lvm", "mdadm", "ntfs-3g",
+                          "thin_check"));
 }
 
 }  // namespace
