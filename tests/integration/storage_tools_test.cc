@@ -1,7 +1,8 @@
 // The storage tools really run in the appliance: a real appliance image boots with
 // rdinit=/bin/sh (a kernel option; nothing in the image is changed) and runs a script
-// from its first disk that loads the module groups of /etc/diskferry/modules.storage and
-// uses lvm, cryptsetup, mdadm and dmsetup on the other disks. The daemon never starts, so
+// from its first disk that unpacks the storage disk as the daemon does, loads the module
+// groups of /etc/diskferry/modules.storage and uses lvm, cryptsetup, mdadm and dmsetup on
+// the other disks. The daemon never starts, so
 // Launch fails once the script powers off; the console log holds the results.
 #include <gtest/gtest.h>
 
@@ -26,6 +27,11 @@ $b mount -t proc proc /proc
 $b mount -t sysfs sys /sys
 say() { echo "STORAGE-CHECK $*"; }
 run() { name=$1; shift; "$@"; say "$name rc=$?"; }
+# The tools are on the storage disk (serial diskferry-tools), as the daemon unpacks them.
+for d in /sys/block/vd*; do
+  [ "$($b cat $d/serial 2>/dev/null)" = diskferry-tools ] || continue
+  (cd / && $b cpio -i -d -u -F /dev/${d##*/} 2>/dev/null); say "unpack rc=$?"
+done
 load() {
   for m in $($b sed -n "s/^$1 //p" /etc/diskferry/modules.storage); do
     $b grep -q "^$($b basename $m .ko | $b tr - _) " /proc/modules || insmod $m
@@ -151,7 +157,8 @@ TEST_F(StorageToolsTest, LvmCryptsetupMdadmAndDmsetupRunInTheAppliance) {
       << appliance.status().message() << "\n"
       << console;
   // The console turns each "\n" into "\r\n".
-  for (const char* line : {"lvm-version rc=0",
+  for (const char* line : {"unpack rc=0",
+                           "lvm-version rc=0",
                            "cryptsetup-version rc=0",
                            "mdadm-version rc=0",
                            "dmsetup-version rc=0",
