@@ -42,6 +42,9 @@ Status ControlClient::Break(Status why) {
   if (why.code() == Code::kIoError && fd_ >= 0 && StreamPeerGone(fd_)) {
     why = Status(Code::kUnavailable, "control channel closed by the peer (" + why.message() + ")");
   }
+  if (why.code() == Code::kProtocolError && !why.message().starts_with(kMisbehavedPrefix)) {
+    why = Status(Code::kProtocolError, std::string(kMisbehavedPrefix) + why.message());
+  }
   if (state_ == State::kOpen) {
     state_ = State::kBroken;  // kOpen --failure--> kBroken
     broken_ = why;
@@ -63,15 +66,30 @@ Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
   const auto [type, op] = build(fbb);
   const uint64_t id = next_id_++;
   fbb.Finish(proto::CreateRequest(fbb, id, type, op));
+  const std::string what = "send " + std::string(proto::EnumNameOp(type));
+  if (fbb.GetSize() > kMaxFrameSize) {
+    WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());
+    return Break(Status(Code::kProtocolError,
+                        what + ": " + std::to_string(fbb.GetSize()) +
+                            " bytes, more than the frame limit of " +
+                            std::to_string(kMaxFrameSize)));
+  }
+  std::vector<uint8_t> frame;
+  frame.reserve(fbb.GetSize() + kFrameHeaderSize);
+  AppendFrame({fbb.GetBufferPointer(), fbb.GetSize()}, &frame);
+  WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());  // an UnlockRequest carries a key
   Status written;
   {
     WriteGuard no_sigpipe;
-    written = WriteFrame(fd_, {fbb.GetBufferPointer(), fbb.GetSize()});
+    written = WriteStreamWithin(fd_, frame, call_timeout_);
   }
-  WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());  // an UnlockRequest carries a key
-  if (!written.ok())
-    return Break(written.WithContext("send " + std::string(proto::EnumNameOp(type))));
+  WipeBytes(frame);
+  if (!written.ok()) return Break(written.WithContext(what));
   return id;
+}
+
+Status ControlClient::Misbehaved(std::string_view what) {
+  return Break(Status(Code::kProtocolError, std::string(what)));
 }
 
 Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseconds timeout) {
@@ -125,7 +143,9 @@ Result<HelloInfo> ControlClient::Hello(std::chrono::milliseconds timeout) {
       },
       Reply::Hello, timeout);
   if (!f.ok()) return f.status();
-  return internal::ToHelloInfo(*f->response().reply_as_Hello());
+  Result<HelloInfo> info = internal::ToHelloInfo(*f->response().reply_as_Hello());
+  if (!info.ok()) return Break(info.status());
+  return info;
 }
 
 Result<uint64_t> ControlClient::Ping(uint64_t payload) {

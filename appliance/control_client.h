@@ -11,7 +11,11 @@
 //   reply would desynchronise the stream), kUnavailable (peer closed or reset the
 //   socket: QEMU exited),
 //   kProtocolError (bad frame, failed verification, unexpected id or reply type, a reply
-//   that breaks the protocol's promises), kIoError.
+//   that breaks the protocol's promises or passes a limit of control_replies.h, a request
+//   that would pass kMaxFrameSize), kIoError. A kProtocolError message starts with
+//   kMisbehavedPrefix ("protocol error: the appliance misbehaved: "); the CLI exits 70.
+// - Every send has a deadline, the call timeout: a guest that stops reading ends the call
+//   with kTimeout (and breaks the channel) instead of blocking the host.
 // Everything the daemon sends is untrusted: strings are bounded and stripped of control
 // characters before they reach a Status; directory entries with impossible names are
 // rejected.
@@ -41,6 +45,8 @@
 namespace diskferry {
 
 inline constexpr std::chrono::seconds kDefaultCallTimeout(30);
+// How every kProtocolError of the control channel starts: the guest broke the protocol.
+inline constexpr std::string_view kMisbehavedPrefix = "protocol error: the appliance misbehaved: ";
 // ReadDirAll() gives up on directories larger than this (a hostile guest could page forever).
 inline constexpr uint64_t kMaxReadDirAllEntries = uint64_t{1} << 24;
 
@@ -87,13 +93,21 @@ class ControlClient {
   ControlClient& operator=(const ControlClient&) = delete;
   ~ControlClient() { Close(); }
 
-  // Sends one Request with a fresh id; returns the id.
+  // Sends one Request with a fresh id; returns the id. The write must end within the
+  // call timeout (kTimeout otherwise). A request larger than kMaxFrameSize (only a guest
+  // can make one grow so, e.g. by listing buffers to release) is kProtocolError, not sent.
   Result<uint64_t> Send(const OpBuilder& build);
   // Waits up to `timeout` for the next Response, which must carry `id`.
   // A guest error is returned as kGuestError (the channel stays open).
   Result<ResponseFrame> Receive(uint64_t id, std::chrono::milliseconds timeout);
   // Send() then Receive().
   Result<ResponseFrame> Call(const OpBuilder& build, std::chrono::milliseconds timeout);
+  // Call(), then kProtocolError (breaking the channel) unless the reply is of `type`.
+  Result<ResponseFrame> CallExpecting(const OpBuilder& build, proto::Reply type,
+                                      std::chrono::milliseconds timeout);
+  // For callers that decode a reply themselves (transfers, GuestFs): the reply broke the
+  // protocol. Breaks the channel and returns kProtocolError "<kMisbehavedPrefix><what>".
+  Status Misbehaved(std::string_view what);
 
   // Typed requests. Hello takes its own timeout: it spans the guest's boot.
   Result<HelloInfo> Hello(std::chrono::milliseconds timeout);
@@ -147,8 +161,6 @@ class ControlClient {
   // Every failure except a guest error goes through here: the stream is unusable after it.
   Status Break(Status why);
   Status CheckUsable() const;
-  Result<ResponseFrame> CallExpecting(const OpBuilder& build, proto::Reply type,
-                                      std::chrono::milliseconds timeout);
 
   int fd_;
   std::chrono::milliseconds call_timeout_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "appliance/control_replies.h"
 #include "protocol/file_mode.h"
 
 namespace diskferry {
@@ -43,15 +44,7 @@ std::string JoinGuestPath(const std::string& dir, std::string_view name) {
 }
 
 Result<ResponseFrame> GuestFs::CallFor(const ControlClient::OpBuilder& build, Reply expected) {
-  Result<ResponseFrame> frame = control_.Call(build, control_.call_timeout());
-  if (!frame.ok()) return frame;
-  const Reply got = frame->response().reply_type();
-  if (got != expected || frame->response().reply() == nullptr) {
-    return Status(Code::kProtocolError, std::string("expected a ") +
-                                            proto::EnumNameReply(expected) + " reply, got " +
-                                            proto::EnumNameReply(got));
-  }
-  return frame;
+  return control_.CallExpecting(build, expected, control_.call_timeout());
 }
 
 Status GuestFs::CallEmpty(const ControlClient::OpBuilder& build) {
@@ -67,7 +60,7 @@ Result<FileStat> GuestFs::Lstat(const std::string& path) {
       Reply::Lstat);
   if (!f.ok()) return f.status();
   const proto::Stat* stat = f->response().reply_as_Lstat()->stat();
-  if (stat == nullptr) return Status(Code::kProtocolError, path + ": Lstat reply without a stat");
+  if (stat == nullptr) return control_.Misbehaved(path + ": Lstat reply without a stat");
   return ToFileStat(*stat);
 }
 
@@ -78,10 +71,9 @@ Result<std::string> GuestFs::Readlink(const std::string& path) {
       },
       Reply::Readlink);
   if (!f.ok()) return f.status();
-  const flatbuffers::String* target = f->response().reply_as_Readlink()->target();
-  if (target == nullptr)
-    return Status(Code::kProtocolError, path + ": Readlink reply without a target");
-  return target->str();
+  Result<std::string> target = internal::ToSymlinkTarget(*f->response().reply_as_Readlink());
+  if (!target.ok()) return control_.Misbehaved(path + ": " + target.status().message());
+  return target;
 }
 
 Status GuestFs::Mkdir(const std::string& path, uint32_t mode, bool parents) {

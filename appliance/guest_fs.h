@@ -4,8 +4,9 @@
 //
 // Errors: the daemon's refusals come back as kGuestError "<ERRNO>: <message>" (see
 // ControlClient; GuestErrno() extracts the name) and leave the channel usable. A reply of
-// the wrong type or without its fields is kProtocolError; transport failures are those of
-// ControlClient::Call (the channel is then broken and every later call fails).
+// the wrong type, without its fields or past a limit of control_replies.h (a symlink
+// target longer than kMaxPathBytes) is kProtocolError and breaks the channel, as
+// transport failures do (ControlClient::Call): every later call fails.
 //
 // Nothing here follows a final symlink except Chmod (as the daemon documents:
 // daemon/handlers_modify.h). RemoveTree never follows one at any depth.
@@ -41,7 +42,7 @@ class GuestFs {
   Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path) {
     return control_.ReadDirAll(path);
   }
-  // A symlink's target, raw bytes as stored.
+  // A symlink's target, raw bytes as stored (at most kMaxPathBytes).
   Result<std::string> Readlink(const std::string& path);
   // A directory with exactly `mode` (no umask). `parents`: like mkdir -p, an existing
   // directory is fine and missing parents get the same mode; otherwise EEXIST if present.
