@@ -161,9 +161,14 @@ Status GuestFs::RemoveTree(const std::string& path) {
   return RemoveEntry(path, stat->mode);
 }
 
-// Recursion depth is bounded by the guest's path length limit (the daemon refuses paths
-// past PATH_MAX), so at most a couple of thousand frames.
+// The recursion stops at kMaxPathBytes whatever the guest answers (a hostile one can list
+// a directory inside every directory, for ever): each level adds at least two bytes, so
+// at most about two thousand frames.
 Status GuestFs::RemoveEntry(const std::string& path, uint32_t mode) {
+  if (path.size() > internal::kMaxPathBytes) {
+    return control_.Misbehaved(path.substr(0, 64) + "...: a tree deeper than a path can be (" +
+                               std::to_string(internal::kMaxPathBytes) + " bytes)");
+  }
   if (!IsDirectoryMode(mode)) return Unlink(path);
   Result<std::vector<DirEntryInfo>> entries = ReadDirAll(path);
   if (!entries.ok()) return entries.status();

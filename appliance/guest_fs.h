@@ -64,7 +64,8 @@ class GuestFs {
   // rm -r: a directory's entries depth first (ReadDirAll, entries typed by their lstat),
   // then the directory; anything else is unlinked, a symlink included (never followed).
   // Stops at the first failure, leaving what was not yet removed. kInvalidArgument for
-  // "/" (the mount point cannot be removed).
+  // "/" (the mount point cannot be removed); kProtocolError (breaking the channel) for a
+  // tree whose paths pass kMaxPathBytes, which only a hostile guest can list.
   Status RemoveTree(const std::string& path);
   // syncfs(2) in the guest.
   Status Sync();
