@@ -245,8 +245,10 @@ Result<DirPage> ControlClient::ReadDir(const std::string& path, uint64_t start,
 }
 
 Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& path,
-                                                            uint64_t max_entries) {
+                                                            uint64_t max_entries,
+                                                            uint64_t max_bytes) {
   std::vector<DirEntryInfo> all;
+  uint64_t bytes = 0;
   uint64_t start = 0;
   for (;;) {
     Result<DirPage> page = ReadDir(path, start);
@@ -254,6 +256,13 @@ Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& p
     if (all.size() + page->entries.size() > max_entries) {
       return Status(Code::kProtocolError,
                     path + ": directory has more than " + std::to_string(max_entries) + " entries");
+    }
+    for (const DirEntryInfo& e : page->entries) {
+      bytes += sizeof(DirEntryInfo) + e.name.size() + e.link_target.size();
+    }
+    if (bytes > max_bytes) {
+      return Status(Code::kProtocolError, path + ": directory listing takes more than " +
+                                              std::to_string(max_bytes) + " bytes");
     }
     std::move(page->entries.begin(), page->entries.end(), std::back_inserter(all));
     if (page->eof) return all;

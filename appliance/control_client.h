@@ -49,6 +49,9 @@ inline constexpr std::chrono::seconds kDefaultCallTimeout(30);
 inline constexpr std::string_view kMisbehavedPrefix = "protocol error: the appliance misbehaved: ";
 // ReadDirAll() gives up on directories larger than this (a hostile guest could page forever).
 inline constexpr uint64_t kMaxReadDirAllEntries = uint64_t{1} << 24;
+// ... or whose listing takes more host memory than this: each entry counts its names'
+// bytes plus sizeof(DirEntryInfo). About five million entries with short names.
+inline constexpr uint64_t kMaxReadDirAllBytes = uint64_t{1} << 30;
 
 // The symbolic errno of a kGuestError status ("ENOENT"), or "" for any other status.
 std::string_view GuestErrno(const Status& status);
@@ -133,9 +136,11 @@ class ControlClient {
                           bool replay = false);
   Result<DirPage> ReadDir(const std::string& path, uint64_t start, uint32_t max_entries = 1024);
   // Every entry, paging through ReadDir. kProtocolError if the daemon stops making
-  // progress or the directory exceeds `max_entries`.
+  // progress or the directory exceeds `max_entries` or `max_bytes` (as kMaxReadDirAllBytes
+  // counts them).
   Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path,
-                                               uint64_t max_entries = kMaxReadDirAllEntries);
+                                               uint64_t max_entries = kMaxReadDirAllEntries,
+                                               uint64_t max_bytes = kMaxReadDirAllBytes);
   // A metadata-only walk of `path` (absolute in the mounted filesystem) for planning
   // ranges: see SurveyResult and docs/protocol.md. A walk of a large filesystem takes a
   // while, hence its own timeout. The reply is checked (kProtocolError, breaking the

@@ -371,6 +371,16 @@ TEST(ControlClientTest, ReadDirAllStopsAtTheEntryLimit) {
   EXPECT_EQ(all.status().message(), "/big: directory has more than 2 entries");
 }
 
+TEST(ControlClientTest, ReadDirAllStopsAtTheByteLimit) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { ReplyDirPage(d, d.Read().id, {"a", "b", "c"}, 3, false); });
+  Result<std::vector<DirEntryInfo>> all =
+      d.client().ReadDirAll("/big", kMaxReadDirAllEntries, 2 * sizeof(DirEntryInfo) + 2);
+  EXPECT_EQ(all.status().code(), Code::kProtocolError);
+  EXPECT_EQ(all.status().message(), "/big: directory listing takes more than " +
+                                        std::to_string(2 * sizeof(DirEntryInfo) + 2) + " bytes");
+}
+
 // A Survey reply with totals files 10, directories 2, others 1, bytes 1000, weight 2000,
 // errors 3 and `checkpoints`.
 void ReplySurvey(FakeDaemon& d, uint64_t id, const std::vector<SurveyCheckpoint>& checkpoints) {
