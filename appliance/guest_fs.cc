@@ -161,14 +161,18 @@ Status GuestFs::RemoveTree(const std::string& path) {
   return RemoveEntry(path, stat->mode);
 }
 
-// The recursion stops at kMaxPathBytes whatever the guest answers (a hostile one can list
-// a directory inside every directory, for ever): each level adds at least two bytes, so
-// at most about two thousand frames.
-Status GuestFs::RemoveEntry(const std::string& path, uint32_t mode) {
+Result<std::vector<DirEntryInfo>> GuestFs::ReadDirAll(const std::string& path) {
   if (path.size() > internal::kMaxPathBytes) {
     return control_.Misbehaved(path.substr(0, 64) + "...: a tree deeper than a path can be (" +
                                std::to_string(internal::kMaxPathBytes) + " bytes)");
   }
+  return control_.ReadDirAll(path);
+}
+
+// The recursion stops at kMaxPathBytes whatever the guest answers (ReadDirAll: a hostile
+// guest can list a directory inside every directory, for ever): each level adds at least
+// two bytes, so at most about two thousand frames.
+Status GuestFs::RemoveEntry(const std::string& path, uint32_t mode) {
   if (!IsDirectoryMode(mode)) return Unlink(path);
   Result<std::vector<DirEntryInfo>> entries = ReadDirAll(path);
   if (!entries.ok()) return entries.status();

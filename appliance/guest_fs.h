@@ -38,10 +38,10 @@ class GuestFs {
   // The entry itself (a symlink is not followed).
   Result<FileStat> Lstat(const std::string& path);
   // Every entry of directory `path`, sorted by name, each with its lstat (ControlClient's
-  // ReadDirAll).
-  Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path) {
-    return control_.ReadDirAll(path);
-  }
+  // ReadDirAll). A `path` longer than kMaxPathBytes is kProtocolError (breaking the
+  // channel) without asking: no real tree is that deep, so a walk that got there follows
+  // a hostile guest's endless tree. This bounds every recursive walk over GuestFs.
+  Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path);
   // A symlink's target, raw bytes as stored (at most kMaxPathBytes).
   Result<std::string> Readlink(const std::string& path);
   // A directory with exactly `mode` (no umask). `parents`: like mkdir -p, an existing

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -57,7 +58,7 @@ class ScriptedDaemon {
   std::unique_ptr<ControlClient> client_;
   int peer_ = -1;
   std::thread thread_;
-  size_t requests_ = 0;  // read after the client is done: the calls order the accesses
+  std::atomic<size_t> requests_ = 0;
 };
 
 constexpr uint32_t kDirMode = 040755;
@@ -89,6 +90,18 @@ TEST(GuestFsTest, RemoveTreeStopsAtThePathLimitInATreeWithoutEnd) {
   EXPECT_EQ(st.code(), Code::kProtocolError) << st.ToString();
   EXPECT_TRUE(st.message().starts_with(kMisbehavedPrefix)) << st.message();
   EXPECT_NE(st.message().find("deeper than a path can be"), std::string::npos) << st.message();
+  EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
+}
+
+TEST(GuestFsTest, ReadDirAllRefusesAPathDeeperThanAPathCanBeWithoutAsking) {
+  ScriptedDaemon d(EndlessTree);
+  GuestFs fs(d.client());
+  std::string deep;
+  while (deep.size() <= 4096) deep += "/a";
+  const Result<std::vector<DirEntryInfo>> entries = fs.ReadDirAll(deep);
+  EXPECT_EQ(entries.status().code(), Code::kProtocolError);
+  EXPECT_NE(entries.status().message().find("deeper than a path can be"), std::string::npos);
+  EXPECT_EQ(d.requests(), 0u);
   EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
 }
 
