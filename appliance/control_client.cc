@@ -69,10 +69,9 @@ Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
   const std::string what = "send " + std::string(proto::EnumNameOp(type));
   if (fbb.GetSize() > kMaxFrameSize) {
     WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());
-    return Break(Status(Code::kProtocolError,
-                        what + ": " + std::to_string(fbb.GetSize()) +
-                            " bytes, more than the frame limit of " +
-                            std::to_string(kMaxFrameSize)));
+    return Break(Status(Code::kProtocolError, what + ": " + std::to_string(fbb.GetSize()) +
+                                                  " bytes, more than the frame limit of " +
+                                                  std::to_string(kMaxFrameSize)));
   }
   std::vector<uint8_t> frame;
   frame.reserve(fbb.GetSize() + kFrameHeaderSize);

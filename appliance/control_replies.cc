@@ -43,13 +43,12 @@ class ReplyBudget {
     return kept;
   }
   // `s` whole, charged; kProtocolError naming `field` when it is longer than `max`.
-  Result<std::string_view> Whole(const flatbuffers::String* s, size_t max,
-                                 std::string_view field) {
+  Result<std::string_view> Whole(const flatbuffers::String* s, size_t max, std::string_view field) {
     const std::string_view all = View(s);
     if (all.size() > max) {
       return Status(Code::kProtocolError, what_ + ": a " + std::string(field) + " of " +
-                                              std::to_string(all.size()) +
-                                              " bytes, more than " + std::to_string(max));
+                                              std::to_string(all.size()) + " bytes, more than " +
+                                              std::to_string(max));
     }
     if (Status st = Charge(all.size()); !st.ok()) return st;
     return all;
@@ -166,8 +165,8 @@ Result<std::string> CheckedDevice(const flatbuffers::String* s, const std::strin
 }
 
 // At most kMaxReplyNotes lines, each cut and escaped.
-Result<std::vector<std::string>> Notes(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v,
-                                       ReplyBudget& budget) {
+Result<std::vector<std::string>> Notes(
+    const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v, ReplyBudget& budget) {
   std::vector<std::string> out;
   if (v == nullptr) return out;
   if (v->size() > kMaxReplyNotes) {
@@ -233,9 +232,8 @@ Result<StorageListing> ToStorageListing(const proto::ListFilesystemsReply& reply
     if (!fstype.ok()) return fstype.status();
     if (!label.ok()) return label.status();
     if (!uuid.ok()) return uuid.status();
-    FilesystemInfo info{*device,          std::string(*fstype), std::string(*label),
-                        std::string(*uuid), fs->size(),          {},
-                        ""};
+    FilesystemInfo info{
+        *device, std::string(*fstype), std::string(*label), std::string(*uuid), fs->size(), {}, ""};
     const auto* aliases = fs->aliases();
     if (aliases != nullptr && aliases->size() > kMaxAliases) {
       return ListError(info.device + ": more than " + std::to_string(kMaxAliases) + " aliases");
@@ -316,8 +314,7 @@ Result<OsTreeInfo> ToOsTreeInfo(const proto::MountOsReply& reply) {
 }
 
 MountInfo ToMountInfo(const proto::MountReply& reply) {
-  return MountInfo{Cut(reply.fstype(), 64), Cut(reply.options(), kMaxPathBytes),
-                   reply.replayed()};
+  return MountInfo{Cut(reply.fstype(), 64), Cut(reply.options(), kMaxPathBytes), reply.replayed()};
 }
 
 Result<DirPage> ToDirPage(const proto::ReadDirReply& reply, uint64_t start, uint32_t max_entries) {

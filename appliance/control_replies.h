@@ -70,8 +70,8 @@ MountInfo ToMountInfo(const proto::MountReply& reply);
 // past `start`.
 Result<DirPage> ToDirPage(const proto::ReadDirReply& reply, uint64_t start, uint32_t max_entries);
 // kProtocolError for more than kMaxSurveyCheckpoints checkpoints, a checkpoint path that
-// is longer than kMaxPathBytes or fails ValidateRelativePath or does not come strictly after the previous one in walk
-// order, or cumulative numbers that decrease or pass the reply's totals.
+// is longer than kMaxPathBytes or fails ValidateRelativePath or does not come strictly after the
+// previous one in walk order, or cumulative numbers that decrease or pass the reply's totals.
 Result<SurveyResult> ToSurveyResult(const proto::SurveyReply& reply);
 // A Readlink reply's target, raw bytes. kProtocolError when it is missing or longer than
 // kMaxPathBytes.

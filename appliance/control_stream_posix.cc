@@ -45,10 +45,14 @@ Status WriteStreamWithin(int fd, std::span<const uint8_t> bytes,
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return ErrnoStatus(errno, "write to control channel");
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return ErrnoStatus(errno, "write to control channel");
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd p{fd, POLLOUT, 0};
-    const int ready = left.count() <= 0 ? 0 : ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
+    const int ready =
+        left.count() <= 0
+            ? 0
+            : ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
     if (ready < 0 && errno != EINTR) return ErrnoStatus(errno, "poll control channel");
     if (ready == 0 && Clock::now() >= deadline) {
       return Status(Code::kTimeout, "the appliance did not read a request of " +

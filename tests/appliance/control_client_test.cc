@@ -152,7 +152,8 @@ TEST(ControlClientTest, UnexpectedIdIsAProtocolErrorAndBreaksTheChannel) {
   Result<uint64_t> r = d.client().Ping(1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kProtocolError);
-  EXPECT_EQ(r.status().message(), "protocol error: the appliance misbehaved: response id 6, expected 1");
+  EXPECT_EQ(r.status().message(),
+            "protocol error: the appliance misbehaved: response id 6, expected 1");
   EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
   Result<uint64_t> again = d.client().Ping(2);
   EXPECT_EQ(again.status().code(), Code::kUnavailable);
@@ -166,7 +167,8 @@ TEST(ControlClientTest, BrokenHookRunsOnceWithTheFirstFailure) {
   d.Run([](FakeDaemon& d) { d.Pong(d.Read().id + 1, 1); });
   EXPECT_FALSE(d.client().Ping(1).ok());
   EXPECT_FALSE(d.client().Ping(2).ok());
-  EXPECT_EQ(seen, (std::vector<std::string>{"protocol error: the appliance misbehaved: response id 2, expected 1"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "protocol error: the appliance misbehaved: response id 2, expected 1"}));
 }
 
 TEST(ControlClientTest, DaemonRejectingOurRequestIsReported) {
@@ -178,7 +180,8 @@ TEST(ControlClientTest, DaemonRejectingOurRequestIsReported) {
   Result<uint64_t> r = d.client().Ping(1);
   EXPECT_EQ(r.status().code(), Code::kProtocolError);
   EXPECT_EQ(r.status().message(),
-            "protocol error: the appliance misbehaved: response id 0, expected 1 (EPROTO: request frame of 12 bytes failed verification)");
+            "protocol error: the appliance misbehaved: response id 0, expected 1 (EPROTO: request "
+            "frame of 12 bytes failed verification)");
 }
 
 TEST(ControlClientTest, SilentDaemonTimesOut) {
@@ -526,8 +529,7 @@ TEST(ControlClientTest, APeerThatStopsReadingEndsTheSendAtTheCallTimeout) {
   FakeDaemon d(50ms);  // the peer never reads: the socket buffer fills
   Result<uint64_t> id = d.client().Send(ReleasingBuffers(size_t{1} << 16));
   EXPECT_EQ(id.status().code(), Code::kTimeout) << id.status().ToString();
-  EXPECT_NE(id.status().message().find("did not read"), std::string::npos)
-      << id.status().message();
+  EXPECT_NE(id.status().message().find("did not read"), std::string::npos) << id.status().message();
   EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
 }
 
@@ -559,8 +561,8 @@ Status ReadDirAnsweredWithEntry(const std::string& name, const std::string& targ
     const SeenRequest r = d.Read();
     FlatBufferBuilder fbb;
     const proto::Stat st(0120777, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0);
-    std::vector<flatbuffers::Offset<proto::DirEntry>> entries{proto::CreateDirEntry(
-        fbb, fbb.CreateString(name), &st, fbb.CreateString(target))};
+    std::vector<flatbuffers::Offset<proto::DirEntry>> entries{
+        proto::CreateDirEntry(fbb, fbb.CreateString(name), &st, fbb.CreateString(target))};
     d.Reply(r.id, proto::Reply::ReadDir,
             proto::CreateReadDirReplyDirect(fbb, &entries, 1, true).Union(), fbb);
   });

@@ -215,12 +215,12 @@ TEST(ControlRepliesTest, ExtractNextListingOneBufferMillionsOfTimesIsRefused) {
     return fbb;
   };
   const auto ok = reply_with(kMaxReplyBuffers);
-  EXPECT_TRUE(CheckExtractNextReply(
-                  *flatbuffers::GetRoot<proto::ExtractNextReply>(ok->GetBufferPointer()))
-                  .ok());
+  EXPECT_TRUE(
+      CheckExtractNextReply(*flatbuffers::GetRoot<proto::ExtractNextReply>(ok->GetBufferPointer()))
+          .ok());
   const auto hostile = reply_with(size_t{2} << 20);
-  ExpectRejected(CheckExtractNextReply(*flatbuffers::GetRoot<proto::ExtractNextReply>(
-                     hostile->GetBufferPointer())),
+  ExpectRejected(CheckExtractNextReply(
+                     *flatbuffers::GetRoot<proto::ExtractNextReply>(hostile->GetBufferPointer())),
                  "2097152 buffers, more than 4096");
 }
 
@@ -260,10 +260,10 @@ TEST(ControlRepliesTest, FileErrorsRejectAPathLongerThanAPath) {
 }
 
 TEST(ControlRepliesTest, FileErrorsSharingOneLongErrorPassTheByteBudget) {
-  ExpectRejected(FileErrors(std::string(kMaxPathBytes, 'p'), std::string(1024, 'm'),
-                            kMaxReplyFileErrors)
-                     .status(),
-                 "budget");
+  ExpectRejected(
+      FileErrors(std::string(kMaxPathBytes, 'p'), std::string(1024, 'm'), kMaxReplyFileErrors)
+          .status(),
+      "budget");
 }
 
 TEST(ControlRepliesTest, FileErrorsPastTheCountAreRefused) {

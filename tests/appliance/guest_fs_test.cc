@@ -74,9 +74,9 @@ void EndlessTree(const proto::Request& req, FlatBufferBuilder& fbb) {
   if (req.op_type() == proto::Op::ReadDir) {
     std::vector<flatbuffers::Offset<proto::DirEntry>> entries{
         proto::CreateDirEntry(fbb, fbb.CreateString("a"), &dir)};
-    fbb.Finish(proto::CreateResponse(fbb, req.id(), 0, proto::Reply::ReadDir,
-                                     proto::CreateReadDirReplyDirect(fbb, &entries, 1, true)
-                                         .Union()));
+    fbb.Finish(
+        proto::CreateResponse(fbb, req.id(), 0, proto::Reply::ReadDir,
+                              proto::CreateReadDirReplyDirect(fbb, &entries, 1, true).Union()));
     return;
   }
   fbb.Finish(proto::CreateResponse(fbb, req.id(), 0, proto::Reply::Empty,
