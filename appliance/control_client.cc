@@ -60,7 +60,7 @@ Status ControlClient::CheckUsable() const {
                 "control channel unusable after an earlier failure: " + broken_.message());
 }
 
-Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
+Result<uint64_t> ControlClient::Send(const OpBuilder& build, std::chrono::milliseconds timeout) {
   if (Status s = CheckUsable(); !s.ok()) return s;
   flatbuffers::FlatBufferBuilder fbb(256);
   const auto [type, op] = build(fbb);
@@ -80,7 +80,7 @@ Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
   Status written;
   {
     WriteGuard no_sigpipe;
-    written = WriteStreamWithin(fd_, frame, call_timeout_);
+    written = WriteStreamWithin(fd_, frame, timeout);
   }
   WipeBytes(frame);
   if (!written.ok()) return Break(written.WithContext(what));
@@ -116,7 +116,7 @@ Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseco
 
 Result<ResponseFrame> ControlClient::Call(const OpBuilder& build,
                                           std::chrono::milliseconds timeout) {
-  Result<uint64_t> id = Send(build);
+  Result<uint64_t> id = Send(build, timeout);
   if (!id.ok()) return id.status();
   return Receive(*id, timeout);
 }

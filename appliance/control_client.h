@@ -14,8 +14,8 @@
 //   that breaks the protocol's promises or passes a limit of control_replies.h, a request
 //   that would pass kMaxFrameSize), kIoError. A kProtocolError message starts with
 //   kMisbehavedPrefix ("protocol error: the appliance misbehaved: "); the CLI exits 70.
-// - Every send has a deadline, the call timeout: a guest that stops reading ends the call
-//   with kTimeout (and breaks the channel) instead of blocking the host.
+// - Every send has a deadline, the call's timeout: a guest that stops reading ends the
+//   call with kTimeout (and breaks the channel) instead of blocking the host.
 // Everything the daemon sends is untrusted: strings are bounded and stripped of control
 // characters before they reach a Status; directory entries with impossible names are
 // rejected.
@@ -96,14 +96,17 @@ class ControlClient {
   ControlClient& operator=(const ControlClient&) = delete;
   ~ControlClient() { Close(); }
 
-  // Sends one Request with a fresh id; returns the id. The write must end within the
-  // call timeout (kTimeout otherwise). A request larger than kMaxFrameSize (only a guest
-  // can make one grow so, e.g. by listing buffers to release) is kProtocolError, not sent.
-  Result<uint64_t> Send(const OpBuilder& build);
+  // Sends one Request with a fresh id; returns the id. The write must end within
+  // `timeout` (kTimeout otherwise, breaking the channel). A request larger than
+  // kMaxFrameSize (only a guest can make one grow so, e.g. by listing buffers to release)
+  // is kProtocolError, not sent.
+  Result<uint64_t> Send(const OpBuilder& build, std::chrono::milliseconds timeout);
+  // Send() within the client's call timeout.
+  Result<uint64_t> Send(const OpBuilder& build) { return Send(build, call_timeout_); }
   // Waits up to `timeout` for the next Response, which must carry `id`.
   // A guest error is returned as kGuestError (the channel stays open).
   Result<ResponseFrame> Receive(uint64_t id, std::chrono::milliseconds timeout);
-  // Send() then Receive().
+  // Send() then Receive(), each within `timeout`.
   Result<ResponseFrame> Call(const OpBuilder& build, std::chrono::milliseconds timeout);
   // Call(), then kProtocolError (breaking the channel) unless the reply is of `type`.
   Result<ResponseFrame> CallExpecting(const OpBuilder& build, proto::Reply type,

@@ -119,7 +119,7 @@ class Extractor {
       }
       auto req = proto::CreateExtractNextRequest(fbb, id_, fbb.CreateVector(refs));
       return std::make_pair(proto::Op::ExtractNext, req.Union());
-    });
+    }, options_.call_timeout);
     if (!id.ok()) return id.status();
     outstanding_.push_back(*id);
     return Status::Ok();
@@ -220,7 +220,7 @@ class Injector {
       }
       auto req = proto::CreateInjectPutRequest(fbb, id_, fbb.CreateVector(bufs));
       return std::make_pair(proto::Op::InjectPut, req.Union());
-    });
+    }, options_.call_timeout);
     if (!id.ok()) return id.status();
     outstanding_.push_back(*id);
     if (!shm_) {  // the bytes are in the frame already
