@@ -42,6 +42,9 @@ Status ControlClient::Break(Status why) {
   if (why.code() == Code::kIoError && fd_ >= 0 && StreamPeerGone(fd_)) {
     why = Status(Code::kUnavailable, "control channel closed by the peer (" + why.message() + ")");
   }
+  if (why.code() == Code::kProtocolError && !why.message().starts_with(kMisbehavedPrefix)) {
+    why = Status(Code::kProtocolError, std::string(kMisbehavedPrefix) + why.message());
+  }
   if (state_ == State::kOpen) {
     state_ = State::kBroken;  // kOpen --failure--> kBroken
     broken_ = why;
@@ -57,21 +60,35 @@ Status ControlClient::CheckUsable() const {
                 "control channel unusable after an earlier failure: " + broken_.message());
 }
 
-Result<uint64_t> ControlClient::Send(const OpBuilder& build) {
+Result<uint64_t> ControlClient::Send(const OpBuilder& build, std::chrono::milliseconds timeout) {
   if (Status s = CheckUsable(); !s.ok()) return s;
   flatbuffers::FlatBufferBuilder fbb(256);
   const auto [type, op] = build(fbb);
   const uint64_t id = next_id_++;
   fbb.Finish(proto::CreateRequest(fbb, id, type, op));
+  const std::string what = "send " + std::string(proto::EnumNameOp(type));
+  if (fbb.GetSize() > kMaxFrameSize) {
+    WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());
+    return Break(Status(Code::kProtocolError, what + ": " + std::to_string(fbb.GetSize()) +
+                                                  " bytes, more than the frame limit of " +
+                                                  std::to_string(kMaxFrameSize)));
+  }
+  std::vector<uint8_t> frame;
+  frame.reserve(fbb.GetSize() + kFrameHeaderSize);
+  AppendFrame({fbb.GetBufferPointer(), fbb.GetSize()}, &frame);
+  WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());  // an UnlockRequest carries a key
   Status written;
   {
     WriteGuard no_sigpipe;
-    written = WriteFrame(fd_, {fbb.GetBufferPointer(), fbb.GetSize()});
+    written = WriteStreamWithin(fd_, frame, timeout);
   }
-  WipeBytes(fbb.GetBufferPointer(), fbb.GetSize());  // an UnlockRequest carries a key
-  if (!written.ok())
-    return Break(written.WithContext("send " + std::string(proto::EnumNameOp(type))));
+  WipeBytes(frame);
+  if (!written.ok()) return Break(written.WithContext(what));
   return id;
+}
+
+Status ControlClient::Misbehaved(std::string_view what) {
+  return Break(Status(Code::kProtocolError, std::string(what)));
 }
 
 Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseconds timeout) {
@@ -99,7 +116,7 @@ Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseco
 
 Result<ResponseFrame> ControlClient::Call(const OpBuilder& build,
                                           std::chrono::milliseconds timeout) {
-  Result<uint64_t> id = Send(build);
+  Result<uint64_t> id = Send(build, timeout);
   if (!id.ok()) return id.status();
   return Receive(*id, timeout);
 }
@@ -125,7 +142,9 @@ Result<HelloInfo> ControlClient::Hello(std::chrono::milliseconds timeout) {
       },
       Reply::Hello, timeout);
   if (!f.ok()) return f.status();
-  return internal::ToHelloInfo(*f->response().reply_as_Hello());
+  Result<HelloInfo> info = internal::ToHelloInfo(*f->response().reply_as_Hello());
+  if (!info.ok()) return Break(info.status());
+  return info;
 }
 
 Result<uint64_t> ControlClient::Ping(uint64_t payload) {
@@ -225,8 +244,10 @@ Result<DirPage> ControlClient::ReadDir(const std::string& path, uint64_t start,
 }
 
 Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& path,
-                                                            uint64_t max_entries) {
+                                                            uint64_t max_entries,
+                                                            uint64_t max_bytes) {
   std::vector<DirEntryInfo> all;
+  uint64_t bytes = 0;
   uint64_t start = 0;
   for (;;) {
     Result<DirPage> page = ReadDir(path, start);
@@ -234,6 +255,13 @@ Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& p
     if (all.size() + page->entries.size() > max_entries) {
       return Status(Code::kProtocolError,
                     path + ": directory has more than " + std::to_string(max_entries) + " entries");
+    }
+    for (const DirEntryInfo& e : page->entries) {
+      bytes += sizeof(DirEntryInfo) + e.name.size() + e.link_target.size();
+    }
+    if (bytes > max_bytes) {
+      return Status(Code::kProtocolError, path + ": directory listing takes more than " +
+                                              std::to_string(max_bytes) + " bytes");
     }
     std::move(page->entries.begin(), page->entries.end(), std::back_inserter(all));
     if (page->eof) return all;

@@ -11,7 +11,11 @@
 //   reply would desynchronise the stream), kUnavailable (peer closed or reset the
 //   socket: QEMU exited),
 //   kProtocolError (bad frame, failed verification, unexpected id or reply type, a reply
-//   that breaks the protocol's promises), kIoError.
+//   that breaks the protocol's promises or passes a limit of control_replies.h, a request
+//   that would pass kMaxFrameSize), kIoError. A kProtocolError message starts with
+//   kMisbehavedPrefix ("protocol error: the appliance misbehaved: "); the CLI exits 70.
+// - Every send has a deadline, the call's timeout: a guest that stops reading ends the
+//   call with kTimeout (and breaks the channel) instead of blocking the host.
 // Everything the daemon sends is untrusted: strings are bounded and stripped of control
 // characters before they reach a Status; directory entries with impossible names are
 // rejected.
@@ -41,8 +45,13 @@
 namespace diskferry {
 
 inline constexpr std::chrono::seconds kDefaultCallTimeout(30);
+// How every kProtocolError of the control channel starts: the guest broke the protocol.
+inline constexpr std::string_view kMisbehavedPrefix = "protocol error: the appliance misbehaved: ";
 // ReadDirAll() gives up on directories larger than this (a hostile guest could page forever).
 inline constexpr uint64_t kMaxReadDirAllEntries = uint64_t{1} << 24;
+// ... or whose listing takes more host memory than this: each entry counts its names'
+// bytes plus sizeof(DirEntryInfo). About five million entries with short names.
+inline constexpr uint64_t kMaxReadDirAllBytes = uint64_t{1} << 30;
 
 // The symbolic errno of a kGuestError status ("ENOENT"), or "" for any other status.
 std::string_view GuestErrno(const Status& status);
@@ -87,13 +96,24 @@ class ControlClient {
   ControlClient& operator=(const ControlClient&) = delete;
   ~ControlClient() { Close(); }
 
-  // Sends one Request with a fresh id; returns the id.
-  Result<uint64_t> Send(const OpBuilder& build);
+  // Sends one Request with a fresh id; returns the id. The write must end within
+  // `timeout` (kTimeout otherwise, breaking the channel). A request larger than
+  // kMaxFrameSize (only a guest can make one grow so, e.g. by listing buffers to release)
+  // is kProtocolError, not sent.
+  Result<uint64_t> Send(const OpBuilder& build, std::chrono::milliseconds timeout);
+  // Send() within the client's call timeout.
+  Result<uint64_t> Send(const OpBuilder& build) { return Send(build, call_timeout_); }
   // Waits up to `timeout` for the next Response, which must carry `id`.
   // A guest error is returned as kGuestError (the channel stays open).
   Result<ResponseFrame> Receive(uint64_t id, std::chrono::milliseconds timeout);
-  // Send() then Receive().
+  // Send() then Receive(), each within `timeout`.
   Result<ResponseFrame> Call(const OpBuilder& build, std::chrono::milliseconds timeout);
+  // Call(), then kProtocolError (breaking the channel) unless the reply is of `type`.
+  Result<ResponseFrame> CallExpecting(const OpBuilder& build, proto::Reply type,
+                                      std::chrono::milliseconds timeout);
+  // For callers that decode a reply themselves (transfers, GuestFs): the reply broke the
+  // protocol. Breaks the channel and returns kProtocolError "<kMisbehavedPrefix><what>".
+  Status Misbehaved(std::string_view what);
 
   // Typed requests. Hello takes its own timeout: it spans the guest's boot.
   Result<HelloInfo> Hello(std::chrono::milliseconds timeout);
@@ -119,9 +139,11 @@ class ControlClient {
                           bool replay = false);
   Result<DirPage> ReadDir(const std::string& path, uint64_t start, uint32_t max_entries = 1024);
   // Every entry, paging through ReadDir. kProtocolError if the daemon stops making
-  // progress or the directory exceeds `max_entries`.
+  // progress or the directory exceeds `max_entries` or `max_bytes` (as kMaxReadDirAllBytes
+  // counts them).
   Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path,
-                                               uint64_t max_entries = kMaxReadDirAllEntries);
+                                               uint64_t max_entries = kMaxReadDirAllEntries,
+                                               uint64_t max_bytes = kMaxReadDirAllBytes);
   // A metadata-only walk of `path` (absolute in the mounted filesystem) for planning
   // ranges: see SurveyResult and docs/protocol.md. A walk of a large filesystem takes a
   // while, hence its own timeout. The reply is checked (kProtocolError, breaking the
@@ -147,8 +169,6 @@ class ControlClient {
   // Every failure except a guest error goes through here: the stream is unusable after it.
   Status Break(Status why);
   Status CheckUsable() const;
-  Result<ResponseFrame> CallExpecting(const OpBuilder& build, proto::Reply type,
-                                      std::chrono::milliseconds timeout);
 
   int fd_;
   std::chrono::milliseconds call_timeout_;

@@ -8,7 +8,20 @@
 #ifndef DISKFERRY_APPLIANCE_CONTROL_STREAM_H_
 #define DISKFERRY_APPLIANCE_CONTROL_STREAM_H_
 
+#include <chrono>
+#include <cstdint>
+#include <span>
+
+#include "protocol/status.h"
+
 namespace diskferry {
+
+// Writes every byte of `bytes` to the stream socket `fd` within `timeout`, retrying on
+// EINTR and short writes, without ever blocking past the deadline (a guest that stops
+// reading must not hold the host). kTimeout "... did not read ..." when the deadline
+// passes with bytes left (the stream is then mid-frame: unusable), kIoError for a failed
+// send (EPIPE when the peer is gone: no SIGPIPE is raised).
+Status WriteStreamWithin(int fd, std::span<const uint8_t> bytes, std::chrono::milliseconds timeout);
 
 // Closes the stream socket `fd` (ignored when negative).
 void CloseStream(int fd);

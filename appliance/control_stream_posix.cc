@@ -1,10 +1,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <ctime>
+#include <string>
 
 #include "appliance/control_stream.h"
 
@@ -25,6 +29,40 @@ bool SigpipePending() {
 }
 
 }  // namespace
+
+Status WriteStreamWithin(int fd, std::span<const uint8_t> bytes,
+                         std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    // MSG_DONTWAIT: a blocking send of a large frame would wait for the reader however long
+    // it takes; poll() below is the only place that waits, and it knows the deadline.
+    const ssize_t n =
+        ::send(fd, bytes.data() + done, bytes.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return ErrnoStatus(errno, "write to control channel");
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd p{fd, POLLOUT, 0};
+    const int ready =
+        left.count() <= 0
+            ? 0
+            : ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
+    if (ready < 0 && errno != EINTR) return ErrnoStatus(errno, "poll control channel");
+    if (ready == 0 && Clock::now() >= deadline) {
+      return Status(Code::kTimeout, "the appliance did not read a request of " +
+                                        std::to_string(bytes.size()) + " bytes within " +
+                                        std::to_string(timeout.count()) + " ms (" +
+                                        std::to_string(done) + " sent)");
+    }
+  }
+  return Status::Ok();
+}
 
 void CloseStream(int fd) {
   if (fd >= 0) ::close(fd);

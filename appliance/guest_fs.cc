@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "appliance/control_replies.h"
 #include "protocol/file_mode.h"
 
 namespace diskferry {
@@ -43,15 +44,7 @@ std::string JoinGuestPath(const std::string& dir, std::string_view name) {
 }
 
 Result<ResponseFrame> GuestFs::CallFor(const ControlClient::OpBuilder& build, Reply expected) {
-  Result<ResponseFrame> frame = control_.Call(build, control_.call_timeout());
-  if (!frame.ok()) return frame;
-  const Reply got = frame->response().reply_type();
-  if (got != expected || frame->response().reply() == nullptr) {
-    return Status(Code::kProtocolError, std::string("expected a ") +
-                                            proto::EnumNameReply(expected) + " reply, got " +
-                                            proto::EnumNameReply(got));
-  }
-  return frame;
+  return control_.CallExpecting(build, expected, control_.call_timeout());
 }
 
 Status GuestFs::CallEmpty(const ControlClient::OpBuilder& build) {
@@ -67,7 +60,7 @@ Result<FileStat> GuestFs::Lstat(const std::string& path) {
       Reply::Lstat);
   if (!f.ok()) return f.status();
   const proto::Stat* stat = f->response().reply_as_Lstat()->stat();
-  if (stat == nullptr) return Status(Code::kProtocolError, path + ": Lstat reply without a stat");
+  if (stat == nullptr) return control_.Misbehaved(path + ": Lstat reply without a stat");
   return ToFileStat(*stat);
 }
 
@@ -78,10 +71,9 @@ Result<std::string> GuestFs::Readlink(const std::string& path) {
       },
       Reply::Readlink);
   if (!f.ok()) return f.status();
-  const flatbuffers::String* target = f->response().reply_as_Readlink()->target();
-  if (target == nullptr)
-    return Status(Code::kProtocolError, path + ": Readlink reply without a target");
-  return target->str();
+  Result<std::string> target = internal::ToSymlinkTarget(*f->response().reply_as_Readlink());
+  if (!target.ok()) return control_.Misbehaved(path + ": " + target.status().message());
+  return target;
 }
 
 Status GuestFs::Mkdir(const std::string& path, uint32_t mode, bool parents) {
@@ -169,8 +161,17 @@ Status GuestFs::RemoveTree(const std::string& path) {
   return RemoveEntry(path, stat->mode);
 }
 
-// Recursion depth is bounded by the guest's path length limit (the daemon refuses paths
-// past PATH_MAX), so at most a couple of thousand frames.
+Result<std::vector<DirEntryInfo>> GuestFs::ReadDirAll(const std::string& path) {
+  if (path.size() > internal::kMaxPathBytes) {
+    return control_.Misbehaved(path.substr(0, 64) + "...: a tree deeper than a path can be (" +
+                               std::to_string(internal::kMaxPathBytes) + " bytes)");
+  }
+  return control_.ReadDirAll(path);
+}
+
+// The recursion stops at kMaxPathBytes whatever the guest answers (ReadDirAll: a hostile
+// guest can list a directory inside every directory, for ever): each level adds at least
+// two bytes, so at most about two thousand frames.
 Status GuestFs::RemoveEntry(const std::string& path, uint32_t mode) {
   if (!IsDirectoryMode(mode)) return Unlink(path);
   Result<std::vector<DirEntryInfo>> entries = ReadDirAll(path);

@@ -4,8 +4,9 @@
 //
 // Errors: the daemon's refusals come back as kGuestError "<ERRNO>: <message>" (see
 // ControlClient; GuestErrno() extracts the name) and leave the channel usable. A reply of
-// the wrong type or without its fields is kProtocolError; transport failures are those of
-// ControlClient::Call (the channel is then broken and every later call fails).
+// the wrong type, without its fields or past a limit of control_replies.h (a symlink
+// target longer than kMaxPathBytes) is kProtocolError and breaks the channel, as
+// transport failures do (ControlClient::Call): every later call fails.
 //
 // Nothing here follows a final symlink except Chmod (as the daemon documents:
 // daemon/handlers_modify.h). RemoveTree never follows one at any depth.
@@ -37,11 +38,11 @@ class GuestFs {
   // The entry itself (a symlink is not followed).
   Result<FileStat> Lstat(const std::string& path);
   // Every entry of directory `path`, sorted by name, each with its lstat (ControlClient's
-  // ReadDirAll).
-  Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path) {
-    return control_.ReadDirAll(path);
-  }
-  // A symlink's target, raw bytes as stored.
+  // ReadDirAll). A `path` longer than kMaxPathBytes is kProtocolError (breaking the
+  // channel) without asking: no real tree is that deep, so a walk that got there follows
+  // a hostile guest's endless tree. This bounds every recursive walk over GuestFs.
+  Result<std::vector<DirEntryInfo>> ReadDirAll(const std::string& path);
+  // A symlink's target, raw bytes as stored (at most kMaxPathBytes).
   Result<std::string> Readlink(const std::string& path);
   // A directory with exactly `mode` (no umask). `parents`: like mkdir -p, an existing
   // directory is fine and missing parents get the same mode; otherwise EEXIST if present.
@@ -63,7 +64,8 @@ class GuestFs {
   // rm -r: a directory's entries depth first (ReadDirAll, entries typed by their lstat),
   // then the directory; anything else is unlinked, a symlink included (never followed).
   // Stops at the first failure, leaving what was not yet removed. kInvalidArgument for
-  // "/" (the mount point cannot be removed).
+  // "/" (the mount point cannot be removed); kProtocolError (breaking the channel) for a
+  // tree whose paths pass kMaxPathBytes, which only a hostile guest can list.
   Status RemoveTree(const std::string& path);
   // syncfs(2) in the guest.
   Status Sync();

@@ -32,14 +32,16 @@ std::span<const uint8_t> InlineData(const proto::LaneBuffer& b) {
   return {b.inline_data()->data(), b.inline_data()->size()};
 }
 
-void AppendProblems(const flatbuffers::Vector<flatbuffers::Offset<proto::FileError>>* errors,
-                    std::vector<GuestProblem>* out) {
-  if (errors == nullptr) return;
-  for (const auto* e : *errors) {
-    const std::string path = e->path() ? e->path()->str() : "";
-    const std::string message = e->message() ? e->message()->str() : "";
-    out->push_back({path, message});
+// Checked against control_replies.h's limits before anything is copied.
+Status AppendProblems(ControlClient& control,
+                      const flatbuffers::Vector<flatbuffers::Offset<proto::FileError>>* errors,
+                      const std::string& what, std::vector<GuestProblem>* out) {
+  Result<std::vector<internal::ReplyFileError>> checked = internal::ToFileErrors(errors, what);
+  if (!checked.ok()) return control.Misbehaved(checked.status().message());
+  for (internal::ReplyFileError& e : *checked) {
+    out->push_back({std::move(e.path), std::move(e.message)});
   }
+  return Status::Ok();
 }
 
 // The region stays valid for the appliance's lifetime; ShmLaneMemory borrows it.
@@ -69,8 +71,7 @@ Status EndTransfer(ControlClient& control, uint64_t id, const TransferOptions& o
   if (!frame.ok()) return frame.status();
   const auto* end = frame->response().reply_as_TransferEnd();
   if (end == nullptr) return Status(Code::kProtocolError, "transfer end: wrong reply type");
-  AppendProblems(end->errors(), &result->problems);
-  return Status::Ok();
+  return AppendProblems(control, end->errors(), "TransferEnd reply", &result->problems);
 }
 
 // ---- extract ------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class Extractor {
       }
       auto req = proto::CreateExtractNextRequest(fbb, id_, fbb.CreateVector(refs));
       return std::make_pair(proto::Op::ExtractNext, req.Union());
-    });
+    }, options_.call_timeout);
     if (!id.ok()) return id.status();
     outstanding_.push_back(*id);
     return Status::Ok();
@@ -145,6 +146,10 @@ class Extractor {
   }
 
   Status ApplyAll(const proto::ExtractNextReply& next) {
+    // Before any buffer: each one queues a release in the next request.
+    if (Status st = internal::CheckExtractNextReply(next); !st.ok()) {
+      return control_.Misbehaved(st.message());
+    }
     if (next.buffers() == nullptr) return Status::Ok();
     for (const auto* b : *next.buffers()) {
       const BufferDesc desc = FromWire(*b);
@@ -215,7 +220,7 @@ class Injector {
       }
       auto req = proto::CreateInjectPutRequest(fbb, id_, fbb.CreateVector(bufs));
       return std::make_pair(proto::Op::InjectPut, req.Union());
-    });
+    }, options_.call_timeout);
     if (!id.ok()) return id.status();
     outstanding_.push_back(*id);
     if (!shm_) {  // the bytes are in the frame already
@@ -233,7 +238,13 @@ class Injector {
     if (!frame.ok()) return frame.status();
     const auto* put = frame->response().reply_as_InjectPut();
     if (put == nullptr) return Status(Code::kProtocolError, "inject: wrong reply type");
-    AppendProblems(put->errors(), &result_.problems);
+    if (Status st = internal::CheckInjectPutReply(*put); !st.ok()) {
+      return control_.Misbehaved(st.message());
+    }
+    if (Status st = AppendProblems(control_, put->errors(), "InjectPut reply", &result_.problems);
+        !st.ok()) {
+      return st;
+    }
     if (shm_ && put->release() != nullptr) {
       for (const auto* ref : *put->release()) {
         // The guest names what it finished with; the packer refuses impossible releases.

@@ -152,7 +152,8 @@ TEST(ControlClientTest, UnexpectedIdIsAProtocolErrorAndBreaksTheChannel) {
   Result<uint64_t> r = d.client().Ping(1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kProtocolError);
-  EXPECT_EQ(r.status().message(), "response id 6, expected 1");
+  EXPECT_EQ(r.status().message(),
+            "protocol error: the appliance misbehaved: response id 6, expected 1");
   EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
   Result<uint64_t> again = d.client().Ping(2);
   EXPECT_EQ(again.status().code(), Code::kUnavailable);
@@ -166,7 +167,8 @@ TEST(ControlClientTest, BrokenHookRunsOnceWithTheFirstFailure) {
   d.Run([](FakeDaemon& d) { d.Pong(d.Read().id + 1, 1); });
   EXPECT_FALSE(d.client().Ping(1).ok());
   EXPECT_FALSE(d.client().Ping(2).ok());
-  EXPECT_EQ(seen, (std::vector<std::string>{"response id 2, expected 1"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "protocol error: the appliance misbehaved: response id 2, expected 1"}));
 }
 
 TEST(ControlClientTest, DaemonRejectingOurRequestIsReported) {
@@ -178,7 +180,8 @@ TEST(ControlClientTest, DaemonRejectingOurRequestIsReported) {
   Result<uint64_t> r = d.client().Ping(1);
   EXPECT_EQ(r.status().code(), Code::kProtocolError);
   EXPECT_EQ(r.status().message(),
-            "response id 0, expected 1 (EPROTO: request frame of 12 bytes failed verification)");
+            "protocol error: the appliance misbehaved: response id 0, expected 1 (EPROTO: request "
+            "frame of 12 bytes failed verification)");
 }
 
 TEST(ControlClientTest, SilentDaemonTimesOut) {
@@ -259,7 +262,8 @@ TEST(ControlClientTest, WrongReplyTypeIsRejected) {
   d.Run([](FakeDaemon& d) { d.Pong(d.Read().id, 1); });
   Result<std::vector<FilesystemInfo>> r = d.client().ListFilesystems();
   EXPECT_EQ(r.status().code(), Code::kProtocolError);
-  EXPECT_EQ(r.status().message(), "expected a ListFilesystems reply, got Ping");
+  EXPECT_EQ(r.status().message(),
+            "protocol error: the appliance misbehaved: expected a ListFilesystems reply, got Ping");
 }
 
 TEST(ControlClientTest, PeerClosingIsUnavailable) {
@@ -368,6 +372,16 @@ TEST(ControlClientTest, ReadDirAllStopsAtTheEntryLimit) {
   Result<std::vector<DirEntryInfo>> all = d.client().ReadDirAll("/big", 2);
   EXPECT_EQ(all.status().code(), Code::kProtocolError);
   EXPECT_EQ(all.status().message(), "/big: directory has more than 2 entries");
+}
+
+TEST(ControlClientTest, ReadDirAllStopsAtTheByteLimit) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { ReplyDirPage(d, d.Read().id, {"a", "b", "c"}, 3, false); });
+  Result<std::vector<DirEntryInfo>> all =
+      d.client().ReadDirAll("/big", kMaxReadDirAllEntries, 2 * sizeof(DirEntryInfo) + 2);
+  EXPECT_EQ(all.status().code(), Code::kProtocolError);
+  EXPECT_EQ(all.status().message(), "/big: directory listing takes more than " +
+                                        std::to_string(2 * sizeof(DirEntryInfo) + 2) + " bytes");
 }
 
 // A Survey reply with totals files 10, directories 2, others 1, bytes 1000, weight 2000,
@@ -479,6 +493,97 @@ TEST(ControlClientTest, ClosedClientRefusesCalls) {
   d.client().Close();
   EXPECT_EQ(d.client().state(), ControlClient::State::kClosed);
   EXPECT_EQ(d.client().Ping(1).status().code(), Code::kUnavailable);
+}
+
+// ---- a hostile guest ------------------------------------------------------------------
+
+constexpr std::string_view kMisbehaved = "protocol error: the appliance misbehaved: ";
+
+void ExpectMisbehaved(const Status& st, std::string_view words) {
+  EXPECT_EQ(st.code(), Code::kProtocolError) << st.ToString();
+  EXPECT_TRUE(st.message().starts_with(kMisbehaved)) << st.message();
+  EXPECT_NE(st.message().find(words), std::string::npos) << st.message();
+}
+
+// An ExtractNext request releasing `count` buffers: what a guest listing one empty buffer
+// `count` times in a reply would make the host send next.
+ControlClient::OpBuilder ReleasingBuffers(size_t count) {
+  return [count](FlatBufferBuilder& fbb) {
+    std::vector<flatbuffers::Offset<proto::BufferRef>> refs;
+    for (size_t i = 0; i < count; ++i) {
+      refs.push_back(proto::CreateBufferRef(fbb, proto::Lane::Stream, static_cast<uint32_t>(i)));
+    }
+    const auto req = proto::CreateExtractNextRequest(fbb, 1, fbb.CreateVector(refs));
+    return std::pair(proto::Op::ExtractNext, req.Union());
+  };
+}
+
+TEST(ControlClientTest, ARequestPastTheFrameLimitIsAnErrorNotAnAbort) {
+  FakeDaemon d;
+  Result<uint64_t> id = d.client().Send(ReleasingBuffers(size_t{1} << 21));
+  ExpectMisbehaved(id.status(), "more than the frame limit");
+  EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
+}
+
+TEST(ControlClientTest, APeerThatStopsReadingEndsTheSendAtTheCallTimeout) {
+  FakeDaemon d(50ms);  // the peer never reads: the socket buffer fills
+  Result<uint64_t> id = d.client().Send(ReleasingBuffers(size_t{1} << 16));
+  EXPECT_EQ(id.status().code(), Code::kTimeout) << id.status().ToString();
+  EXPECT_NE(id.status().message().find("did not read"), std::string::npos) << id.status().message();
+  EXPECT_EQ(d.client().state(), ControlClient::State::kBroken);
+}
+
+TEST(ControlClientTest, MisbehavingRepliesSayTheApplianceMisbehaved) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) { d.Pong(d.Read().id, 0); });
+  ExpectMisbehaved(d.client().ListFilesystems().status(),
+                   "expected a ListFilesystems reply, got Ping");
+}
+
+TEST(ControlClientTest, HelloListingOneNameMillionsOfTimesIsRefused) {
+  FakeDaemon d;
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest r = d.Read();
+    FlatBufferBuilder fbb;
+    const auto name = fbb.CreateString(std::string(64, 'x'));
+    std::vector<flatbuffers::Offset<flatbuffers::String>> names(size_t{2} << 20, name);
+    const auto hello = proto::CreateHelloReply(fbb, 0, fbb.CreateString("v"),
+                                               fbb.CreateString("6.1"), fbb.CreateVector(names));
+    d.Reply(r.id, proto::Reply::Hello, hello.Union(), fbb);
+  });
+  ExpectMisbehaved(d.client().Hello(2s).status(), "filesystems");
+}
+
+// A ReadDir page of one entry named `name` whose link target is `target`.
+Status ReadDirAnsweredWithEntry(const std::string& name, const std::string& target) {
+  FakeDaemon d;
+  d.Run([&](FakeDaemon& d) {
+    const SeenRequest r = d.Read();
+    FlatBufferBuilder fbb;
+    const proto::Stat st(0120777, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0);
+    std::vector<flatbuffers::Offset<proto::DirEntry>> entries{
+        proto::CreateDirEntry(fbb, fbb.CreateString(name), &st, fbb.CreateString(target))};
+    d.Reply(r.id, proto::Reply::ReadDir,
+            proto::CreateReadDirReplyDirect(fbb, &entries, 1, true).Union(), fbb);
+  });
+  return d.client().ReadDir("/", 0).status();
+}
+
+TEST(ControlClientTest, ReadDirRefusesANameLongerThan255Bytes) {
+  EXPECT_TRUE(ReadDirAnsweredWithEntry(std::string(255, 'n'), "t").ok());
+  ExpectMisbehaved(ReadDirAnsweredWithEntry(std::string(256, 'n'), "t"), "name");
+}
+
+TEST(ControlClientTest, ReadDirRefusesALinkTargetLongerThanAPath) {
+  EXPECT_TRUE(ReadDirAnsweredWithEntry("l", std::string(4096, 't')).ok());
+  ExpectMisbehaved(ReadDirAnsweredWithEntry("l", std::string(4097, 't')), "link target");
+}
+
+TEST(ControlClientTest, AGuestErrorCodeIsCheckedBeforeItIsCopied) {
+  FakeDaemon d;
+  const std::string huge_code = "E" + std::string(size_t{8} << 20, 'A');
+  d.Run([&](FakeDaemon& d) { d.Error(d.Read().id, huge_code.c_str(), "m"); });
+  EXPECT_EQ(d.client().Ping(1).status().message(), "EPROTO: m");
 }
 
 }  // namespace

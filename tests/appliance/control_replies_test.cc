@@ -1,5 +1,5 @@
-// The checks control_replies makes on the storage replies (ListFilesystems, Unlock,
-// MountOs) beyond the FlatBuffers verifier: each rejection on its own.
+// The checks control_replies makes on replies beyond the FlatBuffers verifier (the storage
+// replies, and the per-reply limits: counts and byte budgets): each rejection on its own.
 #include "appliance/control_replies.h"
 
 #include <gtest/gtest.h>
@@ -190,6 +190,94 @@ TEST(ControlRepliesTest, OsTreeRejectsMoreSkippedEntriesThanTheCap) {
 
 TEST(ControlRepliesTest, OsTreeRejectsMoreWarningsThanTheCap) {
   ExpectRejected(OsTree({{}}, 0, kMaxReplyNotes + 1).status(), "notes");
+}
+
+// ---- one offset listed many times ------------------------------------------------------
+
+TEST(ControlRepliesTest, ListingOfOneFilesystemSharedThousandsOfTimesPassesTheByteBudget) {
+  FlatBufferBuilder fbb;
+  const auto alias = fbb.CreateString("/dev/" + std::string(kMaxDevicePathBytes - 5, 'a'));
+  const auto fs = proto::CreateFilesystem(
+      fbb, alias, fbb.CreateString("ext4"), 0, 0, 1,
+      fbb.CreateVector(std::vector<flatbuffers::Offset<flatbuffers::String>>(kMaxAliases, alias)));
+  const std::vector<flatbuffers::Offset<proto::Filesystem>> list(kMaxListedFilesystems, fs);
+  fbb.Finish(proto::CreateListFilesystemsReplyDirect(fbb, &list));
+  const auto* reply = flatbuffers::GetRoot<proto::ListFilesystemsReply>(fbb.GetBufferPointer());
+  ExpectRejected(ToStorageListing(*reply).status(), "budget");
+}
+
+TEST(ControlRepliesTest, ExtractNextListingOneBufferMillionsOfTimesIsRefused) {
+  auto reply_with = [](size_t count) {
+    auto fbb = std::make_unique<FlatBufferBuilder>();
+    const auto empty = proto::CreateLaneBuffer(*fbb, proto::Lane::Batch);
+    const std::vector<flatbuffers::Offset<proto::LaneBuffer>> buffers(count, empty);
+    fbb->Finish(proto::CreateExtractNextReplyDirect(*fbb, &buffers));
+    return fbb;
+  };
+  const auto ok = reply_with(kMaxReplyBuffers);
+  EXPECT_TRUE(
+      CheckExtractNextReply(*flatbuffers::GetRoot<proto::ExtractNextReply>(ok->GetBufferPointer()))
+          .ok());
+  const auto hostile = reply_with(size_t{2} << 20);
+  ExpectRejected(CheckExtractNextReply(
+                     *flatbuffers::GetRoot<proto::ExtractNextReply>(hostile->GetBufferPointer())),
+                 "2097152 buffers, more than 4096");
+}
+
+TEST(ControlRepliesTest, InjectPutReleasingOneBufferMillionsOfTimesIsRefused) {
+  FlatBufferBuilder fbb;
+  const auto ref = proto::CreateBufferRef(fbb, proto::Lane::Stream, 1);
+  const std::vector<flatbuffers::Offset<proto::BufferRef>> release(size_t{2} << 20, ref);
+  fbb.Finish(proto::CreateInjectPutReplyDirect(fbb, &release));
+  ExpectRejected(
+      CheckInjectPutReply(*flatbuffers::GetRoot<proto::InjectPutReply>(fbb.GetBufferPointer())),
+      "releases");
+}
+
+// A TransferEnd reply listing `count` times one FileError of `path` and `message`.
+Result<std::vector<ReplyFileError>> FileErrors(const std::string& path, const std::string& message,
+                                               size_t count = 1) {
+  FlatBufferBuilder fbb;
+  const auto e = proto::CreateFileErrorDirect(fbb, path.c_str(), "EIO", message.c_str());
+  const std::vector<flatbuffers::Offset<proto::FileError>> errors(count, e);
+  fbb.Finish(proto::CreateTransferEndReplyDirect(fbb, 0, 0, &errors));
+  const auto* reply = flatbuffers::GetRoot<proto::TransferEndReply>(fbb.GetBufferPointer());
+  return ToFileErrors(reply->errors(), "TransferEnd reply");
+}
+
+TEST(ControlRepliesTest, FileErrorsKeepThePathAndCutTheMessage) {
+  auto errors = FileErrors("a/b", std::string(kMaxFileErrorMessageBytes + 10, 'm'));
+  ASSERT_TRUE(errors.ok()) << errors.status().ToString();
+  ASSERT_EQ(errors->size(), 1u);
+  EXPECT_EQ((*errors)[0].path, "a/b");
+  EXPECT_EQ((*errors)[0].message.size(), kMaxFileErrorMessageBytes);
+}
+
+TEST(ControlRepliesTest, FileErrorsRejectAPathLongerThanAPath) {
+  EXPECT_TRUE(FileErrors(std::string(kMaxPathBytes, 'p'), "m").ok());
+  ExpectRejected(FileErrors(std::string(kMaxPathBytes + 1, 'p'), "m").status(),
+                 "file error path of 4097 bytes");
+}
+
+TEST(ControlRepliesTest, FileErrorsSharingOneLongErrorPassTheByteBudget) {
+  ExpectRejected(
+      FileErrors(std::string(kMaxPathBytes, 'p'), std::string(1024, 'm'), kMaxReplyFileErrors)
+          .status(),
+      "budget");
+}
+
+TEST(ControlRepliesTest, FileErrorsPastTheCountAreRefused) {
+  ExpectRejected(FileErrors("p", "m", kMaxReplyFileErrors + 1).status(), "file errors");
+}
+
+TEST(ControlRepliesTest, SymlinkTargetLongerThanAPathIsRefused) {
+  auto target = [](const std::string& t) {
+    FlatBufferBuilder fbb;
+    fbb.Finish(proto::CreateReadlinkReply(fbb, fbb.CreateString(t)));
+    return ToSymlinkTarget(*flatbuffers::GetRoot<proto::ReadlinkReply>(fbb.GetBufferPointer()));
+  };
+  EXPECT_EQ(*target(std::string(kMaxPathBytes, 't')), std::string(kMaxPathBytes, 't'));
+  ExpectRejected(target(std::string(kMaxPathBytes + 1, 't')).status(), "target of 4097 bytes");
 }
 
 }  // namespace

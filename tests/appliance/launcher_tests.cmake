@@ -24,3 +24,4 @@ add_executable(image_inspect_tests
   ${CMAKE_CURRENT_LIST_DIR}/image_inspect_test.cc)
 target_link_libraries(image_inspect_tests PRIVATE df_appliance_session GTest::gtest_main)
 gtest_discover_tests(image_inspect_tests DISCOVERY_TIMEOUT 60)
+include(${CMAKE_CURRENT_LIST_DIR}/guest_fs_tests.cmake)

@@ -3,6 +3,7 @@ add_executable(cli_tests
   cli/ls_format_test.cc
   cli/disk_options_test.cc
   cli/session_notes_test.cc
+  cli/exit_codes_test.cc
   appliance/filesystem_choice_test.cc
   appliance/key_file_test.cc
   appliance/luks_keys_test.cc)
