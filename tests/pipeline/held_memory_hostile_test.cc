@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "pipeline/host_tree_writer.h"
 #include "pipeline/ordering_sink.h"
 #include "pipeline/selecting_sink.h"
 #include "pipeline/tar_sink.h"
@@ -121,6 +122,37 @@ TEST(HeldMemoryTest, SelectingSinkKeepsARepeatedDroppedDirectoryOnce) {
   RecordingSink inner;
   SelectingSink sink(&inner, NothingSelected, {.held = {.records = 2}});
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(sink.OnRecord(DirRecord("d")).ok()) << i;
+}
+
+class WriterHeldTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(mkdir(dest_.c_str(), 0700), 0);
+    auto writer = HostTreeWriter::Open(dest_, {});
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    w_ = std::move(*writer);
+  }
+  testing::ScratchDir scratch_;
+  std::string dest_ = scratch_ / "dest";
+  std::unique_ptr<HostTreeWriter> w_;
+};
+
+TEST_F(WriterHeldTest, ARepeatedDirectoryRecordIsAnErrorNotAnotherPendingDirectory) {
+  ASSERT_TRUE(w_->OnRecord(DirRecord("d")).ok());
+  ASSERT_TRUE(w_->OnRecord(DirRecord("d/e")).ok());
+  ExpectMisbehaved(w_->OnRecord(DirRecord("d")), "directory \"d\" sent twice");
+  EXPECT_EQ(w_->TakePendingDirectories().size(), 2u);
+}
+
+TEST_F(WriterHeldTest, StreamFilesThatNeverEndStopAtTheLimit) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) names.push_back(Numbered("s", i));
+  int accepted = 0;
+  Status st = FeedUntilRefused(
+      *w_, 300, [&](int i) { return StreamRecord(names[i], i + 1, 1 << 20); }, &accepted);
+  ExpectMisbehaved(st, "more than 256 stream files");
+  EXPECT_EQ(accepted, 256);
+  EXPECT_EQ(w_->RemoveUnfinished(), 256u);
 }
 
 class TarHostileTest : public ::testing::Test {
