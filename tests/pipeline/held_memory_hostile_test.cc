@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "pipeline/hashing_sink.h"
 #include "pipeline/host_tree_writer.h"
 #include "pipeline/ordering_sink.h"
 #include "pipeline/selecting_sink.h"
@@ -74,6 +75,19 @@ TEST(HeldMemoryTest, OrderingSinkAcceptsAPathAgainOnceReleased) {
   OrderingSink sink({}, [](const FileRecord&, uint64_t) {}, {.records = 4});
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(sink.OnRecord(DirRecord("d")).ok()) << i;
   EXPECT_EQ(sink.pending(), 0u);
+}
+
+TEST(HeldMemoryTest, HashingSinkStopsAtTheLimitOfUnfinishedStreamFiles) {
+  // A list or verify job has no writer behind the hashing sink to refuse them.
+  auto sink = HashingSink::Create(nullptr, {"sha256"}, [](const FileRecord&) {});
+  ASSERT_TRUE(sink.ok());
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) names.push_back(Numbered("s", i));
+  int accepted = 0;
+  Status st = FeedUntilRefused(
+      **sink, 300, [&](int i) { return StreamRecord(names[i], i + 1, 10); }, &accepted);
+  ExpectMisbehaved(st, "more than 256 stream files");
+  EXPECT_EQ(accepted, 256);
 }
 
 bool NothingSelected(std::string_view, const RecordMeta&) { return false; }
