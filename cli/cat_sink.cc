@@ -24,6 +24,8 @@ class CatSink : public TreeSink {
         return Write(r.data);
       case RecordType::kStreamFile:
         size_ = r.meta.size;
+        file_id_ = r.meta.file_id;
+        streaming_ = true;
         return Status::Ok();
       case RecordType::kSymlink:
         link_target_ = std::string(r.target);
@@ -37,18 +39,34 @@ class CatSink : public TreeSink {
     }
   }
 
-  Status OnStreamData(uint64_t, uint64_t offset, std::span<const uint8_t> data) override {
-    if (offset < written_) return Status(Code::kProtocolError, path_ + ": stream data out of order");
+  Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override {
+    if (Status st = CheckStream(file_id, "data"); !st.ok()) return st;
+    if (offset < written_) return Misbehaved(path_ + ": stream data out of order");
+    if (offset > size_ || data.size() > size_ - offset) {
+      return Misbehaved(path_ + ": stream data beyond the file's size " + std::to_string(size_));
+    }
     if (Status st = Zeros(offset - written_); !st.ok()) return st;
     return Write(data);
   }
 
-  Status OnStreamEnd(uint64_t) override { return Zeros(size_ - written_); }
+  Status OnStreamEnd(uint64_t file_id) override {
+    if (Status st = CheckStream(file_id, "end"); !st.ok()) return st;
+    streaming_ = false;
+    return Zeros(size_ - written_);  // written_ <= size_: checked with each piece of data
+  }
   Status Finish() override { return Status::Ok(); }
 
   const std::optional<std::string>& link_target() const { return link_target_; }
 
  private:
+  static Status Misbehaved(const std::string& what) {
+    return Status(Code::kProtocolError, "the appliance misbehaved: " + what);
+  }
+  Status CheckStream(uint64_t file_id, const char* what) const {
+    if (streaming_ && file_id == file_id_) return Status::Ok();
+    return Misbehaved(path_ + ": stream " + what + " for file_id " + std::to_string(file_id) +
+                      ", which is not the file being read (or has ended)");
+  }
   Status Write(std::span<const uint8_t> data) {
     written_ += data.size();
     return WriteAll(fd_, data).WithContext("writing " + path_);
@@ -68,6 +86,8 @@ class CatSink : public TreeSink {
   bool seen_record_ = false;
   uint64_t size_ = 0;
   uint64_t written_ = 0;
+  uint64_t file_id_ = 0;
+  bool streaming_ = false;  // the first record was a stream file that has not ended
   std::optional<std::string> link_target_;
 };
 
@@ -78,6 +98,10 @@ std::string ResolveLink(const std::string& path, const std::string& target) {
 }
 
 }  // namespace
+
+std::unique_ptr<TreeSink> NewCatSink(int fd, std::string path) {
+  return std::make_unique<CatSink>(fd, std::move(path));
+}
 
 Status CatFile(Appliance& appliance, const std::string& path, const TransferOptions& options,
                int fd) {

@@ -4,6 +4,7 @@
 #ifndef DISKFERRY_CLI_CAT_SINK_H_
 #define DISKFERRY_CLI_CAT_SINK_H_
 
+#include <memory>
 #include <string>
 
 #include "appliance/appliance.h"
@@ -11,6 +12,12 @@
 #include "protocol/status.h"
 
 namespace diskferry {
+
+// The sink of one cat transfer: the first record's bytes to `fd`, in order, holes as
+// zeros. A symlink's target is kept for CatFile to follow. Data for any other file_id, data
+// beyond the announced size or before what was written, and a second end are
+// kProtocolError "the appliance misbehaved: ..." (nothing is written for them).
+std::unique_ptr<TreeSink> NewCatSink(int fd, std::string path);
 
 // Writes the file at `path` (absolute in the mounted filesystem) to `fd`. Errors name the
 // path: "/etc: Is a directory", "/x: No such file or directory".

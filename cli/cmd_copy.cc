@@ -121,7 +121,16 @@ int RunCopyOut(const CopyOptions& o) {
   const auto start = Clock::now();
   auto result = ExtractTree((*session)->appliance(), paths, writer->get(), TransferFor(o));
   Status closed = (*session)->Close();
-  if (!result.ok()) return ReportFailure(InImage(result.status(), image));
+  if (!result.ok()) {
+    // Stream files are created at their full size before their data comes: a transfer
+    // that broke off would leave them looking complete.
+    const size_t removed = (*writer)->RemoveUnfinished();
+    if (removed > 0) {
+      std::fprintf(stderr, "diskferry: %s: removed %zu partly written file%s\n",
+                   PrintableText(dest).c_str(), removed, removed == 1 ? "" : "s");
+    }
+    return ReportFailure(InImage(result.status(), image));
+  }
   Summarize("copy-out", *result, start, o.quiet);
   ReportWithheld((*writer)->report().withheld);
   int rc = ReportGuestProblems(image, *result);

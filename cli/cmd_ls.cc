@@ -7,7 +7,7 @@
 #include "cli/exit_codes.h"
 #include "cli/image_spec.h"
 #include "cli/ls_format.h"
-#include "protocol/file_mode.h"
+#include "pipeline/guest_walk.h"
 
 namespace diskferry {
 namespace {
@@ -20,24 +20,18 @@ struct LsOptions {
   bool recursive = false;
 };
 
-std::string JoinPath(const std::string& dir, const std::string& name) {
-  return dir == "/" ? "/" + name : dir + "/" + name;
-}
-
 // Prints `dir`'s entries; with `recursive`, full paths and every subdirectory (symlinks to
-// directories are listed, not followed), depth first in name order.
+// directories are listed, not followed), depth first in name order, through
+// WalkGuestTree: however deep the guest's answers go, no host recursion, and a path past
+// kMaxGuestPathBytes is a protocol error.
 Status ListDirectory(ControlClient& control, const std::string& dir, const LsOptions& options) {
-  auto entries = control.ReadDirAll(dir);
-  if (!entries.ok()) return entries.status();
-  for (const auto& e : *entries) {
-    const std::string path = JoinPath(dir, e.name);
-    std::printf("%s\n", FormatEntry(e, options.recursive ? path : e.name, options.long_format).c_str());
-    if (options.recursive && IsDirectoryMode(e.stat.mode)) {
-      Status st = ListDirectory(control, path, options);
-      if (!st.ok()) return st;
-    }
-  }
-  return Status::Ok();
+  auto read_dir = [&control](const std::string& d) { return control.ReadDirAll(d); };
+  auto visit = [&options](const std::string& path, const DirEntryInfo& e) -> Result<bool> {
+    const std::string& shown = options.recursive ? path : e.name;
+    std::printf("%s\n", FormatEntry(e, shown, options.long_format).c_str());
+    return options.recursive;
+  };
+  return WalkGuestTree(dir, read_dir, visit);
 }
 
 int RunLs(const LsOptions& options) {

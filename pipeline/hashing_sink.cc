@@ -3,6 +3,8 @@
 #include <cstring>
 #include <utility>
 
+#include "protocol/printable_text.h"
+
 namespace diskferry {
 namespace {
 
@@ -79,6 +81,10 @@ Status HashingSink::BeginStream(const Record& record, FileRecord out) {
   if (streams_.contains(id)) {
     return ProtocolError("stream file " + out.path + ": file_id " + std::to_string(id) +
                          " already in use");
+  }
+  if (streams_.size() >= kMaxPendingStreams) {
+    return Misbehaved("more than " + std::to_string(kMaxPendingStreams) +
+                      " stream files announced before their data ended, at " + QuotedText(out.path));
   }
   Result<MultiDigest> digest = MultiDigest::Create(algorithms_);
   if (!digest.ok()) return digest.status();

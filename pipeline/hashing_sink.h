@@ -43,6 +43,7 @@
 
 #include "pipeline/digests.h"
 #include "pipeline/file_record.h"
+#include "pipeline/held_budget.h"  // Misbehaved
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 
@@ -58,6 +59,10 @@ struct TreeCounts {
 
 class HashingSink : public TreeSink {
  public:
+  // Stream files hashed at once (a digest state each), as TarSink::kMaxPendingStreams; a
+  // peer announcing more is refused with kProtocolError "the appliance misbehaved: ...".
+  static constexpr size_t kMaxPendingStreams = 256;
+
   // `inner` may be null. `algorithms` are names for ParseDigestAlgorithms ("sha256", "sha1",
   // "md5"); empty: entries are described without hashes.
   static Result<std::unique_ptr<HashingSink>> Create(TreeSink* inner,

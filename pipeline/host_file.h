@@ -34,6 +34,8 @@ enum class HostOpen {
   kTruncate,          // write-only; created (mode 0644 before umask) or truncated
   kTruncateNoFollow,  // kTruncate, but a symlink (Windows: reparse point) at `path` is ELOOP
   kUpdate,            // read-write; created (0644) if missing, kept otherwise
+  kCreateNew,         // write-only; created (0644); EEXIST if anything is at `path`, a
+                      // symlink (Windows: reparse point) included, which is not followed
 };
 
 // Opens `path`; the descriptor is not inherited by child processes.

@@ -22,6 +22,8 @@ int OpenFlags(HostOpen how) {
       return O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW;
     case HostOpen::kUpdate:
       return O_RDWR | O_CREAT;
+    case HostOpen::kCreateNew:
+      return O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
   }
   return O_RDONLY;
 }

@@ -54,12 +54,17 @@ Status HostTreeWriter::Impl::CheckRecord(const Record& r, XattrList* xattrs) {
   if (r.meta.type == RecordType::kStreamFile) {
     if (Status st = CheckNewStream(r); !st.ok()) return st;
   }
+  if (r.meta.type == RecordType::kDirectory && dir_paths.contains(std::string(r.path))) {
+    // Each would add a pending directory: growth, not writing.
+    return Misbehaved("directory " + QuotedText(r.path) + " sent twice");
+  }
   if (policy.safety.xattrs != XattrScope::kNone && !r.xattrs.empty()) {
     auto decoded = DecodeXattrs(r.xattrs);
     if (!decoded.ok()) return decoded.status().WithContext(where);
     *xattrs = std::move(*decoded);
     FilterXattrs(r.path, policy.safety, xattrs, &report.withheld);
   }
+  if (r.meta.type == RecordType::kDirectory) dir_paths.emplace(r.path);
   return Status::Ok();
 }
 

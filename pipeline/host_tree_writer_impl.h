@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "pipeline/beneath_dir.h"
+#include "pipeline/held_budget.h"  // Misbehaved
 #include "pipeline/host_metadata.h"
 #include "pipeline/host_tree_writer.h"
 #include "pipeline/unique_fd.h"
@@ -59,6 +60,9 @@ struct HostTreeWriter::Impl {
   // stream files before sending their data; descriptors past this are closed and reopened
   // on demand, so one transfer cannot exhaust the process's descriptors.
   static constexpr size_t kMaxOpenStreams = 64;
+  // Stream files announced and not ended, at most (as TarSink::kMaxPendingStreams): each
+  // is a file of its announced size in DEST and an entry here until its end.
+  static constexpr size_t kMaxPendingStreams = 256;
 
   // host_tree_writer.cc
   Status OnRecord(const Record& r);
@@ -102,6 +106,8 @@ struct HostTreeWriter::Impl {
   WriteReport report;
   State state = State::kOpen;
   std::vector<PendingDir> dirs;
+  // Paths of the directory records of this transfer: a repeat is refused, not pending twice.
+  std::unordered_set<std::string> dir_paths;
   std::unordered_map<uint64_t, StreamFile> streams;
   std::unordered_set<uint64_t> ended_streams;
   // Ids of the stream files whose descriptors are open, least recently used first.

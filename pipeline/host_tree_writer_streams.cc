@@ -21,6 +21,11 @@ Status HostTreeWriter::Impl::CheckNewStream(const Record& r) const {
     return Status(Code::kProtocolError, "stream file " + QuotedText(r.path) + ": file_id " +
                                             std::to_string(id) + " already used");
   }
+  if (streams.size() >= kMaxPendingStreams) {
+    return Misbehaved("more than " + std::to_string(kMaxPendingStreams) +
+                      " stream files announced before their data ended, at " +
+                      QuotedText(r.path));
+  }
   return Status::Ok();
 }
 

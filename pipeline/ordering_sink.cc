@@ -2,19 +2,36 @@
 
 #include <utility>
 
+#include "protocol/printable_text.h"
+
 namespace diskferry {
 
-OrderingSink::OrderingSink(WalkRange range, ReleaseCallback on_release)
-    : range_(std::move(range)), on_release_(std::move(on_release)) {}
+OrderingSink::OrderingSink(WalkRange range, ReleaseCallback on_release, HeldLimits held)
+    : range_(std::move(range)),
+      on_release_(std::move(on_release)),
+      held_("entries waiting for an earlier stream file to end", held) {}
 
 void OrderingSink::Push(Entry entry) {
   entry.in_range = InWalkRange(range_, entry.path);
   pending_.push_back(std::move(entry));
 }
 
+Status OrderingSink::Hold(std::string_view path) {
+  std::string key(path);
+  if (pending_paths_.contains(key)) {
+    return Misbehaved("entry " + QuotedText(path) + " sent twice");
+  }
+  if (Status st = held_.Take(key.size()); !st.ok()) return st;
+  pending_paths_.insert(key);
+  Entry entry{std::move(key), true, false, 0, {}};
+  entry.held = true;
+  Push(std::move(entry));
+  return Status::Ok();
+}
+
 Status OrderingSink::OnRecord(const Record& record) {
   const uint64_t seq = first_seq_ + pending_.size();
-  Push(Entry{std::string(record.path), true, false, 0, {}});
+  if (Status st = Hold(record.path); !st.ok()) return st;
   if (record.meta.type == RecordType::kStreamFile) streams_[record.meta.file_id] = seq;
   completing_ = static_cast<int64_t>(seq);
   Status st = inner_ ? inner_->OnRecord(record) : Status::Ok();
@@ -97,8 +114,12 @@ void OrderingSink::Release() {
     Entry& e = pending_.front();
     if (e.in_range) {
       for (const FileRecord& r : e.records) on_release_(r, e.streamed);
-      last_released_ = std::move(e.path);
     }
+    if (e.held) {
+      held_.Give(e.path.size());
+      pending_paths_.erase(e.path);
+    }
+    if (e.in_range) last_released_ = std::move(e.path);
     pending_.pop_front();
     ++first_seq_;
   }

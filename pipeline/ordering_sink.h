@@ -9,7 +9,10 @@
 // that followed it. OrderingSink remembers every entry it passed on, in order, and releases
 // a completed entry's records to `on_release` only when every earlier entry has completed
 // too. Memory: the entries between the oldest unfinished stream file and the newest record,
-// bounded by what the lanes hold in flight (docs/protocol.md), not by the tree.
+// bounded by what the lanes hold in flight (docs/protocol.md), not by the tree. A peer that
+// sends more (a stream file that never ends, then record after record) is stopped at
+// `held` (held_budget.h), and a record repeating the path of an entry still waiting is
+// refused: both kProtocolError "the appliance misbehaved: ...".
 //
 // Entries outside `range` (the ancestor directories a ranged walk sends first so that the
 // writer can create parents) are passed on to the inner sink but their records are never
@@ -25,10 +28,13 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "pipeline/file_record.h"
+#include "pipeline/held_budget.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 #include "protocol/walk_order.h"
@@ -41,7 +47,9 @@ class OrderingSink : public TreeSink {
   // progress meters that count them as they come).
   using ReleaseCallback = std::function<void(const FileRecord& record, uint64_t streamed)>;
 
-  OrderingSink(WalkRange range, ReleaseCallback on_release);
+  // `held`: the entries (and their path bytes) waiting to be released, at most; a record
+  // past them, or one repeating the path of an entry still waiting, is Misbehaved().
+  OrderingSink(WalkRange range, ReleaseCallback on_release, HeldLimits held = {});
 
   // The sink records are passed on to; set before the first record.
   void set_inner(TreeSink* inner) { inner_ = inner; }
@@ -73,9 +81,12 @@ class OrderingSink : public TreeSink {
     bool done = false;
     uint64_t streamed = 0;
     std::vector<FileRecord> records;  // usually one; see HashingSink on late stream errors
+    bool held = false;  // a guest record: counted in held_ and pending_paths_
   };
 
   void Push(Entry entry);
+  // Pushes the entry of a guest record, within held_ and unless its path is pending.
+  Status Hold(std::string_view path);
   Entry* Completing(const FileRecord& record);
   void Release();
 
@@ -88,6 +99,8 @@ class OrderingSink : public TreeSink {
   std::unordered_map<uint64_t, uint64_t> streams_;  // file_id -> sequence number
   int64_t completing_ = -1;  // sequence number of the entry inside a call to inner_
   std::string last_released_;
+  HeldBudget held_;
+  std::unordered_set<std::string> pending_paths_;  // paths of pending_
 };
 
 }  // namespace diskferry

@@ -5,13 +5,13 @@
 namespace diskferry {
 
 SelectingSink::SelectingSink(TreeSink* inner, SelectPredicate predicate, SelectOptions options)
-    : inner_(inner), predicate_(std::move(predicate)), options_(options) {}
+    : inner_(inner),
+      predicate_(std::move(predicate)),
+      options_(options),
+      held_("dropped directories and linked paths", options.held) {}
 
 Status SelectingSink::OnRecord(const Record& record) {
-  if (!predicate_(record.path, record.meta)) {
-    Drop(record);
-    return Status::Ok();
-  }
+  if (!predicate_(record.path, record.meta)) return Drop(record);
   if (record.meta.type == RecordType::kHardlink && LinksToDropped(record)) return Status::Ok();
   if (options_.ancestors && !dropped_dirs_.empty()) {
     if (Status st = ForwardAncestors(record.path); !st.ok()) return st;
@@ -27,26 +27,37 @@ Status SelectingSink::OnStreamData(uint64_t file_id, uint64_t offset,
 }
 
 Status SelectingSink::OnStreamEnd(uint64_t file_id) {
-  if (dropped_streams_.erase(file_id) > 0) return Status::Ok();
+  if (dropped_streams_.erase(file_id) > 0) {
+    held_.Give(0);
+    return Status::Ok();
+  }
   return inner_->OnStreamEnd(file_id);
 }
 
 Status SelectingSink::Finish() { return inner_->Finish(); }
 
-void SelectingSink::Drop(const Record& record) {
+Status SelectingSink::Drop(const Record& record) {
   ++stats_.dropped;
   const RecordType type = record.meta.type;
   if (type == RecordType::kFile || type == RecordType::kStreamFile) {
     stats_.dropped_bytes += record.meta.size;
   }
-  if (type == RecordType::kStreamFile) dropped_streams_.insert(record.meta.file_id);
-  if (type == RecordType::kDirectory && options_.ancestors) {
-    dropped_dirs_.emplace(std::string(record.path),
-                          DroppedDir{record.meta, {record.xattrs.begin(), record.xattrs.end()}});
+  if (type == RecordType::kStreamFile && !dropped_streams_.contains(record.meta.file_id)) {
+    if (Status st = held_.Take(0); !st.ok()) return st;
+    dropped_streams_.insert(record.meta.file_id);
+  }
+  std::string path(record.path);
+  if (type == RecordType::kDirectory && options_.ancestors && !dropped_dirs_.contains(path)) {
+    if (Status st = held_.Take(path.size() + record.xattrs.size()); !st.ok()) return st;
+    dropped_dirs_.emplace(path, DroppedDir{record.meta, {record.xattrs.begin(), record.xattrs.end()}});
   }
   const bool may_be_linked = type != RecordType::kDirectory && type != RecordType::kHardlink &&
                              type != RecordType::kError && record.meta.nlink > 1;
-  if (may_be_linked) dropped_linked_.emplace(record.path);
+  if (may_be_linked && !dropped_linked_.contains(path)) {
+    if (Status st = held_.Take(path.size()); !st.ok()) return st;
+    dropped_linked_.insert(std::move(path));
+  }
+  return Status::Ok();
 }
 
 bool SelectingSink::LinksToDropped(const Record& record) {
@@ -71,6 +82,7 @@ Status SelectingSink::ForwardAncestors(std::string_view path) {
     parent.xattrs = it->second.xattrs;
     if (Status st = inner_->OnRecord(parent); !st.ok()) return st;
     ++stats_.ancestors;
+    held_.Give(it->first.size() + it->second.xattrs.size());
     dropped_dirs_.erase(it);
   }
   return Status::Ok();

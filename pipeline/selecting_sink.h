@@ -15,7 +15,10 @@
 // tree. A selected hard link whose target was dropped cannot be written (its bytes went
 // with the target): it is dropped and listed in problems().
 //
-// Errors come from the inner sink and are returned as they are; SelectingSink adds none.
+// What is kept of dropped records (directories as parents, paths with nlink > 1, stream
+// file_ids until their end) counts against `options.held` (held_budget.h); a repeated
+// record adds nothing. Past it: kProtocolError "the appliance misbehaved: ...". Other
+// errors come from the inner sink and are returned as they are.
 // The inner sink is not owned and must outlive this one. Used by one thread at a time (the
 // TreeSink contract); the predicate is called on that thread.
 #ifndef DISKFERRY_PIPELINE_SELECTING_SINK_H_
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "pipeline/file_report.h"
+#include "pipeline/held_budget.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 
@@ -40,6 +44,8 @@ using SelectPredicate = std::function<bool(std::string_view path, const RecordMe
 
 struct SelectOptions {
   bool ancestors = true;  // pass on the unselected parents of selected records
+  // Dropped directories kept as parents and dropped paths a hard link may name, at most.
+  HeldLimits held;
 };
 
 struct SelectStats {
@@ -68,7 +74,7 @@ class SelectingSink : public TreeSink {
     std::vector<uint8_t> xattrs;
   };
 
-  void Drop(const Record& record);
+  Status Drop(const Record& record);
   Status ForwardAncestors(std::string_view path);
   bool LinksToDropped(const Record& record);
 
@@ -81,6 +87,7 @@ class SelectingSink : public TreeSink {
   std::unordered_map<std::string, DroppedDir> dropped_dirs_;  // not yet passed on
   SelectStats stats_;
   CappedList<FileProblem> problems_;
+  HeldBudget held_;
 };
 
 }  // namespace diskferry

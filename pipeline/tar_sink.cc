@@ -1,6 +1,7 @@
 // TarSink: opening and finishing the archive, checking records, gathering stream files.
 #include "pipeline/tar_sink.h"
 
+#include <cerrno>
 #include <cstdint>
 
 #include "pipeline/host_file.h"
@@ -38,7 +39,8 @@ TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
     : final_path(path),
       partial_path(path + ".partial"),
       spool_dir(opts.spool_dir.empty() ? DirectoryOf(path) : opts.spool_dir),
-      options(opts) {}
+      options(opts),
+      held("hard links waiting for their target and symlinks remembered", opts.held) {}
 
 TarSink::Impl::~Impl() {
   {
@@ -50,9 +52,16 @@ TarSink::Impl::~Impl() {
 }
 
 Status TarSink::Impl::Start(TarCompression compression) {
-  if (int err = OpenHostFile(partial_path, HostOpen::kTruncateNoFollow, &fd); err != 0) {
-    return ErrnoStatus(err, partial_path);
+  // A stale PATH.partial (an earlier run's, or a symlink or hard link someone put there)
+  // is removed, never opened: the archive goes into a file this run created.
+  int err = OpenHostFile(partial_path, HostOpen::kCreateNew, &fd);
+  if (err == EEXIST) {
+    if (int removed = RemoveHostFile(partial_path); removed != 0 && removed != ENOENT) {
+      return ErrnoStatus(removed, "removing the stale " + partial_path);
+    }
+    err = OpenHostFile(partial_path, HostOpen::kCreateNew, &fd);
   }
+  if (err != 0) return ErrnoStatus(err, partial_path);
   created = true;
   ar.reset(archive_write_new());
   DF_CHECK(ar != nullptr);
@@ -106,10 +115,59 @@ Status TarSink::Impl::CheckRecord(const Record& r, Xattrs* xattrs) {
   return Status::Ok();
 }
 
+const std::string* TarSink::Impl::SymlinkAbove(std::string_view path) const {
+  if (symlink_paths.empty()) return nullptr;
+  for (size_t slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1)) {
+    auto it = symlink_paths.find(std::string(path.substr(0, slash)));
+    if (it != symlink_paths.end()) return &*it;
+  }
+  return nullptr;
+}
+
+// A naive `tar -x` opens each entry's parents by name, so an entry beneath an earlier
+// symlink entry would be written wherever the symlink points, and a hard link to a path
+// beneath one would link that file in.
+Result<bool> TarSink::Impl::RefusedBeneathSymlink(const Record& r) {
+  if (symlink_paths.empty() || r.meta.type == RecordType::kError) return false;
+  std::string why;
+  if (const std::string* link = SymlinkAbove(r.path)) {
+    why = "not stored: beneath symlink " + QuotedText(*link);
+  } else if (r.meta.type == RecordType::kHardlink) {
+    if (const std::string* to = SymlinkAbove(r.target)) {
+      why = "not stored: hard link to " + QuotedText(r.target) + ", beneath symlink " +
+            QuotedText(*to);
+    }
+  }
+  if (why.empty()) return false;
+  if (r.meta.type == RecordType::kStreamFile) {
+    const uint64_t id = r.meta.file_id;
+    if (streams.contains(id) || ended_streams.contains(id) || refused_streams.contains(id)) {
+      return ProtocolError("stream file " + QuotedText(r.path) + ": file_id " +
+                           std::to_string(id) + " already used");
+    }
+    if (Status st = held.Take(0); !st.ok()) return st;
+    refused_streams.emplace(id, r.meta.size);
+  }
+  report.problems.Add({std::string(r.path), why + ", which a tar reader would follow"});
+  return true;
+}
+
+Status TarSink::Impl::RememberSymlink(const Record& r) {
+  std::string path(r.path);
+  if (symlink_paths.contains(path)) return Status::Ok();
+  if (Status st = held.Take(path.size()); !st.ok()) return st;
+  symlink_paths.insert(std::move(path));
+  return Status::Ok();
+}
+
 Status TarSink::Impl::OnRecord(const Record& r) {
   if (Status st = CheckOpen(); !st.ok()) return st;
   Xattrs xattrs;
   if (Status st = CheckRecord(r, &xattrs); !st.ok()) return st;
+  Result<bool> refused = RefusedBeneathSymlink(r);
+  if (!refused.ok()) return refused.status();
+  if (*refused) return Status::Ok();
   switch (r.meta.type) {
     case RecordType::kError:
       report.source_errors.Add({std::string(r.path), r.meta.errno_value, std::string(r.target)});
@@ -122,11 +180,15 @@ Status TarSink::Impl::OnRecord(const Record& r) {
     case RecordType::kHardlink: {
       std::string target(r.target);
       if (stream_paths.contains(target)) {
+        if (Status st = held.Take(r.path.size() + target.size()); !st.ok()) return st;
         deferred_links[target].push_back({std::string(r.path), target, r.meta});
         return Status::Ok();
       }
       return WriteHardlink(r.path, target, r.meta);
     }
+    case RecordType::kSymlink:
+      if (Status st = RememberSymlink(r); !st.ok()) return st;
+      return WriteRecord(r, xattrs);
     default:
       return WriteRecord(r, xattrs);
   }
@@ -135,7 +197,7 @@ Status TarSink::Impl::OnRecord(const Record& r) {
 Status TarSink::Impl::BeginStream(const Record& r, Xattrs xattrs) {
   const uint64_t id = r.meta.file_id;
   const std::string where = "stream file " + QuotedText(r.path);
-  if (streams.contains(id) || ended_streams.contains(id)) {
+  if (streams.contains(id) || ended_streams.contains(id) || refused_streams.contains(id)) {
     return ProtocolError(where + ": file_id " + std::to_string(id) + " already used");
   }
   if (streams.size() >= kMaxPendingStreams) {
@@ -157,7 +219,14 @@ Status TarSink::Impl::StreamData(uint64_t id, uint64_t offset, std::span<const u
   if (Status st = CheckOpen(); !st.ok()) return st;
   auto it = streams.find(id);
   if (it == streams.end()) {
-    return ProtocolError("stream data for unknown or ended file_id " + std::to_string(id));
+    auto refused = refused_streams.find(id);
+    if (refused == refused_streams.end()) {
+      return ProtocolError("stream data for unknown or ended file_id " + std::to_string(id));
+    }
+    if (offset > refused->second || data.size() > refused->second - offset) {
+      return ProtocolError("stream data for file_id " + std::to_string(id) + " past its size");
+    }
+    return Status::Ok();  // beneath a symlink: not stored
   }
   const uint64_t size = it->second.meta.size;
   if (offset > size || data.size() > size - offset) {
@@ -173,6 +242,11 @@ Status TarSink::Impl::StreamData(uint64_t id, uint64_t offset, std::span<const u
 
 Status TarSink::Impl::StreamEnd(uint64_t id) {
   if (Status st = CheckOpen(); !st.ok()) return st;
+  if (refused_streams.erase(id) > 0) {
+    held.Give(0);
+    ended_streams.insert(id);
+    return Status::Ok();
+  }
   auto node = streams.extract(id);
   if (node.empty()) {
     return ProtocolError("end of stream for unknown or ended file_id " + std::to_string(id));

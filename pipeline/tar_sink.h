@@ -50,6 +50,7 @@
 #include <string_view>
 
 #include "pipeline/file_report.h"
+#include "pipeline/held_budget.h"
 #include "pipeline/host_safety.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
@@ -65,6 +66,8 @@ struct TarOptions {
   bool sparse = true;   // holes of stream files as GNU sparse entries; off: as zeros
   // Where stream files wait for their last byte; empty: the archive's directory.
   std::string spool_dir;
+  // Hard links waiting for their stream file and symlink paths remembered, at most.
+  HeldLimits held;
 };
 
 struct TarStats {

@@ -133,6 +133,7 @@ Status TarSink::Impl::WriteDeferredLinks(const std::string& target) {
   auto node = deferred_links.extract(target);
   if (node.empty()) return Status::Ok();
   for (const DeferredLink& link : node.mapped()) {
+    held.Give(link.path.size() + link.target.size());
     if (Status st = WriteHardlink(link.path, link.target, link.meta); !st.ok()) return st;
   }
   return Status::Ok();

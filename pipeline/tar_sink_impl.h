@@ -70,6 +70,12 @@ struct TarSink::Impl {
   Status Fail(Status status);
   Status OnRecord(const Record& r);
   Status CheckRecord(const Record& r, Xattrs* xattrs);
+  // The symlink entry `path` lies beneath (an earlier record's path), or nullptr.
+  const std::string* SymlinkAbove(std::string_view path) const;
+  // Whether `r` is refused for lying beneath a symlink entry (or, for a hard link, naming
+  // a target that does): listed in report.problems; a stream file's data is then dropped.
+  Result<bool> RefusedBeneathSymlink(const Record& r);
+  Status RememberSymlink(const Record& r);
   Status BeginStream(const Record& r, Xattrs xattrs);
   Status StreamData(uint64_t id, uint64_t offset, std::span<const uint8_t> data);
   Status StreamEnd(uint64_t id);
@@ -108,6 +114,9 @@ struct TarSink::Impl {
   std::unordered_set<uint64_t> ended_streams;
   std::unordered_map<std::string, uint64_t> stream_paths;  // path -> file_id, pending only
   std::unordered_map<std::string, std::vector<DeferredLink>> deferred_links;  // by target
+  std::unordered_set<std::string> symlink_paths;  // symlink entries written
+  std::unordered_map<uint64_t, uint64_t> refused_streams;  // file_id -> size, data dropped
+  HeldBudget held;  // deferred_links, symlink_paths and refused_streams
   std::vector<uint8_t> copy_buffer;  // kCopyChunk, allocated on first use
   std::vector<uint8_t> zeros;        // kCopyChunk, allocated on first use
 

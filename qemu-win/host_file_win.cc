@@ -117,6 +117,10 @@ int OpenHostFile(const std::string& path, HostOpen how, UniqueFd* out) {
     access = GENERIC_READ | GENERIC_WRITE;
     disposition = OPEN_ALWAYS;
     crt_flags = _O_RDWR;
+  } else if (how == HostOpen::kCreateNew) {  // CREATE_NEW fails on any existing name
+    access = GENERIC_WRITE;
+    disposition = CREATE_NEW;
+    crt_flags = _O_WRONLY;
   }
   const HANDLE h = ::CreateFileW(wide.c_str(), access, kShareAll, nullptr, disposition,
                                  FILE_ATTRIBUTE_NORMAL, nullptr);

@@ -1,4 +1,5 @@
 add_executable(cli_tests
+  cli/cat_sink_test.cc
   cli/image_spec_test.cc
   cli/ls_format_test.cc
   cli/disk_options_test.cc
