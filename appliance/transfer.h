@@ -9,6 +9,10 @@
 // collected in the result, not fatal; a protocol error or a dead appliance ends the
 // transfer with an error. Threading: uses the appliance's ControlClient, so one transfer
 // per appliance at a time, from one thread.
+//
+// The guest is untrusted (docs/security.md): a transfer that stops making progress
+// (transfer_progress.h) ends with kProtocolError "protocol error: the appliance
+// misbehaved: ...".
 #ifndef DISKFERRY_APPLIANCE_TRANSFER_H_
 #define DISKFERRY_APPLIANCE_TRANSFER_H_
 
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "appliance/appliance.h"
+#include "appliance/transfer_progress.h"
 #include "protocol/shm_layout.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
@@ -41,7 +46,23 @@ struct TransferOptions {
   // A hard link whose first path is outside the range arrives as a file. A bounded range
   // needs exactly one guest path; the guest refuses it otherwise (kGuestError, EINVAL).
   WalkRange range;
+  // No new byte, record or file end for this long ends the transfer (transfer_progress.h).
+  std::chrono::milliseconds progress_deadline = kDefaultProgressDeadline;
+  // This many replies in a row without progress end the transfer.
+  uint32_t max_idle_replies = kDefaultMaxIdleReplies;
+  // The progress deadline's clock; null: std::chrono::steady_clock::now. For tests.
+  SteadyClock clock;
 };
+
+// What a transfer uses of an appliance. Tests build one from a socketpair and a
+// shared-memory file.
+struct TransferChannel {
+  ControlClient* control = nullptr;  // never null
+  ShmRegion* shm = nullptr;          // null: the socket lane only
+  uint64_t hello_shm_size = 0;       // the region size the guest announced at hello
+};
+
+TransferChannel ChannelOf(Appliance& appliance);
 
 struct GuestProblem {
   std::string path;
@@ -56,15 +77,21 @@ struct TransferResult {
 };
 
 // Copies `guest_paths` (absolute in the mounted filesystem) into `sink`.
+Result<TransferResult> ExtractTree(const TransferChannel& channel,
+                                   const std::vector<std::string>& guest_paths, TreeSink* sink,
+                                   const TransferOptions& options);
 Result<TransferResult> ExtractTree(Appliance& appliance, const std::vector<std::string>& guest_paths,
                                    TreeSink* sink, const TransferOptions& options);
 
 // Copies what `source` yields under `guest_root` (created if missing).
+Result<TransferResult> InjectTree(const TransferChannel& channel, TreeSource* source,
+                                  const std::string& guest_root, const TransferOptions& options);
 Result<TransferResult> InjectTree(Appliance& appliance, TreeSource* source,
                                   const std::string& guest_root, const TransferOptions& options);
 
-// The lane layout of the appliance's region, after checking that the guest stamped the
+// The lane layout of the channel's region, after checking that the guest stamped the
 // same layout the host computes. kProtocolError otherwise; kUnavailable with no region.
+Result<ShmLayout> CheckedShmLayout(const TransferChannel& channel);
 Result<ShmLayout> CheckedShmLayout(Appliance& appliance);
 
 }  // namespace diskferry
