@@ -11,8 +11,8 @@
 // per appliance at a time, from one thread.
 //
 // The guest is untrusted (docs/security.md): a transfer that stops making progress
-// (transfer_progress.h) ends with kProtocolError "protocol error: the appliance
-// misbehaved: ...".
+// (transfer_progress.h) or a file announced larger than max_file_size ends with
+// kProtocolError "protocol error: the appliance misbehaved: ...".
 #ifndef DISKFERRY_APPLIANCE_TRANSFER_H_
 #define DISKFERRY_APPLIANCE_TRANSFER_H_
 
@@ -29,6 +29,11 @@
 #include "protocol/walk_order.h"
 
 namespace diskferry {
+
+// The default of TransferOptions::max_file_size: 16 TiB, the largest file ext4 holds with
+// 4 KiB blocks. A sparse file's holes are never sent, but tar, hashing and cat turn them
+// into zeros on the host, so an announced size is host work without matching data.
+inline constexpr uint64_t kDefaultMaxFileSize = uint64_t{1} << 44;
 
 struct TransferOptions {
   bool use_shm = true;        // false, or no shm region: the socket lane
@@ -50,6 +55,8 @@ struct TransferOptions {
   std::chrono::milliseconds progress_deadline = kDefaultProgressDeadline;
   // This many replies in a row without progress end the transfer.
   uint32_t max_idle_replies = kDefaultMaxIdleReplies;
+  // Extract: a file announced larger than this ends the transfer.
+  uint64_t max_file_size = kDefaultMaxFileSize;
   // The progress deadline's clock; null: std::chrono::steady_clock::now. For tests.
   SteadyClock clock;
 };

@@ -283,6 +283,32 @@ TEST(TransferTest, ExtractFailsAtTheProgressDeadlineWhenTheGuestFallsSilent) {
       << r.status().message();
 }
 
+TEST(TransferTest, AFileAnnouncedLargerThanTheCapNeverReachesTheSink) {
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    ServeExtract(g, [&](int n, uint64_t id) {
+      if (n > 0) return g.ReplyExtractNext(id, {}, 0, true);
+      // 2^63-1 bytes of hole: the stream ends at once, without a byte of data.
+      FlatBufferBuilder fbb;
+      const std::vector<uint8_t> batch = OneStreamFile(std::numeric_limits<int64_t>::max());
+      const std::vector<uint8_t> none;
+      std::vector<flatbuffers::Offset<proto::LaneBuffer>> buffers = {
+          proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, batch.size(), 1, 0, 0, false, &batch),
+          proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, 0, 0, 1, 0, true, &none)};
+      return g.Reply(id, proto::Reply::ExtractNext,
+                     proto::CreateExtractNextReplyDirect(fbb, &buffers, true).Union(), fbb);
+    });
+  });
+  CountingSink sink;
+  Result<TransferResult> r = ExtractTree(g.channel(), {"/"}, &sink, SocketLane());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_EQ(r.status().message(),
+            "protocol error: the appliance misbehaved: data/zeros: announced as "
+            "9223372036854775807 bytes, more than the 17592186044416 a file may have");
+  EXPECT_EQ(sink.records, 0);
+}
+
 TEST(TransferTest, AStreamFileThatNeverDeliversEndsTheTransfer) {
   FakeGuest g;
   g.Run([](FakeGuest& g) {
