@@ -4,6 +4,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "appliance/control_replies.h"
 #include "protocol/lane_memory.h"
@@ -59,6 +60,19 @@ Result<ResponseFrame> ReceiveWithin(ControlClient& control, uint64_t id,
   auto frame = control.Receive(id, progress.NextWait(options.call_timeout));
   if (!frame.ok()) return progress.OnWaitFailed(frame.status());
   return frame;
+}
+
+// Every protocol error of a transfer says that the appliance misbehaved, whichever layer
+// (control client, unpacker, packer) found it, and closes the control channel: requests
+// may still be outstanding, and nothing more this guest says is to be believed, so the
+// appliance must not serve another transfer (a pool then closes it: the channel is not
+// open).
+Status EndMisbehaving(ControlClient& control, Status status) {
+  if (status.code() != Code::kProtocolError) return status;
+  control.Close();
+  constexpr std::string_view kPrefix = "protocol error: the appliance misbehaved: ";
+  if (status.message().starts_with(kPrefix)) return status;
+  return Misbehaved(std::string(status.message()));
 }
 
 // A buffer moves the transfer on when it brings bytes, records or the end of a file.
@@ -132,7 +146,7 @@ class Extractor {
 
   Result<TransferResult> Run(const std::vector<std::string>& paths) {
     Status st = RunSteps(paths);
-    if (!st.ok()) return st;
+    if (!st.ok()) return EndMisbehaving(control_, st);
     return result_;
   }
 
@@ -241,7 +255,7 @@ class Injector {
 
   Result<TransferResult> Run(const std::string& guest_root) {
     Status st = RunSteps(guest_root);
-    if (!st.ok()) return st;
+    if (!st.ok()) return EndMisbehaving(control_, st);
     result_.files = packer_->stats().files;
     result_.bytes = packer_->stats().bytes;
     return result_;
@@ -322,7 +336,9 @@ class Injector {
       }
       if (packer_->done() && outstanding_.empty()) return Status::Ok();
       if (outstanding_.empty()) {
-        return Status(Code::kInternal, "inject: no free buffer and nothing in flight");
+        // Every buffer was sent and every put answered: the guest kept buffers it was
+        // given without releasing them.
+        return Misbehaved("inject: the guest released no buffer; nothing is left to send into");
       }
       if (Status st = ReceiveOne(); !st.ok()) return st;
     }

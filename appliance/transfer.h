@@ -10,9 +10,11 @@
 // transfer with an error. Threading: uses the appliance's ControlClient, so one transfer
 // per appliance at a time, from one thread.
 //
-// The guest is untrusted (docs/security.md): a transfer that stops making progress
-// (transfer_progress.h) or a file announced larger than max_file_size ends with
-// kProtocolError "protocol error: the appliance misbehaved: ...".
+// The guest is untrusted (docs/security.md): a reply that breaks the protocol, a transfer
+// that stops making progress (transfer_progress.h) or a file announced larger than
+// max_file_size ends the transfer with kProtocolError "protocol error: the appliance
+// misbehaved: ...", and closes the control channel: the appliance serves no other
+// transfer.
 #ifndef DISKFERRY_APPLIANCE_TRANSFER_H_
 #define DISKFERRY_APPLIANCE_TRANSFER_H_
 

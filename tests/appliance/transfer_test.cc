@@ -224,6 +224,8 @@ TEST(TransferTest, ExtractFailsWhenTheGuestAnswersEveryRequestWithAnEmptyReply) 
   EXPECT_EQ(r.status().message(),
             "protocol error: the appliance misbehaved: 16 replies in a row carried no byte, "
             "record or file end");
+  // Requests are still outstanding: the appliance must serve no other transfer.
+  EXPECT_EQ(g.channel().control->state(), ControlClient::State::kClosed);
 }
 
 TEST(TransferTest, EmptyRepliesBetweenRecordsAreTolerated) {
@@ -328,6 +330,73 @@ TEST(TransferTest, AStreamFileThatNeverDeliversEndsTheTransfer) {
             "record or file end");
   EXPECT_EQ(sink.stream_files, 1);
   EXPECT_EQ(sink.bytes, 0u);
+}
+
+// Yields `count` directories with long names: more than the batch slots of the region hold.
+class ManyDirectories final : public TreeSource {
+ public:
+  explicit ManyDirectories(int count) : left_(count) {}
+  Result<std::optional<SourceEntry>> Next() override {
+    if (left_ == 0) return std::optional<SourceEntry>();
+    SourceEntry e;
+    e.meta.type = RecordType::kDirectory;
+    e.meta.mode = 040755;
+    e.path = std::string(200, 'd') + std::to_string(left_--);
+    return std::optional<SourceEntry>(std::move(e));
+  }
+
+ private:
+  int left_;
+};
+
+TEST(TransferTest, InjectFailsWhenTheGuestNeverReleasesASharedMemoryBuffer) {
+  FakeGuest g(/*with_shm=*/true);
+  g.Run([](FakeGuest& g) {
+    const proto::Request* r = g.Read();
+    if (r == nullptr || r->op_type() != proto::Op::InjectStart || !g.ReplyStart(r->id())) return;
+    for (int n = 0; n < kPatience && (r = g.Read()) != nullptr; ++n) {
+      FlatBufferBuilder fbb;
+      if (r->op_type() == proto::Op::TransferEnd) {
+        g.ReplyTransferEnd(r->id());
+        return;
+      }
+      // Acknowledges every put and keeps its buffers.
+      if (!g.Reply(r->id(), proto::Reply::InjectPut, proto::CreateInjectPutReply(fbb).Union(),
+                   fbb)) {
+        return;
+      }
+    }
+  });
+  TransferOptions options = SocketLane();
+  options.use_shm = true;
+  ManyDirectories source(20000);
+  Result<TransferResult> r = InjectTree(g.channel(), &source, "/in", options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_EQ(r.status().message(),
+            "protocol error: the appliance misbehaved: inject: the guest released no buffer; "
+            "nothing is left to send into");
+}
+
+TEST(TransferTest, AProtocolErrorOfTheUnpackerSaysTheApplianceMisbehaved) {
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    ServeExtract(g, [&](int, uint64_t id) {
+      // Data for a stream file nobody announced.
+      FlatBufferBuilder fbb;
+      const std::vector<uint8_t> data(16, 'x');
+      std::vector<flatbuffers::Offset<proto::LaneBuffer>> buffers = {
+          proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, data.size(), 0, 99, 0, true, &data)};
+      return g.Reply(id, proto::Reply::ExtractNext,
+                     proto::CreateExtractNextReplyDirect(fbb, &buffers, false).Union(), fbb);
+    });
+  });
+  CountingSink sink;
+  Result<TransferResult> r = ExtractTree(g.channel(), {"/"}, &sink, SocketLane());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_EQ(r.status().message().rfind("protocol error: the appliance misbehaved: ", 0), 0u)
+      << r.status().message();
 }
 
 }  // namespace
