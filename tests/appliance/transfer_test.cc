@@ -378,6 +378,26 @@ TEST(TransferTest, InjectFailsWhenTheGuestNeverReleasesASharedMemoryBuffer) {
             "nothing is left to send into");
 }
 
+TEST(TransferTest, InjectFailsAtTheProgressDeadlineWhenTheGuestStopsAnswering) {
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    const proto::Request* r = g.Read();
+    if (r == nullptr || r->op_type() != proto::Op::InjectStart || !g.ReplyStart(r->id())) return;
+    while (g.Read() != nullptr) {
+      // Takes every put and answers none.
+    }
+  });
+  TransferOptions options = SocketLane();
+  options.progress_deadline = 100ms;  // the wait is cut to this; the call timeout is 1 h
+  ManyDirectories source(100);
+  Result<TransferResult> r = InjectTree(g.channel(), &source, "/in", options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kProtocolError);
+  EXPECT_NE(r.status().message().find("no new byte, record or file end for"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(g.channel().control->state(), ControlClient::State::kClosed);
+}
+
 TEST(TransferTest, AProtocolErrorOfTheUnpackerSaysTheApplianceMisbehaved) {
   FakeGuest g;
   g.Run([](FakeGuest& g) {
