@@ -72,7 +72,7 @@ Status EndMisbehaving(ControlClient& control, Status status) {
   control.Close();
   constexpr std::string_view kPrefix = "protocol error: the appliance misbehaved: ";
   if (status.message().starts_with(kPrefix)) return status;
-  return Misbehaved(std::string(status.message()));
+  return TransferMisbehaved(std::string(status.message()));
 }
 
 // A buffer moves the transfer on when it brings bytes, records or the end of a file.
@@ -119,9 +119,9 @@ class SizeCheckingSink final : public TreeSink {
 
   Status OnRecord(const Record& record) override {
     if (record.meta.size > max_file_size_) {
-      return Misbehaved(PrintableText(record.path) + ": announced as " +
-                        std::to_string(record.meta.size) + " bytes, more than the " +
-                        std::to_string(max_file_size_) + " a file may have");
+      return TransferMisbehaved(PrintableText(record.path) + ": announced as " +
+                                std::to_string(record.meta.size) + " bytes, more than the " +
+                                std::to_string(max_file_size_) + " a file may have");
     }
     return sink_->OnRecord(record);
   }
@@ -338,7 +338,8 @@ class Injector {
       if (outstanding_.empty()) {
         // Every buffer was sent and every put answered: the guest kept buffers it was
         // given without releasing them.
-        return Misbehaved("inject: the guest released no buffer; nothing is left to send into");
+        return TransferMisbehaved(
+            "inject: the guest released no buffer; nothing is left to send into");
       }
       if (Status st = ReceiveOne(); !st.ok()) return st;
     }

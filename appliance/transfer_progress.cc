@@ -8,7 +8,7 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-Status Misbehaved(const std::string& what) {
+Status TransferMisbehaved(const std::string& what) {
   return Status(Code::kProtocolError, "protocol error: the appliance misbehaved: " + what);
 }
 
@@ -37,8 +37,8 @@ Status ProgressDeadline::OnReply(bool progressed) {
   }
   if (now - last_progress_ >= deadline_) return Expired(now - last_progress_);
   if (++idle_replies_ >= max_idle_replies_) {
-    return Misbehaved(std::to_string(idle_replies_) +
-                      " replies in a row carried no byte, record or file end");
+    return TransferMisbehaved(std::to_string(idle_replies_) +
+                              " replies in a row carried no byte, record or file end");
   }
   return Status::Ok();
 }
@@ -49,9 +49,10 @@ Status ProgressDeadline::OnWaitFailed(const Status& failure) const {
 }
 
 Status ProgressDeadline::Expired(steady_clock::duration still) const {
-  return Misbehaved("no new byte, record or file end for " +
-                    std::to_string(duration_cast<milliseconds>(still).count()) +
-                    " ms (the progress deadline is " + std::to_string(deadline_.count()) + " ms)");
+  return TransferMisbehaved("no new byte, record or file end for " +
+                            std::to_string(duration_cast<milliseconds>(still).count()) +
+                            " ms (the progress deadline is " + std::to_string(deadline_.count()) +
+                            " ms)");
 }
 
 }  // namespace diskferry
