@@ -72,7 +72,11 @@ Status EndMisbehaving(ControlClient& control, Status status) {
   control.Close();
   constexpr std::string_view kPrefix = "protocol error: the appliance misbehaved: ";
   if (status.message().starts_with(kPrefix)) return status;
-  return TransferMisbehaved(std::string(status.message()));
+  // A layer that already said who misbehaved keeps its words.
+  constexpr std::string_view kSaid = "the appliance misbehaved: ";
+  std::string_view m = status.message();
+  if (m.starts_with(kSaid)) m.remove_prefix(kSaid.size());
+  return TransferMisbehaved(std::string(m));
 }
 
 // A buffer moves the transfer on when it brings bytes, records or the end of a file.

@@ -398,6 +398,32 @@ TEST(TransferTest, InjectFailsAtTheProgressDeadlineWhenTheGuestStopsAnswering) {
   EXPECT_EQ(g.channel().control->state(), ControlClient::State::kClosed);
 }
 
+// A sink that refuses the first record the way a host budget does.
+class RefusingSink final : public TreeSink {
+ public:
+  Status OnRecord(const Record&) override {
+    return Status(Code::kProtocolError, "the appliance misbehaved: too many records held");
+  }
+  Status OnStreamData(uint64_t, uint64_t, std::span<const uint8_t>) override {
+    return Status::Ok();
+  }
+  Status OnStreamEnd(uint64_t) override { return Status::Ok(); }
+  Status Finish() override { return Status::Ok(); }
+};
+
+TEST(TransferTest, ASinkThatSaysTheApplianceMisbehavedIsNotQuotedTwice) {
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    ServeExtract(
+        g, [&](int, uint64_t id) { return g.ReplyExtractNext(id, OneDirectory("d"), 1, false); });
+  });
+  RefusingSink sink;
+  Result<TransferResult> r = ExtractTree(g.channel(), {"/"}, &sink, SocketLane());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "protocol error: the appliance misbehaved: too many records held");
+}
+
 TEST(TransferTest, AProtocolErrorOfTheUnpackerSaysTheApplianceMisbehaved) {
   FakeGuest g;
   g.Run([](FakeGuest& g) {
