@@ -4,11 +4,13 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "appliance/control_replies.h"
 #include "protocol/lane_memory.h"
 #include "protocol/lane_packer.h"
 #include "protocol/lane_unpacker.h"
+#include "protocol/printable_text.h"
 
 namespace diskferry {
 namespace {
@@ -45,12 +47,48 @@ Status AppendProblems(ControlClient& control,
 }
 
 // The region stays valid for the appliance's lifetime; ShmLaneMemory borrows it.
-std::unique_ptr<LaneMemory> HostLaneMemory(Appliance& appliance, const TransferOptions& options) {
+std::unique_ptr<LaneMemory> HostLaneMemory(const TransferChannel& channel,
+                                           const TransferOptions& options) {
   if (options.use_shm) {
-    auto layout = CheckedShmLayout(appliance);
-    if (layout.ok()) return std::make_unique<ShmLaneMemory>(appliance.shm()->data(), *layout);
+    auto layout = CheckedShmLayout(channel);
+    if (layout.ok()) return std::make_unique<ShmLaneMemory>(channel.shm->data(), *layout);
   }
   return nullptr;
+}
+
+// Waits for the reply to `id`, no longer than the progress deadline leaves.
+Result<ResponseFrame> ReceiveWithin(ControlClient& control, uint64_t id,
+                                    const TransferOptions& options, ProgressDeadline& progress) {
+  auto frame = control.Receive(id, progress.NextWait(options.call_timeout));
+  if (!frame.ok()) return progress.OnWaitFailed(frame.status());
+  return frame;
+}
+
+// Every protocol error of a transfer says that the appliance misbehaved, whichever layer
+// (control client, unpacker, packer) found it, and closes the control channel: requests
+// may still be outstanding, and nothing more this guest says is to be believed, so the
+// appliance must not serve another transfer (a pool then closes it: the channel is not
+// open).
+Status EndMisbehaving(ControlClient& control, Status status) {
+  if (status.code() != Code::kProtocolError) return status;
+  control.Close();
+  constexpr std::string_view kPrefix = "protocol error: the appliance misbehaved: ";
+  if (status.message().starts_with(kPrefix)) return status;
+  // A layer that already said who misbehaved keeps its words.
+  constexpr std::string_view kSaid = "the appliance misbehaved: ";
+  std::string_view m = status.message();
+  if (m.starts_with(kSaid)) m.remove_prefix(kSaid.size());
+  return TransferMisbehaved(std::string(m));
+}
+
+// A buffer moves the transfer on when it brings bytes, records or the end of a file.
+// Replies that only repeat empty buffers are idle, however many they list.
+bool Progresses(const proto::ExtractNextReply& next) {
+  if (next.buffers() == nullptr) return false;
+  for (const auto* b : *next.buffers()) {
+    if (b->length() > 0 || b->records() > 0 || b->eof()) return true;
+  }
+  return false;
 }
 
 Result<uint64_t> TransferId(Result<ResponseFrame> frame) {
@@ -76,24 +114,58 @@ Status EndTransfer(ControlClient& control, uint64_t id, const TransferOptions& o
 
 // ---- extract ------------------------------------------------------------------------
 
+// Passes records on to `sink` after checking the size each announces against the cap:
+// holes are never sent, yet tar, hashing and cat write them out as zeros, so the size
+// alone is host work.
+class SizeCheckingSink final : public TreeSink {
+ public:
+  SizeCheckingSink(TreeSink* sink, uint64_t max_file_size)
+      : sink_(sink), max_file_size_(max_file_size) {}
+
+  Status OnRecord(const Record& record) override {
+    if (record.meta.size > max_file_size_) {
+      return TransferMisbehaved(PrintableText(record.path) + ": announced as " +
+                                std::to_string(record.meta.size) + " bytes, more than the " +
+                                std::to_string(max_file_size_) + " a file may have");
+    }
+    return sink_->OnRecord(record);
+  }
+  Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override {
+    return sink_->OnStreamData(file_id, offset, data);
+  }
+  Status OnStreamEnd(uint64_t file_id) override { return sink_->OnStreamEnd(file_id); }
+  Status Finish() override { return sink_->Finish(); }
+
+ private:
+  TreeSink* sink_;
+  uint64_t max_file_size_;
+};
+
 class Extractor {
  public:
-  Extractor(Appliance& appliance, TreeSink* sink, const TransferOptions& options)
-      : control_(appliance.control()), options_(options),
-        memory_(HostLaneMemory(appliance, options)), unpacker_(sink, memory_.get()) {}
+  Extractor(const TransferChannel& channel, TreeSink* sink, const TransferOptions& options)
+      : control_(*channel.control), options_(options),
+        memory_(HostLaneMemory(channel, options)), checked_sink_(sink, options.max_file_size),
+        unpacker_(&checked_sink_, memory_.get()),
+        progress_(options.progress_deadline, options.max_idle_replies, options.clock) {}
 
   Result<TransferResult> Run(const std::vector<std::string>& paths) {
+    Status st = RunSteps(paths);
+    if (!st.ok()) return EndMisbehaving(control_, st);
+    return result_;
+  }
+
+ private:
+  Status RunSteps(const std::vector<std::string>& paths) {
     result_.used_shm = memory_ != nullptr;
     auto id = Start(paths);
     if (!id.ok()) return id.status();
     id_ = *id;
     if (Status st = Pump(); !st.ok()) return st;
     if (Status st = unpacker_.Finish(); !st.ok()) return st;
-    if (Status st = EndTransfer(control_, id_, options_, &result_); !st.ok()) return st;
-    return result_;
+    return EndTransfer(control_, id_, options_, &result_);
   }
 
- private:
   Result<uint64_t> Start(const std::vector<std::string>& paths) {
     return TransferId(control_.Call(
         [&](flatbuffers::FlatBufferBuilder& fbb) {
@@ -135,11 +207,12 @@ class Extractor {
       }
       const uint64_t want = outstanding_.front();
       outstanding_.pop_front();
-      auto frame = control_.Receive(want, options_.call_timeout);
+      auto frame = ReceiveWithin(control_, want, options_, progress_);
       if (!frame.ok()) return frame.status();
       const auto* next = frame->response().reply_as_ExtractNext();
       if (next == nullptr) return Status(Code::kProtocolError, "extract: wrong reply type");
       if (Status st = ApplyAll(*next); !st.ok()) return st;
+      if (Status st = progress_.OnReply(Progresses(*next)); !st.ok()) return st;
       done = done || next->done();
     }
     return Status::Ok();
@@ -164,7 +237,9 @@ class Extractor {
   ControlClient& control_;
   TransferOptions options_;
   std::unique_ptr<LaneMemory> memory_;
+  SizeCheckingSink checked_sink_;
   LaneUnpacker unpacker_;
+  ProgressDeadline progress_;
   uint64_t id_ = 0;
   std::deque<uint64_t> outstanding_;
   std::vector<std::pair<Lane, uint32_t>> released_;
@@ -175,9 +250,10 @@ class Extractor {
 
 class Injector {
  public:
-  Injector(Appliance& appliance, TreeSource* source, const TransferOptions& options)
-      : control_(appliance.control()), options_(options),
-        memory_(HostLaneMemory(appliance, options)) {
+  Injector(const TransferChannel& channel, TreeSource* source, const TransferOptions& options)
+      : control_(*channel.control), options_(options),
+        memory_(HostLaneMemory(channel, options)),
+        progress_(options.progress_deadline, options.max_idle_replies, options.clock) {
     if (memory_ == nullptr) {
       // The socket lane: buffers are staged here and copied into each frame.
       memory_ = std::make_unique<HeapLaneMemory>(2, kSocketBatchSize, 4, kSocketChunkSize);
@@ -187,18 +263,23 @@ class Injector {
   }
 
   Result<TransferResult> Run(const std::string& guest_root) {
-    result_.used_shm = shm_;
-    auto id = Start(guest_root);
-    if (!id.ok()) return id.status();
-    id_ = *id;
-    if (Status st = Pump(); !st.ok()) return st;
-    if (Status st = EndTransfer(control_, id_, options_, &result_); !st.ok()) return st;
+    Status st = RunSteps(guest_root);
+    if (!st.ok()) return EndMisbehaving(control_, st);
     result_.files = packer_->stats().files;
     result_.bytes = packer_->stats().bytes;
     return result_;
   }
 
  private:
+  Status RunSteps(const std::string& guest_root) {
+    result_.used_shm = shm_;
+    auto id = Start(guest_root);
+    if (!id.ok()) return id.status();
+    id_ = *id;
+    if (Status st = Pump(); !st.ok()) return st;
+    return EndTransfer(control_, id_, options_, &result_);
+  }
+
   Result<uint64_t> Start(const std::string& root) {
     return TransferId(control_.Call(
         [&](flatbuffers::FlatBufferBuilder& fbb) {
@@ -234,10 +315,13 @@ class Injector {
   Status ReceiveOne() {
     const uint64_t want = outstanding_.front();
     outstanding_.pop_front();
-    auto frame = control_.Receive(want, options_.call_timeout);
+    auto frame = ReceiveWithin(control_, want, options_, progress_);
     if (!frame.ok()) return frame.status();
     const auto* put = frame->response().reply_as_InjectPut();
     if (put == nullptr) return Status(Code::kProtocolError, "inject: wrong reply type");
+    // Each reply answers one put, so replies cannot come faster than the host sends: a
+    // reply is progress, and only silence can trip the deadline.
+    if (Status st = progress_.OnReply(true); !st.ok()) return st;
     if (Status st = internal::CheckInjectPutReply(*put); !st.ok()) {
       return control_.Misbehaved(st.message());
     }
@@ -267,7 +351,10 @@ class Injector {
       }
       if (packer_->done() && outstanding_.empty()) return Status::Ok();
       if (outstanding_.empty()) {
-        return Status(Code::kInternal, "inject: no free buffer and nothing in flight");
+        // Every buffer was sent and every put answered: the guest kept buffers it was
+        // given without releasing them.
+        return TransferMisbehaved(
+            "inject: the guest released no buffer; nothing is left to send into");
       }
       if (Status st = ReceiveOne(); !st.ok()) return st;
     }
@@ -277,6 +364,7 @@ class Injector {
   TransferOptions options_;
   std::unique_ptr<LaneMemory> memory_;
   bool shm_ = true;
+  ProgressDeadline progress_;
   std::unique_ptr<LanePacker> packer_;
   uint64_t id_ = 0;
   std::deque<uint64_t> outstanding_;
@@ -285,9 +373,17 @@ class Injector {
 
 }  // namespace
 
+TransferChannel ChannelOf(Appliance& appliance) {
+  return TransferChannel{&appliance.control(), appliance.shm(), appliance.hello().shm_size};
+}
+
 Result<ShmLayout> CheckedShmLayout(Appliance& appliance) {
-  ShmRegion* shm = appliance.shm();
-  if (shm == nullptr || appliance.hello().shm_size == 0) {
+  return CheckedShmLayout(ChannelOf(appliance));
+}
+
+Result<ShmLayout> CheckedShmLayout(const TransferChannel& channel) {
+  ShmRegion* shm = channel.shm;
+  if (shm == nullptr || channel.hello_shm_size == 0) {
     return Status(Code::kUnavailable, "the appliance has no shared-memory region");
   }
   auto mine = ComputeShmLayout(shm->size());
@@ -301,20 +397,27 @@ Result<ShmLayout> CheckedShmLayout(Appliance& appliance) {
   return *mine;
 }
 
-Result<TransferResult> ExtractTree(Appliance& appliance, const std::vector<std::string>& guest_paths,
-                                   TreeSink* sink, const TransferOptions& options) {
-  Extractor extractor(appliance, sink, options);
+Result<TransferResult> ExtractTree(const TransferChannel& channel,
+                                   const std::vector<std::string>& guest_paths, TreeSink* sink,
+                                   const TransferOptions& options) {
+  Extractor extractor(channel, sink, options);
   return extractor.Run(guest_paths);
 }
 
-}  // namespace diskferry
+Result<TransferResult> ExtractTree(Appliance& appliance, const std::vector<std::string>& guest_paths,
+                                   TreeSink* sink, const TransferOptions& options) {
+  return ExtractTree(ChannelOf(appliance), guest_paths, sink, options);
+}
 
-namespace diskferry {
+Result<TransferResult> InjectTree(const TransferChannel& channel, TreeSource* source,
+                                  const std::string& guest_root, const TransferOptions& options) {
+  Injector injector(channel, source, options);
+  return injector.Run(guest_root);
+}
 
 Result<TransferResult> InjectTree(Appliance& appliance, TreeSource* source,
                                   const std::string& guest_root, const TransferOptions& options) {
-  Injector injector(appliance, source, options);
-  return injector.Run(guest_root);
+  return InjectTree(ChannelOf(appliance), source, guest_root, options);
 }
 
 }  // namespace diskferry

@@ -9,6 +9,12 @@
 // collected in the result, not fatal; a protocol error or a dead appliance ends the
 // transfer with an error. Threading: uses the appliance's ControlClient, so one transfer
 // per appliance at a time, from one thread.
+//
+// The guest is untrusted (docs/security.md): a reply that breaks the protocol, a transfer
+// that stops making progress (transfer_progress.h) or a file announced larger than
+// max_file_size ends the transfer with kProtocolError "protocol error: the appliance
+// misbehaved: ...", and closes the control channel: the appliance serves no other
+// transfer.
 #ifndef DISKFERRY_APPLIANCE_TRANSFER_H_
 #define DISKFERRY_APPLIANCE_TRANSFER_H_
 
@@ -18,12 +24,18 @@
 #include <vector>
 
 #include "appliance/appliance.h"
+#include "appliance/transfer_progress.h"
 #include "protocol/shm_layout.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 #include "protocol/walk_order.h"
 
 namespace diskferry {
+
+// The default of TransferOptions::max_file_size: 16 TiB, the largest file ext4 holds with
+// 4 KiB blocks. A sparse file's holes are never sent, but tar, hashing and cat turn them
+// into zeros on the host, so an announced size is host work without matching data.
+inline constexpr uint64_t kDefaultMaxFileSize = uint64_t{1} << 44;
 
 struct TransferOptions {
   bool use_shm = true;        // false, or no shm region: the socket lane
@@ -41,7 +53,25 @@ struct TransferOptions {
   // A hard link whose first path is outside the range arrives as a file. A bounded range
   // needs exactly one guest path; the guest refuses it otherwise (kGuestError, EINVAL).
   WalkRange range;
+  // No new byte, record or file end for this long ends the transfer (transfer_progress.h).
+  std::chrono::milliseconds progress_deadline = kDefaultProgressDeadline;
+  // This many replies in a row without progress end the transfer.
+  uint32_t max_idle_replies = kDefaultMaxIdleReplies;
+  // Extract: a file announced larger than this ends the transfer.
+  uint64_t max_file_size = kDefaultMaxFileSize;
+  // The progress deadline's clock; null: std::chrono::steady_clock::now. For tests.
+  SteadyClock clock;
 };
+
+// What a transfer uses of an appliance. Tests build one from a socketpair and a
+// shared-memory file.
+struct TransferChannel {
+  ControlClient* control = nullptr;  // never null
+  ShmRegion* shm = nullptr;          // null: the socket lane only
+  uint64_t hello_shm_size = 0;       // the region size the guest announced at hello
+};
+
+TransferChannel ChannelOf(Appliance& appliance);
 
 struct GuestProblem {
   std::string path;
@@ -56,15 +86,21 @@ struct TransferResult {
 };
 
 // Copies `guest_paths` (absolute in the mounted filesystem) into `sink`.
+Result<TransferResult> ExtractTree(const TransferChannel& channel,
+                                   const std::vector<std::string>& guest_paths, TreeSink* sink,
+                                   const TransferOptions& options);
 Result<TransferResult> ExtractTree(Appliance& appliance, const std::vector<std::string>& guest_paths,
                                    TreeSink* sink, const TransferOptions& options);
 
 // Copies what `source` yields under `guest_root` (created if missing).
+Result<TransferResult> InjectTree(const TransferChannel& channel, TreeSource* source,
+                                  const std::string& guest_root, const TransferOptions& options);
 Result<TransferResult> InjectTree(Appliance& appliance, TreeSource* source,
                                   const std::string& guest_root, const TransferOptions& options);
 
-// The lane layout of the appliance's region, after checking that the guest stamped the
+// The lane layout of the channel's region, after checking that the guest stamped the
 // same layout the host computes. kProtocolError otherwise; kUnavailable with no region.
+Result<ShmLayout> CheckedShmLayout(const TransferChannel& channel);
 Result<ShmLayout> CheckedShmLayout(Appliance& appliance);
 
 }  // namespace diskferry

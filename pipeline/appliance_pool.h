@@ -10,7 +10,11 @@
 //
 // A hang watchdog thread watches every leased session's guest heartbeat (ShmHeader);
 // one that stays unchanged for hang_timeout has its QEMU killed, so the leaseholder's
-// blocked call fails at once and the session is closed when the lease ends. Cancel() kills
+// blocked call fails at once and the session is closed when the lease ends. The heartbeat
+// is written by the untrusted guest: it can only hasten a kill, never keep a lease alive.
+// A guest that keeps it ticking while doing nothing is ended by the host's own clocks:
+// each call's timeout and each transfer's progress deadline (appliance/transfer_progress.h).
+// Cancel() kills
 // every leased session the same way and makes every Acquire fail with kCancelled: it is
 // how Ctrl-C unblocks tasks stuck in guest calls.
 //
@@ -111,7 +115,7 @@ inline constexpr std::chrono::milliseconds kDefaultHangTimeout = std::chrono::se
 struct PoolOptions {
   int size = 1;  // N >= 1 (DF_CHECK): the caller validates user input
   // How long a leased session's heartbeat may stand still before its QEMU is killed.
-  // Zero disables the watchdog.
+  // Zero disables the watchdog. Not a bound on a hostile guest (see the top of this file).
   std::chrono::milliseconds hang_timeout = kDefaultHangTimeout;
   SessionFactory open = OpenPooledImageSession;
   std::function<void(const PoolEvent&)> on_event;  // optional; must not throw
@@ -178,7 +182,7 @@ class AppliancePool {
   // those of the factory (the launch failed; the slot is free again), kCancelled once
   // Cancel() was called (also for a launch that finishes afterwards: that session is
   // closed), kFailedPrecondition after Close(). Waiting has no deadline of its own: every
-  // lease ends, because guest calls have timeouts and the watchdog kills hung guests.
+  // lease ends, because guest calls have timeouts and transfers a progress deadline.
   Result<Lease> Acquire(const ImageSessionConfig& config);
 
   // Fails every waiting and later Acquire with kCancelled and kills the QEMU of every

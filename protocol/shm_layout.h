@@ -64,7 +64,7 @@ struct alignas(kCacheLine) ShmHeader {
   uint64_t region_size; // as the guest sees BAR2
   uint8_t pad0[kCacheLine - 24];
   ShmLayout layout;     // the guest's ComputeShmLayout(region_size)
-  // Incremented by the guest about once a second; the host watches it to detect a hang.
+  // Ticked by the guest about once a second: a stop shows a hang; a tick proves no progress.
   alignas(kCacheLine) std::atomic<uint64_t> guest_heartbeat;
   uint8_t pad1[kCacheLine - 8];
 };

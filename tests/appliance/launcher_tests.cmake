@@ -25,3 +25,9 @@ add_executable(image_inspect_tests
 target_link_libraries(image_inspect_tests PRIVATE df_appliance_session GTest::gtest_main)
 gtest_discover_tests(image_inspect_tests DISCOVERY_TIMEOUT 60)
 include(${CMAKE_CURRENT_LIST_DIR}/guest_fs_tests.cmake)
+# Transfers against a scripted guest on a socketpair and a real shared-memory file.
+add_executable(transfer_tests
+  ${CMAKE_CURRENT_LIST_DIR}/transfer_progress_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/transfer_test.cc)
+target_link_libraries(transfer_tests PRIVATE df_appliance_session GTest::gtest_main)
+gtest_discover_tests(transfer_tests DISCOVERY_TIMEOUT 60)
