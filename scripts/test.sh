@@ -30,8 +30,8 @@ run_sanitized() {
   cmake -S "$top" -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" \
     -DDISKFERRY_BUILD_FUZZERS=ON "-DCMAKE_CXX_FLAGS=$sanitize_flags -fsanitize=fuzzer-no-link" \
-    "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
-  ninja -C "$fuzz_build" -j"$jobs" protocol_tests jobs_tests fuzzers
+    "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null || return 1
+  ninja -C "$fuzz_build" -j"$jobs" protocol_tests jobs_tests fuzzers || return 1
   local st=0
   for t in protocol_tests jobs_tests; do
     echo "test: $t under ASan+UBSan"
