@@ -29,9 +29,9 @@ namespace diskferry {
 // Limits on one manifest, checked before it is walked. The walk copies an aliased node at
 // every use (*name), so each use counts as a copy of what it names; past a limit the
 // manifest fails as a syntax error does, at the mark of the value or alias that passed it.
-inline constexpr size_t kMaxYamlAliases = 1000;        // uses of aliases
-inline constexpr uint64_t kMaxYamlNodes = 100000;      // values, lists and mappings
-inline constexpr uint64_t kMaxYamlBytes = 16u << 20;   // bytes of all values (16 MiB)
+inline constexpr size_t kMaxYamlAliases = 1000;       // uses of aliases
+inline constexpr uint64_t kMaxYamlNodes = 100000;     // values, lists and mappings
+inline constexpr uint64_t kMaxYamlBytes = 16u << 20;  // bytes of all values (16 MiB)
 
 Result<ManifestConfig> ParseManifest(const std::string& path, std::string_view text,
                                      Diagnostics* diagnostics);

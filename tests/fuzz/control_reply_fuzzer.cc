@@ -1,9 +1,9 @@
 // Fuzz target: what the host does with the bytes a guest writes on the control channel.
 // The input is one byte saying where to split the rest into two reads (so that reassembly
-// across reads is covered), then a byte stream: FrameReader splits it into frames, VerifyResponse checks each
-// body, and the reply decoders of appliance/control_replies.h read the verified tables, as
-// ControlClient does. A crash, a sanitizer report or an exception is a finding; a refused
-// frame is the expected outcome for most inputs.
+// across reads is covered), then a byte stream: FrameReader splits it into frames, VerifyResponse
+// checks each body, and the reply decoders of appliance/control_replies.h read the verified tables,
+// as ControlClient does. A crash, a sanitizer report or an exception is a finding; a refused frame
+// is the expected outcome for most inputs.
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -22,7 +22,8 @@ using flatbuffers::FlatBufferBuilder;
 void Write(const fs::path& dir, const std::string& name, const std::vector<uint8_t>& bytes) {
   fs::create_directories(dir);
   std::ofstream out(dir / name, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 // The control fuzzers' input: a feed split byte (0: one feed), then frames.
@@ -44,8 +45,8 @@ void ControlReplies(const fs::path& dir) {
     FlatBufferBuilder fbb;
     std::vector<flatbuffers::Offset<flatbuffers::String>> names{
         fbb.CreateString("ext4"), fbb.CreateString("xfs"), fbb.CreateString("vfat")};
-    auto r = proto::CreateHelloReplyDirect(fbb, 1, "0.1.0", "6.1.0-cloud-amd64", &names,
-                                           64 << 20, 900);
+    auto r =
+        proto::CreateHelloReplyDirect(fbb, 1, "0.1.0", "6.1.0-cloud-amd64", &names, 64 << 20, 900);
     Write(dir, "hello", ReplyFrame(1, proto::Reply::Hello, r, fbb));
   }
   {
@@ -171,8 +172,8 @@ std::vector<uint8_t> Batch(uint32_t* count, uint64_t stream_id, uint64_t stream_
   RecordMeta link{.type = RecordType::kSymlink, .mode = 0120777};
   RecordMeta hard{.type = RecordType::kHardlink, .mode = 0100644};
   RecordMeta error{.type = RecordType::kError, .errno_value = 13};
-  RecordMeta stream{.type = RecordType::kStreamFile, .file_id = stream_id, .mode = 0100600,
-                    .size = stream_size};
+  RecordMeta stream{
+      .type = RecordType::kStreamFile, .file_id = stream_id, .mode = 0100600, .size = stream_size};
   (void)w.Append(dir, "etc", "", {}, {});
   (void)w.Append(file, "etc/hostname", "", xattrs, content);
   (void)w.Append(link, "etc/localtime", "/usr/share/zoneinfo/UTC", {}, {});

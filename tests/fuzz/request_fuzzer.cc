@@ -1,7 +1,8 @@
 // Fuzz target: what the daemon does with the bytes the host writes on the control channel:
-// after the split byte of control_reply_fuzzer.cc, FrameReader, then VerifyRequest on each frame, then a read of the verified request's
-// union (the dispatcher's first reads). The host is trusted, but the daemon must not
-// crash on anything the channel carries: a crashed daemon is a hung appliance to the host.
+// after the split byte of control_reply_fuzzer.cc, FrameReader, then VerifyRequest on each frame,
+// then a read of the verified request's union (the dispatcher's first reads). The host is trusted,
+// but the daemon must not crash on anything the channel carries: a crashed daemon is a hung
+// appliance to the host.
 #include <cstddef>
 #include <cstdint>
 #include <span>
