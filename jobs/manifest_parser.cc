@@ -3,6 +3,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
+#include <map>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -133,6 +135,12 @@ std::string SyntaxMessage(std::string_view text, const YAML::Exception& e) {
 // allocates until the process dies (jbeder/yaml-cpp#1040; fixed upstream after 0.7 by
 // PR #1319). So LoadAll is never used: documents are counted with a bounded loop, and a
 // document starting where the previous one did is a syntax error.
+//
+// It also measures the first document as the parser's walk will see it: yaml-cpp shares
+// an aliased node, but the walk copies it at every use, so ten aliases of ten aliases of
+// ... stand for exponentially many values (a "billion laughs"). Each alias counts as a
+// copy of what it names, and the first event past kMaxYamlAliases, kMaxYamlNodes or
+// kMaxYamlBytes is noted with its mark.
 class DocumentCounter : public YAML::EventHandler {
  public:
   void OnDocumentStart(const YAML::Mark& mark) override {
@@ -141,25 +149,94 @@ class DocumentCounter : public YAML::EventHandler {
     ++documents_;
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Add(mark, Size{1, 0}, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (++aliases_ > kMaxYamlAliases) {
+      Exceed(mark, "more than " + std::to_string(kMaxYamlAliases) +
+                       " uses of aliases (*name); a manifest may hold at most " +
+                       std::to_string(kMaxYamlAliases));
+    }
+    auto it = anchors_.find(anchor);
+    Add(mark, it == anchors_.end() ? Size{1, 0} : it->second, 0);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Add(mark, Size{1, value.size()}, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, anchor);
+  }
+  void OnMapEnd() override { Close(); }
 
   int documents() const { return documents_; }
   bool stuck() const { return stuck_; }
   const YAML::Mark& last_start() const { return last_start_; }
+  // The first limit passed, with the mark of the event that passed it; empty if none.
+  const std::string& over_limit() const { return over_limit_; }
+  const YAML::Mark& over_limit_mark() const { return over_limit_mark_; }
 
  private:
+  // What a node stands for once aliases are copied; saturates past the limits.
+  struct Size {
+    uint64_t nodes = 0;
+    uint64_t bytes = 0;
+  };
+  struct OpenNode {
+    YAML::anchor_t anchor;
+    Size at_start;
+  };
+
+  void Add(const YAML::Mark& mark, Size size, YAML::anchor_t anchor) {
+    if (documents_ > 1 || !over_limit_.empty()) return;
+    total_.nodes += size.nodes;
+    total_.bytes += size.bytes;
+    if (anchor != 0) anchors_[anchor] = size;
+    if (total_.nodes > kMaxYamlNodes) {
+      Exceed(mark, "the manifest holds more than " + std::to_string(kMaxYamlNodes) +
+                       " values, lists and mappings, each use of an alias (*name) counting "
+                       "as a copy of what it names");
+    } else if (total_.bytes > kMaxYamlBytes) {
+      Exceed(mark, "the manifest's values hold more than " + std::to_string(kMaxYamlBytes) +
+                       " bytes, each use of an alias (*name) counting as a copy of what it "
+                       "names");
+    }
+  }
+  void Open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    open_.push_back(OpenNode{anchor, total_});
+    Add(mark, Size{1, 0}, 0);
+  }
+  void Close() {
+    if (open_.empty()) return;
+    const OpenNode node = open_.back();
+    open_.pop_back();
+    if (node.anchor != 0) {
+      anchors_[node.anchor] =
+          Size{total_.nodes - node.at_start.nodes, total_.bytes - node.at_start.bytes};
+    }
+  }
+  void Exceed(const YAML::Mark& mark, std::string problem) {
+    if (documents_ > 1 || !over_limit_.empty()) return;
+    over_limit_ = std::move(problem);
+    over_limit_mark_ = mark;
+  }
+
   int documents_ = 0;
   bool stuck_ = false;
   YAML::Mark last_start_;
+  size_t aliases_ = 0;
+  Size total_;
+  std::vector<OpenNode> open_;
+  std::map<YAML::anchor_t, Size> anchors_;
+  std::string over_limit_;
+  YAML::Mark over_limit_mark_;
 };
 
 // Reads at most two documents (enough to refuse several); throws YAML::Exception on a
@@ -192,6 +269,9 @@ Result<YAML::Node> LoadDocument(YamlReader& reader, std::string_view text) {
     }
     if (counter.documents() > 1) {
       return fail(YAML::Mark(), "a manifest is one YAML document, found several");
+    }
+    if (!counter.over_limit().empty()) {
+      return fail(counter.over_limit_mark(), counter.over_limit());
     }
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {

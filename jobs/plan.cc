@@ -9,6 +9,9 @@ template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+// Deduced without this in C++20, but clang 14 (the fuzz build) lacks aggregate deduction.
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 
 std::string Octal(uint32_t mode) {
   char buf[16];

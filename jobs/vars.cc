@@ -15,7 +15,10 @@ constexpr std::string_view kTypeNames[] = {"string", "int", "bool", "path"};
 constexpr std::string_view kJob = "job";
 // Expanding a value that failed: the failure was already reported where it is.
 constexpr Code kReported = Code::kCancelled;
+// A cycle, or nesting past kMaxVarNesting: reported where the expansion started.
 constexpr Code kCycle = Code::kFailedPrecondition;
+// Passing kMaxManifestExpandedBytes: reported once, where the expansion started.
+constexpr Code kBudget = Code::kUnavailable;
 
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-'; }
@@ -32,6 +35,18 @@ std::string TwoDigits(int n) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%02d", n);
   return buf;
+}
+
+Status TooLong() {
+  return Status(Code::kInvalidArgument,
+                "expands to more than " + std::to_string(kMaxExpandedBytes) +
+                    " bytes (the limit of one expanded value, variables inside it included)");
+}
+
+std::string Chain(const std::vector<std::string>& stack, std::string_view last) {
+  std::string chain;
+  for (const std::string& n : stack) chain += n + " -> ";
+  return chain + std::string(last);
 }
 
 }  // namespace
@@ -101,9 +116,11 @@ Result<std::string> ExpandVars(std::string_view text, const VarLookup& lookup) {
       }
       Result<std::string> value = lookup(name);
       if (!value.ok()) return value.status();
+      if (value->size() > kMaxExpandedBytes - out.size()) return TooLong();
       out += *value;
       i = close + 1;
     } else {
+      if (out.size() == kMaxExpandedBytes) return TooLong();
       out += text[i++];
     }
   }
@@ -199,8 +216,8 @@ void VarTable::ApplyOverride(const VarOverride& o, const std::string& override_d
 
 void VarTable::CheckValue(const std::string& name, Var* var, Diagnostics* diagnostics) {
   // A placeholder job name: values may use ${job}, which only has a value at a use site.
-  std::vector<std::string> stack{name};
-  Result<std::string> expanded = ExpandText(var->value, "JOB", &stack);
+  Expansion expansion{"JOB", {name}, {}};
+  Result<std::string> expanded = ExpandText(var->value, &expansion);
   std::string problem;
   if (!expanded.ok()) {
     if (expanded.status().code() != kReported) problem = expanded.status().message();
@@ -213,16 +230,22 @@ void VarTable::CheckValue(const std::string& name, Var* var, Diagnostics* diagno
   }
 }
 
-Result<std::string> VarTable::ExpandText(std::string_view text, std::string_view job,
-                                         std::vector<std::string>* stack) const {
-  return ExpandVars(text, [&](std::string_view name) { return Lookup(name, job, stack); });
+Result<std::string> VarTable::ExpandText(std::string_view text, Expansion* expansion) const {
+  Result<std::string> value =
+      ExpandVars(text, [&](std::string_view name) { return Lookup(name, expansion); });
+  if (!value.ok()) return value;
+  if (text.find("${") != std::string_view::npos) {
+    if (Status spent = Spend(value->size()); !spent.ok()) return spent;
+  }
+  return value;
 }
 
-Result<std::string> VarTable::Lookup(std::string_view name, std::string_view job,
-                                     std::vector<std::string>* stack) const {
+Result<std::string> VarTable::Lookup(std::string_view name, Expansion* expansion) const {
   if (name == kJob) {
-    if (job.empty()) return Status(Code::kInvalidArgument, "${job} is only defined inside a job");
-    return std::string(job);
+    if (expansion->job.empty()) {
+      return Status(Code::kInvalidArgument, "${job} is only defined inside a job");
+    }
+    return std::string(expansion->job);
   }
   auto it = vars_.find(std::string(name));
   if (it == vars_.end()) {
@@ -235,23 +258,43 @@ Result<std::string> VarTable::Lookup(std::string_view name, std::string_view job
     return Status(Code::kNotFound, std::move(message));
   }
   if (it->second.broken) return Status(kReported, "reported at its declaration");
-  if (std::find(stack->begin(), stack->end(), name) != stack->end()) {
-    std::string cycle;
-    for (const std::string& n : *stack) cycle += n + " -> ";
-    return Status(kCycle, "cycle: " + cycle + std::string(name));
+  std::vector<std::string>& stack = expansion->stack;
+  if (std::find(stack.begin(), stack.end(), name) != stack.end()) {
+    return Status(kCycle, "cycle: " + Chain(stack, name));
   }
-  stack->push_back(std::string(name));
-  Result<std::string> value = ExpandText(it->second.value, job, stack);
-  stack->pop_back();
-  if (value.ok() || value.status().code() == kCycle) return value;
+  if (auto done = expansion->done.find(name); done != expansion->done.end()) return done->second;
+  // A chain of kMaxVarNesting + 1 variables nests kMaxVarNesting deep.
+  if (stack.size() + 1 > kMaxVarNesting + 1) {
+    return Status(kCycle, "variables nest more than " + std::to_string(kMaxVarNesting) +
+                              " deep: " + Chain(stack, name));
+  }
+  stack.push_back(std::string(name));
+  Result<std::string> value = ExpandText(it->second.value, expansion);
+  stack.pop_back();
+  if (value.ok()) {
+    expansion->done.emplace(std::string(name), *value);
+    return value;
+  }
+  const Code code = value.status().code();
+  if (code == kCycle || code == kReported || code == kBudget) return value;
   // A problem inside another variable's value is reported at that variable.
   return Status(kReported, value.status().message());
 }
 
+Status VarTable::Spend(size_t bytes) const {
+  const uint64_t before = budget_->spent.fetch_add(bytes);
+  if (before + bytes <= kMaxManifestExpandedBytes) return Status();
+  if (budget_->reported.exchange(true)) return Status(kReported, "budget already reported");
+  return Status(kBudget,
+                "variables expand to more than " + std::to_string(kMaxManifestExpandedBytes) +
+                    " bytes in this manifest (the limit of all expanded values together); later "
+                    "values using variables are not checked");
+}
+
 std::optional<std::string> VarTable::Expand(const Scalar& scalar, std::string_view job,
                                             Diagnostics* diagnostics) const {
-  std::vector<std::string> stack;
-  Result<std::string> value = ExpandText(scalar.text, job, &stack);
+  Expansion expansion{job, {}, {}};
+  Result<std::string> value = ExpandText(scalar.text, &expansion);
   if (value.ok()) return std::move(value).value();
   if (value.status().code() != kReported) diagnostics->Add(scalar.mark, value.status().message());
   return std::nullopt;

@@ -6,12 +6,24 @@
 // `${`, read left to right (so `$$${a}` is `$${a}`); any other `$` is literal. Names are
 // [A-Za-z_][A-Za-z0-9_-]*.
 //
-// VarTable is immutable once built; const methods are thread-safe.
+// Expansion is linear in the manifest's size: within one expansion each variable is
+// expanded once (a value that uses another twice per level doubles at each level), and
+// three limits bound the rest, each reported at the value concerned:
+//   kMaxVarNesting            variables using variables, at most 16 deep;
+//   kMaxExpandedBytes         one expanded value (and each variable's value inside it), 1 MiB;
+//   kMaxManifestExpandedBytes every value that variables expand to in one manifest, 32 MiB.
+//
+// VarTable's values are immutable once built; const methods are thread-safe (the
+// manifest-wide budget is an atomic counter shared by copies of a table).
 #ifndef DISKFERRY_JOBS_VARS_H_
 #define DISKFERRY_JOBS_VARS_H_
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +34,10 @@
 #include "protocol/status.h"
 
 namespace diskferry {
+
+inline constexpr size_t kMaxVarNesting = 16;
+inline constexpr size_t kMaxExpandedBytes = size_t{1} << 20;
+inline constexpr uint64_t kMaxManifestExpandedBytes = uint64_t{32} << 20;
 
 enum class VarType { kString, kInt, kBool, kPath };
 std::string_view VarTypeName(VarType type);
@@ -54,7 +70,8 @@ Result<VarOverride> ParseVarOverride(std::string_view arg);
 std::string CheckVarValue(VarType type, std::string_view value);
 
 // Expands every ${NAME} of `text` through `lookup`. Fails on an unterminated `${`, a
-// malformed name, or the first failing lookup (whose status is returned unchanged).
+// malformed name, the first failing lookup (whose status is returned unchanged), or a
+// result longer than kMaxExpandedBytes (kInvalidArgument).
 using VarLookup = std::function<Result<std::string>(std::string_view name)>;
 Result<std::string> ExpandVars(std::string_view text, const VarLookup& lookup);
 
@@ -94,16 +111,30 @@ class VarTable {
     bool broken = false;  // its problem is reported; uses of it fail silently
   };
 
-  Result<std::string> ExpandText(std::string_view text, std::string_view job,
-                                 std::vector<std::string>* stack) const;
-  Result<std::string> Lookup(std::string_view name, std::string_view job,
-                             std::vector<std::string>* stack) const;
+  // One top-level expansion: the variables being expanded (innermost last) and the
+  // values of those already expanded.
+  struct Expansion {
+    std::string_view job;
+    std::vector<std::string> stack;
+    std::map<std::string, std::string, std::less<>> done;
+  };
+  // Bytes of expanded values spent in this manifest, and whether passing
+  // kMaxManifestExpandedBytes was reported.
+  struct Budget {
+    std::atomic<uint64_t> spent{0};
+    std::atomic<bool> reported{false};
+  };
+
+  Result<std::string> ExpandText(std::string_view text, Expansion* expansion) const;
+  Result<std::string> Lookup(std::string_view name, Expansion* expansion) const;
+  Status Spend(size_t bytes) const;
   void Declare(const VarConfig& config, Diagnostics* diagnostics);
   void ApplyOverride(const VarOverride& o, const std::string& override_dir, const std::string& file,
                      Diagnostics* diagnostics);
   void CheckValue(const std::string& name, Var* var, Diagnostics* diagnostics);
 
   std::map<std::string, Var> vars_;
+  std::shared_ptr<Budget> budget_ = std::make_shared<Budget>();
 };
 
 }  // namespace diskferry

@@ -12,6 +12,9 @@ packages=(
   cmake ninja-build g++ pkg-config
   flatbuffers-compiler libflatbuffers-dev libtbb-dev libyaml-cpp-dev libgtest-dev
   libarchive-dev libssl-dev libcli11-dev libblkid-dev nlohmann-json3-dev
+  # the sanitizer build and the fuzz targets (scripts/test.sh, tests/fuzz): clang with
+  # libFuzzer and the sanitizer runtimes, and llvm-symbolizer for readable reports
+  clang libclang-rt-14-dev llvm
   # appliance: QEMU, a kernel with its modules, busybox for the guest. The cloud
   # kernel boots fastest; the generic one serves the filesystems the cloud one lacks
   # (f2fs), and a session whose image needs one boots it (appliance/kernel_choice.h)

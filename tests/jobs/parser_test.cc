@@ -170,5 +170,54 @@ TEST(ManifestParserTest, NonScalarKeysAreReported) {
             "m.yaml:1:3: keys in the manifest must be plain names, found a list\n");
 }
 
+std::string Repeated(std::string_view item, int times, std::string_view separator = ", ") {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += std::string(i > 0 ? separator : "") + std::string(item);
+  return out;
+}
+
+TEST(ManifestParserTest, MoreThanTheCapOfAliasUsesIsAnErrorAtTheFirstOneTooMany) {
+  // "jobs: [" is 7 columns, then "*a, " per use: use 1001 starts at column 4008.
+  Parsed p = Parse("version: 1\nx: &a v\njobs: [" + Repeated("*a", 1001) + "]\n");
+  EXPECT_FALSE(p.config.ok());
+  EXPECT_EQ(p.diagnostics.ToString(),
+            "m.yaml:3:4008: more than 1000 uses of aliases (*name); a manifest may hold at "
+            "most 1000\n");
+  EXPECT_TRUE(Parse("version: 1\nx: &a v\njobs: [" + Repeated("*a", 1000) + "]\n")
+                  .diagnostics.ToString()
+                  .find("aliases") == std::string::npos);
+}
+
+TEST(ManifestParserTest, AliasesThatMultiplyNodesPastTheCapAreAnError) {
+  // Each level is ten uses of the one below: level 5 stands for a million values.
+  std::string text = "version: 1\nl0: &l0 [" + Repeated("x", 10) + "]\n";
+  for (int level = 1; level <= 5; ++level) {
+    const std::string below = "*l" + std::to_string(level - 1);
+    text += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [" +
+            Repeated(below, 10) + "]\n";
+  }
+  Parsed p = Parse(text + "jobs: []\n");
+  EXPECT_FALSE(p.config.ok());
+  // Levels 0..3 stand for 11, 111, 1111 and 11111 nodes: 12352 nodes lie before the
+  // first use of level 3 in level 4, and its 8th use (column 10 + 5 * 7) passes 100000.
+  EXPECT_EQ(p.diagnostics.ToString(),
+            "m.yaml:6:45: the manifest holds more than 100000 values, lists and mappings, each "
+            "use of an alias (*name) counting as a copy of what it names\n");
+}
+
+TEST(ManifestParserTest, AliasesThatMultiplyTextPastTheCapAreAnError) {
+  // A 64 KiB value used 300 times: 19 MiB of text from a 65 KiB manifest. Validating
+  // such a manifest copies every use: nested in jobs and steps, gigabytes.
+  const std::string text = "version: 1\nbig: &big " + std::string(65536, 'x') + "\njobs: [" +
+                           Repeated("*big", 300) + "]\n";
+  Parsed p = Parse(text);
+  EXPECT_FALSE(p.config.ok());
+  // The value and 255 uses make 16 MiB, and the keys a few bytes more: use 255 (column
+  // 8 + 6 * 254) passes the limit.
+  EXPECT_EQ(p.diagnostics.ToString(),
+            "m.yaml:3:1532: the manifest's values hold more than 16777216 bytes, each use of an "
+            "alias (*name) counting as a copy of what it names\n");
+}
+
 }  // namespace
 }  // namespace diskferry

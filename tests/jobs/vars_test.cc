@@ -223,6 +223,78 @@ TEST(VarTableTest, BuiltInsCannotBeDeclaredAndNamesAreChecked) {
             "a letter or '_'\n");
 }
 
+// Each level uses the one below twice: naive expansion doubles at every level.
+std::vector<VarConfig> Doubling(int levels, const std::string& base) {
+  std::vector<VarConfig> vars{Declare("v0", base)};
+  for (int i = 1; i < levels; ++i) {
+    const std::string below = "${v" + std::to_string(i - 1) + "}";
+    vars.push_back(Declare("v" + std::to_string(i), below + below));
+  }
+  return vars;
+}
+
+TEST(VarTableTest, ExpansionThatDoublesPerLevelStopsAtTheSizeCap) {
+  // 2^15 copies of 64 bytes: 2 MiB, past the 1 MiB cap of one expanded value.
+  Built b = Build(Doubling(16, std::string(64, 'x')));
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:4:1: variable 'v15': expands to more than 1048576 bytes (the limit of one "
+            "expanded value, variables inside it included)\n");
+  EXPECT_EQ(b.table.Expand(Text("${v15}", 9), "", &b.diagnostics), std::nullopt);
+  EXPECT_EQ(b.diagnostics.size(), 1u);
+  // One level below fits: 1 MiB exactly is allowed.
+  std::optional<std::string> v14 = b.table.Expand(Text("${v14}"), "", &b.diagnostics);
+  ASSERT_TRUE(v14.has_value());
+  EXPECT_EQ(v14->size(), 1u << 20);
+}
+
+TEST(VarTableTest, ExpansionOfEmptyValuesDoublingPerLevelIsLinear) {
+  // Every value is empty, so no size cap applies: only memoizing each variable's value
+  // keeps this from taking 2^16 lookups per use (it would run for minutes).
+  std::vector<VarConfig> vars{Declare("v0", "")};
+  for (int i = 1; i < 16; ++i) {
+    const std::string below = "${v" + std::to_string(i - 1) + "}";
+    vars.push_back(Declare("v" + std::to_string(i), below + below + below + below));
+  }
+  Built b = Build(vars);
+  EXPECT_EQ(b.diagnostics.ToString(), "");
+  for (int use = 0; use < 100; ++use) {
+    EXPECT_EQ(b.table.Expand(Text("${v15}"), "j", &b.diagnostics), "");
+  }
+}
+
+TEST(VarTableTest, VariablesNestedDeeperThanTheCapAreReported) {
+  std::vector<VarConfig> vars{Declare("v0", "x")};
+  for (int i = 1; i <= 17; ++i) {
+    vars.push_back(Declare("v" + std::to_string(i), "${v" + std::to_string(i - 1) + "}"));
+  }
+  Built b = Build(vars);
+  // v16 uses 16 variables below it, the deepest allowed; v17 is one too deep.
+  EXPECT_EQ(b.diagnostics.ToString(),
+            "m.yaml:4:1: variable 'v17': variables nest more than 16 deep: v17 -> v16 -> v15 "
+            "-> v14 -> v13 -> v12 -> v11 -> v10 -> v9 -> v8 -> v7 -> v6 -> v5 -> v4 -> v3 -> "
+            "v2 -> v1 -> v0\n");
+  EXPECT_EQ(b.table.Expand(Text("${v16}"), "", &b.diagnostics), "x");
+  EXPECT_EQ(b.table.Expand(Text("${v17}"), "", &b.diagnostics), std::nullopt);
+  EXPECT_EQ(b.diagnostics.size(), 1u);
+}
+
+TEST(VarTableTest, ManifestWideExpansionBudgetIsReportedOnce) {
+  // 512 KiB per use fits one value; each use also builds the variables beneath it (about
+  // 1 MiB more), so some twenty uses pass the 32 MiB budget of a manifest.
+  Built b = Build(Doubling(14, std::string(64, 'y')));
+  ASSERT_EQ(b.diagnostics.ToString(), "");
+  int expanded = 0;
+  for (int use = 0; use < 80; ++use) {
+    if (b.table.Expand(Text("${v13}", 20 + use), "", &b.diagnostics)) ++expanded;
+  }
+  EXPECT_GT(expanded, 10);
+  EXPECT_LT(expanded, 32);
+  ASSERT_EQ(b.diagnostics.size(), 1u);
+  EXPECT_EQ(b.diagnostics.Sorted()[0].message,
+            "variables expand to more than 33554432 bytes in this manifest (the limit of all "
+            "expanded values together); later values using variables are not checked");
+}
+
 TEST(SystemLocalTimeTest, IsAPlausibleCivilTime) {
   const LocalTime now = SystemLocalTime();
   EXPECT_GE(now.year, 2024);
