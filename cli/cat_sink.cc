@@ -69,7 +69,7 @@ class CatSink : public TreeSink {
   }
   Status Write(std::span<const uint8_t> data) {
     written_ += data.size();
-    return WriteAll(fd_, data).WithContext("writing " + path_);
+    return WriteAllToFile(fd_, data, "writing " + path_);
   }
   Status Zeros(uint64_t n) {  // holes of a sparse file read back as zeros
     static const std::vector<uint8_t> kZeros(64 * 1024);

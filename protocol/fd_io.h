@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "protocol/frame.h"
@@ -18,6 +19,11 @@ namespace diskferry {
 
 // Writes every byte, retrying on EINTR and short writes. (Each host's own.)
 Status WriteAll(int fd, std::span<const uint8_t> bytes);
+
+// Writes every byte to a C runtime descriptor that is not the control channel (stdout, a
+// pipe, a file), unchanged: on Windows in binary mode, through _write; on Linux WriteAll.
+// Errors name `what` ("writing /etc/hostname: Broken pipe").
+Status WriteAllToFile(int fd, std::span<const uint8_t> bytes, const std::string& what);
 
 // Waits up to `wait_ms` (< 0: forever) for bytes and reads what is there into `buf`: the
 // count, 0 at end of stream, or nullopt when nothing came (or the wait was interrupted).

@@ -27,6 +27,17 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes) {
   return Status::Ok();
 }
 
+Status WriteAllToFile(int fd, std::span<const uint8_t> bytes, const std::string& what) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, what);
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<size_t>> ReadSomeWithin(int fd, std::span<uint8_t> buf, int wait_ms) {
   pollfd p{fd, POLLIN, 0};
   const int r = ::poll(&p, 1, wait_ms);

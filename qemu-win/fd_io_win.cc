@@ -6,7 +6,11 @@
 // winsock2.h includes windows.h, after itself, as Winsock 2 needs.
 #include <winsock2.h>
 
+#include <fcntl.h>
+#include <io.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <string>
 
@@ -105,6 +109,20 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes) {
       }
       return SocketErrorStatus(error, "write to control channel");
     }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status WriteAllToFile(int fd, std::span<const uint8_t> bytes, const std::string& what) {
+  ::_setmode(fd, _O_BINARY);  // no "\n" -> "\r\n" in the bytes of a file
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const unsigned chunk = static_cast<unsigned>(std::min<size_t>(bytes.size() - done, 1u << 30));
+    const int n = ::_write(fd, bytes.data() + done, chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, what);
+    if (n == 0) return Status(Code::kIoError, what + ": nothing written");
     done += static_cast<size_t>(n);
   }
   return Status::Ok();
