@@ -117,6 +117,14 @@ class FakeGuest {
     return Reply(id, proto::Reply::TransferEnd,
                  proto::CreateTransferEndReplyDirect(fbb, 0, 0, nullptr).Union(), fbb);
   }
+  bool ReplyError(uint64_t id, const char* code, const char* message) {
+    flatbuffers::FlatBufferBuilder fbb;
+    const auto error = proto::CreateErrorDirect(fbb, code, message);
+    fbb.Finish(proto::CreateResponse(fbb, id, error));
+    return WriteFrame(peer_, {fbb.GetBufferPointer(), fbb.GetSize()}).ok();
+  }
+  // The guest's end goes away, as when QEMU is killed: the host's calls fail at once.
+  void HangUp() { ::shutdown(peer_, SHUT_RDWR); }
   // What the daemon's heartbeat thread does about once a second.
   void TickHeartbeat() {
     auto* header = reinterpret_cast<ShmHeader*>(shm_->data());
