@@ -18,11 +18,12 @@
 // first rule. A killed session's leaseholder sees its blocked call fail at once, and the
 // session is closed when the lease ends. Each call's timeout and each transfer's progress
 // deadline (appliance/transfer_progress.h) still apply within a lease.
-// Cancel() kills every leased session the same way and makes every Acquire fail with kCancelled: it
-// is how Ctrl-C unblocks tasks stuck in guest calls.
 //
-// Threading: Acquire, Cancel, cancelled() and stats() may be called from any thread at
-// once. Close() and the destructor are for the owner, once no Acquire is running and no
+// Cancel() kills every leased session the same way and makes every Acquire fail with
+// kCancelled: it is how Ctrl-C unblocks tasks stuck in guest calls.
+//
+// Threading: Acquire, Cancel, cancelled(), stats() and WatchOnce() may be called from any
+// thread at once. Close() and the destructor are for the owner, once no Acquire is running and no
 // Lease is outstanding (a Lease outstanding then is a bug: DF_CHECK). A Lease is used by
 // one thread at a time (it may move between threads). on_event is called from any of these
 // threads and from the watchdog, never under the pool's lock.

@@ -267,6 +267,7 @@ class HostileRunTest : public ::testing::Test {
       return Open(config, extract);
     };
     options.seams.progress_deadline = progress_deadline;
+    options.hang_timeout = hang_timeout_;
     Result<RunOutcome> outcome = RunManifest(*spec, options);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
     return outcome.ok() ? *outcome : RunOutcome{};
@@ -379,6 +380,7 @@ class HostileRunTest : public ::testing::Test {
   ScratchDir dir_;
   CapturedFile events_;
   CapturedFile log_;
+  std::chrono::milliseconds hang_timeout_ = 60s;  // the pool's watchdog (RunOptions)
   std::atomic<int64_t> launches_{1000};
   std::atomic<int> hostile_launches_{0};
 };
@@ -395,6 +397,27 @@ TEST_F(HostileRunTest, AGuestThatStallsMidFileFailsItsJobAtTheProgressDeadline) 
   EXPECT_NE(Job(outcome, "hostile").message.find("(the progress deadline is 200 ms)"),
             std::string::npos);
   EXPECT_EQ(hostile_launches_, 3);  // the first attempt and run.retries (2) more
+  ExpectHonestOutput(outcome);
+  ExpectNoHostileFile();
+  ExpectNothingOutsideTheOutputs();
+}
+
+// The pool's watchdog measures the wait on the host: a guest sitting on a request is
+// killed long before the transfer's own progress deadline (120 s here).
+TEST_F(HostileRunTest, AGuestThatLeavesARequestUnansweredIsKilledByTheHangWatchdog) {
+  hang_timeout_ = 2s;  // far above any honest reply here, even on a loaded machine
+  const RunOutcome outcome = Run(ExtractJobs(), [](FakeGuest& g, int n, uint64_t id) {
+    if (n == 0) return ReplyHalfAFile(g, id);
+    return true;  // every later request waits for ever
+  });
+  const JobOutcome& hostile = Job(outcome, "hostile");
+  EXPECT_EQ(hostile.status, "failed");
+  EXPECT_NE(hostile.message.find("closed by the peer"), std::string::npos) << hostile.message;
+  EXPECT_EQ(hostile_launches_, 3);  // the first attempt and run.retries (2) more
+  const std::string events = events_.Text();
+  EXPECT_NE(events.find("\"hung\""), std::string::npos);
+  EXPECT_NE(events.find("no reply from the guest for "), std::string::npos);
+  EXPECT_NE(events.find(" ms with 2 request(s) waiting; QEMU killed"), std::string::npos);
   ExpectHonestOutput(outcome);
   ExpectNoHostileFile();
   ExpectNothingOutsideTheOutputs();
