@@ -392,9 +392,9 @@ TEST_F(HostileRunTest, AGuestThatStallsMidFileFailsItsJobAtTheProgressDeadline) 
         if (n == 0) return ReplyHalfAFile(g, id);
         return true;  // every later request waits for ever
       },
-      /*progress_deadline=*/200ms);
+      /*progress_deadline=*/500ms);  // the honest job's too: far above its gaps
   ExpectHostileFailed(outcome, "no new byte, record or file end for");
-  EXPECT_NE(Job(outcome, "hostile").message.find("(the progress deadline is 200 ms)"),
+  EXPECT_NE(Job(outcome, "hostile").message.find("(the progress deadline is 500 ms)"),
             std::string::npos);
   EXPECT_EQ(hostile_launches_, 3);  // the first attempt and run.retries (2) more
   ExpectHonestOutput(outcome);
