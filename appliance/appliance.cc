@@ -99,6 +99,16 @@ Appliance::~Appliance() {
   }
 }
 
+std::unique_ptr<Appliance> Appliance::OverStream(std::unique_ptr<ControlClient> control,
+                                                 HelloInfo hello) {
+  std::unique_ptr<Appliance> appliance(new Appliance());
+  appliance->control_ = std::move(control);
+  appliance->hello_ = std::move(hello);
+  appliance->states_.Apply(ApplianceEvent::kSpawn);  // kConfig --Spawn--> kLaunching
+  appliance->states_.Apply(ApplianceEvent::kHello);  // kLaunching --Hello--> kReady
+  return appliance;
+}
+
 Status Appliance::Shutdown(milliseconds timeout) {
   if (state() == ApplianceState::kClosed) return Status::Ok();
   if (state() != ApplianceState::kReady) {
@@ -121,6 +131,7 @@ Status Appliance::PowerOff(milliseconds timeout) {
     (void)qemu_.KillAndWait(kKillTimeout);
     return asked.WithContext("shutdown (QEMU killed)");
   }
+  if (!qemu_.running()) return Status::Ok();  // OverStream: no QEMU to wait for
   const auto left =
       std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
   if (qemu_.Wait(std::max(left, milliseconds(0))).ok()) return Status::Ok();

@@ -92,6 +92,12 @@ class Appliance {
   // version or an unstamped shm region. Launch errors name the accelerator, the elapsed
   // time, QEMU's exit status and output, and the console log's last lines and path.
   static Result<std::unique_ptr<Appliance>> Launch(const ApplianceConfig& config);
+  // An appliance without QEMU, kReady at once: its control channel is `control`, connected
+  // to a daemon that already said `hello` (one serving a scratch directory in-process, or
+  // a scripted fake guest), with no shared memory. For tests of what drives appliances
+  // (pipeline/): Shutdown() asks the peer to power off and waits for nothing else.
+  static std::unique_ptr<Appliance> OverStream(std::unique_ptr<ControlClient> control,
+                                               HelloInfo hello);
 
   Appliance(const Appliance&) = delete;
   Appliance& operator=(const Appliance&) = delete;

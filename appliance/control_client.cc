@@ -14,6 +14,12 @@ namespace {
 using proto::Op;
 using proto::Reply;
 
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 int ToPollTimeout(std::chrono::milliseconds timeout) {
   return static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, INT32_MAX));
 }
@@ -32,9 +38,18 @@ std::string_view GuestErrno(const Status& status) {
 ControlClient::ControlClient(int fd, std::chrono::milliseconds call_timeout)
     : fd_(fd), call_timeout_(call_timeout) {}
 
+ChannelActivity ControlClient::activity() const {
+  ChannelActivity a;
+  a.unanswered = unanswered_.load(std::memory_order_acquire);
+  a.quiet_since = std::chrono::steady_clock::time_point(
+      std::chrono::nanoseconds(quiet_since_ns_.load(std::memory_order_relaxed)));
+  return a;
+}
+
 void ControlClient::Close() {
   CloseStream(fd_);
   fd_ = -1;
+  unanswered_.store(0, std::memory_order_release);
   state_ = State::kClosed;  // kOpen, kBroken --Close()--> kClosed
 }
 
@@ -45,6 +60,7 @@ Status ControlClient::Break(Status why) {
   if (why.code() == Code::kProtocolError && !why.message().starts_with(kMisbehavedPrefix)) {
     why = Status(Code::kProtocolError, std::string(kMisbehavedPrefix) + why.message());
   }
+  unanswered_.store(0, std::memory_order_release);  // nothing will be answered now
   if (state_ == State::kOpen) {
     state_ = State::kBroken;  // kOpen --failure--> kBroken
     broken_ = why;
@@ -84,6 +100,10 @@ Result<uint64_t> ControlClient::Send(const OpBuilder& build, std::chrono::millis
   }
   WipeBytes(frame);
   if (!written.ok()) return Break(written.WithContext(what));
+  if (unanswered_.load(std::memory_order_relaxed) == 0) {
+    quiet_since_ns_.store(SteadyNowNs(), std::memory_order_relaxed);
+  }
+  unanswered_.fetch_add(1, std::memory_order_release);
   return id;
 }
 
@@ -95,6 +115,10 @@ Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseco
   if (Status s = CheckUsable(); !s.ok()) return s;
   Result<std::vector<uint8_t>> body = ReadFrame(fd_, &reader_, ToPollTimeout(timeout));
   if (!body.ok()) return Break(body.status());
+  quiet_since_ns_.store(SteadyNowNs(), std::memory_order_relaxed);
+  if (unanswered_.load(std::memory_order_relaxed) > 0) {
+    unanswered_.fetch_sub(1, std::memory_order_release);
+  }
   Result<const proto::Response*> response = VerifyResponse(*body);
   if (!response.ok()) return Break(response.status());
   const proto::Response& r = **response;

@@ -23,12 +23,14 @@
 // Sending to a peer that is gone fails with an error instead of raising SIGPIPE (blocked
 // on the calling thread for the write), so callers need not ignore SIGPIPE.
 //
-// Threading: one caller at a time (the class is thread-compatible, not thread-safe).
+// Threading: one caller at a time (the class is thread-compatible, not thread-safe), except
+// activity(), which any thread may read at any time (a watchdog's).
 // Send() may be called several times before the matching Receive()s (pipelining); the
 // daemon answers in order, so Receive() expects ids in the order they were sent.
 #ifndef DISKFERRY_APPLIANCE_CONTROL_CLIENT_H_
 #define DISKFERRY_APPLIANCE_CONTROL_CLIENT_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -55,6 +57,16 @@ inline constexpr uint64_t kMaxReadDirAllBytes = uint64_t{1} << 30;
 
 // The symbolic errno of a kGuestError status ("ENOENT"), or "" for any other status.
 std::string_view GuestErrno(const Status& status);
+
+// What the host saw of the guest on the control channel, on its own clock: for a watchdog
+// that must not trust anything the guest writes (pipeline/appliance_pool.h).
+struct ChannelActivity {
+  // Requests sent whose Response has not arrived. 0 after Close() or a failure.
+  uint32_t unanswered = 0;
+  // When the guest last answered: the arrival of its last frame, or the sending of the
+  // oldest unanswered request if that came later (steady_clock). The epoch before the first.
+  std::chrono::steady_clock::time_point quiet_since;
+};
 
 struct DirPage {
   std::vector<DirEntryInfo> entries;
@@ -164,6 +176,8 @@ class ControlClient {
 
   State state() const { return state_; }
   std::chrono::milliseconds call_timeout() const { return call_timeout_; }
+  // Any thread, concurrently with the caller's calls.
+  ChannelActivity activity() const;
 
  private:
   // Every failure except a guest error goes through here: the stream is unusable after it.
@@ -177,6 +191,10 @@ class ControlClient {
   std::function<void(const Status&)> broken_hook_;
   uint64_t next_id_ = 1;
   FrameReader reader_;
+  // activity(): written by the caller's thread only, read by any. quiet_since_ns_ is
+  // stored before unanswered_ changes, so a reader that sees the count sees the time.
+  std::atomic<uint32_t> unanswered_{0};
+  std::atomic<int64_t> quiet_since_ns_{0};
 };
 
 }  // namespace diskferry

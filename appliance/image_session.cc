@@ -176,6 +176,12 @@ Result<std::vector<DriveSpec>> ImageSession::Drives(const ImageSessionConfig& co
   return drives;
 }
 
+std::unique_ptr<ImageSession> ImageSession::OverAppliance(std::unique_ptr<Appliance> appliance) {
+  std::unique_ptr<ImageSession> session(new ImageSession());
+  session->appliance_ = std::move(appliance);
+  return session;
+}
+
 Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfig& config) {
   std::vector<DiskChain> disks;
   for (const DiskConfig& d : SessionDisks(config)) {

@@ -138,6 +138,10 @@ class ImageSession {
   // the session only when the filesystem asked for is missing; otherwise they are
   // warnings().
   static Result<std::unique_ptr<ImageSession>> Open(const ImageSessionConfig& config);
+  // A session over an appliance already running (Appliance::OverStream) whose daemon
+  // serves its own directory: nothing is mounted by the session, no warnings. For tests
+  // that drive sessions (pipeline/) without a VM.
+  static std::unique_ptr<ImageSession> OverAppliance(std::unique_ptr<Appliance> appliance);
 
   Appliance& appliance() { return *appliance_; }
   const ApplianceImage& image() const { return image_; }

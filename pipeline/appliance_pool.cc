@@ -42,7 +42,9 @@ Status CancelledStatus() { return Status(Code::kCancelled, "appliance pool cance
 class ImageSessionAdapter final : public PooledSession {
  public:
   explicit ImageSessionAdapter(std::unique_ptr<ImageSession> session)
-      : session_(std::move(session)), pid_(session_->appliance().qemu_pid()) {
+      : session_(std::move(session)),
+        pid_(session_->appliance().qemu_pid()),
+        control_(&session_->appliance().control()) {
     // The mapping lives until Close(), and the pool reads the heartbeat only before it.
     ShmRegion* shm = session_->appliance().shm();
     if (shm != nullptr && shm->size() >= kShmHeaderSize) {
@@ -56,6 +58,7 @@ class ImageSessionAdapter final : public PooledSession {
     if (header_ == nullptr) return std::nullopt;
     return header_->guest_heartbeat.load(std::memory_order_relaxed);
   }
+  std::optional<ChannelActivity> activity() const override { return control_->activity(); }
   // QEMU is reaped only in Close(), so until then the pid cannot name another process.
   void Kill() override { KillProcessNow(pid_); }
   Status Close() override {
@@ -66,6 +69,8 @@ class ImageSessionAdapter final : public PooledSession {
  private:
   std::unique_ptr<ImageSession> session_;
   int64_t pid_ = 0;
+  // The appliance's, alive until Close(); only its atomics are read from other threads.
+  const ControlClient* control_ = nullptr;
   const ShmHeader* header_ = nullptr;
 };
 
@@ -258,7 +263,7 @@ Lease AppliancePool::LeaseSlotLocked(int slot) {
   s.broken = false;
   s.killed = false;
   s.heartbeat = s.session->heartbeat();
-  s.heartbeat_changed_at = steady_clock::now();
+  s.heartbeat_changed_at = Now();
   return Lease(this, slot, s.session.get());
 }
 
@@ -411,7 +416,7 @@ void AppliancePool::WatchdogLoop() {
     watchdog_.wait_for(lock, period, [this] { return stopping_; });
     if (stopping_) return;
     std::vector<PoolEvent> events;
-    CheckHeartbeatsLocked(&events);
+    CheckLeasedLocked(&events);
     if (events.empty()) continue;
     lock.unlock();
     Emit(events);
@@ -419,27 +424,54 @@ void AppliancePool::WatchdogLoop() {
   }
 }
 
-void AppliancePool::CheckHeartbeatsLocked(std::vector<PoolEvent>* events) {
-  const auto now = steady_clock::now();
+void AppliancePool::WatchOnce() {
+  std::vector<PoolEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    CheckLeasedLocked(&events);
+  }
+  Emit(events);
+}
+
+steady_clock::time_point AppliancePool::Now() const {
+  return options_.clock ? options_.clock() : steady_clock::now();
+}
+
+void AppliancePool::CheckLeasedLocked(std::vector<PoolEvent>* events) {
+  const auto now = Now();
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
     if (s.state != SlotState::kLeased || s.killed) continue;
-    const std::optional<uint64_t> beat = s.session->heartbeat();
-    if (!beat) continue;  // no shm: nothing to watch
-    if (beat != s.heartbeat) {
-      s.heartbeat = beat;
-      s.heartbeat_changed_at = now;
-      continue;
-    }
-    const auto still = std::chrono::duration_cast<milliseconds>(now - s.heartbeat_changed_at);
-    if (still < options_.hang_timeout) continue;
+    std::string why = HangOfLocked(s, now);
+    if (why.empty()) continue;
     s.session->Kill();
     s.broken = s.killed = true;
     ++stats_.kills;
-    events->push_back(MakeEvent(
-        PoolEventKind::kHung, static_cast<int>(i), s.session->pid(), s.key.image,
-        "guest heartbeat stood still for " + std::to_string(still.count()) + " ms; QEMU killed"));
+    events->push_back(MakeEvent(PoolEventKind::kHung, static_cast<int>(i), s.session->pid(),
+                                s.key.image, std::move(why) + "; QEMU killed"));
   }
+}
+
+std::string AppliancePool::HangOfLocked(Slot& s, steady_clock::time_point now) const {
+  // The host's clock: a request the guest leaves unanswered. No guest write changes it.
+  if (const std::optional<ChannelActivity> a = s.session->activity(); a && a->unanswered > 0) {
+    const auto quiet = std::chrono::duration_cast<milliseconds>(now - a->quiet_since);
+    if (quiet >= options_.hang_timeout) {
+      return "no reply from the guest for " + std::to_string(quiet.count()) + " ms with " +
+             std::to_string(a->unanswered) + " request(s) waiting";
+    }
+  }
+  // The guest's heartbeat: only ever an earlier kill.
+  const std::optional<uint64_t> beat = s.session->heartbeat();
+  if (!beat) return "";  // no shm: nothing to watch
+  if (beat != s.heartbeat) {
+    s.heartbeat = beat;
+    s.heartbeat_changed_at = now;
+    return "";
+  }
+  const auto still = std::chrono::duration_cast<milliseconds>(now - s.heartbeat_changed_at);
+  if (still < options_.hang_timeout) return "";
+  return "guest heartbeat stood still for " + std::to_string(still.count()) + " ms";
 }
 
 void AppliancePool::Emit(const std::vector<PoolEvent>& events) const {

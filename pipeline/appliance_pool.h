@@ -8,18 +8,22 @@
 //                    3. else evict the least recently used idle session of another key
 //                    4. else wait until a lease ends or the pool is cancelled
 //
-// A hang watchdog thread watches every leased session's guest heartbeat (ShmHeader);
-// one that stays unchanged for hang_timeout has its QEMU killed, so the leaseholder's
-// blocked call fails at once and the session is closed when the lease ends. The heartbeat
-// is written by the untrusted guest: it can only hasten a kill, never keep a lease alive.
-// A guest that keeps it ticking while doing nothing is ended by the host's own clocks:
-// each call's timeout and each transfer's progress deadline (appliance/transfer_progress.h).
-// Cancel() kills
-// every leased session the same way and makes every Acquire fail with kCancelled: it is
-// how Ctrl-C unblocks tasks stuck in guest calls.
+// A hang watchdog thread watches every leased session on two clocks. The host's own: a
+// session whose control channel has had a request waiting for hang_timeout with no frame
+// from the guest (ControlClient::activity(), measured on the host) has its QEMU killed,
+// whatever else the guest does. The guest's: a heartbeat (ShmHeader) that stays unchanged
+// for hang_timeout kills it too, sooner when the guest hangs between calls. The heartbeat
+// is written by the untrusted guest, so it can only hasten a kill, never keep a lease
+// alive: a guest that keeps it ticking while it leaves a call unanswered is killed by the
+// first rule. A killed session's leaseholder sees its blocked call fail at once, and the
+// session is closed when the lease ends. Each call's timeout and each transfer's progress
+// deadline (appliance/transfer_progress.h) still apply within a lease.
 //
-// Threading: Acquire, Cancel, cancelled() and stats() may be called from any thread at
-// once. Close() and the destructor are for the owner, once no Acquire is running and no
+// Cancel() kills every leased session the same way and makes every Acquire fail with
+// kCancelled: it is how Ctrl-C unblocks tasks stuck in guest calls.
+//
+// Threading: Acquire, Cancel, cancelled(), stats() and WatchOnce() may be called from any
+// thread at once. Close() and the destructor are for the owner, once no Acquire is running and no
 // Lease is outstanding (a Lease outstanding then is a bug: DF_CHECK). A Lease is used by
 // one thread at a time (it may move between threads). on_event is called from any of these
 // threads and from the watchdog, never under the pool's lock.
@@ -38,6 +42,7 @@
 #include <thread>
 #include <vector>
 
+#include "appliance/control_client.h"
 #include "appliance/image_session.h"
 #include "protocol/status.h"
 
@@ -61,8 +66,8 @@ struct SessionKey {
 SessionKey SessionKeyOf(const ImageSessionConfig& config);
 
 // One open session as the pool sees it. The real one wraps an ImageSession
-// (OpenPooledImageSession); tests use fakes. The pool guarantees that Kill() and
-// heartbeat() are only called before Close(), and Close() only once.
+// (OpenPooledImageSession); tests use fakes. The pool guarantees that Kill(),
+// heartbeat() and activity() are only called before Close(), and Close() only once.
 class PooledSession {
  public:
   virtual ~PooledSession() = default;
@@ -73,6 +78,9 @@ class PooledSession {
   // The guest's heartbeat counter, or nullopt when there is none (no shm). Any thread,
   // concurrently with the leaseholder using session().
   virtual std::optional<uint64_t> heartbeat() const = 0;
+  // The control channel as the host saw it (ControlClient::activity()), or nullopt when
+  // there is none to watch. Any thread, concurrently with the leaseholder.
+  virtual std::optional<ChannelActivity> activity() const = 0;
   // Kills QEMU at once (SIGKILL) without reaping it; the leaseholder's calls then fail.
   // Any thread, concurrently with the leaseholder.
   virtual void Kill() = 0;
@@ -85,15 +93,16 @@ class PooledSession {
 using SessionFactory =
     std::function<Result<std::unique_ptr<PooledSession>>(const ImageSessionConfig&)>;
 
-// ImageSession::Open, wrapped. heartbeat() reads the shm header's guest_heartbeat;
-// Kill() is kill(pid, SIGKILL), safe because QEMU is only reaped in Close().
+// ImageSession::Open, wrapped. heartbeat() reads the shm header's guest_heartbeat,
+// activity() the appliance's ControlClient; Kill() is kill(pid, SIGKILL), safe because QEMU is only
+// reaped in Close().
 Result<std::unique_ptr<PooledSession>> OpenPooledImageSession(const ImageSessionConfig& config);
 
 enum class PoolEventKind {
   kLaunched,      // a new session is open: pid, launch_time
   kReused,        // an idle session was leased again
   kLaunchFailed,  // opening failed: message is the error
-  kHung,          // the watchdog killed a leased session: message says why
+  kHung,          // the watchdog killed a leased session: message says which rule
   kKilled,        // Cancel() killed a leased session
   kClosed,        // a session was closed (message: the Close() error, if any)
 };
@@ -114,9 +123,13 @@ inline constexpr std::chrono::milliseconds kDefaultHangTimeout = std::chrono::se
 
 struct PoolOptions {
   int size = 1;  // N >= 1 (DF_CHECK): the caller validates user input
-  // How long a leased session's heartbeat may stand still before its QEMU is killed.
-  // Zero disables the watchdog. Not a bound on a hostile guest (see the top of this file).
+  // How long a leased session may leave a request unanswered, or its heartbeat stand
+  // still, before its QEMU is killed (see the top of this file). Zero disables the
+  // watchdog.
   std::chrono::milliseconds hang_timeout = kDefaultHangTimeout;
+  // The watchdog's clock; null: std::chrono::steady_clock::now. activity() times are
+  // steady_clock's, so a test clock must read on that scale.
+  std::function<std::chrono::steady_clock::time_point()> clock;
   SessionFactory open = OpenPooledImageSession;
   std::function<void(const PoolEvent&)> on_event;  // optional; must not throw
 };
@@ -200,6 +213,10 @@ class AppliancePool {
   // be taken by the time the caller acquires).
   bool HasIdle(const SessionKey& key) const;
 
+  // One round of the watchdog in the calling thread, as the watchdog thread runs every
+  // period: for tests that move options.clock on instead of waiting.
+  void WatchOnce();
+
  private:
   friend class Lease;
 
@@ -251,7 +268,10 @@ class AppliancePool {
   void MarkBroken(int slot);
   bool IsBroken(int slot) const;
   void WatchdogLoop();
-  void CheckHeartbeatsLocked(std::vector<PoolEvent>* events);
+  void CheckLeasedLocked(std::vector<PoolEvent>* events);
+  // The rule `slot` breaks at `now`, as the kHung message; "" for none.
+  std::string HangOfLocked(Slot& slot, std::chrono::steady_clock::time_point now) const;
+  std::chrono::steady_clock::time_point Now() const;
   void Emit(const std::vector<PoolEvent>& events) const;
   // `status`, if given, receives what Close() returned.
   static PoolEvent CloseSession(Closing closing, Status* status = nullptr);

@@ -319,6 +319,7 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   PoolOptions pool_options;
   pool_options.size = appliances;
   pool_options.hang_timeout = options.hang_timeout;
+  if (options.seams.open) pool_options.open = options.seams.open;
   pool_options.on_event = [&events](const PoolEvent& e) { events.Appliance(ToNotice(e)); };
   AppliancePool pool(std::move(pool_options));
   RunShared run{spec, options, *report, *journal, pool, events};

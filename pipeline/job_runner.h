@@ -27,11 +27,20 @@
 #include <vector>
 
 #include "jobs/manifest_spec.h"
+#include "pipeline/appliance_pool.h"
 #include "pipeline/host_safety.h"
 #include "pipeline/run_events.h"
 #include "protocol/status.h"
 
 namespace diskferry {
+
+// Where a run's appliances come from, and how long its transfers wait for progress: what
+// tests replace to run a manifest against daemons without a VM (tests/pipeline/
+// hostile_run_test.cc). Neither the CLI nor a manifest sets these.
+struct RunSeams {
+  SessionFactory open;  // null: OpenPooledImageSession, a QEMU appliance each
+  std::chrono::milliseconds progress_deadline{0};  // 0: TransferOptions' default
+};
 
 struct RunOptions {
   std::string report_path;  // the run's JSON Lines manifest; REPORT.journal beside it
@@ -43,6 +52,7 @@ struct RunOptions {
   RunEvents* events = nullptr;   // required
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const std::string&)> out = [](const std::string&) {};  // list/verify lines
+  RunSeams seams;                                                           // tests only
 };
 
 // Job status words, as in the report: "ok", "warnings", "failed", "differences",

@@ -106,6 +106,9 @@ Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const Wa
   TransferOptions transfer;
   transfer.xattrs = output->xattrs;
   transfer.range = range;
+  if (run.options.seams.progress_deadline.count() > 0) {
+    transfer.progress_deadline = run.options.seams.progress_deadline;
+  }
   auto result = ExtractTree(session.appliance(), {"/"}, &selecting, transfer);
   SettleOutput(run, job, *output, !result.ok());
   if (Status s = spool->Flush(); !s.ok() && spool_error.ok()) spool_error = s;

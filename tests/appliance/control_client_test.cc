@@ -306,6 +306,61 @@ TEST(ControlClientTest, PipelinedRequestsAreMatchedInOrder) {
   EXPECT_EQ(rb->response().reply_as_Ping()->payload(), 20u);
 }
 
+// The watchdog's view (activity()): requests waiting for a reply, and since when the guest
+// has been quiet, on the host's clock. Times are only compared with readings of the same
+// clock taken around each step, never bounded.
+TEST(ControlClientTest, ActivityCountsUnansweredRequestsAndWhenTheGuestLastAnswered) {
+  using Clock = std::chrono::steady_clock;
+  FakeDaemon d;
+  EXPECT_EQ(d.client().activity().unanswered, 0u);
+  auto ping = [](uint64_t v) {
+    return [v](FlatBufferBuilder& fbb) {
+      return std::pair(proto::Op::Ping, proto::CreatePingRequest(fbb, v).Union());
+    };
+  };
+  const Clock::time_point before_send = Clock::now();
+  const uint64_t a = *d.client().Send(ping(1));
+  const ChannelActivity first = d.client().activity();
+  EXPECT_EQ(first.unanswered, 1u);
+  EXPECT_GE(first.quiet_since, before_send);
+  const uint64_t b = *d.client().Send(ping(2));
+  // A second request does not restart the wait for the first one's reply.
+  EXPECT_EQ(d.client().activity().unanswered, 2u);
+  EXPECT_EQ(d.client().activity().quiet_since, first.quiet_since);
+
+  d.Run([](FakeDaemon& d) {
+    const SeenRequest x = d.Read(), y = d.Read();
+    d.Pong(x.id, 1);
+    d.Pong(y.id, 2);
+  });
+  const Clock::time_point before_reply = Clock::now();
+  ASSERT_TRUE(d.client().Receive(a, 2s).ok());
+  const ChannelActivity answered = d.client().activity();
+  EXPECT_EQ(answered.unanswered, 1u);
+  EXPECT_GE(answered.quiet_since, before_reply);
+  ASSERT_TRUE(d.client().Receive(b, 2s).ok());
+  EXPECT_EQ(d.client().activity().unanswered, 0u);
+}
+
+TEST(ControlClientTest, ActivityShowsNothingUnansweredOnceTheChannelBroke) {
+  FakeDaemon d(50ms);
+  d.Run([](FakeDaemon& d) { d.Read(); });
+  EXPECT_EQ(d.client().Ping(1).status().code(), Code::kTimeout);
+  EXPECT_EQ(d.client().activity().unanswered, 0u);
+}
+
+TEST(ControlClientTest, ActivityShowsNothingUnansweredOnceClosed) {
+  FakeDaemon d;
+  ASSERT_TRUE(d.client()
+                  .Send([](FlatBufferBuilder& fbb) {
+                    return std::pair(proto::Op::Ping, proto::CreatePingRequest(fbb, 1).Union());
+                  })
+                  .ok());
+  EXPECT_EQ(d.client().activity().unanswered, 1u);
+  d.client().Close();
+  EXPECT_EQ(d.client().activity().unanswered, 0u);
+}
+
 TEST(ControlClientTest, ListFilesystemsAndMountFillTheirStructs) {
   FakeDaemon d;
   d.Run([](FakeDaemon& d) {

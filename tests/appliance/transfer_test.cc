@@ -20,10 +20,9 @@
 
 #include "appliance/control_client.h"
 #include "appliance/shm_region.h"
-#include "protocol/fd_io.h"
-#include "protocol/frame.h"
 #include "protocol/lane_records.h"
 #include "protocol/shm_layout.h"
+#include "tests/appliance/fake_guest.h"
 
 namespace diskferry {
 namespace {
@@ -32,108 +31,11 @@ using namespace std::chrono_literals;
 using flatbuffers::FlatBufferBuilder;
 using proto::Lane;
 using std::chrono::steady_clock;
+using testing::FakeGuest;
 
-constexpr uint64_t kTransferId = 7;
-constexpr uint64_t kShmSize = 2u << 20;
 // How long a script keeps answering before it gives up on the host: far more replies
 // than any limit under test, so that a host without the limit sees the peer close.
 constexpr int kPatience = 20000;
-
-// The guest's end of the control channel (and of the region, when there is one).
-class FakeGuest {
- public:
-  explicit FakeGuest(bool with_shm = false) {
-    // The script may still answer after the host closed its end; that write must fail
-    // rather than end the test binary.
-    ::signal(SIGPIPE, SIG_IGN);
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    client_ = std::make_unique<ControlClient>(fds[0], 1h);
-    peer_ = fds[1];
-    if (with_shm) {
-      Result<ShmRegion> region = ShmRegion::Create(kShmSize);
-      EXPECT_TRUE(region.ok()) << region.status().ToString();
-      if (region.ok()) {
-        shm_ = std::make_unique<ShmRegion>(std::move(*region));
-        StampHeader();
-      }
-    }
-  }
-  ~FakeGuest() {
-    client_->Close();  // ends a script still waiting for requests
-    if (thread_.joinable()) thread_.join();
-    if (peer_ >= 0) ::close(peer_);
-  }
-
-  TransferChannel channel() {
-    return TransferChannel{client_.get(), shm_.get(), shm_ ? kShmSize : 0};
-  }
-  // Runs `script` on the guest's side, concurrently with the transfer; when it returns,
-  // the guest hangs up, as QEMU exiting would.
-  void Run(std::function<void(FakeGuest&)> script) {
-    thread_ = std::thread([this, script = std::move(script)] {
-      script(*this);
-      ::shutdown(peer_, SHUT_RDWR);
-    });
-  }
-
-  // The next request, or nullptr once the host has gone (the frame lives in `frame_`).
-  const proto::Request* Read() {
-    Result<std::vector<uint8_t>> body = ReadFrame(peer_, &reader_, 60000);
-    if (!body.ok()) return nullptr;
-    frame_ = std::move(*body);
-    Result<const proto::Request*> req = VerifyRequest(frame_);
-    return req.ok() ? *req : nullptr;
-  }
-  bool Reply(uint64_t id, proto::Reply type, flatbuffers::Offset<void> reply,
-             FlatBufferBuilder& fbb) {
-    fbb.Finish(proto::CreateResponse(fbb, id, 0, type, reply));
-    return WriteFrame(peer_, {fbb.GetBufferPointer(), fbb.GetSize()}).ok();
-  }
-  bool ReplyStart(uint64_t id) {
-    FlatBufferBuilder fbb;
-    return Reply(id, proto::Reply::TransferStart,
-                 proto::CreateTransferStartReply(fbb, kTransferId).Union(), fbb);
-  }
-  bool ReplyExtractNext(uint64_t id, const std::vector<uint8_t>& batch, uint32_t records,
-                        bool done) {
-    FlatBufferBuilder fbb;
-    std::vector<flatbuffers::Offset<proto::LaneBuffer>> buffers;
-    if (!batch.empty()) {
-      buffers.push_back(proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, batch.size(), records, 0,
-                                                      0, false, &batch));
-    }
-    return Reply(id, proto::Reply::ExtractNext,
-                 proto::CreateExtractNextReplyDirect(fbb, &buffers, done).Union(), fbb);
-  }
-  bool ReplyTransferEnd(uint64_t id) {
-    FlatBufferBuilder fbb;
-    return Reply(id, proto::Reply::TransferEnd,
-                 proto::CreateTransferEndReplyDirect(fbb, 0, 0, nullptr).Union(), fbb);
-  }
-  // What the daemon's heartbeat thread does about once a second.
-  void TickHeartbeat() {
-    auto* header = reinterpret_cast<ShmHeader*>(shm_->data());
-    header->guest_heartbeat.fetch_add(1, std::memory_order_relaxed);
-  }
-
- private:
-  void StampHeader() {
-    ShmHeader header{};
-    header.magic = kShmMagic;
-    header.version = kShmLayoutVersion;
-    header.region_size = kShmSize;
-    header.layout = *ComputeShmLayout(kShmSize);
-    std::memcpy(shm_->data(), &header, sizeof header);
-  }
-
-  std::unique_ptr<ControlClient> client_;
-  int peer_ = -1;
-  std::unique_ptr<ShmRegion> shm_;
-  FrameReader reader_;
-  std::vector<uint8_t> frame_;
-  std::thread thread_;
-};
 
 // Answers ExtractStart, then every ExtractNext with `next(n, id)` until the host stops
 // asking, ends the transfer, or kPatience replies have gone (then closes the channel).

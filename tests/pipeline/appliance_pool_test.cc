@@ -29,6 +29,9 @@ struct FakeState {
   int64_t pid = 0;
   std::atomic<bool> has_heartbeat{false};
   std::atomic<uint64_t> beat{0};
+  std::atomic<bool> has_channel{false};
+  std::atomic<uint32_t> unanswered{0};
+  std::atomic<int64_t> quiet_since_ns{0};  // steady_clock
   std::atomic<bool> killed{false};
   std::atomic<bool> closed{false};
 };
@@ -70,6 +73,14 @@ class FakeSession final : public PooledSession {
   std::optional<uint64_t> heartbeat() const override {
     if (!state_->has_heartbeat) return std::nullopt;
     return state_->beat.load();
+  }
+  std::optional<ChannelActivity> activity() const override {
+    if (!state_->has_channel) return std::nullopt;
+    ChannelActivity a;
+    a.unanswered = state_->unanswered;
+    a.quiet_since = std::chrono::steady_clock::time_point(
+        std::chrono::nanoseconds(state_->quiet_since_ns.load()));
+    return a;
   }
   void Kill() override { state_->killed = true; }
   Status Close() override {
@@ -429,6 +440,99 @@ TEST(AppliancePoolTest, WatchdogSparesSessionsWithAHeartbeatOrWithoutShm) {
   EXPECT_FALSE(beat->killed);
   EXPECT_FALSE(silent->killed);
   EXPECT_EQ(pool.stats().kills, 0u);
+}
+
+// A steady_clock the test moves on by hand; the pool's watchdog reads it.
+class ManualClock {
+ public:
+  std::chrono::steady_clock::time_point now() const { return base_ + offset_.load(); }
+  void Advance(milliseconds by) { offset_.store(offset_.load() + by); }
+  std::function<std::chrono::steady_clock::time_point()> Function() {
+    return [this] { return now(); };
+  }
+  int64_t NowNs() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(now().time_since_epoch()).count();
+  }
+
+ private:
+  const std::chrono::steady_clock::time_point base_ = std::chrono::steady_clock::now();
+  std::atomic<milliseconds> offset_{milliseconds(0)};
+};
+
+TEST(AppliancePoolTest, WatchdogKillsASessionThatLeavesARequestUnansweredHoweverTheHeartbeatTicks) {
+  FakeWorld world;
+  world.heartbeats = true;
+  EventLog log;
+  ManualClock clock;
+  PoolOptions options = Options(world, 1, &log);
+  options.hang_timeout = seconds(60);
+  options.clock = clock.Function();
+  AppliancePool pool(options);
+  auto lease = pool.Acquire(Config("a.img"));
+  ASSERT_TRUE(lease.ok());
+  auto state = world.State(lease->pooled().pid());
+  state->has_channel = true;
+  state->unanswered = 1;
+  state->quiet_since_ns = clock.NowNs();
+  for (int step = 1; step < 6; ++step) {  // 50 s: the heartbeat ticks, no reply comes
+    ++state->beat;
+    clock.Advance(seconds(10));
+    pool.WatchOnce();
+    EXPECT_FALSE(state->killed) << "after " << step * 10 << " s";
+  }
+  ++state->beat;
+  clock.Advance(seconds(10));
+  pool.WatchOnce();
+  EXPECT_TRUE(state->killed);
+  EXPECT_TRUE(lease->broken());
+  EXPECT_EQ(pool.stats().kills, 1u);
+  ASSERT_TRUE(Eventually([&] { return !log.Of(PoolEventKind::kHung).empty(); }));
+  EXPECT_EQ(log.Of(PoolEventKind::kHung)[0].message,
+            "no reply from the guest for 60000 ms with 1 request(s) waiting; QEMU killed");
+}
+
+TEST(AppliancePoolTest, WatchdogSparesASessionWhoseGuestAnswersOrThatWaitsForNothing) {
+  FakeWorld world;
+  ManualClock clock;
+  PoolOptions options = Options(world, 1);
+  options.hang_timeout = seconds(60);
+  options.clock = clock.Function();
+  AppliancePool pool(options);
+  auto lease = pool.Acquire(Config("a.img"));
+  ASSERT_TRUE(lease.ok());
+  auto state = world.State(lease->pooled().pid());
+  state->has_channel = true;
+  state->unanswered = 2;
+  for (int step = 0; step < 30; ++step) {  // 5 minutes of replies 10 s apart
+    state->quiet_since_ns = clock.NowNs();
+    clock.Advance(seconds(10));
+    pool.WatchOnce();
+  }
+  state->unanswered = 0;  // the host works on its own side: nothing is asked of the guest
+  clock.Advance(std::chrono::minutes(10));
+  pool.WatchOnce();
+  EXPECT_FALSE(state->killed);
+  EXPECT_EQ(pool.stats().kills, 0u);
+}
+
+TEST(AppliancePoolTest, WatchdogStillKillsOnAStoppedHeartbeatBeforeAnyRequestTimesOut) {
+  FakeWorld world;
+  world.heartbeats = true;
+  ManualClock clock;
+  PoolOptions options = Options(world, 1);
+  options.hang_timeout = seconds(60);
+  options.clock = clock.Function();
+  AppliancePool pool(options);
+  auto lease = pool.Acquire(Config("a.img"));
+  ASSERT_TRUE(lease.ok());
+  auto state = world.State(lease->pooled().pid());
+  state->has_channel = true;  // between calls: nothing unanswered
+  clock.Advance(seconds(59));
+  pool.WatchOnce();
+  EXPECT_FALSE(state->killed);
+  clock.Advance(seconds(1));
+  pool.WatchOnce();
+  EXPECT_TRUE(state->killed);
 }
 
 TEST(AppliancePoolTest, CancelWakesAWaitingAcquireAndKillsLeasedSessions) {
