@@ -95,6 +95,11 @@ struct TransferResult {
   std::vector<GuestProblem> problems;
   uint64_t problems_not_listed = 0;  // counted in that last entry
   uint64_t problem_bytes = 0;        // path and message bytes of the listed problems
+
+  // The problems the guest reported, listed or not.
+  uint64_t problem_count() const {
+    return problems_not_listed == 0 ? problems.size() : problems.size() - 1 + problems_not_listed;
+  }
 };
 
 // Copies `guest_paths` (absolute in the mounted filesystem) into `sink`.

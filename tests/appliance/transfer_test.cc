@@ -482,6 +482,7 @@ TEST(TransferTest, GuestProblemsPastTheCountCapAreOnlyCounted) {
   EXPECT_EQ(r->problems.back().path, "");
   EXPECT_EQ(r->problems.back().message, "2000 more problems not listed");
   EXPECT_EQ(r->problems_not_listed, 2000u);
+  EXPECT_EQ(r->problem_count(), 12000u);
 }
 
 TEST(TransferTest, GuestProblemsPastTheByteCapAreOnlyCounted) {
