@@ -34,15 +34,28 @@ std::span<const uint8_t> InlineData(const proto::LaneBuffer& b) {
   return {b.inline_data()->data(), b.inline_data()->size()};
 }
 
+// Keeps `e` unless the result holds kMaxTransferProblems or kMaxTransferProblemBytes
+// already; then only counts it, in the summary entry that ends the list.
+void KeepProblem(internal::ReplyFileError& e, TransferResult* result) {
+  const size_t bytes = e.path.size() + e.message.size();
+  if (result->problems_not_listed == 0 && result->problems.size() < kMaxTransferProblems &&
+      bytes <= kMaxTransferProblemBytes - result->problem_bytes) {
+    result->problem_bytes += bytes;
+    result->problems.push_back({std::move(e.path), std::move(e.message)});
+    return;
+  }
+  if (result->problems_not_listed++ == 0) result->problems.push_back({});
+  result->problems.back().message =
+      std::to_string(result->problems_not_listed) + " more problems not listed";
+}
+
 // Checked against control_replies.h's limits before anything is copied.
 Status AppendProblems(ControlClient& control,
                       const flatbuffers::Vector<flatbuffers::Offset<proto::FileError>>* errors,
-                      const std::string& what, std::vector<GuestProblem>* out) {
+                      const std::string& what, TransferResult* result) {
   Result<std::vector<internal::ReplyFileError>> checked = internal::ToFileErrors(errors, what);
   if (!checked.ok()) return control.Misbehaved(checked.status().message());
-  for (internal::ReplyFileError& e : *checked) {
-    out->push_back({std::move(e.path), std::move(e.message)});
-  }
+  for (internal::ReplyFileError& e : *checked) KeepProblem(e, result);
   return Status::Ok();
 }
 
@@ -109,7 +122,7 @@ Status EndTransfer(ControlClient& control, uint64_t id, const TransferOptions& o
   if (!frame.ok()) return frame.status();
   const auto* end = frame->response().reply_as_TransferEnd();
   if (end == nullptr) return Status(Code::kProtocolError, "transfer end: wrong reply type");
-  return AppendProblems(control, end->errors(), "TransferEnd reply", &result->problems);
+  return AppendProblems(control, end->errors(), "TransferEnd reply", result);
 }
 
 // ---- extract ------------------------------------------------------------------------
@@ -325,7 +338,7 @@ class Injector {
     if (Status st = internal::CheckInjectPutReply(*put); !st.ok()) {
       return control_.Misbehaved(st.message());
     }
-    if (Status st = AppendProblems(control_, put->errors(), "InjectPut reply", &result_.problems);
+    if (Status st = AppendProblems(control_, put->errors(), "InjectPut reply", &result_);
         !st.ok()) {
       return st;
     }

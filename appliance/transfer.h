@@ -19,6 +19,7 @@
 #define DISKFERRY_APPLIANCE_TRANSFER_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,11 +79,27 @@ struct GuestProblem {
   std::string message;
 };
 
+// The guest problems one transfer keeps, at most (replies add up: a TransferEnd reply may
+// list kMaxReplyFileErrors, and an injection gets a list with every InjectPut reply).
+inline constexpr size_t kMaxTransferProblems = 10000;
+// Their path and message bytes, at most.
+inline constexpr size_t kMaxTransferProblemBytes = size_t{4} << 20;
+
 struct TransferResult {
   uint64_t files = 0;
   uint64_t bytes = 0;
   bool used_shm = false;
+  // The guest's per-file problems, in the order reported. Past kMaxTransferProblems entries
+  // or kMaxTransferProblemBytes bytes the rest are only counted: the last entry then has an
+  // empty path and the message "N more problems not listed".
   std::vector<GuestProblem> problems;
+  uint64_t problems_not_listed = 0;  // counted in that last entry
+  uint64_t problem_bytes = 0;        // path and message bytes of the listed problems
+
+  // The problems the guest reported, listed or not.
+  uint64_t problem_count() const {
+    return problems_not_listed == 0 ? problems.size() : problems.size() - 1 + problems_not_listed;
+  }
 };
 
 // Copies `guest_paths` (absolute in the mounted filesystem) into `sink`.

@@ -153,35 +153,53 @@ Result<Glob> Glob::Compile(std::string_view pattern) {
   return glob;
 }
 
-std::vector<bool> Glob::Reachable(std::string_view path) const {
-  const size_t n = components_.size();
-  std::vector<bool> states(n + 1, false);
-  if (path.empty() || path[0] != '/') return states;
-  auto close = [&](std::vector<bool>& s) {  // "**" may match zero components
-    for (size_t i = 0; i < n; ++i) {
-      if (s[i] && components_[i].any_depth) s[i + 1] = true;
-    }
-  };
-  states[0] = true;
-  close(states);
-  for (std::string_view name : SplitPath(path)) {
-    std::vector<bool> next(n + 1, false);
-    for (size_t i = 0; i < n; ++i) {
-      if (!states[i]) continue;
-      const Component& c = components_[i];
-      if (c.any_depth) {
-        next[i] = true;
-      } else if (c.literal ? c.text == name : MatchComponent(c.text, name)) {
-        next[i + 1] = true;
-      }
-    }
-    close(next);
-    states = std::move(next);
+void Glob::Close(std::vector<bool>& states) const {
+  for (size_t i = 0; i < components_.size(); ++i) {
+    if (states[i] && components_[i].any_depth) states[i + 1] = true;
   }
+}
+
+std::vector<bool> Glob::Start() const {
+  std::vector<bool> states(components_.size() + 1, false);
+  states[0] = true;
+  Close(states);
+  return states;
+}
+
+std::vector<bool> Glob::Step(const std::vector<bool>& states, std::string_view name) const {
+  std::vector<bool> next(components_.size() + 1, false);
+  for (size_t i = 0; i < components_.size(); ++i) {
+    if (!states[i]) continue;
+    const Component& c = components_[i];
+    if (c.any_depth) {
+      next[i] = true;
+    } else if (c.literal ? c.text == name : MatchComponent(c.text, name)) {
+      next[i + 1] = true;
+    }
+  }
+  Close(next);
+  return next;
+}
+
+std::vector<bool> Glob::Reachable(std::string_view path) const {
+  if (path.empty() || path[0] != '/') return std::vector<bool>(components_.size() + 1, false);
+  std::vector<bool> states = Start();
+  for (std::string_view name : SplitPath(path)) states = Step(states, name);
   return states;
 }
 
 bool Glob::Matches(std::string_view path) const { return Reachable(path).back(); }
+
+bool Glob::MatchesSelfOrAbove(std::string_view path) const {
+  if (path.empty() || path[0] != '/') return false;
+  std::vector<bool> states = Start();
+  if (states.back()) return true;
+  for (std::string_view name : SplitPath(path)) {
+    states = Step(states, name);
+    if (states.back()) return true;
+  }
+  return false;
+}
 
 bool Glob::CouldMatchBelow(std::string_view dir) const {
   const std::vector<bool> states = Reachable(dir);
@@ -215,14 +233,8 @@ Result<PathSelector> PathSelector::Create(const std::vector<std::string>& includ
 }
 
 bool PathSelector::Excluded(std::string_view path) const {
-  for (size_t end = 1; end <= path.size(); ++end) {
-    if (end != 1 && end != path.size() && path[end] != '/') continue;  // "/" is tested too
-    const std::string_view prefix = path.substr(0, end);
-    for (const Glob& glob : exclude_) {
-      if (glob.Matches(prefix)) return true;
-    }
-  }
-  return false;
+  return std::any_of(exclude_.begin(), exclude_.end(),
+                     [&](const Glob& g) { return g.MatchesSelfOrAbove(path); });
 }
 
 bool PathSelector::Selects(std::string_view path) const {

@@ -34,6 +34,10 @@ class Glob {
   // matches the whole pattern. A relative path never matches.
   bool Matches(std::string_view path) const;
 
+  // Whether `path` itself or a directory above it ("/" included) matches: the exclude rule
+  // of PathSelector, in one walk down the path (linear in its depth, not quadratic).
+  bool MatchesSelfOrAbove(std::string_view path) const;
+
   // Whether some path strictly below directory `dir` could match: the walker's test for
   // descending into `dir`.
   bool CouldMatchBelow(std::string_view dir) const;
@@ -53,6 +57,10 @@ class Glob {
   // Pattern positions (0..size) reachable after matching the components of `path`;
   // empty when `path` is not absolute.
   std::vector<bool> Reachable(std::string_view path) const;
+  // The positions at the root, and those reachable from `states` over one component.
+  std::vector<bool> Start() const;
+  std::vector<bool> Step(const std::vector<bool>& states, std::string_view name) const;
+  void Close(std::vector<bool>& states) const;  // "**" may match zero components
 
   std::string pattern_;
   std::vector<Component> components_;

@@ -64,7 +64,10 @@ Status HostTreeWriter::Impl::CheckRecord(const Record& r, XattrList* xattrs) {
     *xattrs = std::move(*decoded);
     FilterXattrs(r.path, policy.safety, xattrs, &report.withheld);
   }
-  if (r.meta.type == RecordType::kDirectory) dir_paths.emplace(r.path);
+  if (r.meta.type == RecordType::kDirectory) {
+    if (Status st = held.Take(r.path.size() + r.xattrs.size()); !st.ok()) return st;
+    dir_paths.emplace(r.path);
+  }
   return Status::Ok();
 }
 

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "pipeline/file_report.h"
+#include "pipeline/held_budget.h"
 #include "pipeline/host_metadata.h"
 #include "pipeline/host_safety.h"
 #include "protocol/status.h"
@@ -75,6 +76,11 @@ struct HostWriterOptions {
   // writers filling one DEST at once (a split job) must not make a directory read-only
   // or set its times while another still writes into it.
   bool defer_directories = false;
+  // Directories (pending metadata, and their paths to refuse repeats) and the ids of ended
+  // stream files (to refuse data after an end) remembered, at most (held_budget.h): past
+  // either limit the transfer stops with kProtocolError "the appliance misbehaved: more
+  // than N directories and ended stream files remembered (host memory limit)".
+  HeldLimits held;
 };
 
 // A directory whose metadata waits for the end of the transfer.

@@ -110,6 +110,9 @@ struct HostTreeWriter::Impl {
   std::unordered_set<std::string> dir_paths;
   std::unordered_map<uint64_t, StreamFile> streams;
   std::unordered_set<uint64_t> ended_streams;
+  // dir_paths (with dirs) and ended_streams; adopted directories are the host's and not
+  // counted. Declared after `options`, whose limits it takes.
+  HeldBudget held{"directories and ended stream files remembered", options.held};
   // Ids of the stream files whose descriptors are open, least recently used first.
   std::list<uint64_t> open_order;
 };

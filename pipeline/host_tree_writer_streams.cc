@@ -115,6 +115,7 @@ Status HostTreeWriter::Impl::StreamEnd(uint64_t id) {
   Result<StreamFile*> found = FindStream(id, "stream end");
   if (!found.ok()) return found.status();
   StreamFile* file = *found;
+  if (Status st = held.Take(0); !st.ok()) return st;
   Status st;
   if (!file->failed && !file->fd.valid()) st = Reopen(id, file);
   if (!file->failed) {

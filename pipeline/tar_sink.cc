@@ -40,7 +40,8 @@ TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
       partial_path(path + ".partial"),
       spool_dir(opts.spool_dir.empty() ? DirectoryOf(path) : opts.spool_dir),
       options(opts),
-      held("hard links waiting for their target and symlinks remembered", opts.held) {}
+      held("hard links waiting for their target, symlinks and ended stream files remembered",
+           opts.held) {}
 
 TarSink::Impl::~Impl() {
   {
@@ -243,14 +244,14 @@ Status TarSink::Impl::StreamData(uint64_t id, uint64_t offset, std::span<const u
 Status TarSink::Impl::StreamEnd(uint64_t id) {
   if (Status st = CheckOpen(); !st.ok()) return st;
   if (refused_streams.erase(id) > 0) {
-    held.Give(0);
-    ended_streams.insert(id);
+    ended_streams.insert(id);  // its entry in `held` stays, for ended_streams
     return Status::Ok();
   }
-  auto node = streams.extract(id);
-  if (node.empty()) {
+  if (!streams.contains(id)) {
     return ProtocolError("end of stream for unknown or ended file_id " + std::to_string(id));
   }
+  if (Status st = held.Take(0); !st.ok()) return st;
+  auto node = streams.extract(id);
   ended_streams.insert(id);
   const PendingStream& stream = node.mapped();
   stream_paths.erase(stream.path);

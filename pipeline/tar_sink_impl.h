@@ -116,7 +116,7 @@ struct TarSink::Impl {
   std::unordered_map<std::string, std::vector<DeferredLink>> deferred_links;  // by target
   std::unordered_set<std::string> symlink_paths;  // symlink entries written
   std::unordered_map<uint64_t, uint64_t> refused_streams;  // file_id -> size, data dropped
-  HeldBudget held;  // deferred_links, symlink_paths and refused_streams
+  HeldBudget held;  // deferred_links, symlink_paths, refused_streams and ended_streams
   std::vector<uint8_t> copy_buffer;  // kCopyChunk, allocated on first use
   std::vector<uint8_t> zeros;        // kCopyChunk, allocated on first use
 

@@ -118,7 +118,7 @@ Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const Wa
   }
   {
     std::lock_guard<std::mutex> lock(job.mu);
-    job.source_errors += result->problems.size();
+    job.source_errors += result->problem_count();
   }
   return spool_error;
 }

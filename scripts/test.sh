@@ -38,7 +38,7 @@ run_sanitized() {
     "$fuzz_build/bin/$t" --gtest_brief=1 || st=1
   done
   mkdir -p "$fuzz_build/fuzz-artifacts"
-  for t in control_reply lane manifest request; do
+  for t in control_reply glob lane manifest request writer; do
     echo "test: ${t}_fuzzer for ${fuzz_seconds}s"
     local work
     work=$(mktemp -d)

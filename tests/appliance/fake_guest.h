@@ -17,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -125,6 +126,17 @@ class FakeGuest {
   }
   // The guest's end goes away, as when QEMU is killed: the host's calls fail at once.
   void HangUp() { ::shutdown(peer_, SHUT_RDWR); }
+  // A TransferEnd reply listing `count` file errors, the i-th for `path(i)`.
+  bool ReplyTransferEndWithErrors(uint64_t id, int count,
+                                  const std::function<std::string(int)>& path) {
+    flatbuffers::FlatBufferBuilder fbb(size_t{8} << 20);
+    std::vector<flatbuffers::Offset<proto::FileError>> errors;
+    for (int i = 0; i < count; ++i) {
+      errors.push_back(proto::CreateFileErrorDirect(fbb, path(i).c_str(), "EIO", "EIO"));
+    }
+    return Reply(id, proto::Reply::TransferEnd,
+                 proto::CreateTransferEndReplyDirect(fbb, 0, 0, &errors).Union(), fbb);
+  }
   // What the daemon's heartbeat thread does about once a second.
   void TickHeartbeat() {
     auto* header = reinterpret_cast<ShmHeader*>(shm_->data());

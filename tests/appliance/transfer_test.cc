@@ -53,6 +53,19 @@ void ServeExtract(FakeGuest& g, const std::function<bool(int, uint64_t)>& next) 
   }
 }
 
+// Ends the transfer at once, listing `count` file errors in its TransferEnd reply.
+void ServeExtractWithErrors(FakeGuest& g, int count, const std::function<std::string(int)>& path) {
+  const proto::Request* r = g.Read();
+  if (r == nullptr || r->op_type() != proto::Op::ExtractStart || !g.ReplyStart(r->id())) return;
+  while ((r = g.Read()) != nullptr) {
+    if (r->op_type() == proto::Op::TransferEnd) {
+      g.ReplyTransferEndWithErrors(r->id(), count, path);
+      return;
+    }
+    if (!g.ReplyExtractNext(r->id(), {}, 0, true)) return;
+  }
+}
+
 // A sink that counts what reaches it.
 class CountingSink final : public TreeSink {
  public:
@@ -345,6 +358,40 @@ TEST(TransferTest, AProtocolErrorOfTheUnpackerSaysTheApplianceMisbehaved) {
   EXPECT_EQ(r.status().code(), Code::kProtocolError);
   EXPECT_EQ(r.status().message().rfind("protocol error: the appliance misbehaved: ", 0), 0u)
       << r.status().message();
+}
+
+TEST(TransferTest, GuestProblemsPastTheCountCapAreOnlyCounted) {
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    ServeExtractWithErrors(g, 12000, [](int i) { return "f" + std::to_string(i); });
+  });
+  CountingSink sink;
+  Result<TransferResult> r = ExtractTree(g.channel(), {"/"}, &sink, SocketLane());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->problems.size(), kMaxTransferProblems + 1);
+  EXPECT_EQ(r->problems[kMaxTransferProblems - 1].path, "f9999");
+  EXPECT_EQ(r->problems.back().path, "");
+  EXPECT_EQ(r->problems.back().message, "2000 more problems not listed");
+  EXPECT_EQ(r->problems_not_listed, 2000u);
+  EXPECT_EQ(r->problem_count(), 12000u);
+}
+
+TEST(TransferTest, GuestProblemsPastTheByteCapAreOnlyCounted) {
+  // 1200 paths of 4000 bytes: 4.8 MB of problems in one reply, under the reply's own budget.
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    ServeExtractWithErrors(g, 1200,
+                           [](int i) { return std::to_string(1000 + i) + std::string(3996, 'p'); });
+  });
+  CountingSink sink;
+  Result<TransferResult> r = ExtractTree(g.channel(), {"/"}, &sink, SocketLane());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  size_t fit = 0;
+  for (size_t bytes = 0; bytes + 4003 <= kMaxTransferProblemBytes; bytes += 4003) ++fit;
+  ASSERT_EQ(r->problems.size(), fit + 1);  // 1047 whole, then the summary
+  EXPECT_LE(r->problem_bytes, kMaxTransferProblemBytes);
+  EXPECT_EQ(r->problems_not_listed, 1200 - fit);
+  EXPECT_EQ(r->problems.back().message, std::to_string(1200 - fit) + " more problems not listed");
 }
 
 }  // namespace

@@ -1,15 +1,15 @@
 // Fuzz target: what the host does with the bytes a guest writes on the control channel.
-// The input is one byte saying where to split the rest into two reads (so that reassembly
-// across reads is covered), then a byte stream: FrameReader splits it into frames, VerifyResponse
-// checks each body, and the reply decoders of appliance/control_replies.h read the verified tables,
-// as ControlClient does. A crash, a sanitizer report or an exception is a finding; a refused frame
-// is the expected outcome for most inputs.
+// The input is that of frames.h: FrameReader splits it into frames, VerifyResponse checks
+// each body, and the reply decoders of appliance/control_replies.h read the verified tables,
+// as ControlClient does. A crash, a sanitizer report or an exception is a finding; a refused
+// frame is the expected outcome for most inputs.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "appliance/control_replies.h"
 #include "protocol/frame.h"
+#include "tests/fuzz/frames.h"
 
 namespace diskferry {
 namespace {
@@ -35,17 +35,9 @@ void DecodeReply(const proto::Response& response) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace diskferry;
-  FrameReader reader;
-  if (size < 1) return 0;
-  const std::span<const uint8_t> stream(data + 1, size - 1);
-  const size_t split = data[0] % (stream.size() + 1);
-  reader.Feed(stream.first(split));
-  reader.Feed(stream.subspan(split));
-  for (;;) {
-    Result<std::optional<std::vector<uint8_t>>> frame = reader.Next();
-    if (!frame.ok() || !frame->has_value()) break;
-    Result<const proto::Response*> response = VerifyResponse(**frame);
+  ForEachFrame(data, size, [](std::span<const uint8_t> frame) {
+    Result<const proto::Response*> response = VerifyResponse(frame);
     if (response.ok()) DecodeReply(**response);
-  }
+  });
   return 0;
 }

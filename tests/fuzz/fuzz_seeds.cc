@@ -1,7 +1,8 @@
 // Writes the seed corpora of tests/fuzz/corpus/ from real messages: framed Responses and
 // Requests built with the schema's builders, and lane buffers packed with RecordWriter in
-// lane_fuzzer's input format. Manifest seeds are copies of tests/jobs/cases (by hand).
-// Usage: fuzz_seeds CORPUS_DIR (writes CORPUS_DIR/{control_reply,request,lane}/NAME).
+// lane_fuzzer's input format (writer_fuzzer's too). Manifest seeds are copies of
+// tests/jobs/cases, glob seeds are written by hand.
+// Usage: fuzz_seeds CORPUS_DIR (writes CORPUS_DIR/{control_reply,request,lane,writer}/NAME).
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -203,6 +204,94 @@ void Lanes(const fs::path& dir) {
   }
 }
 
+// writer_fuzzer's seeds: one batch of hostile records each (a refused record ends the
+// transfer, so each attack has its own seed), for the directory and the tar sink.
+struct Entry {
+  RecordMeta meta;
+  std::string path;
+  std::string target;
+  std::string data;
+};
+
+std::vector<uint8_t> OneBatch(const std::vector<Entry>& entries, uint32_t* count) {
+  std::vector<uint8_t> buf(16384);
+  RecordWriter w(buf);
+  for (const Entry& e : entries) {
+    const std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(e.data.data()),
+                                        e.data.size());
+    (void)w.Append(e.meta, e.path, e.target, {}, data);
+  }
+  buf.resize(w.used());
+  *count = w.count();
+  return buf;
+}
+
+Entry File(std::string path, std::string data, uint32_t mode = 0100644) {
+  return {{.type = RecordType::kFile, .mode = mode, .size = data.size()},
+          std::move(path),
+          "",
+          std::move(data)};
+}
+Entry Dir(std::string path, uint32_t mode = 040755) {
+  return {{.type = RecordType::kDirectory, .mode = mode}, std::move(path), "", ""};
+}
+Entry Symlink(std::string path, std::string target) {
+  return {{.type = RecordType::kSymlink, .mode = 0120777}, std::move(path), std::move(target), ""};
+}
+Entry Hardlink(std::string path, std::string target) {
+  return {{.type = RecordType::kHardlink, .mode = 0100644}, std::move(path), std::move(target), ""};
+}
+Entry Stream(std::string path, uint64_t id, uint64_t size) {
+  return {{.type = RecordType::kStreamFile, .file_id = id, .mode = 0100644, .size = size},
+          std::move(path),
+          "",
+          ""};
+}
+
+void Writers(const fs::path& dir) {
+  const std::vector<std::pair<std::string, std::vector<Entry>>> attacks = {
+      {"dotdot", {Dir("a"), File("../outside", "x"), File("a/../../outside", "x")}},
+      {"absolute", {File("/tmp/outside", "x")}},
+      {"symlink_then_beneath",
+       {Symlink("s", ".."), File("s/canary", "evil"), Dir("s/canary_dir/sub"), Symlink("t", "/etc"),
+        File("t/passwd", "evil")}},
+      {"planted_links",
+       {File("canary_link", "evil"), File("escape/x", "evil"), File("hard", "evil"), Dir("escape"),
+        Hardlink("h", "canary_link"), Hardlink("h2", "hard")}},
+      {"hardlinks",
+       {File("f", "data"), Hardlink("g", "f"), Hardlink("x", "../canary"),
+        Hardlink("y", "escape/..")}},
+      {"device_and_setuid",
+       {{{.type = RecordType::kSpecial, .mode = 060666, .rdev = (8u << 8)}, "sda", "", ""},
+        {{.type = RecordType::kSpecial, .mode = 020666, .rdev = (1u << 8) | 1}, "mem", "", ""},
+        File("suid", "#!/bin/sh\n", 0104755),
+        File("sgid", "x", 0102755),
+        Dir("sdir", 046755)}},
+      {"huge_stream",
+       {Stream("big", 1, uint64_t{1} << 44), Stream("bigger", 2, ~uint64_t{0} >> 1)}},
+  };
+  for (const uint8_t sink : {0, 2}) {
+    for (const auto& [name, entries] : attacks) {
+      uint32_t count = 0;
+      const std::vector<uint8_t> batch = OneBatch(entries, &count);
+      std::vector<uint8_t> out{sink};
+      AppendBuffer(&out, 0, false, static_cast<uint16_t>(count), 0, 0, 0, batch);
+      Write(dir, (sink ? "tar_" : "dir_") + name, out);
+    }
+    // An honest transfer with a stream file, over the shared-memory lane too.
+    for (const uint8_t shm : {0, 1}) {
+      uint32_t count = 0;
+      const std::vector<uint8_t> batch = Batch(&count, 7, 10);
+      std::vector<uint8_t> out{static_cast<uint8_t>(sink | shm)};
+      AppendBuffer(&out, 0, false, static_cast<uint16_t>(count), 0, 0, 0, batch);
+      AppendBuffer(&out, 1, false, 0, 0, 7, 0, std::vector<uint8_t>(6, 'a'));
+      AppendBuffer(&out, 1, true, 0, 1, 7, 6, std::vector<uint8_t>(4, 'b'));
+      Write(dir, std::string(sink ? "tar_" : "dir_") + (shm ? "shm_transfer" : "socket_transfer"),
+            out);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace diskferry
 
@@ -215,5 +304,6 @@ int main(int argc, char** argv) {
   diskferry::ControlReplies(root / "control_reply");
   diskferry::Requests(root / "request");
   diskferry::Lanes(root / "lane");
+  diskferry::Writers(root / "writer");
   return 0;
 }

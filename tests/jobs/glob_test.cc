@@ -200,5 +200,22 @@ TEST(GlobTest, ManyStarsAndDoubleStarsStayFast) {
   EXPECT_TRUE(GlobMatches("/**/**/**/**/**/**/d", deep));
 }
 
+// Each directory above a path is tested against the excludes: one walk down the path, not
+// one match per directory (which was quadratic in the depth: this test ran for hours).
+TEST(PathSelectorTest, ExcludesOnADeepPathAreMatchedInOneWalk) {
+  std::string exclude;
+  for (int i = 0; i < 100; ++i) exclude += "/**";
+  exclude += "/b";
+  Result<PathSelector> selector = PathSelector::Create({}, {exclude});
+  ASSERT_TRUE(selector.ok()) << selector.status().ToString();
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += "/a";
+  EXPECT_TRUE(selector->Selects(deep));
+  EXPECT_TRUE(selector->Descends(deep));
+  EXPECT_FALSE(selector->Selects(deep + "/b"));
+  EXPECT_FALSE(selector->Selects(deep + "/b/c"));
+  EXPECT_FALSE(selector->Descends("/b" + deep));
+}
+
 }  // namespace
 }  // namespace diskferry

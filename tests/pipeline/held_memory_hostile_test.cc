@@ -142,7 +142,10 @@ class WriterHeldTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(mkdir(dest_.c_str(), 0700), 0);
-    auto writer = HostTreeWriter::Open(dest_, {});
+    Reopen({});
+  }
+  void Reopen(const HostWriterOptions& options) {
+    auto writer = HostTreeWriter::Open(dest_, options);
     ASSERT_TRUE(writer.ok()) << writer.status().ToString();
     w_ = std::move(*writer);
   }
@@ -167,6 +170,47 @@ TEST_F(WriterHeldTest, StreamFilesThatNeverEndStopAtTheLimit) {
   ExpectMisbehaved(st, "more than 256 stream files");
   EXPECT_EQ(accepted, 256);
   EXPECT_EQ(w_->RemoveUnfinished(), 256u);
+}
+
+TEST_F(WriterHeldTest, PendingDirectoriesStopAtTheLimit) {
+  Reopen({.held = {.records = 10}});
+  std::vector<std::string> names;
+  for (int i = 0; i < 50; ++i) names.push_back(Numbered("d", i));
+  int accepted = 0;
+  Status st = FeedUntilRefused(
+      *w_, 50, [&](int i) { return DirRecord(names[i]); }, &accepted);
+  ExpectMisbehaved(st, "more than 10 directories and ended stream files remembered");
+  EXPECT_EQ(accepted, 10);
+  EXPECT_EQ(w_->TakePendingDirectories().size(), 10u);
+}
+
+TEST_F(WriterHeldTest, PendingDirectoriesCountTheirPathBytes) {
+  Reopen({.held = {.bytes = 1000}});
+  std::vector<std::string> names;
+  for (int i = 0; i < 50; ++i) names.push_back(std::string(196, 'n') + Numbered("", i));
+  int accepted = 0;
+  Status st = FeedUntilRefused(
+      *w_, 50, [&](int i) { return DirRecord(names[i]); }, &accepted);
+  ExpectMisbehaved(st, "more than 1000 bytes of directories and ended stream files");
+  EXPECT_EQ(accepted, 5);
+}
+
+// Feeds empty stream files, each announced and ended, until one is refused.
+Status FeedEndedStreams(TreeSink& sink, int count, int* ended) {
+  for (*ended = 0; *ended < count; ++*ended) {
+    const uint64_t id = static_cast<uint64_t>(*ended) + 1;
+    if (Status st = sink.OnRecord(StreamRecord(Numbered("s", *ended), id, 0)); !st.ok()) return st;
+    if (Status st = sink.OnStreamEnd(id); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+TEST_F(WriterHeldTest, EndedStreamFilesRememberedStopAtTheLimit) {
+  Reopen({.held = {.records = 10}});
+  int ended = 0;
+  ExpectMisbehaved(FeedEndedStreams(*w_, 50, &ended),
+                   "more than 10 directories and ended stream files remembered");
+  EXPECT_EQ(ended, 10);
 }
 
 class TarHostileTest : public ::testing::Test {
@@ -203,6 +247,14 @@ TEST_F(TarHostileTest, HardLinksWaitingForAStreamFileThatNeverEndsStopAtTheLimit
       *sink, 50, [&](int i) { return HardlinkRecord(names[i], "big"); }, &accepted);
   ExpectMisbehaved(st, "more than 10 hard links waiting for their target");
   EXPECT_EQ(accepted, 10);
+}
+
+TEST_F(TarHostileTest, EndedStreamFilesRememberedStopAtTheLimit) {
+  auto sink = Open({.held = {.records = 10}});
+  ASSERT_NE(sink, nullptr);
+  int ended = 0;
+  ExpectMisbehaved(FeedEndedStreams(*sink, 50, &ended), "more than 10 hard links waiting");
+  EXPECT_EQ(ended, 10);
 }
 
 TEST_F(TarHostileTest, EntriesBeneathAnEarlierSymlinkAreRefusedAndReported) {
