@@ -3,10 +3,13 @@
 // Launch() turns it into a running Appliance or an error that says why it did not boot.
 //
 // Launch sequence (each step bounded by launch_timeout): private temp dir (mkdtemp under
-// $TMPDIR) -> listening unix socket -> /dev/shm region -> spawn QEMU -> accept QEMU's
-// connection (watching QEMU: if it exits, its stderr is the error) -> send Hello at once
-// (QEMU holds the bytes until the guest opens the port) -> wait for the reply (a kernel
-// panic ends QEMU and closes the socket) -> check protocol version and shm stamp.
+// $TMPDIR) -> listening control socket (control_listener.h) -> the launch secret's file
+// (launch_secret.h) -> /dev/shm region -> spawn QEMU -> accept QEMU's connection
+// (watching QEMU: if it exits, its stderr is the error) -> send Hello at once (QEMU holds
+// the bytes until the guest opens the port) -> wait for the reply (a kernel panic ends
+// QEMU and closes the socket) -> on the tcp transport, drop a connection whose reply
+// lacks the launch secret and accept the next (control_greeting.h) -> remove the secret's
+// file -> check protocol version and shm stamp.
 // A failed launch kills and reaps QEMU, removes the socket and /dev/shm file, and keeps
 // the console log if the guest printed anything; its last lines are in the error together
 // with the accelerator, the time spent, QEMU's exit status and output.
@@ -29,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +43,7 @@
 #include "appliance/control_listener.h"
 #include "appliance/guest_types.h"
 #include "appliance/image_layers.h"
+#include "appliance/launch_secret.h"
 #include "appliance/process.h"
 #include "appliance/qemu_command.h"
 #include "appliance/shm_region.h"
@@ -138,8 +143,11 @@ class Appliance {
   Status Start(const ApplianceConfig& config);
   Status Prepare(const ApplianceConfig& config);
   Status SpawnQemu(const ApplianceConfig& config);
+  Status WriteLaunchSecret();
+  void RemoveLaunchSecretFile();
   Status ConnectAndGreet(const ApplianceConfig& config);
-  Result<int> AcceptQemu(std::chrono::milliseconds timeout);
+  // Ok while QEMU runs; kUnavailable with its exit status once it has exited.
+  Status QemuStillRunning();
   Status CheckHello() const;
   Status LaunchFailure(const Status& why);
   // True when a probed hypervisor's trial launch failed before the guest printed a
@@ -159,6 +167,9 @@ class Appliance {
   bool console_log_is_ours_ = false;
   ControlListener listener_;
   ShmRegion shm_;
+  // Handed to QEMU through secret_path_ (removed once the daemon said hello).
+  std::optional<LaunchSecret> secret_;
+  std::string secret_path_;
   QemuCommand command_;
   Process qemu_;
   std::chrono::steady_clock::time_point spawned_at_;

@@ -77,7 +77,7 @@ Result<ModulePlan> LoadModulePlan(const HostKernel& kernel, const ModuleIndex& i
                   "kernel " + kernel.release + " has no " + names + " (neither built in nor in " +
                       kernel.modules_dir +
                       "); the appliance could not reach its disks or "
-                      "console. Use a Debian kernel (linux-image-cloud-amd64)");
+                      "console, or read its launch secret. Use a Debian kernel (linux-image-cloud-amd64)");
   }
   return plan;
 }

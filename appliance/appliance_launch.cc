@@ -8,8 +8,10 @@
 #include <system_error>
 
 #include "appliance/appliance.h"
+#include "appliance/control_greeting.h"
 #include "appliance/hypervisor_verdict.h"
 #include "appliance/launch_report.h"
+#include "protocol/host_path.h"
 #include "protocol/shm_layout.h"
 
 namespace diskferry {
@@ -19,6 +21,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr char kQemuOutputName[] = "qemu.log";
+// The launch secret's file in the appliance's private directory (launch_secret.h).
+constexpr char kLaunchSecretFileName[] = "secret";
 // How often the accept loop checks whether QEMU is still alive.
 constexpr milliseconds kQemuCheckInterval(50);
 // After the channel closes during boot, QEMU is normally already exiting (panic=-1 and
@@ -53,7 +57,7 @@ void ConnectControlPort(const ControlListener& listener, QemuCommand* cmd) {
 
 QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
                          const std::string& console_log, const ControlListener& listener,
-                         const ShmRegion& shm) {
+                         const ShmRegion& shm, const std::string& secret_path) {
   std::string cmdline = kDefaultKernelCmdline;
   if (!config.extra_kernel_args.empty()) cmdline += " " + config.extra_kernel_args;
   QemuCommand cmd;
@@ -64,6 +68,7 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
   cmd.StorageDisk(config.image.storage);
   ConnectControlPort(listener, &cmd);
   if (shm.valid()) cmd.SharedMemory(shm.path(), shm.size());
+  cmd.FirmwareFile(kLaunchSecretFwCfgName, secret_path);
   return cmd;
 }
 
@@ -129,13 +134,33 @@ Status Appliance::Prepare(const ApplianceConfig& config) {
   Result<ControlListener> listener = ListenForQemu(dir_);
   if (!listener.ok()) return listener.status();
   listener_ = std::move(*listener);
+  if (Status s = WriteLaunchSecret(); !s.ok()) return s;
   if (config.shm_size != 0 && kHostHasIvshmem) {
     Result<ShmRegion> shm = ShmRegion::Create(config.shm_size);
     if (!shm.ok()) return shm.status();
     shm_ = std::move(*shm);
   }
-  command_ = BuildCommand(config, accel_.accel, console_log_, listener_, shm_);
+  command_ = BuildCommand(config, accel_.accel, console_log_, listener_, shm_, secret_path_);
   return Status::Ok();
+}
+
+// Drawn for both transports (one code path, and cheap); only tcp asks for it back.
+Status Appliance::WriteLaunchSecret() {
+  Result<LaunchSecret> secret = LaunchSecret::Draw();
+  if (!secret.ok()) return secret.status().WithContext("launch secret");
+  secret_path_ = dir_.File(kLaunchSecretFileName);
+  if (Status s = secret->WriteTo(secret_path_); !s.ok()) return s.WithContext("launch secret");
+  secret_.emplace(*secret);
+  return Status::Ok();
+}
+
+void Appliance::RemoveLaunchSecretFile() {
+  if (secret_path_.empty()) return;
+  std::error_code ec;
+  if (Result<std::filesystem::path> path = HostFsPath(secret_path_); path.ok()) {
+    std::filesystem::remove(*path, ec);
+  }
+  secret_path_.clear();
 }
 
 Status Appliance::SpawnQemu(const ApplianceConfig& config) {
@@ -155,25 +180,31 @@ milliseconds Appliance::LaunchTimeLeft() const {
   return std::max(milliseconds(0), launch_timeout_ - elapsed);
 }
 
-Result<int> Appliance::AcceptQemu(milliseconds timeout) {
-  return listener_.Accept(timeout, kQemuCheckInterval, [this]() -> Status {
-    Result<std::optional<ExitStatus>> exited = qemu_.TryWait();
-    if (!exited.ok()) return exited.status();
-    if (!exited->has_value()) return Status::Ok();
-    return Status(Code::kUnavailable,
-                  "QEMU " + (*exited)->ToString() + " before connecting to the control socket");
-  });
+Status Appliance::QemuStillRunning() {
+  Result<std::optional<ExitStatus>> exited = qemu_.TryWait();
+  if (!exited.ok()) return exited.status();
+  if (!exited->has_value()) return Status::Ok();
+  return Status(Code::kUnavailable,
+                "QEMU " + (*exited)->ToString() + " before connecting to the control socket");
 }
 
 Status Appliance::ConnectAndGreet(const ApplianceConfig& config) {
-  Result<int> fd = AcceptQemu(LaunchTimeLeft());
-  if (!fd.ok()) return fd.status();
+  GreetingOptions options;
+  options.secret = secret_ ? &*secret_ : nullptr;
+  options.require_secret = listener_.transport() == ControlTransport::kTcp;
+  options.call_timeout = config.call_timeout;
+  options.check_interval = kQemuCheckInterval;
+  options.time_left = [this] { return LaunchTimeLeft(); };
+  options.keep_waiting = [this] { return QemuStillRunning(); };
+  Result<DaemonGreeting> greeting = AcceptDaemon(&listener_, options);
   listener_.Close();  // one connection only; unlinks the socket path
-  control_ = std::make_unique<ControlClient>(*fd, config.call_timeout);
-  Result<HelloInfo> hello = control_->Hello(LaunchTimeLeft());
-  if (!hello.ok()) return hello.status().WithContext("hello");
+  if (!greeting.ok()) return greeting.status();
+  control_ = std::move(greeting->client);
   launch_time_ = std::chrono::duration_cast<milliseconds>(Clock::now() - spawned_at_);
-  hello_ = std::move(*hello);
+  hello_ = std::move(greeting->hello);
+  hello_.launch_secret.clear();  // checked; nobody needs it any more
+  // QEMU read it at start-up; the guest's copy is in fw_cfg.
+  RemoveLaunchSecretFile();
   return CheckHello();
 }
 

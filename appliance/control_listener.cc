@@ -21,6 +21,7 @@ class TcpControl : public ControlListener::Endpoint {
   void ConnectQemu(QemuCommand* cmd) const override {
     cmd->SerialPortTcp(listener_.port(), kControlPortName);
   }
+  std::string Address() const override { return listener_.address(); }
 
  private:
   TcpListener listener_;
@@ -100,6 +101,10 @@ Result<int> ControlListener::Accept(std::chrono::milliseconds timeout,
 void ControlListener::Close() {
   if (endpoint_ != nullptr) endpoint_->Close();
   endpoint_.reset();
+}
+
+std::string ControlListener::address() const {
+  return endpoint_ == nullptr ? std::string() : endpoint_->Address();
 }
 
 void ControlListener::ConnectQemu(QemuCommand* cmd) const {

@@ -6,8 +6,9 @@
 //   - tcp (the only one on Windows hosts): a loopback TCP port (TcpListener). QEMU for
 //     Windows has AF_UNIX chardevs only since 7.2 and wine, where the Windows build is
 //     tested, has none; TCP works with every QEMU for Windows. Any local process could
-//     race QEMU to the port: the daemon's Hello reply is checked (protocol version,
-//     shared-memory stamp) before anything else is sent, and docs/windows.md says so.
+//     race QEMU to the port: the daemon proves itself with the launch's secret in its
+//     Hello reply before anything else is sent, and a connection without it is dropped
+//     (control_greeting.h; docs/security.md, "Control channel on loopback TCP").
 //     On Linux it serves to run the Windows code path, and with a QEMU built without
 //     AF_UNIX chardevs.
 // The Linux half of the unix transport is control_listener_posix.cc; Windows hosts refuse
@@ -88,6 +89,10 @@ class ControlListener {
   // SerialPortTcp(port) for tcp, both with kControlPortName. Precondition (DF_CHECK):
   // listening.
   void ConnectQemu(QemuCommand* cmd) const;
+
+  // Where QEMU connects, for messages: the socket path (unix) or "127.0.0.1:PORT" (tcp);
+  // "" when not listening.
+  std::string address() const;
 
   bool listening() const { return endpoint_ != nullptr; }
   ControlTransport transport() const { return transport_; }

@@ -21,6 +21,7 @@ class ControlListener::Endpoint {
                              const std::function<Status()>& keep_waiting) = 0;
   virtual void Close() = 0;
   virtual void ConnectQemu(QemuCommand* cmd) const = 0;
+  virtual std::string Address() const = 0;
 };
 
 namespace internal {

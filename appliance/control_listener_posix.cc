@@ -18,6 +18,7 @@ class UnixControl : public ControlListener::Endpoint {
   void ConnectQemu(QemuCommand* cmd) const override {
     cmd->SerialPort(listener_.path(), kControlPortName);
   }
+  std::string Address() const override { return listener_.path(); }
 
  private:
   UnixListener listener_;

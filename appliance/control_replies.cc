@@ -196,6 +196,11 @@ Result<HelloInfo> ToHelloInfo(const proto::HelloReply& reply) {
       !st.ok()) {
     return st;
   }
+  if (Status st = CheckCount(budget.what(), Count(reply.launch_secret()), kMaxLaunchSecretBytes,
+                             "launch secret bytes");
+      !st.ok()) {
+    return st;
+  }
   HelloInfo info;
   info.protocol_version = reply.protocol_version();
   info.daemon_version = GuestText(View(reply.daemon_version()), 256);
@@ -210,6 +215,9 @@ Result<HelloInfo> ToHelloInfo(const proto::HelloReply& reply) {
   }
   info.shm_size = reply.shm_size();
   info.boot_ms = reply.boot_ms();
+  if (reply.launch_secret() != nullptr) {
+    info.launch_secret.assign(reply.launch_secret()->begin(), reply.launch_secret()->end());
+  }
   return info;
 }
 

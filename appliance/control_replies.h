@@ -12,6 +12,7 @@
 #include "appliance/control_client.h"
 #include "appliance/guest_types.h"
 #include "protocol/frame.h"
+#include "protocol/launch_secret.h"
 #include "protocol/status.h"
 
 namespace diskferry::internal {
@@ -36,6 +37,8 @@ inline constexpr size_t kMaxNameBytes = 255;
 inline constexpr size_t kMaxPathBytes = 4096;
 // Hello: filesystem types the guest kernel offers (a kernel has about a hundred).
 inline constexpr size_t kMaxHelloFilesystems = 1024;
+// Hello: the launch secret echoed back is at most kMaxLaunchSecretBytes (64;
+// protocol/launch_secret.h, shared with the daemon: the host draws 32).
 // ListFilesystems and MountOs.
 inline constexpr size_t kMaxListedFilesystems = 4096;
 inline constexpr size_t kMaxAliases = 32;
@@ -50,8 +53,8 @@ inline constexpr size_t kMaxReplyFileErrors = 65536;
 // A FileError's message is cut to this many bytes.
 inline constexpr size_t kMaxFileErrorMessageBytes = 1024;
 
-// kProtocolError for more than kMaxHelloFilesystems filesystems or strings past the
-// budget; the versions are cut to 256 bytes and escaped, each filesystem to 64.
+// kProtocolError for more than kMaxHelloFilesystems filesystems, a launch secret longer
+// than kMaxLaunchSecretBytes or strings past the budget; the versions are cut to 256 bytes and escaped, each filesystem to 64.
 Result<HelloInfo> ToHelloInfo(const proto::HelloReply& reply);
 
 // kProtocolError for more entries than the limits above, or a device name (or alias)

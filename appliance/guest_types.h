@@ -16,6 +16,9 @@ struct HelloInfo {
   std::vector<std::string> filesystems;
   uint64_t shm_size = 0;
   uint32_t boot_ms = 0;
+  // The launch secret the daemon read from fw_cfg (at most kMaxLaunchSecretBytes, checked
+  // on decoding); empty when it sent none. Compared by the launcher, never printed.
+  std::vector<uint8_t> launch_secret;
 };
 
 struct FilesystemInfo {

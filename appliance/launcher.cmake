@@ -10,14 +10,17 @@ add_library(df_appliance STATIC
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
   ${CMAKE_CURRENT_LIST_DIR}/child_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/control_greeting.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_replies.cc
   ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict.cc
   ${CMAKE_CURRENT_LIST_DIR}/launch_report.cc
+  ${CMAKE_CURRENT_LIST_DIR}/launch_secret.cc
   ${CMAKE_CURRENT_LIST_DIR}/qemu_command.cc)
 if(NOT WIN32)
   target_sources(df_appliance PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/accelerator_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/child_registry_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/launch_secret_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/process_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/shm_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/spawn_posix.cc

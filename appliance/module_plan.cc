@@ -212,8 +212,10 @@ void ModulePlan::Withhold(std::string_view fstype) {
 }
 
 const std::vector<std::string>& BootModuleNames() {
+  // qemu_fw_cfg: the launch secret's fw_cfg file in sysfs (protocol/launch_secret.h),
+  // which Hello reads; Debian builds it as a module (CONFIG_FW_CFG_SYSFS=m).
   static const std::vector<std::string> kBoot = {"virtio_pci", "virtio_blk", "virtio_scsi",
-                                                 "virtio_console"};
+                                                 "virtio_console", "qemu_fw_cfg"};
   return kBoot;
 }
 

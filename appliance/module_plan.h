@@ -1,7 +1,7 @@
 // ModulePlan: which kernel modules go into the appliance and what they make possible.
 //
-// Three sets: the boot set (virtio transport, disk and console drivers, all loaded by the
-// daemon at boot); per supported filesystem type, the modules its mount needs (loaded by
+// Three sets: the boot set (virtio transport, disk and console drivers, and qemu_fw_cfg
+// for the launch secret; all loaded by the daemon at boot); per supported filesystem type, the modules its mount needs (loaded by
 // the daemon before the first mount of that type); and per storage group (device mapper,
 // dm-crypt, thin provisioning, snapshots, mirrors, md RAID), the modules the storage tools
 // need (loaded by the daemon before it runs them, never at boot). A filesystem or group is

@@ -155,6 +155,11 @@ QemuCommand& QemuCommand::SerialPortTcp(int port, std::string port_name) {
   return *this;
 }
 
+QemuCommand& QemuCommand::FirmwareFile(std::string name, std::string path) {
+  firmware_files_.emplace_back(std::move(name), std::move(path));
+  return *this;
+}
+
 QemuCommand& QemuCommand::SharedMemory(std::string path, uint64_t size) {
   shm_path_ = std::move(path);
   shm_size_ = size;
@@ -249,6 +254,10 @@ void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
                                "memory-backend-file,id=shm,size=" + std::to_string(shm_size_) +
                                    ",share=on,mem-path=" + EscapeOptionValue(shm_path_),
                                "-device", "ivshmem-plain,memdev=shm"});
+  }
+  for (const auto& [name, path] : firmware_files_) {
+    argv->insert(argv->end(), {"-fw_cfg", "name=" + EscapeOptionValue(name) +
+                                              ",file=" + EscapeOptionValue(path)});
   }
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "appliance/accelerator.h"
@@ -84,6 +85,11 @@ class QemuCommand {
   QemuCommand& SerialPortTcp(int port, std::string port_name = kControlPortName);
   // ivshmem-plain backed by `path` (a /dev/shm file of exactly `size` bytes).
   QemuCommand& SharedMemory(std::string path, uint64_t size);
+  // The fw_cfg entry `name` (QEMU wants "opt/..." names) holding the bytes of the file
+  // at `path`, which QEMU reads at start-up: `-fw_cfg name=NAME,file=PATH`. Only the
+  // path is on the command line, never the bytes (the launch secret travels so, and any
+  // local user can list command lines). Entries appear in the order added.
+  QemuCommand& FirmwareFile(std::string name, std::string path);
 
   std::vector<std::string> Argv() const;
   // Argv() as one line a user can paste into a shell to reproduce the launch.
@@ -110,6 +116,7 @@ class QemuCommand {
   std::string port_name_;
   std::string shm_path_;
   uint64_t shm_size_ = 0;
+  std::vector<std::pair<std::string, std::string>> firmware_files_;  // {name, path}
 };
 
 }  // namespace diskferry

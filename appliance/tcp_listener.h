@@ -6,8 +6,9 @@
 //
 // Unlike a socket in a 0700 directory, any local process can connect to the port. Accept
 // therefore takes only a peer whose address is 127.0.0.1 (a peer bound to another
-// loopback address is closed, and the wait goes on), and the caller checks the daemon's
-// Hello reply before sending anything else. docs/windows.md says what is left exposed.
+// loopback address is closed, and the wait goes on), and the caller drops a peer whose
+// Hello reply lacks the launch's secret before sending anything else
+// (control_greeting.h). docs/windows.md says what is left exposed.
 //
 // Descriptors are ints: a POSIX file descriptor, or on Windows a SOCKET cast to int (the
 // values Windows hands out fit). The POSIX half is tcp_listener_posix.cc, the Windows one

@@ -44,6 +44,11 @@ struct DaemonContext {
   // (test mode must never probe the host's disks).
   std::string sys_block_dir;
   std::string dev_dir = "/dev";
+  // Where Hello reads the launch secret QEMU's fw_cfg carries (kLaunchSecretSysfsPath in
+  // the VM). Read at each Hello, not at boot: an appliance restored from a snapshot taken
+  // before its Hello answers with the secret of its own launch. Empty: no secret (test
+  // mode).
+  std::string launch_secret_path;
 };
 
 // Non-"nodev" entries of /proc/filesystems text plus every type in `fs_modules`, sorted

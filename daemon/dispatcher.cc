@@ -127,7 +127,9 @@ DetachedBuffer Dispatcher::Hello(uint64_t id, const proto::HelloRequest& request
   const auto reply = proto::CreateHelloReply(
       fbb, hello->protocol_version, fbb.CreateString(hello->daemon_version),
       fbb.CreateString(hello->kernel_release), fbb.CreateVectorOfStrings(hello->filesystems),
-      hello->shm_size, hello->boot_ms);
+      hello->shm_size, hello->boot_ms,
+      hello->launch_secret.empty() ? flatbuffers::Offset<flatbuffers::Vector<uint8_t>>()
+                                    : fbb.CreateVector(hello->launch_secret));
   return FinishReply(&fbb, id, proto::Reply::Hello, reply.Union());
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/serve.h"
 #include "daemon/shm.h"
 #include "daemon/sys_files.h"
+#include "protocol/launch_secret.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -155,6 +156,7 @@ DaemonContext MakeVmContext(FsModuleTable fs_modules, uint64_t started_ms) {
   ctx.fs_modules = std::move(fs_modules);
   ctx.sys_block_dir = "/sys/block";
   ctx.dev_dir = "/dev";
+  ctx.launch_secret_path = kLaunchSecretSysfsPath;
   return ctx;
 }
 

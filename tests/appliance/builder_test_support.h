@@ -65,7 +65,7 @@ inline std::string FakeBzImage(const std::string& release) {
   return image;
 }
 
-// modules.dep of the fake kernel: virtio, xfs (+ libcrc32c, which softdeps on crc32c),
+// modules.dep of the fake kernel: virtio, qemu_fw_cfg, xfs (+ libcrc32c, which softdeps on crc32c),
 // vfat with NLS tables, isofs; ext4 is built in; no btrfs, f2fs or anything else. For
 // storage: dm-mod, dm-crypt with its crypto modules (aes, cbc and sha256 built in; no
 // sha512), dm-thin-pool; no snapshot, mirror or md RAID.
@@ -82,6 +82,7 @@ inline const char* kFakeModulesDep =
     "kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
     "kernel/drivers/char/virtio_console.ko: kernel/drivers/virtio/virtio.ko "
     "kernel/drivers/virtio/virtio_ring.ko\n"
+    "kernel/drivers/firmware/qemu_fw_cfg.ko:\n"
     "kernel/lib/libcrc32c.ko:\n"
     "kernel/arch/x86/crypto/crc32c-intel.ko:\n"
     "kernel/fs/xfs/xfs.ko: kernel/lib/libcrc32c.ko\n"

@@ -280,5 +280,29 @@ TEST(ControlRepliesTest, SymlinkTargetLongerThanAPathIsRefused) {
   ExpectRejected(target(std::string(kMaxPathBytes + 1, 't')).status(), "target of 4097 bytes");
 }
 
+Result<HelloInfo> HelloWithSecret(const std::vector<uint8_t>& secret) {
+  FlatBufferBuilder fbb;
+  fbb.Finish(proto::CreateHelloReplyDirect(fbb, 1, "0.1.0", "6.1.0", nullptr, 0, 0, &secret));
+  return ToHelloInfo(*flatbuffers::GetRoot<proto::HelloReply>(fbb.GetBufferPointer()));
+}
+
+TEST(ControlRepliesTest, HelloKeepsTheLaunchSecretBytes) {
+  const std::vector<uint8_t> secret = {0, 1, 0xff, 0x1b, '\n'};
+  Result<HelloInfo> hello = HelloWithSecret(secret);
+  ASSERT_TRUE(hello.ok()) << hello.status().ToString();
+  EXPECT_EQ(hello->launch_secret, secret);
+}
+
+TEST(ControlRepliesTest, HelloWithoutALaunchSecretHasNone) {
+  Result<HelloInfo> hello = HelloWithSecret({});
+  ASSERT_TRUE(hello.ok()) << hello.status().ToString();
+  EXPECT_TRUE(hello->launch_secret.empty());
+}
+
+TEST(ControlRepliesTest, HelloWithALaunchSecretPastTheLimitIsRefused) {
+  ExpectRejected(HelloWithSecret(std::vector<uint8_t>(kMaxLaunchSecretBytes + 1, 7)).status(),
+                 "65 launch secret bytes, more than 64");
+}
+
 }  // namespace
 }  // namespace diskferry

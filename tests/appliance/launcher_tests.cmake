@@ -5,8 +5,16 @@ add_executable(launcher_tests
   ${CMAKE_CURRENT_LIST_DIR}/process_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/shm_region_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_client_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/control_replies_test.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/control_replies_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/launch_secret_test.cc)
 target_link_libraries(launcher_tests PRIVATE df_appliance GTest::gtest_main)
+# A stand-in for QEMU on the tcp control transport (launch_secret_test.cc).
+add_executable(fake_qemu
+  ${CMAKE_CURRENT_LIST_DIR}/fake_qemu_main.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tcp_listener_test_client_posix.cc)
+target_link_libraries(fake_qemu PRIVATE df_appliance)
+target_compile_definitions(launcher_tests PRIVATE DF_FAKE_QEMU="$<TARGET_FILE:fake_qemu>")
+add_dependencies(launcher_tests fake_qemu)
 gtest_discover_tests(launcher_tests DISCOVERY_TIMEOUT 60)
 include(${CMAKE_CURRENT_LIST_DIR}/sockets_tests.cmake)
 # Host-independent pieces of the launcher and session (appliance directories, the

@@ -127,12 +127,13 @@ TEST(ModulePlanTest, RendersStorageGroupsWithBuiltinGroupsAlone) {
             "dm\ncrypt /lib/modules/6.1.0-1-cloud-amd64/kernel/drivers/md/dm-crypt.ko\n");
 }
 
-TEST(ModulePlanTest, BootSetHoldsVirtioDriversInLoadOrder) {
+TEST(ModulePlanTest, BootSetHoldsVirtioDriversAndFwCfgInLoadOrder) {
   ModulePlan plan = PlanModules(FakeIndex(), {});
   EXPECT_TRUE(plan.boot_missing.empty());
-  ASSERT_EQ(plan.boot.size(), 8u);
+  ASSERT_EQ(plan.boot.size(), 9u);
   EXPECT_EQ(plan.boot.front(), "kernel/drivers/virtio/virtio_ring.ko");
-  EXPECT_EQ(plan.boot.back(), "kernel/drivers/char/virtio_console.ko");
+  EXPECT_EQ(plan.boot[7], "kernel/drivers/char/virtio_console.ko");
+  EXPECT_EQ(plan.boot.back(), "kernel/drivers/firmware/qemu_fw_cfg.ko");
   EXPECT_FALSE(plan.AllPaths().contains("kernel/net/unused/unused.ko"));
 }
 
@@ -190,7 +191,7 @@ TEST(ModulePlanTest, MissingBootModulesAreReported) {
   ASSERT_TRUE(index.ok());
   ModulePlan plan = PlanModules(*index, {});
   EXPECT_EQ(plan.boot_missing,
-            (std::vector<std::string>{"virtio_pci", "virtio_scsi", "virtio_console"}));
+            (std::vector<std::string>{"virtio_pci", "virtio_scsi", "virtio_console", "qemu_fw_cfg"}));
 }
 
 TEST(ModulePlanTest, RendersAbsoluteGuestPathsWithBuiltinFilesystemsAlone) {
@@ -203,7 +204,8 @@ TEST(ModulePlanTest, RendersAbsoluteGuestPathsWithBuiltinFilesystemsAlone) {
             std::string::npos);
   std::string boot = RenderModulesBoot(plan, kRelease);
   EXPECT_TRUE(boot.starts_with(prefix + "drivers/virtio/virtio_ring.ko\n"));
-  EXPECT_EQ(std::count(boot.begin(), boot.end(), '\n'), 8);
+  EXPECT_EQ(std::count(boot.begin(), boot.end(), '\n'), 9);
+  EXPECT_TRUE(boot.ends_with(prefix + "drivers/firmware/qemu_fw_cfg.ko\n"));
   EXPECT_EQ(GuestModulePath(kRelease, "kernel/fs/xfs/xfs.ko.zst"), prefix + "fs/xfs/xfs.ko");
 }
 

@@ -109,6 +109,18 @@ TEST(QemuCommandTest, TheLastControlPortSetterWins) {
   EXPECT_EQ(std::count(b.begin(), b.end(), "-chardev"), 1);
 }
 
+TEST(QemuCommandTest, FirmwareFileNamesTheFileNeverItsBytes) {
+  QemuCommand cmd;
+  cmd.NoDefaults(false).Append("").FirmwareFile("opt/diskferry/secret", "/tmp/d,x/secret");
+  // clang-format off
+  const Argv expected = {
+      kDefaultQemuBinary, "-machine", "q35", "-accel", "tcg", "-m", "512", "-smp", "1",
+      "-fw_cfg", "name=opt/diskferry/secret,file=/tmp/d,,x/secret",
+  };
+  // clang-format on
+  EXPECT_EQ(cmd.Argv(), expected);
+}
+
 TEST(QemuCommandTest, DefaultsBootTheStandardCmdline) {
   const Argv argv = QemuCommand().Argv();
   EXPECT_EQ(argv[0], kDefaultQemuBinary);

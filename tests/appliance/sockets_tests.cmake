@@ -3,6 +3,7 @@
 # lane over loopback TCP. The same sources, but for the *_posix files, run on Windows
 # (tests/qemu-win/sockets_tests.cmake).
 add_executable(sockets_tests
+  ${CMAKE_CURRENT_LIST_DIR}/control_greeting_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_listener_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_stream_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_stream_posix_test.cc

@@ -5,6 +5,7 @@
 # has a Windows half of its own.
 set(DF_SOCKET_TESTS ${CMAKE_CURRENT_LIST_DIR}/../appliance)
 add_executable(sockets_tests
+  ${DF_SOCKET_TESTS}/control_greeting_test.cc
   ${DF_SOCKET_TESTS}/control_listener_test.cc
   ${DF_SOCKET_TESTS}/control_stream_test.cc
   ${DF_SOCKET_TESTS}/socket_lane_tcp_test.cc
