@@ -43,6 +43,7 @@ ChannelActivity ControlClient::activity() const {
   a.unanswered = unanswered_.load(std::memory_order_acquire);
   a.quiet_since = std::chrono::steady_clock::time_point(
       std::chrono::nanoseconds(quiet_since_ns_.load(std::memory_order_relaxed)));
+  a.patience = std::chrono::milliseconds(patience_ms_.load(std::memory_order_relaxed));
   return a;
 }
 
@@ -58,7 +59,7 @@ Status ControlClient::Break(Status why) {
     why = Status(Code::kUnavailable, "control channel closed by the peer (" + why.message() + ")");
   }
   if (why.code() == Code::kProtocolError && !why.message().starts_with(kMisbehavedPrefix)) {
-    why = Status(Code::kProtocolError, std::string(kMisbehavedPrefix) + why.message());
+    why = GuestMisbehaved(why.message());
   }
   unanswered_.store(0, std::memory_order_release);  // nothing will be answered now
   if (state_ == State::kOpen) {
@@ -140,9 +141,11 @@ Result<ResponseFrame> ControlClient::Receive(uint64_t id, std::chrono::milliseco
 
 Result<ResponseFrame> ControlClient::Call(const OpBuilder& build,
                                           std::chrono::milliseconds timeout) {
+  patience_ms_.store(timeout.count(), std::memory_order_relaxed);
   Result<uint64_t> id = Send(build, timeout);
-  if (!id.ok()) return id.status();
-  return Receive(*id, timeout);
+  Result<ResponseFrame> reply = id.ok() ? Receive(*id, timeout) : Result<ResponseFrame>(id.status());
+  patience_ms_.store(0, std::memory_order_relaxed);
+  return reply;
 }
 
 Result<ResponseFrame> ControlClient::CallExpecting(const OpBuilder& build, Reply type,

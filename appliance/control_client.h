@@ -47,8 +47,6 @@
 namespace diskferry {
 
 inline constexpr std::chrono::seconds kDefaultCallTimeout(30);
-// How every kProtocolError of the control channel starts: the guest broke the protocol.
-inline constexpr std::string_view kMisbehavedPrefix = "protocol error: the appliance misbehaved: ";
 // ReadDirAll() gives up on directories larger than this (a hostile guest could page forever).
 inline constexpr uint64_t kMaxReadDirAllEntries = uint64_t{1} << 24;
 // ... or whose listing takes more host memory than this: each entry counts its names'
@@ -66,6 +64,10 @@ struct ChannelActivity {
   // When the guest last answered: the arrival of its last frame, or the sending of the
   // oldest unanswered request if that came later (steady_clock). The epoch before the first.
   std::chrono::steady_clock::time_point quiet_since;
+  // How long the caller itself is prepared to wait: the timeout of the Call() in progress
+  // (a Survey or an activation may take minutes), 0 for requests sent with Send() alone
+  // (transfers, whose replies come within seconds). A watchdog waits at least this long.
+  std::chrono::milliseconds patience{0};
 };
 
 struct DirPage {
@@ -195,6 +197,7 @@ class ControlClient {
   // stored before unanswered_ changes, so a reader that sees the count sees the time.
   std::atomic<uint32_t> unanswered_{0};
   std::atomic<int64_t> quiet_since_ns_{0};
+  std::atomic<int64_t> patience_ms_{0};
 };
 
 }  // namespace diskferry

@@ -85,13 +85,12 @@ Result<ResponseFrame> ReceiveWithin(ControlClient& control, uint64_t id,
 Status EndMisbehaving(ControlClient& control, Status status) {
   if (status.code() != Code::kProtocolError) return status;
   control.Close();
-  constexpr std::string_view kPrefix = "protocol error: the appliance misbehaved: ";
-  if (status.message().starts_with(kPrefix)) return status;
+  if (status.message().starts_with(kMisbehavedPrefix)) return status;
   // A layer that already said who misbehaved keeps its words.
   constexpr std::string_view kSaid = "the appliance misbehaved: ";
   std::string_view m = status.message();
   if (m.starts_with(kSaid)) m.remove_prefix(kSaid.size());
-  return TransferMisbehaved(std::string(m));
+  return GuestMisbehaved(m);
 }
 
 // A buffer moves the transfer on when it brings bytes, records or the end of a file.
@@ -137,7 +136,7 @@ class SizeCheckingSink final : public TreeSink {
 
   Status OnRecord(const Record& record) override {
     if (record.meta.size > max_file_size_) {
-      return TransferMisbehaved(PrintableText(record.path) + ": announced as " +
+      return GuestMisbehaved(PrintableText(record.path) + ": announced as " +
                                 std::to_string(record.meta.size) + " bytes, more than the " +
                                 std::to_string(max_file_size_) + " a file may have");
     }
@@ -366,7 +365,7 @@ class Injector {
       if (outstanding_.empty()) {
         // Every buffer was sent and every put answered: the guest kept buffers it was
         // given without releasing them.
-        return TransferMisbehaved(
+        return GuestMisbehaved(
             "inject: the guest released no buffer; nothing is left to send into");
       }
       if (Status st = ReceiveOne(); !st.ok()) return st;

@@ -8,10 +8,6 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-Status TransferMisbehaved(const std::string& what) {
-  return Status(Code::kProtocolError, "protocol error: the appliance misbehaved: " + what);
-}
-
 ProgressDeadline::ProgressDeadline(milliseconds deadline, uint32_t max_idle_replies,
                                    SteadyClock clock)
     : deadline_(deadline), max_idle_replies_(max_idle_replies), clock_(std::move(clock)) {
@@ -37,7 +33,7 @@ Status ProgressDeadline::OnReply(bool progressed) {
   }
   if (now - last_progress_ >= deadline_) return Expired(now - last_progress_);
   if (++idle_replies_ >= max_idle_replies_) {
-    return TransferMisbehaved(std::to_string(idle_replies_) +
+    return GuestMisbehaved(std::to_string(idle_replies_) +
                               " replies in a row carried no byte, record or file end");
   }
   return Status::Ok();
@@ -49,7 +45,7 @@ Status ProgressDeadline::OnWaitFailed(const Status& failure) const {
 }
 
 Status ProgressDeadline::Expired(steady_clock::duration still) const {
-  return TransferMisbehaved("no new byte, record or file end for " +
+  return GuestMisbehaved("no new byte, record or file end for " +
                             std::to_string(duration_cast<milliseconds>(still).count()) +
                             " ms (the progress deadline is " + std::to_string(deadline_.count()) +
                             " ms)");

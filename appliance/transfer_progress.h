@@ -29,9 +29,6 @@ inline constexpr uint32_t kDefaultMaxIdleReplies = 64;
 
 using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
 
-// kProtocolError "protocol error: the appliance misbehaved: <what>": how a transfer says
-// that the guest broke the protocol.
-Status TransferMisbehaved(const std::string& what);
 
 class ProgressDeadline {
  public:

@@ -41,9 +41,9 @@ class CatSink : public TreeSink {
 
   Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override {
     if (Status st = CheckStream(file_id, "data"); !st.ok()) return st;
-    if (offset < written_) return Misbehaved(path_ + ": stream data out of order");
+    if (offset < written_) return GuestMisbehaved(path_ + ": stream data out of order");
     if (offset > size_ || data.size() > size_ - offset) {
-      return Misbehaved(path_ + ": stream data beyond the file's size " + std::to_string(size_));
+      return GuestMisbehaved(path_ + ": stream data beyond the file's size " + std::to_string(size_));
     }
     if (Status st = Zeros(offset - written_); !st.ok()) return st;
     return Write(data);
@@ -59,12 +59,9 @@ class CatSink : public TreeSink {
   const std::optional<std::string>& link_target() const { return link_target_; }
 
  private:
-  static Status Misbehaved(const std::string& what) {
-    return Status(Code::kProtocolError, "the appliance misbehaved: " + what);
-  }
   Status CheckStream(uint64_t file_id, const char* what) const {
     if (streaming_ && file_id == file_id_) return Status::Ok();
-    return Misbehaved(path_ + ": stream " + what + " for file_id " + std::to_string(file_id) +
+    return GuestMisbehaved(path_ + ": stream " + what + " for file_id " + std::to_string(file_id) +
                       ", which is not the file being read (or has ended)");
   }
   Status Write(std::span<const uint8_t> data) {

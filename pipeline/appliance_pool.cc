@@ -456,7 +456,8 @@ std::string AppliancePool::HangOfLocked(Slot& s, steady_clock::time_point now) c
   // The host's clock: a request the guest leaves unanswered. No guest write changes it.
   if (const std::optional<ChannelActivity> a = s.session->activity(); a && a->unanswered > 0) {
     const auto quiet = std::chrono::duration_cast<milliseconds>(now - a->quiet_since);
-    if (quiet >= options_.hang_timeout) {
+    // A call that said it may take long (a Survey, an activation) is given that long.
+    if (quiet >= std::max(options_.hang_timeout, a->patience)) {
       return "no reply from the guest for " + std::to_string(quiet.count()) + " ms with " +
              std::to_string(a->unanswered) + " request(s) waiting";
     }

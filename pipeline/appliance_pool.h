@@ -11,7 +11,8 @@
 // A hang watchdog thread watches every leased session on two clocks. The host's own: a
 // session whose control channel has had a request waiting for hang_timeout with no frame
 // from the guest (ControlClient::activity(), measured on the host) has its QEMU killed,
-// whatever else the guest does. The guest's: a heartbeat (ShmHeader) that stays unchanged
+// whatever else the guest does; a call that takes a longer timeout of its own (a Survey
+// of a large tree, 120 s) is given that long, so that no honest call is killed. The guest's: a heartbeat (ShmHeader) that stays unchanged
 // for hang_timeout kills it too, sooner when the guest hangs between calls. The heartbeat
 // is written by the untrusted guest, so it can only hasten a kill, never keep a lease
 // alive: a guest that keeps it ticking while it leaves a call unanswered is killed by the
@@ -123,9 +124,9 @@ inline constexpr std::chrono::milliseconds kDefaultHangTimeout = std::chrono::se
 
 struct PoolOptions {
   int size = 1;  // N >= 1 (DF_CHECK): the caller validates user input
-  // How long a leased session may leave a request unanswered, or its heartbeat stand
-  // still, before its QEMU is killed (see the top of this file). Zero disables the
-  // watchdog.
+  // How long a leased session may leave a request unanswered (or longer, for a call
+  // with a longer timeout), or its heartbeat stand still, before its QEMU is killed (see
+  // the top of this file). Zero disables the watchdog.
   std::chrono::milliseconds hang_timeout = kDefaultHangTimeout;
   // The watchdog's clock; null: std::chrono::steady_clock::now. activity() times are
   // steady_clock's, so a test clock must read on that scale.

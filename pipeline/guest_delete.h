@@ -34,7 +34,7 @@ Status DeleteGuestPath(GuestFs& fs, const std::string& path, bool recursive);
 
 // Deletes every match of `glob` and returns how many there were. Errors as
 // DeleteGuestPath, reported before anything is deleted; at most kMaxHeldRecords matches
-// (more: kProtocolError "the appliance misbehaved: ...").
+// (more: kProtocolError "protocol error: the appliance misbehaved: ...").
 Result<uint64_t> DeleteGuestGlob(const GuestDeleteOps& ops, const Glob& glob, bool recursive,
                                  HeldLimits held = {});
 Result<uint64_t> DeleteGuestGlob(GuestFs& fs, const Glob& glob, bool recursive);

@@ -27,7 +27,7 @@ Status Enter(const std::string& dir, const GuestReadDir& read_dir, HeldBudget* b
   Status st;
   for (const DirEntryInfo& e : level.entries) {
     if (BadName(e.name)) {
-      st = Misbehaved("directory " + QuotedText(dir) + " lists an entry named " +
+      st = GuestMisbehaved("directory " + QuotedText(dir) + " lists an entry named " +
                       QuotedText(e.name));
     } else {
       st = budget->Take(e.name.size());
@@ -64,7 +64,7 @@ Status WalkGuestTree(const std::string& root, const GuestReadDir& read_dir,
     budget.Give(entry.name.size());
     const std::string path = JoinGuestPath(level.dir, entry.name);
     if (path.size() > kMaxGuestPathBytes) {
-      return Misbehaved("path " + QuotedText(path, 64) + "... longer than " +
+      return GuestMisbehaved("path " + QuotedText(path, 64) + "... longer than " +
                         std::to_string(kMaxGuestPathBytes) + " bytes");
     }
     Result<bool> descend = visit(path, entry);

@@ -83,7 +83,7 @@ Status HashingSink::BeginStream(const Record& record, FileRecord out) {
                          " already in use");
   }
   if (streams_.size() >= kMaxPendingStreams) {
-    return Misbehaved("more than " + std::to_string(kMaxPendingStreams) +
+    return GuestMisbehaved("more than " + std::to_string(kMaxPendingStreams) +
                       " stream files announced before their data ended, at " + QuotedText(out.path));
   }
   Result<MultiDigest> digest = MultiDigest::Create(algorithms_);

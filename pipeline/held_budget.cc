@@ -2,17 +2,13 @@
 
 namespace diskferry {
 
-Status Misbehaved(std::string_view what) {
-  return Status(Code::kProtocolError, "the appliance misbehaved: " + std::string(what));
-}
-
 Status HeldBudget::Take(size_t bytes) {
   if (records_ >= limits_.records) {
-    return Misbehaved("more than " + std::to_string(limits_.records) + " " + holder_ +
+    return GuestMisbehaved("more than " + std::to_string(limits_.records) + " " + holder_ +
                       " (host memory limit)");
   }
   if (bytes > limits_.bytes || bytes_ > limits_.bytes - bytes) {
-    return Misbehaved("more than " + std::to_string(limits_.bytes) + " bytes of " + holder_ +
+    return GuestMisbehaved("more than " + std::to_string(limits_.bytes) + " bytes of " + holder_ +
                       " (host memory limit)");
   }
   ++records_;

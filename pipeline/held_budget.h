@@ -5,7 +5,7 @@
 // (docs/protocol.md), or one entry per directory or per linked file of the tree. A guest
 // that repeats records, or announces a stream file that never ends and keeps sending, would
 // otherwise grow host memory without writing anything; past the budget the transfer stops
-// with kProtocolError "the appliance misbehaved: ..." (docs/security.md, "Host memory and
+// with kProtocolError "protocol error: the appliance misbehaved: ..." (docs/security.md, "Host memory and
 // recursion limits").
 //
 // Value type, no locking: each sink owns one and uses it from its own thread.
@@ -32,9 +32,6 @@ struct HeldLimits {
   uint64_t bytes = kMaxHeldBytes;
 };
 
-// kProtocolError "the appliance misbehaved: WHAT".
-Status Misbehaved(std::string_view what);
-
 class HeldBudget {
  public:
   // `holder` names what holds the entries in the error ("entries waiting for their turn").
@@ -42,7 +39,7 @@ class HeldBudget {
       : holder_(std::move(holder)), limits_(limits) {}
 
   // One more entry of `bytes`. Past either limit nothing is taken and the result is
-  // Misbehaved("more than N HOLDER held (LIMIT)").
+  // GuestMisbehaved("more than N HOLDER held (LIMIT)").
   Status Take(size_t bytes);
   // An entry of `bytes` taken earlier is gone.
   void Give(size_t bytes);

@@ -56,7 +56,7 @@ Status HostTreeWriter::Impl::CheckRecord(const Record& r, XattrList* xattrs) {
   }
   if (r.meta.type == RecordType::kDirectory && dir_paths.contains(std::string(r.path))) {
     // Each would add a pending directory: growth, not writing.
-    return Misbehaved("directory " + QuotedText(r.path) + " sent twice");
+    return GuestMisbehaved("directory " + QuotedText(r.path) + " sent twice");
   }
   if (policy.safety.xattrs != XattrScope::kNone && !r.xattrs.empty()) {
     auto decoded = DecodeXattrs(r.xattrs);

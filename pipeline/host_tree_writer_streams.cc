@@ -22,7 +22,7 @@ Status HostTreeWriter::Impl::CheckNewStream(const Record& r) const {
                                             std::to_string(id) + " already used");
   }
   if (streams.size() >= kMaxPendingStreams) {
-    return Misbehaved("more than " + std::to_string(kMaxPendingStreams) +
+    return GuestMisbehaved("more than " + std::to_string(kMaxPendingStreams) +
                       " stream files announced before their data ended, at " +
                       QuotedText(r.path));
   }

@@ -19,7 +19,7 @@ void OrderingSink::Push(Entry entry) {
 Status OrderingSink::Hold(std::string_view path) {
   std::string key(path);
   if (pending_paths_.contains(key)) {
-    return Misbehaved("entry " + QuotedText(path) + " sent twice");
+    return GuestMisbehaved("entry " + QuotedText(path) + " sent twice");
   }
   if (Status st = held_.Take(key.size()); !st.ok()) return st;
   pending_paths_.insert(key);

@@ -12,7 +12,7 @@
 // bounded by what the lanes hold in flight (docs/protocol.md), not by the tree. A peer that
 // sends more (a stream file that never ends, then record after record) is stopped at
 // `held` (held_budget.h), and a record repeating the path of an entry still waiting is
-// refused: both kProtocolError "the appliance misbehaved: ...".
+// refused: both kProtocolError "protocol error: the appliance misbehaved: ...".
 //
 // Entries outside `range` (the ancestor directories a ranged walk sends first so that the
 // writer can create parents) are passed on to the inner sink but their records are never
@@ -48,7 +48,7 @@ class OrderingSink : public TreeSink {
   using ReleaseCallback = std::function<void(const FileRecord& record, uint64_t streamed)>;
 
   // `held`: the entries (and their path bytes) waiting to be released, at most; a record
-  // past them, or one repeating the path of an entry still waiting, is Misbehaved().
+  // past them, or one repeating the path of an entry still waiting, is GuestMisbehaved().
   OrderingSink(WalkRange range, ReleaseCallback on_release, HeldLimits held = {});
 
   // The sink records are passed on to; set before the first record.

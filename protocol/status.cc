@@ -22,6 +22,12 @@ std::string_view CodeName(Code code) {
   return "unknown";
 }
 
+Status GuestMisbehaved(std::string_view what) {
+  std::string m(kMisbehavedPrefix);
+  m += what;
+  return Status(Code::kProtocolError, std::move(m));
+}
+
 Status Status::WithContext(std::string_view prefix) const {
   if (ok()) return *this;
   std::string m(prefix);

@@ -28,6 +28,13 @@ enum class Code {
 
 std::string_view CodeName(Code code);
 
+class Status;
+// How every message about a guest that broke the protocol starts, whichever layer found
+// it (docs/security.md); the CLI exits 70 on kProtocolError.
+inline constexpr std::string_view kMisbehavedPrefix = "protocol error: the appliance misbehaved: ";
+// kProtocolError "<kMisbehavedPrefix><what>".
+Status GuestMisbehaved(std::string_view what);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;

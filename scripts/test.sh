@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 win_build=${WIN_BUILD_DIR:-$top/build-win}
 fuzz_build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
-fuzz_seconds=${DISKFERRY_FUZZ_SECONDS:-20}
+fuzz_seconds=${DISKFERRY_FUZZ_SECONDS:-10}
 jobs=${DISKFERRY_TEST_JOBS:-2}
 "$top/scripts/setup.sh" "$build"
 

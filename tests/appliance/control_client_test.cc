@@ -342,6 +342,33 @@ TEST(ControlClientTest, ActivityCountsUnansweredRequestsAndWhenTheGuestLastAnswe
   EXPECT_EQ(d.client().activity().unanswered, 0u);
 }
 
+// A Call() tells the watchdog how long it is prepared to wait (its timeout) while it
+// waits, and only then; requests sent with Send() alone ask for no patience.
+TEST(ControlClientTest, ActivityCarriesTheTimeoutOfTheCallInProgress) {
+  FakeDaemon d;
+  auto ping = [](FlatBufferBuilder& fbb) {
+    return std::pair(proto::Op::Ping, proto::CreatePingRequest(fbb, 7).Union());
+  };
+  EXPECT_EQ(d.client().activity().patience, 0ms);
+  std::atomic<int64_t> during_call{-1}, during_send{-1};
+  d.Run([&](FakeDaemon& d) {
+    SeenRequest r = d.Read();  // the caller is waiting in Call()
+    during_call = d.client().activity().patience.count();
+    d.Pong(r.id, 7);
+    r = d.Read();  // the caller sent with Send() alone
+    during_send = d.client().activity().patience.count();
+    d.Pong(r.id, 8);
+  });
+  ASSERT_TRUE(d.client().Call(ping, 90s).ok());
+  EXPECT_EQ(d.client().activity().patience, 0ms);
+  const Result<uint64_t> id = d.client().Send(ping, 90s);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(d.client().Receive(*id, 90s).ok());
+  d.Join();
+  EXPECT_EQ(during_call.load(), 90000);
+  EXPECT_EQ(during_send.load(), 0);
+}
+
 TEST(ControlClientTest, ActivityShowsNothingUnansweredOnceTheChannelBroke) {
   FakeDaemon d(50ms);
   d.Run([](FakeDaemon& d) { d.Read(); });

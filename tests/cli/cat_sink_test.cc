@@ -54,7 +54,7 @@ class CatSinkTest : public ::testing::Test {
   }
   static void ExpectMisbehaved(const Status& st) {
     EXPECT_EQ(st.code(), Code::kProtocolError) << st.ToString();
-    EXPECT_EQ(st.message().rfind("the appliance misbehaved: /f: ", 0), 0u) << st.message();
+    EXPECT_EQ(st.message().rfind(std::string(kMisbehavedPrefix) + "/f: ", 0), 0u) << st.message();
   }
 
   std::filesystem::path path_;

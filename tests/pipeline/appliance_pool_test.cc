@@ -32,6 +32,7 @@ struct FakeState {
   std::atomic<bool> has_channel{false};
   std::atomic<uint32_t> unanswered{0};
   std::atomic<int64_t> quiet_since_ns{0};  // steady_clock
+  std::atomic<int64_t> patience_ms{0};
   std::atomic<bool> killed{false};
   std::atomic<bool> closed{false};
 };
@@ -80,6 +81,7 @@ class FakeSession final : public PooledSession {
     a.unanswered = state_->unanswered;
     a.quiet_since = std::chrono::steady_clock::time_point(
         std::chrono::nanoseconds(state_->quiet_since_ns.load()));
+    a.patience = std::chrono::milliseconds(state_->patience_ms.load());
     return a;
   }
   void Kill() override { state_->killed = true; }
@@ -513,6 +515,30 @@ TEST(AppliancePoolTest, WatchdogSparesASessionWhoseGuestAnswersOrThatWaitsForNot
   pool.WatchOnce();
   EXPECT_FALSE(state->killed);
   EXPECT_EQ(pool.stats().kills, 0u);
+}
+
+// A call that takes its own, longer timeout (a Survey of a large tree: 120 s) is given
+// that long before the watchdog calls it unanswered; then it is killed like any other.
+TEST(AppliancePoolTest, WatchdogGivesALongCallItsOwnTimeoutAndNoMore) {
+  FakeWorld world;
+  ManualClock clock;
+  PoolOptions options = Options(world, 1);
+  options.hang_timeout = seconds(60);
+  options.clock = clock.Function();
+  AppliancePool pool(options);
+  auto lease = pool.Acquire(Config("a.img"));
+  ASSERT_TRUE(lease.ok());
+  auto state = world.State(lease->pooled().pid());
+  state->has_channel = true;
+  state->unanswered = 1;
+  state->patience_ms = 120000;
+  state->quiet_since_ns = clock.NowNs();
+  clock.Advance(seconds(119));
+  pool.WatchOnce();
+  EXPECT_FALSE(state->killed);
+  clock.Advance(seconds(1));
+  pool.WatchOnce();
+  EXPECT_TRUE(state->killed);
 }
 
 TEST(AppliancePoolTest, WatchdogStillKillsOnAStoppedHeartbeatBeforeAnyRequestTimesOut) {

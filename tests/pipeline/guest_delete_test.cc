@@ -61,7 +61,7 @@ struct EndlessGuest {
 
 void ExpectMisbehaved(const Status& st, std::string_view fragment) {
   EXPECT_EQ(st.code(), Code::kProtocolError) << st.ToString();
-  EXPECT_EQ(st.message().rfind("the appliance misbehaved: ", 0), 0u) << st.message();
+  EXPECT_EQ(st.message().rfind(kMisbehavedPrefix, 0), 0u) << st.message();
   EXPECT_NE(st.message().find(fragment), std::string::npos) << st.message();
 }
 

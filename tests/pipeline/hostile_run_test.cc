@@ -45,9 +45,6 @@ using testing::ReadFile;
 using testing::ScratchDir;
 using testing::WriteFile;
 
-// Every protocol error of a job says so; transfers and the control client put "protocol
-// error: " before it, and a step its own context.
-constexpr std::string_view kMisbehaved = "the appliance misbehaved: ";
 constexpr uint64_t kBigSize = 300 << 10;  // above the stream threshold: the stream lane
 // How many ReadDir replies a fake answers before giving up on a host that walks on.
 constexpr int kPatience = 20000;
@@ -318,7 +315,7 @@ class HostileRunTest : public ::testing::Test {
   void ExpectHostileFailed(const RunOutcome& outcome, std::string_view words) {
     const JobOutcome& hostile = Job(outcome, "hostile");
     EXPECT_EQ(hostile.status, "failed");
-    EXPECT_TRUE(hostile.message.find(kMisbehaved) != std::string::npos) << hostile.message;
+    EXPECT_TRUE(hostile.message.find(kMisbehavedPrefix) != std::string::npos) << hostile.message;
     EXPECT_NE(hostile.message.find(words), std::string::npos) << hostile.message;
     EXPECT_EQ(outcome.exit_code, 2);  // a job failed (job_runner.h)
     EXPECT_FALSE(outcome.interrupted);
@@ -478,7 +475,7 @@ TEST_F(HostileRunTest, AnEndlesslyDeepTreeFailsADeleteStepWithoutExhaustingTheSt
                                      "    steps:\n"
                                      "      - delete: {path: /deep, recursive: true}\n",
                                  [](FakeGuest&, int, uint64_t) { return false; });
-  ExpectHostileFailed(outcome, "step 1 (delete /deep): the appliance misbehaved: path \"/deep/ddd");
+  ExpectHostileFailed(outcome, "step 1 (delete /deep): protocol error: the appliance misbehaved: path \"/deep/ddd");
   EXPECT_NE(Job(outcome, "hostile").message.find("... longer than 4096 bytes"), std::string::npos);
   EXPECT_EQ(hostile_launches_, 1);  // a job in place is never started over
   ExpectHonestOutput(outcome);
