@@ -58,7 +58,10 @@ unpack() {
   echo "$dir"
 }
 
-cmake_build() {  # name source-dir cmake-args...
+# cmake_build NAME SOURCE-DIR CMAKE-ARGS...: configures, builds and installs into $prefix.
+# With ONLY_TARGET=T it builds target T alone and calls install_NAME instead of
+# `cmake --install` (for libarchive, which always builds a DLL beside its static library).
+cmake_build() {
   local name=$1 src=$2; shift 2
   local stamp=$prefix/.stamp-$name version
   version=${DEPS_VERSION:-$(basename "$src")}
@@ -69,10 +72,22 @@ cmake_build() {  # name source-dir cmake-args...
     -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DCMAKE_PREFIX_PATH="$prefix" -DDF_WIN_DEPS_PREFIX="$prefix" "$@" >"$work/build/$name.log" 2>&1 ||
     { tail -30 "$work/build/$name.log"; exit 1; }
-  cmake --build "$work/build/$name" -j"$jobs" >>"$work/build/$name.log" 2>&1 ||
-    { tail -30 "$work/build/$name.log"; exit 1; }
-  cmake --install "$work/build/$name" >>"$work/build/$name.log" 2>&1
+  cmake --build "$work/build/$name" -j"$jobs" ${ONLY_TARGET:+--target "$ONLY_TARGET"} \
+    >>"$work/build/$name.log" 2>&1 || { tail -30 "$work/build/$name.log"; exit 1; }
+  if [ -n "${ONLY_TARGET:-}" ]; then
+    "install_$name" "$src" "$work/build/$name"
+  else
+    cmake --install "$work/build/$name" >>"$work/build/$name.log" 2>&1
+  fi
   echo "$version" >"$stamp"
+}
+
+# The static library and the two public headers: all the Windows build links
+# (qemu-win/dependencies.cmake), without compiling libarchive a second time for its DLL.
+install_libarchive() {  # source-dir build-dir
+  mkdir -p "$prefix/include" "$prefix/lib"
+  cp "$1/libarchive/archive.h" "$1/libarchive/archive_entry.h" "$prefix/include/"
+  cp "$2/libarchive/libarchive_static.a" "$prefix/lib/"
 }
 
 if [ ! -f /usr/src/googletest/CMakeLists.txt ]; then
@@ -99,7 +114,8 @@ lane_libraries() {
 lane_archive() {
   # libarchive's configure runs test programs (its ZLIB_WINAPI probe): under wine, since
   # CMake 3.25 crashes on a cross try_run that has no emulator.
-  cmake_build libarchive "$libarchive_src" -DCMAKE_CROSSCOMPILING_EMULATOR=wine \
+  ONLY_TARGET=archive_static cmake_build libarchive "$libarchive_src" \
+    -DCMAKE_CROSSCOMPILING_EMULATOR=wine \
     -DZLIB_LIBRARY=/usr/x86_64-w64-mingw32/lib/libz.a -DENABLE_TEST=OFF -DENABLE_TAR=OFF \
     -DENABLE_CPIO=OFF -DENABLE_CAT=OFF -DENABLE_OPENSSL=OFF -DENABLE_LIBXML2=OFF \
     -DENABLE_EXPAT=OFF -DENABLE_LZMA=OFF -DENABLE_ZSTD=OFF -DENABLE_BZip2=OFF -DENABLE_LZ4=OFF \
