@@ -10,7 +10,7 @@
 #include "protocol/lane_memory.h"
 #include "protocol/lane_packer.h"
 #include "protocol/lane_unpacker.h"
-#include "protocol/printable_text.h"
+#include "protocol/size_checking_sink.h"
 
 namespace diskferry {
 namespace {
@@ -125,33 +125,6 @@ Status EndTransfer(ControlClient& control, uint64_t id, const TransferOptions& o
 }
 
 // ---- extract ------------------------------------------------------------------------
-
-// Passes records on to `sink` after checking the size each announces against the cap:
-// holes are never sent, yet tar, hashing and cat write them out as zeros, so the size
-// alone is host work.
-class SizeCheckingSink final : public TreeSink {
- public:
-  SizeCheckingSink(TreeSink* sink, uint64_t max_file_size)
-      : sink_(sink), max_file_size_(max_file_size) {}
-
-  Status OnRecord(const Record& record) override {
-    if (record.meta.size > max_file_size_) {
-      return GuestMisbehaved(PrintableText(record.path) + ": announced as " +
-                                std::to_string(record.meta.size) + " bytes, more than the " +
-                                std::to_string(max_file_size_) + " a file may have");
-    }
-    return sink_->OnRecord(record);
-  }
-  Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override {
-    return sink_->OnStreamData(file_id, offset, data);
-  }
-  Status OnStreamEnd(uint64_t file_id) override { return sink_->OnStreamEnd(file_id); }
-  Status Finish() override { return sink_->Finish(); }
-
- private:
-  TreeSink* sink_;
-  uint64_t max_file_size_;
-};
 
 class Extractor {
  public:

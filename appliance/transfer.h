@@ -27,16 +27,12 @@
 #include "appliance/appliance.h"
 #include "appliance/transfer_progress.h"
 #include "protocol/shm_layout.h"
+#include "protocol/size_checking_sink.h"
 #include "protocol/status.h"
 #include "protocol/tree_io.h"
 #include "protocol/walk_order.h"
 
 namespace diskferry {
-
-// The default of TransferOptions::max_file_size: 16 TiB, the largest file ext4 holds with
-// 4 KiB blocks. A sparse file's holes are never sent, but tar, hashing and cat turn them
-// into zeros on the host, so an announced size is host work without matching data.
-inline constexpr uint64_t kDefaultMaxFileSize = uint64_t{1} << 44;
 
 struct TransferOptions {
   bool use_shm = true;        // false, or no shm region: the socket lane

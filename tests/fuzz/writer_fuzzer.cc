@@ -1,7 +1,7 @@
 // Fuzz target: what an extraction writes on the host from the records a guest sends.
 // LaneUnpacker (as in lane_fuzzer.cc) feeds the sink copy-out uses, HostTreeWriter with the
 // default safe options (host_safety.h), or a TarSink writing OUT.tar, behind the file size
-// cap ExtractTree puts in front of every sink (appliance/transfer.cc, SizeCheckingSink).
+// cap ExtractTree puts in front of every sink (protocol/size_checking_sink.h).
 //
 // Input: lane_fuzzer.cc's, except that the first byte chooses two things: bit 0 the lane
 // (shared memory), bit 1 the sink (TarSink). A failed buffer ends the transfer as it does in
@@ -37,39 +37,20 @@
 #include "pipeline/tar_sink.h"
 #include "protocol/lane_memory.h"
 #include "protocol/lane_unpacker.h"
+#include "protocol/size_checking_sink.h"
+#include "tests/fuzz/lane_input.h"
 
 namespace diskferry {
 namespace {
 
-constexpr size_t kHeaderSize = 24;
 constexpr uint32_t kSlots = 2;
 constexpr uint64_t kSlotSize = 64 * 1024;
-// appliance/transfer.h, kDefaultMaxFileSize: larger files never reach a sink.
-constexpr uint64_t kMaxFileSize = uint64_t{1} << 44;
 constexpr char kCanaryText[] = "canary: must not change\n";
 constexpr mode_t kCanaryMode = 0644;
 
 void Require(bool promise) {
   if (!promise) __builtin_trap();
 }
-
-// ExtractTree's size check (appliance/transfer.cc), which the real chain puts first.
-class SizeCapSink final : public TreeSink {
- public:
-  explicit SizeCapSink(TreeSink* sink) : sink_(sink) {}
-  Status OnRecord(const Record& record) override {
-    if (record.meta.size > kMaxFileSize) return Status(Code::kProtocolError, "too large");
-    return sink_->OnRecord(record);
-  }
-  Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override {
-    return sink_->OnStreamData(file_id, offset, data);
-  }
-  Status OnStreamEnd(uint64_t file_id) override { return sink_->OnStreamEnd(file_id); }
-  Status Finish() override { return sink_->Finish(); }
-
- private:
-  TreeSink* sink_;
-};
 
 void RemoveTree(const std::string& path) {
   struct stat st;
@@ -174,54 +155,13 @@ void CheckAfter(const std::string& parent, bool tar) {
   RequireSafeTree(parent + "/dest");
 }
 
-template <typename T>
-T Load(const uint8_t* p) {
-  T value;
-  std::memcpy(&value, p, sizeof value);  // x86-64 and the wire are little-endian
-  return value;
-}
-
-// Feeds the buffers of `data` (lane_fuzzer.cc's format) to `unpacker`; false at the first
-// refused one.
-bool Feed(const uint8_t* data, size_t size, bool shm, HeapLaneMemory& memory,
-          LaneUnpacker& unpacker) {
-  size_t pos = 0;
-  while (size - pos >= kHeaderSize) {
-    const uint8_t* h = data + pos;
-    BufferDesc desc;
-    desc.lane = h[0] == 0 ? proto::Lane::Batch : proto::Lane::Stream;
-    desc.eof = (h[1] & 1) != 0;
-    desc.records = Load<uint16_t>(h + 2);
-    desc.index = Load<uint32_t>(h + 4);
-    desc.length = Load<uint32_t>(h + 8);
-    desc.file_id = Load<uint32_t>(h + 12);
-    desc.offset = Load<uint64_t>(h + 16);
-    pos += kHeaderSize;
-    const size_t n = std::min<uint64_t>(desc.length, size - pos);
-    std::span<const uint8_t> bytes(data + pos, n);
-    pos += n;
-    Status applied;
-    if (shm) {
-      if (desc.index < memory.Count(desc.lane)) {
-        std::span<uint8_t> buffer = memory.Buffer(desc.lane, desc.index);
-        std::memcpy(buffer.data(), bytes.data(), std::min<size_t>(bytes.size(), buffer.size()));
-      }
-      applied = unpacker.Apply(desc, {});
-    } else {
-      applied = unpacker.Apply(desc, bytes);
-    }
-    if (!applied.ok()) return false;
-  }
-  return true;
-}
-
 void RunDirectory(const std::string& dest, const uint8_t* data, size_t size, bool shm) {
   Result<std::unique_ptr<HostTreeWriter>> writer = HostTreeWriter::Open(dest, {});
   Require(writer.ok());
   HeapLaneMemory memory(kSlots, kSlotSize, kSlots, kSlotSize);
-  SizeCapSink capped(writer->get());
+  SizeCheckingSink capped(writer->get(), kDefaultMaxFileSize);
   LaneUnpacker unpacker(&capped, shm ? &memory : nullptr);
-  if (Feed(data, size, shm, memory, unpacker)) {
+  if (FeedLaneBuffers(data, size, shm ? &memory : nullptr, unpacker)) {
     if (!unpacker.Finish().ok()) (void)(*writer)->RemoveUnfinished();
   } else {
     (void)(*writer)->RemoveUnfinished();
@@ -232,9 +172,9 @@ void RunTar(const std::string& dest, const uint8_t* data, size_t size, bool shm)
   Result<std::unique_ptr<TarSink>> tar = TarSink::Open(dest + "/OUT.tar", {});
   Require(tar.ok());
   HeapLaneMemory memory(kSlots, kSlotSize, kSlots, kSlotSize);
-  SizeCapSink capped(tar->get());
+  SizeCheckingSink capped(tar->get(), kDefaultMaxFileSize);
   LaneUnpacker unpacker(&capped, shm ? &memory : nullptr);
-  if (Feed(data, size, shm, memory, unpacker)) (void)unpacker.Finish();
+  if (FeedLaneBuffers(data, size, shm ? &memory : nullptr, unpacker)) (void)unpacker.Finish();
 }
 
 }  // namespace
