@@ -461,104 +461,91 @@ class ManualClock {
   std::atomic<milliseconds> offset_{milliseconds(0)};
 };
 
-TEST(AppliancePoolTest, WatchdogKillsASessionThatLeavesARequestUnansweredHoweverTheHeartbeatTicks) {
-  FakeWorld world;
-  world.heartbeats = true;
-  EventLog log;
-  ManualClock clock;
-  PoolOptions options = Options(world, 1, &log);
-  options.hang_timeout = seconds(60);
-  options.clock = clock.Function();
-  AppliancePool pool(options);
-  auto lease = pool.Acquire(Config("a.img"));
-  ASSERT_TRUE(lease.ok());
-  auto state = world.State(lease->pooled().pid());
-  state->has_channel = true;
-  state->unanswered = 1;
-  state->quiet_since_ns = clock.NowNs();
-  for (int step = 1; step < 6; ++step) {  // 50 s: the heartbeat ticks, no reply comes
-    ++state->beat;
-    clock.Advance(seconds(10));
-    pool.WatchOnce();
-    EXPECT_FALSE(state->killed) << "after " << step * 10 << " s";
+// One session leased from a one-slot pool whose watchdog (hang_timeout 60 s) reads a clock
+// the test moves on by hand; the fake session reports its control channel's activity.
+class WatchdogTest : public testing::Test {
+ protected:
+  // `heartbeats`: the fake session has a guest heartbeat too.
+  void LeaseOne(bool heartbeats) {
+    world_.heartbeats = heartbeats;
+    PoolOptions options = Options(world_, 1, &log_);
+    options.hang_timeout = seconds(60);
+    options.clock = clock_.Function();
+    pool_ = std::make_unique<AppliancePool>(options);
+    Result<Lease> lease = pool_->Acquire(Config("a.img"));
+    ASSERT_TRUE(lease.ok());
+    lease_ = std::move(*lease);
+    state_ = world_.State(lease_.pooled().pid());
+    state_->has_channel = true;
   }
-  ++state->beat;
-  clock.Advance(seconds(10));
-  pool.WatchOnce();
-  EXPECT_TRUE(state->killed);
-  EXPECT_TRUE(lease->broken());
-  EXPECT_EQ(pool.stats().kills, 1u);
-  ASSERT_TRUE(Eventually([&] { return !log.Of(PoolEventKind::kHung).empty(); }));
-  EXPECT_EQ(log.Of(PoolEventKind::kHung)[0].message,
+
+  FakeWorld world_;
+  EventLog log_;
+  ManualClock clock_;
+  std::unique_ptr<AppliancePool> pool_;
+  Lease lease_;  // given back before the pool goes
+  std::shared_ptr<FakeState> state_;
+};
+
+TEST_F(WatchdogTest, KillsASessionThatLeavesARequestUnansweredHoweverTheHeartbeatTicks) {
+  ASSERT_NO_FATAL_FAILURE(LeaseOne(/*heartbeats=*/true));
+  state_->unanswered = 1;
+  state_->quiet_since_ns = clock_.NowNs();
+  for (int step = 1; step < 6; ++step) {  // 50 s: the heartbeat ticks, no reply comes
+    ++state_->beat;
+    clock_.Advance(seconds(10));
+    pool_->WatchOnce();
+    EXPECT_FALSE(state_->killed) << "after " << step * 10 << " s";
+  }
+  ++state_->beat;
+  clock_.Advance(seconds(10));
+  pool_->WatchOnce();
+  EXPECT_TRUE(state_->killed);
+  EXPECT_TRUE(lease_.broken());
+  EXPECT_EQ(pool_->stats().kills, 1u);
+  ASSERT_TRUE(Eventually([&] { return !log_.Of(PoolEventKind::kHung).empty(); }));
+  EXPECT_EQ(log_.Of(PoolEventKind::kHung)[0].message,
             "no reply from the guest for 60000 ms with 1 request(s) waiting; QEMU killed");
 }
 
-TEST(AppliancePoolTest, WatchdogSparesASessionWhoseGuestAnswersOrThatWaitsForNothing) {
-  FakeWorld world;
-  ManualClock clock;
-  PoolOptions options = Options(world, 1);
-  options.hang_timeout = seconds(60);
-  options.clock = clock.Function();
-  AppliancePool pool(options);
-  auto lease = pool.Acquire(Config("a.img"));
-  ASSERT_TRUE(lease.ok());
-  auto state = world.State(lease->pooled().pid());
-  state->has_channel = true;
-  state->unanswered = 2;
+TEST_F(WatchdogTest, SparesASessionWhoseGuestAnswersOrThatWaitsForNothing) {
+  ASSERT_NO_FATAL_FAILURE(LeaseOne(/*heartbeats=*/false));
+  state_->unanswered = 2;
   for (int step = 0; step < 30; ++step) {  // 5 minutes of replies 10 s apart
-    state->quiet_since_ns = clock.NowNs();
-    clock.Advance(seconds(10));
-    pool.WatchOnce();
+    state_->quiet_since_ns = clock_.NowNs();
+    clock_.Advance(seconds(10));
+    pool_->WatchOnce();
   }
-  state->unanswered = 0;  // the host works on its own side: nothing is asked of the guest
-  clock.Advance(std::chrono::minutes(10));
-  pool.WatchOnce();
-  EXPECT_FALSE(state->killed);
-  EXPECT_EQ(pool.stats().kills, 0u);
+  state_->unanswered = 0;  // the host works on its own side: nothing is asked of the guest
+  clock_.Advance(std::chrono::minutes(10));
+  pool_->WatchOnce();
+  EXPECT_FALSE(state_->killed);
+  EXPECT_EQ(pool_->stats().kills, 0u);
 }
 
 // A call that takes its own, longer timeout (a Survey of a large tree: 120 s) is given
 // that long before the watchdog calls it unanswered; then it is killed like any other.
-TEST(AppliancePoolTest, WatchdogGivesALongCallItsOwnTimeoutAndNoMore) {
-  FakeWorld world;
-  ManualClock clock;
-  PoolOptions options = Options(world, 1);
-  options.hang_timeout = seconds(60);
-  options.clock = clock.Function();
-  AppliancePool pool(options);
-  auto lease = pool.Acquire(Config("a.img"));
-  ASSERT_TRUE(lease.ok());
-  auto state = world.State(lease->pooled().pid());
-  state->has_channel = true;
-  state->unanswered = 1;
-  state->patience_ms = 120000;
-  state->quiet_since_ns = clock.NowNs();
-  clock.Advance(seconds(119));
-  pool.WatchOnce();
-  EXPECT_FALSE(state->killed);
-  clock.Advance(seconds(1));
-  pool.WatchOnce();
-  EXPECT_TRUE(state->killed);
+TEST_F(WatchdogTest, GivesALongCallItsOwnTimeoutAndNoMore) {
+  ASSERT_NO_FATAL_FAILURE(LeaseOne(/*heartbeats=*/false));
+  state_->unanswered = 1;
+  state_->patience_ms = 120000;
+  state_->quiet_since_ns = clock_.NowNs();
+  clock_.Advance(seconds(119));
+  pool_->WatchOnce();
+  EXPECT_FALSE(state_->killed);
+  clock_.Advance(seconds(1));
+  pool_->WatchOnce();
+  EXPECT_TRUE(state_->killed);
 }
 
-TEST(AppliancePoolTest, WatchdogStillKillsOnAStoppedHeartbeatBeforeAnyRequestTimesOut) {
-  FakeWorld world;
-  world.heartbeats = true;
-  ManualClock clock;
-  PoolOptions options = Options(world, 1);
-  options.hang_timeout = seconds(60);
-  options.clock = clock.Function();
-  AppliancePool pool(options);
-  auto lease = pool.Acquire(Config("a.img"));
-  ASSERT_TRUE(lease.ok());
-  auto state = world.State(lease->pooled().pid());
-  state->has_channel = true;  // between calls: nothing unanswered
-  clock.Advance(seconds(59));
-  pool.WatchOnce();
-  EXPECT_FALSE(state->killed);
-  clock.Advance(seconds(1));
-  pool.WatchOnce();
-  EXPECT_TRUE(state->killed);
+TEST_F(WatchdogTest, StillKillsOnAStoppedHeartbeatBeforeAnyRequestTimesOut) {
+  ASSERT_NO_FATAL_FAILURE(LeaseOne(/*heartbeats=*/true));  // between calls: nothing unanswered
+  clock_.Advance(seconds(59));
+  pool_->WatchOnce();
+  EXPECT_FALSE(state_->killed);
+  clock_.Advance(seconds(1));
+  pool_->WatchOnce();
+  EXPECT_TRUE(state_->killed);
 }
 
 TEST(AppliancePoolTest, CancelWakesAWaitingAcquireAndKillsLeasedSessions) {
