@@ -76,8 +76,11 @@ class Batch {
     meta.size = size;
     return Add(meta, path);
   }
-  const std::vector<uint8_t>& bytes() const { return bytes_; }
-  uint32_t records() const { return records_; }
+  // The socket-lane buffer carrying these records (batch lane, index 0, never eof).
+  flatbuffers::Offset<proto::LaneBuffer> Buffer(FlatBufferBuilder& fbb) const {
+    return proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, bytes_.size(), records_, 0, 0,
+                                         false, &bytes_);
+  }
 
  private:
   Batch& Add(const RecordMeta& meta, const std::string& path) {
@@ -114,8 +117,7 @@ bool ReplyHalfAFile(FakeGuest& g, uint64_t id) {
       g, id,
       [&](FlatBufferBuilder& fbb) {
         return std::vector{
-            proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, batch.bytes().size(),
-                                          batch.records(), 0, 0, false, &batch.bytes()),
+            batch.Buffer(fbb),
             proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, data.size(), 0, 1, 0, false,
                                           &data)};
       },
@@ -450,8 +452,7 @@ TEST_F(HostileRunTest, AStreamFileAnnouncedAs2To63BytesFailsItsJobAndItsNameIsEs
         g, id,
         [&](FlatBufferBuilder& fbb) {
           return std::vector{
-              proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, batch.bytes().size(),
-                                            batch.records(), 0, 0, false, &batch.bytes()),
+              batch.Buffer(fbb),
               proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, 0, 0, 1, 0, true, &none)};
         },
         true);
