@@ -1,14 +1,10 @@
 #include "daemon/handlers_session.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 #include "daemon/log.h"
-#include "daemon/scoped_fd.h"
+#include "daemon/sys_files.h"
 #include "protocol/diskferry_generated.h"
 #include "protocol/launch_secret.h"
 
@@ -16,31 +12,18 @@ namespace diskferry::daemon {
 
 std::vector<uint8_t> ReadLaunchSecret(const std::string& path) {
   if (path.empty()) return {};
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno != ENOENT) LogWarning("launch secret: %s: %s", path.c_str(), std::strerror(errno));
+  OpResult<std::string> text = ReadSmallFile(path);
+  if (!text.ok()) {
+    if (text.error().err != ENOENT) LogWarning("launch secret: %s", text.error().message.c_str());
     return {};
   }
-  // One byte more than allowed, to tell a file at the limit from a longer one.
-  std::vector<uint8_t> secret(kMaxLaunchSecretBytes + 1);
-  size_t got = 0;
-  while (got < secret.size()) {
-    const ssize_t n = ::read(fd.get(), secret.data() + got, secret.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      LogWarning("launch secret: %s: %s", path.c_str(), std::strerror(errno));
-      return {};
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  if (got == 0 || got > kMaxLaunchSecretBytes) {
+  const std::string& secret = text.value();
+  if (secret.empty() || secret.size() > kMaxLaunchSecretBytes) {
     LogWarning("launch secret: %s holds %s; sending none", path.c_str(),
-               got == 0 ? "nothing" : "more than the protocol allows");
+               secret.empty() ? "nothing" : "more than the protocol allows");
     return {};
   }
-  secret.resize(got);
-  return secret;
+  return std::vector<uint8_t>(secret.begin(), secret.end());
 }
 
 OpResult<HelloData> HandleHello(const DaemonContext& ctx, uint32_t host_protocol_version,
