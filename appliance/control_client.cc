@@ -143,7 +143,8 @@ Result<ResponseFrame> ControlClient::Call(const OpBuilder& build,
                                           std::chrono::milliseconds timeout) {
   patience_ms_.store(timeout.count(), std::memory_order_relaxed);
   Result<uint64_t> id = Send(build, timeout);
-  Result<ResponseFrame> reply = id.ok() ? Receive(*id, timeout) : Result<ResponseFrame>(id.status());
+  Result<ResponseFrame> reply =
+      id.ok() ? Receive(*id, timeout) : Result<ResponseFrame>(id.status());
   patience_ms_.store(0, std::memory_order_relaxed);
   return reply;
 }

@@ -34,7 +34,7 @@ Status ProgressDeadline::OnReply(bool progressed) {
   if (now - last_progress_ >= deadline_) return Expired(now - last_progress_);
   if (++idle_replies_ >= max_idle_replies_) {
     return GuestMisbehaved(std::to_string(idle_replies_) +
-                              " replies in a row carried no byte, record or file end");
+                           " replies in a row carried no byte, record or file end");
   }
   return Status::Ok();
 }
@@ -46,9 +46,9 @@ Status ProgressDeadline::OnWaitFailed(const Status& failure) const {
 
 Status ProgressDeadline::Expired(steady_clock::duration still) const {
   return GuestMisbehaved("no new byte, record or file end for " +
-                            std::to_string(duration_cast<milliseconds>(still).count()) +
-                            " ms (the progress deadline is " + std::to_string(deadline_.count()) +
-                            " ms)");
+                         std::to_string(duration_cast<milliseconds>(still).count()) +
+                         " ms (the progress deadline is " + std::to_string(deadline_.count()) +
+                         " ms)");
 }
 
 }  // namespace diskferry

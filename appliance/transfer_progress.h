@@ -29,7 +29,6 @@ inline constexpr uint32_t kDefaultMaxIdleReplies = 64;
 
 using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
 
-
 class ProgressDeadline {
  public:
   // `clock` null: std::chrono::steady_clock::now. The deadline starts now.

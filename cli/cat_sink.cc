@@ -43,7 +43,8 @@ class CatSink : public TreeSink {
     if (Status st = CheckStream(file_id, "data"); !st.ok()) return st;
     if (offset < written_) return GuestMisbehaved(path_ + ": stream data out of order");
     if (offset > size_ || data.size() > size_ - offset) {
-      return GuestMisbehaved(path_ + ": stream data beyond the file's size " + std::to_string(size_));
+      return GuestMisbehaved(path_ + ": stream data beyond the file's size " +
+                             std::to_string(size_));
     }
     if (Status st = Zeros(offset - written_); !st.ok()) return st;
     return Write(data);
@@ -62,7 +63,7 @@ class CatSink : public TreeSink {
   Status CheckStream(uint64_t file_id, const char* what) const {
     if (streaming_ && file_id == file_id_) return Status::Ok();
     return GuestMisbehaved(path_ + ": stream " + what + " for file_id " + std::to_string(file_id) +
-                      ", which is not the file being read (or has ended)");
+                           ", which is not the file being read (or has ended)");
   }
   Status Write(std::span<const uint8_t> data) {
     written_ += data.size();

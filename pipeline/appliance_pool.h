@@ -12,12 +12,12 @@
 // session whose control channel has had a request waiting for hang_timeout with no frame
 // from the guest (ControlClient::activity(), measured on the host) has its QEMU killed,
 // whatever else the guest does; a call that takes a longer timeout of its own (a Survey
-// of a large tree, 120 s) is given that long, so that no honest call is killed. The guest's: a heartbeat (ShmHeader) that stays unchanged
-// for hang_timeout kills it too, sooner when the guest hangs between calls. The heartbeat
-// is written by the untrusted guest, so it can only hasten a kill, never keep a lease
-// alive: a guest that keeps it ticking while it leaves a call unanswered is killed by the
-// first rule. A killed session's leaseholder sees its blocked call fail at once, and the
-// session is closed when the lease ends. Each call's timeout and each transfer's progress
+// of a large tree, 120 s) is given that long, so that no honest call is killed. The guest's: a
+// heartbeat (ShmHeader) that stays unchanged for hang_timeout kills it too, sooner when the guest
+// hangs between calls. The heartbeat is written by the untrusted guest, so it can only hasten a
+// kill, never keep a lease alive: a guest that keeps it ticking while it leaves a call unanswered
+// is killed by the first rule. A killed session's leaseholder sees its blocked call fail at once,
+// and the session is closed when the lease ends. Each call's timeout and each transfer's progress
 // deadline (appliance/transfer_progress.h) still apply within a lease.
 //
 // Cancel() kills every leased session the same way and makes every Acquire fail with

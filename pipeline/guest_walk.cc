@@ -28,7 +28,7 @@ Status Enter(const std::string& dir, const GuestReadDir& read_dir, HeldBudget* b
   for (const DirEntryInfo& e : level.entries) {
     if (BadName(e.name)) {
       st = GuestMisbehaved("directory " + QuotedText(dir) + " lists an entry named " +
-                      QuotedText(e.name));
+                           QuotedText(e.name));
     } else {
       st = budget->Take(e.name.size());
     }
@@ -65,7 +65,7 @@ Status WalkGuestTree(const std::string& root, const GuestReadDir& read_dir,
     const std::string path = JoinGuestPath(level.dir, entry.name);
     if (path.size() > kMaxGuestPathBytes) {
       return GuestMisbehaved("path " + QuotedText(path, 64) + "... longer than " +
-                        std::to_string(kMaxGuestPathBytes) + " bytes");
+                             std::to_string(kMaxGuestPathBytes) + " bytes");
     }
     Result<bool> descend = visit(path, entry);
     if (!descend.ok()) return descend.status();

@@ -6,7 +6,8 @@
 // than kMaxGuestPathBytes (the daemon itself refuses longer ones, so an honest guest never
 // sends a directory that deep; depth is at most kMaxGuestPathBytes / 2), and holds at
 // most `held` entries (held_budget.h) of the directories it is inside. Past either:
-// kProtocolError "protocol error: the appliance misbehaved: ...". Entries named "", ".", ".." or with a
+// kProtocolError "protocol error: the appliance misbehaved: ...". Entries named "", ".", ".." or
+// with a
 // '/' are refused the same way.
 //
 // Pre-order, each directory's entries in the order ReadDir gives them (sorted by name):

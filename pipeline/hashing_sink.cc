@@ -84,7 +84,8 @@ Status HashingSink::BeginStream(const Record& record, FileRecord out) {
   }
   if (streams_.size() >= kMaxPendingStreams) {
     return GuestMisbehaved("more than " + std::to_string(kMaxPendingStreams) +
-                      " stream files announced before their data ended, at " + QuotedText(out.path));
+                           " stream files announced before their data ended, at " +
+                           QuotedText(out.path));
   }
   Result<MultiDigest> digest = MultiDigest::Create(algorithms_);
   if (!digest.ok()) return digest.status();

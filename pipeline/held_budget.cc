@@ -5,11 +5,11 @@ namespace diskferry {
 Status HeldBudget::Take(size_t bytes) {
   if (records_ >= limits_.records) {
     return GuestMisbehaved("more than " + std::to_string(limits_.records) + " " + holder_ +
-                      " (host memory limit)");
+                           " (host memory limit)");
   }
   if (bytes > limits_.bytes || bytes_ > limits_.bytes - bytes) {
     return GuestMisbehaved("more than " + std::to_string(limits_.bytes) + " bytes of " + holder_ +
-                      " (host memory limit)");
+                           " (host memory limit)");
   }
   ++records_;
   bytes_ += bytes;

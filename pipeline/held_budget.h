@@ -5,8 +5,8 @@
 // (docs/protocol.md), or one entry per directory or per linked file of the tree. A guest
 // that repeats records, or announces a stream file that never ends and keeps sending, would
 // otherwise grow host memory without writing anything; past the budget the transfer stops
-// with kProtocolError "protocol error: the appliance misbehaved: ..." (docs/security.md, "Host memory and
-// recursion limits").
+// with kProtocolError "protocol error: the appliance misbehaved: ..." (docs/security.md, "Host
+// memory and recursion limits").
 //
 // Value type, no locking: each sink owns one and uses it from its own thread.
 #ifndef DISKFERRY_PIPELINE_HELD_BUDGET_H_

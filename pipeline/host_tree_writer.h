@@ -78,8 +78,8 @@ struct HostWriterOptions {
   bool defer_directories = false;
   // Directories (pending metadata, and their paths to refuse repeats) and the ids of ended
   // stream files (to refuse data after an end) remembered, at most (held_budget.h): past
-  // either limit the transfer stops with kProtocolError "protocol error: the appliance misbehaved: more
-  // than N directories and ended stream files remembered (host memory limit)".
+  // either limit the transfer stops with kProtocolError "protocol error: the appliance misbehaved:
+  // more than N directories and ended stream files remembered (host memory limit)".
   HeldLimits held;
 };
 

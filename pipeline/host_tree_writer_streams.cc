@@ -23,8 +23,8 @@ Status HostTreeWriter::Impl::CheckNewStream(const Record& r) const {
   }
   if (streams.size() >= kMaxPendingStreams) {
     return GuestMisbehaved("more than " + std::to_string(kMaxPendingStreams) +
-                      " stream files announced before their data ended, at " +
-                      QuotedText(r.path));
+                           " stream files announced before their data ended, at " +
+                           QuotedText(r.path));
   }
   return Status::Ok();
 }

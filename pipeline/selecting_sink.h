@@ -17,10 +17,10 @@
 //
 // What is kept of dropped records (directories as parents, paths with nlink > 1, stream
 // file_ids until their end) counts against `options.held` (held_budget.h); a repeated
-// record adds nothing. Past it: kProtocolError "protocol error: the appliance misbehaved: ...". Other
-// errors come from the inner sink and are returned as they are.
-// The inner sink is not owned and must outlive this one. Used by one thread at a time (the
-// TreeSink contract); the predicate is called on that thread.
+// record adds nothing. Past it: kProtocolError "protocol error: the appliance misbehaved: ...".
+// Other errors come from the inner sink and are returned as they are. The inner sink is not owned
+// and must outlive this one. Used by one thread at a time (the TreeSink contract); the predicate is
+// called on that thread.
 #ifndef DISKFERRY_PIPELINE_SELECTING_SINK_H_
 #define DISKFERRY_PIPELINE_SELECTING_SINK_H_
 

@@ -78,8 +78,8 @@ class Batch {
   }
   // The socket-lane buffer carrying these records (batch lane, index 0, never eof).
   flatbuffers::Offset<proto::LaneBuffer> Buffer(FlatBufferBuilder& fbb) const {
-    return proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, bytes_.size(), records_, 0, 0,
-                                         false, &bytes_);
+    return proto::CreateLaneBufferDirect(fbb, Lane::Batch, 0, bytes_.size(), records_, 0, 0, false,
+                                         &bytes_);
   }
 
  private:
@@ -116,10 +116,9 @@ bool ReplyHalfAFile(FakeGuest& g, uint64_t id) {
   return ReplyBuffers(
       g, id,
       [&](FlatBufferBuilder& fbb) {
-        return std::vector{
-            batch.Buffer(fbb),
-            proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, data.size(), 0, 1, 0, false,
-                                          &data)};
+        return std::vector{batch.Buffer(fbb),
+                           proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, data.size(), 0, 1, 0,
+                                                         false, &data)};
       },
       false);
 }
@@ -451,9 +450,8 @@ TEST_F(HostileRunTest, AStreamFileAnnouncedAs2To63BytesFailsItsJobAndItsNameIsEs
     return ReplyBuffers(
         g, id,
         [&](FlatBufferBuilder& fbb) {
-          return std::vector{
-              batch.Buffer(fbb),
-              proto::CreateLaneBufferDirect(fbb, Lane::Stream, 0, 0, 0, 1, 0, true, &none)};
+          return std::vector{batch.Buffer(fbb), proto::CreateLaneBufferDirect(
+                                                    fbb, Lane::Stream, 0, 0, 0, 1, 0, true, &none)};
         },
         true);
   });
@@ -476,7 +474,8 @@ TEST_F(HostileRunTest, AnEndlesslyDeepTreeFailsADeleteStepWithoutExhaustingTheSt
                                      "    steps:\n"
                                      "      - delete: {path: /deep, recursive: true}\n",
                                  [](FakeGuest&, int, uint64_t) { return false; });
-  ExpectHostileFailed(outcome, "step 1 (delete /deep): protocol error: the appliance misbehaved: path \"/deep/ddd");
+  ExpectHostileFailed(
+      outcome, "step 1 (delete /deep): protocol error: the appliance misbehaved: path \"/deep/ddd");
   EXPECT_NE(Job(outcome, "hostile").message.find("... longer than 4096 bytes"), std::string::npos);
   EXPECT_EQ(hostile_launches_, 1);  // a job in place is never started over
   ExpectHonestOutput(outcome);
