@@ -6,6 +6,7 @@
 #define DISKFERRY_DAEMON_DAEMON_CONTEXT_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,15 @@ struct DaemonContext {
   // before its Hello answers with the secret of its own launch. Empty: no secret (test
   // mode).
   std::string launch_secret_path;
+  // What Hello uses in the VM (after_restore.h): the PCI rescan file (kPciRescanFile) and
+  // the random device that takes the host's entropy ("/dev/urandom"). Empty: the step is
+  // skipped (test mode), as is setting the clock when in_vm is false.
+  std::string pci_rescan_file;
+  std::string random_device;
+  // Called by the first Hello after a restore, once the disks are there: maps the
+  // devices a template does not have (the ivshmem region, init.cc) and records them in
+  // this context (shm_*). Empty: nothing to attach (test mode).
+  std::function<void()> attach_restored_devices;
 };
 
 // Non-"nodev" entries of /proc/filesystems text plus every type in `fs_modules`, sorted

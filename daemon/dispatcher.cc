@@ -120,8 +120,16 @@ std::optional<Dispatcher::Outcome> Dispatcher::DispatchSession(const proto::Requ
 }
 
 DetachedBuffer Dispatcher::Hello(uint64_t id, const proto::HelloRequest& request) {
-  OpResult<HelloData> hello =
-      HandleHello(ctx_, request.protocol_version(), View(request.host_version()));
+  HelloInput input;
+  input.protocol_version = request.protocol_version();
+  input.host_version = View(request.host_version());
+  input.host_time_ns = request.host_time_ns();
+  if (request.entropy() != nullptr) {
+    input.entropy = std::span<const uint8_t>(request.entropy()->data(), request.entropy()->size());
+  }
+  input.template_point = request.template_point();
+  input.disks = request.disks();
+  OpResult<HelloData> hello = HandleHello(ctx_, input, &hello_session_);
   if (!hello.ok()) return daemon::ErrorResponse(id, hello.error());
   FlatBufferBuilder fbb(1024);
   const auto reply = proto::CreateHelloReply(
@@ -129,7 +137,8 @@ DetachedBuffer Dispatcher::Hello(uint64_t id, const proto::HelloRequest& request
       fbb.CreateString(hello->kernel_release), fbb.CreateVectorOfStrings(hello->filesystems),
       hello->shm_size, hello->boot_ms,
       hello->launch_secret.empty() ? flatbuffers::Offset<flatbuffers::Vector<uint8_t>>()
-                                    : fbb.CreateVector(hello->launch_secret));
+                                   : fbb.CreateVector(hello->launch_secret),
+      hello->guest_time_ns, hello->restored);
   return FinishReply(&fbb, id, proto::Reply::Hello, reply.Union());
 }
 

@@ -17,13 +17,14 @@
 #ifndef DISKFERRY_DAEMON_DISPATCHER_H_
 #define DISKFERRY_DAEMON_DISPATCHER_H_
 
+#include <flatbuffers/flatbuffers.h>
+
 #include <cstdint>
 #include <string_view>
 
-#include <flatbuffers/flatbuffers.h>
-
 #include "daemon/daemon_context.h"
 #include "daemon/handlers_os.h"
+#include "daemon/handlers_session.h"
 #include "daemon/modules.h"
 #include "daemon/mounter.h"
 #include "daemon/storage_stack.h"
@@ -69,6 +70,7 @@ class Dispatcher {
   flatbuffers::DetachedBuffer Shutdown(uint64_t id);
 
   const DaemonContext& ctx_;
+  HelloSession hello_session_;
   FsModuleLoader loader_;
   StorageModuleLoader storage_modules_;
   StorageStack storage_;

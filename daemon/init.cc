@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "daemon/after_restore.h"
 #include "daemon/boot_options.h"
 #include "daemon/control_port.h"
 #include "daemon/daemon_context.h"
@@ -134,6 +135,11 @@ std::optional<ShmRegion> MapSharedMemory() {
     LogDebug("no ivshmem device");
     return std::nullopt;
   }
+  // Memory decoding is the firmware's job at boot; after a rescan nobody has done it.
+  const std::string device_dir = bar->substr(0, bar->rfind('/'));
+  if (OpResult<bool> on = EnablePciDevice(device_dir); !on.ok()) {
+    LogWarning("shared memory: %s", on.error().message.c_str());
+  }
   OpResult<ShmRegion> region = ShmRegion::Map(*bar);
   if (!region.ok()) {
     LogWarning("shared memory: %s", region.error().message.c_str());
@@ -157,6 +163,8 @@ DaemonContext MakeVmContext(FsModuleTable fs_modules, uint64_t started_ms) {
   ctx.sys_block_dir = "/sys/block";
   ctx.dev_dir = "/dev";
   ctx.launch_secret_path = kLaunchSecretSysfsPath;
+  ctx.pci_rescan_file = kPciRescanFile;
+  ctx.random_device = "/dev/urandom";
   return ctx;
 }
 
@@ -174,13 +182,20 @@ void RunAsInit() {
   FsModuleTable fs_modules = LoadBootModules();
   Result<int> port = OpenControlPort(options.port_name, kPortTimeout);
   if (!port.ok()) Fatal(port.status().message());
-  std::optional<ShmRegion> shm = MapSharedMemory();
+  std::optional<ShmRegion> shm;
   std::unique_ptr<Heartbeat> heartbeat;
   DaemonContext ctx = MakeVmContext(std::move(fs_modules), started_ms);
-  if (shm) {
+  // At boot, and again after a restore from a template, which was saved without the
+  // ivshmem device: the restored guest finds its launch's region by rescanning.
+  auto attach_shm = [&shm, &heartbeat, &ctx] {
+    if (shm) return;
+    shm = MapSharedMemory();
+    if (!shm) return;
     AttachShm(&*shm, &ctx);
     heartbeat = std::make_unique<Heartbeat>(shm->header(), kHeartbeatInterval);
-  }
+  };
+  attach_shm();
+  ctx.attach_restored_devices = attach_shm;
 
   if (Status host = WaitForHost(*port, kHostTimeout); !host.ok()) Fatal(host.message());
   LogDebug("serving on %s at %llu ms", options.port_name.c_str(),

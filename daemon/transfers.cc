@@ -42,10 +42,14 @@ struct Transfers::Inject {
   std::unique_ptr<LaneUnpacker> unpacker;
 };
 
-Transfers::Transfers(const DaemonContext& ctx) : ctx_(ctx) {
-  if (ctx.shm_base != nullptr && ctx.shm_layout) {
-    shm_ = std::make_unique<ShmLaneMemory>(ctx.shm_base, *ctx.shm_layout);
+Transfers::Transfers(const DaemonContext& ctx) : ctx_(ctx) {}
+
+// Made at first use: a restored appliance attaches its region at Hello (daemon_context.h).
+LaneMemory* Transfers::ShmLanes() {
+  if (shm_ == nullptr && ctx_.shm_base != nullptr && ctx_.shm_layout) {
+    shm_ = std::make_unique<ShmLaneMemory>(ctx_.shm_base, *ctx_.shm_layout);
   }
+  return shm_.get();
 }
 
 Transfers::~Transfers() = default;
@@ -85,12 +89,12 @@ OpResult<uint64_t> Transfers::StartExtract(ExtractParams params) {
   if (!reader.ok()) return reader.error();
   auto x = std::make_unique<Extract>();
   x->reader = std::move(reader).value();
-  x->socket = !params.use_shm || shm_ == nullptr;
+  x->socket = !params.use_shm || ShmLanes() == nullptr;
   if (x->socket) {
     x->heap = std::make_unique<HeapLaneMemory>(kSocketBatchBuffers, kSocketBatchSize,
                                                kSocketStreamBuffers, kSocketChunkSize);
   }
-  x->memory = x->socket ? x->heap.get() : shm_.get();
+  x->memory = x->socket ? x->heap.get() : ShmLanes();
   x->packer = std::make_unique<LanePacker>(x->reader.get(), x->memory, params.stream_threshold);
   extract_ = std::move(x);
   // kIdle --StartExtract--> kExtracting
@@ -146,7 +150,7 @@ OpResult<uint64_t> Transfers::StartInject(const InjectParams& params) {
   if (!writer.ok()) return writer.error();
   auto in = std::make_unique<Inject>();
   in->writer = std::move(writer).value();
-  LaneMemory* memory = params.use_shm ? shm_.get() : nullptr;
+  LaneMemory* memory = params.use_shm ? ShmLanes() : nullptr;
   in->unpacker = std::make_unique<LaneUnpacker>(in->writer.get(), memory);
   inject_ = std::move(in);
   // kIdle --StartInject--> kInjecting

@@ -124,6 +124,7 @@ class Transfers {
   OpResult<ExtractBatch> Fill();
 
   const DaemonContext& ctx_;
+  LaneMemory* ShmLanes();
   std::unique_ptr<LaneMemory> shm_;  // over ctx_.shm_base; null without shm
   State state_ = State::kIdle;
   uint64_t id_ = 0;

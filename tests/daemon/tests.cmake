@@ -8,6 +8,7 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/fs_inspect_test.cc
   ${DF_DAEMON_TEST_DIR}/fs_modify_test.cc
   ${DF_DAEMON_TEST_DIR}/handlers_os_test.cc
+  ${DF_DAEMON_TEST_DIR}/hello_restore_test.cc
   ${DF_DAEMON_TEST_DIR}/hello_secret_test.cc
   ${DF_DAEMON_TEST_DIR}/modules_test.cc
   ${DF_DAEMON_TEST_DIR}/os_devices_test.cc
