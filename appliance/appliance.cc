@@ -68,6 +68,11 @@ Status ValidateApplianceConfig(const ApplianceConfig& config) {
       return s;
     }
   }
+  if (config.drives.size() > kMaxDrives) {
+    return Status(Code::kInvalidArgument, std::to_string(config.drives.size()) +
+                                              " disks given; one appliance takes at most " +
+                                              std::to_string(kMaxDrives));
+  }
   for (const DriveSpec& d : config.drives) {
     std::vector<ImageLayer> layers = {{d.path, d.format}};
     layers.insert(layers.end(), d.backing.begin(), d.backing.end());

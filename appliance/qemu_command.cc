@@ -1,5 +1,6 @@
 #include "appliance/qemu_command.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "protocol/storage_disk.h"
@@ -166,8 +167,36 @@ QemuCommand& QemuCommand::SharedMemory(std::string path, uint64_t size) {
   return *this;
 }
 
+QemuCommand& QemuCommand::RamFile(std::string path, bool shared) {
+  ram_path_ = std::move(path);
+  ram_shared_ = shared;
+  return *this;
+}
+
+QemuCommand& QemuCommand::IncomingDeferred() {
+  incoming_deferred_ = true;
+  return *this;
+}
+
+QemuCommand& QemuCommand::QmpSocket(std::string path) {
+  qmp_socket_ = std::move(path);
+  return *this;
+}
+
+namespace {
+
+std::string PciAddr(int slot) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%02x", slot);
+  return std::string(",addr=") + text;
+}
+
+}  // namespace
+
 void QemuCommand::AppendMachineArgs(std::vector<std::string>* argv) const {
-  argv->insert(argv->end(), {"-machine", EscapeOptionValue(machine_), "-accel"});
+  std::string machine = EscapeOptionValue(machine_);
+  if (!ram_path_.empty()) machine += ",memory-backend=ram";
+  argv->insert(argv->end(), {"-machine", machine, "-accel"});
   switch (accel_) {
     case Accelerator::kKvm:
       argv->insert(argv->end(), {"kvm", "-cpu", "host"});
@@ -180,6 +209,12 @@ void QemuCommand::AppendMachineArgs(std::vector<std::string>* argv) const {
       break;
   }
   argv->insert(argv->end(), {"-m", std::to_string(memory_mib_), "-smp", std::to_string(cpus_)});
+  if (!ram_path_.empty()) {
+    argv->insert(argv->end(),
+                 {"-object", "memory-backend-file,id=ram,size=" + std::to_string(memory_mib_) +
+                                 "M,mem-path=" + EscapeOptionValue(ram_path_) +
+                                 ",share=" + (ram_shared_ ? "on" : "off")});
+  }
   if (no_defaults_) {
     argv->insert(argv->end(), {"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
   }
@@ -191,6 +226,11 @@ void QemuCommand::AppendMachineArgs(std::vector<std::string>* argv) const {
   if (!kernel_.empty()) argv->insert(argv->end(), {"-kernel", kernel_});
   if (!initrd_.empty()) argv->insert(argv->end(), {"-initrd", initrd_});
   if (!cmdline_.empty()) argv->insert(argv->end(), {"-append", cmdline_});
+  if (!qmp_socket_.empty()) {
+    argv->insert(argv->end(),
+                 {"-qmp", "unix:" + EscapeOptionValue(qmp_socket_) + ",server=on,wait=off"});
+  }
+  if (incoming_deferred_) argv->insert(argv->end(), {"-incoming", "defer"});
 }
 
 namespace {
@@ -232,12 +272,15 @@ void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
       below = node;
     }
     AppendLayer(argv, id, ImageLayer{d.path, d.format}, d.read_only, below);
-    argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=" + id});
+    argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=" + id +
+                                              PciAddr(kFirstDriveSlot + static_cast<int>(i))});
   }
   if (!storage_disk_.empty()) {
     AppendLayer(argv, "tools", ImageLayer{storage_disk_, "raw"}, /*read_only=*/true, "");
-    argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=tools,serial=" +
-                                              std::string(kStorageDiskSerial)});
+    argv->insert(
+        argv->end(),
+        {"-device", "virtio-blk-pci,drive=tools,serial=" + std::string(kStorageDiskSerial) +
+                        PciAddr(kFirstDriveSlot + static_cast<int>(drives_.size()))});
   }
   std::string ctl_chardev;
   if (!socket_path_.empty()) {
@@ -246,14 +289,15 @@ void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
     ctl_chardev = "socket,id=ctl,host=127.0.0.1,port=" + std::to_string(tcp_port_) + ",server=off";
   }
   if (!ctl_chardev.empty()) {
-    argv->insert(argv->end(), {"-chardev", ctl_chardev, "-device", "virtio-serial-pci", "-device",
+    argv->insert(argv->end(), {"-chardev", ctl_chardev, "-device",
+                               "virtio-serial-pci" + PciAddr(kControlPortSlot), "-device",
                                "virtserialport,chardev=ctl,name=" + EscapeOptionValue(port_name_)});
   }
   if (!shm_path_.empty()) {
     argv->insert(argv->end(), {"-object",
                                "memory-backend-file,id=shm,size=" + std::to_string(shm_size_) +
                                    ",share=on,mem-path=" + EscapeOptionValue(shm_path_),
-                               "-device", "ivshmem-plain,memdev=shm"});
+                               "-device", "ivshmem-plain,memdev=shm" + PciAddr(kShmSlot)});
   }
   for (const auto& [name, path] : firmware_files_) {
     argv->insert(argv->end(), {"-fw_cfg", "name=" + EscapeOptionValue(name) +

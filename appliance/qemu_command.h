@@ -38,6 +38,18 @@ std::string EscapeOptionValue(std::string_view value);
 // A POSIX shell word that expands to exactly `word`.
 std::string ShellQuote(std::string_view word);
 
+// Every PCI device has a fixed slot, whatever else is attached: the control port's
+// virtio-serial at kControlPortSlot, ivshmem at kShmSlot, the N-th drive at
+// kFirstDriveSlot + N and the storage disk after the drives. A template (no drives) and an
+// appliance restored from it then agree on every device they share, and the drives a
+// restored guest finds by rescanning its bus take the order a cold boot gives them.
+inline constexpr int kControlPortSlot = 0x02;
+inline constexpr int kShmSlot = 0x03;
+inline constexpr int kFirstDriveSlot = 0x04;
+// Slots up to 0x1e are free on q35 (0x1f is the ICH9 bridge): room for this many drives
+// and the storage disk.
+inline constexpr size_t kMaxDrives = 24;
+
 struct QemuDrive {
   std::string path;
   std::string format = "raw";  // a QEMU format driver: raw, qcow2, vmdk, ...
@@ -91,6 +103,17 @@ class QemuCommand {
   // local user can list command lines). Entries appear in the order added.
   QemuCommand& FirmwareFile(std::string name, std::string path);
 
+  // Guest RAM from the file at `path` (memory-backend-file, `-machine ...,memory-backend=`):
+  // shared (share=on), so that the guest's writes reach the file, for the VM a template
+  // is saved from; private (share=off), a copy-on-write mapping of the file, for an
+  // appliance restored from it (template_store.h). "" (the default): anonymous RAM.
+  QemuCommand& RamFile(std::string path, bool shared);
+  // Waits for a migration stream instead of booting (`-incoming defer`), which QMP then
+  // feeds (template_store.h, RestoreVmState): an appliance restored from a template.
+  QemuCommand& IncomingDeferred();
+  // A QMP monitor on the Unix socket `path`, which QEMU creates (server=on,wait=off).
+  QemuCommand& QmpSocket(std::string path);
+
   std::vector<std::string> Argv() const;
   // Argv() as one line a user can paste into a shell to reproduce the launch.
   std::string ShellCommand() const;
@@ -117,6 +140,10 @@ class QemuCommand {
   std::string shm_path_;
   uint64_t shm_size_ = 0;
   std::vector<std::pair<std::string, std::string>> firmware_files_;  // {name, path}
+  std::string ram_path_;
+  bool ram_shared_ = false;
+  bool incoming_deferred_ = false;
+  std::string qmp_socket_;
 };
 
 }  // namespace diskferry

@@ -43,15 +43,15 @@ TEST(QemuCommandTest, FullConfigRendersExactArgv) {
       "-append", "console=ttyS0 quiet",
       "-blockdev", "driver=file,node-name=d0f,filename=/img/a.raw,read-only=on",
       "-blockdev", "driver=raw,node-name=d0,file=d0f,read-only=on",
-      "-device", "virtio-blk-pci,drive=d0",
+      "-device", "virtio-blk-pci,drive=d0,addr=0x04",
       "-blockdev", "driver=file,node-name=d1f,filename=/img/b.qcow2,read-only=off",
       "-blockdev", "driver=qcow2,node-name=d1,file=d1f,read-only=off,backing=null",
-      "-device", "virtio-blk-pci,drive=d1",
+      "-device", "virtio-blk-pci,drive=d1,addr=0x05",
       "-chardev", "socket,id=ctl,path=/tmp/d/ctl.sock,server=off",
-      "-device", "virtio-serial-pci",
+      "-device", "virtio-serial-pci,addr=0x02",
       "-device", "virtserialport,chardev=ctl,name=org.diskferry.ctl.0",
       "-object", "memory-backend-file,id=shm,size=268435456,share=on,mem-path=/dev/shm/diskferry-1-0-ab",
-      "-device", "ivshmem-plain,memdev=shm",
+      "-device", "ivshmem-plain,memdev=shm,addr=0x03",
   };
   // clang-format on
   EXPECT_EQ(FullCommand().Argv(), expected);
@@ -87,7 +87,7 @@ TEST(QemuCommandTest, SerialPortTcpConnectsToLoopbackWithTheSameDevices) {
   const Argv expected = {
       kDefaultQemuBinary, "-machine", "q35", "-accel", "tcg", "-m", "512", "-smp", "1",
       "-chardev", "socket,id=ctl,host=127.0.0.1,port=40123,server=off",
-      "-device", "virtio-serial-pci",
+      "-device", "virtio-serial-pci,addr=0x02",
       "-device", "virtserialport,chardev=ctl,name=org.diskferry.ctl.0",
   };
   // clang-format on
@@ -172,11 +172,60 @@ TEST(QemuCommandTest, BackingChainIsGivenNodeByNodeDeepestFirst) {
       "-blockdev", "driver=qcow2,node-name=d0b0,file=d0b0f,read-only=on,backing=d0b1",
       "-blockdev", "driver=file,node-name=d0f,filename=/img/top.qcow2,read-only=off",
       "-blockdev", "driver=qcow2,node-name=d0,file=d0f,read-only=off,backing=d0b0",
-      "-device", "virtio-blk-pci,drive=d0",
+      "-device", "virtio-blk-pci,drive=d0,addr=0x04",
   };
   // clang-format on
   ASSERT_NE(first, argv.end());
   EXPECT_EQ(Argv(first, first + static_cast<std::ptrdiff_t>(expected.size())), expected);
+}
+
+TEST(QemuCommandTest, ATemplateSharesItsRamFileAndARestoreMapsItPrivately) {
+  QemuCommand saved;
+  saved.Memory(512).RamFile("/cache/t,1/ram", /*shared=*/true).QmpSocket("/tmp/d/qmp");
+  const Argv save = saved.Argv();
+  const auto machine = std::find(save.begin(), save.end(), "-machine");
+  ASSERT_NE(machine, save.end());
+  EXPECT_EQ(*(machine + 1), "q35,memory-backend=ram");
+  const auto object = std::find(save.begin(), save.end(), "-object");
+  ASSERT_NE(object, save.end());
+  EXPECT_EQ(*(object + 1),
+            "memory-backend-file,id=ram,size=512M,mem-path=/cache/t,,1/ram,share=on");
+  const auto qmp = std::find(save.begin(), save.end(), "-qmp");
+  ASSERT_NE(qmp, save.end());
+  EXPECT_EQ(*(qmp + 1), "unix:/tmp/d/qmp,server=on,wait=off");
+  EXPECT_EQ(std::find(save.begin(), save.end(), "-incoming"), save.end());
+
+  QemuCommand restored;
+  restored.Memory(512).RamFile("/cache/t/ram", /*shared=*/false).IncomingDeferred();
+  const Argv restore = restored.Argv();
+  const auto private_ram = std::find(restore.begin(), restore.end(), "-object");
+  ASSERT_NE(private_ram, restore.end());
+  EXPECT_EQ(*(private_ram + 1),
+            "memory-backend-file,id=ram,size=512M,mem-path=/cache/t/ram,share=off");
+  const auto incoming = std::find(restore.begin(), restore.end(), "-incoming");
+  ASSERT_NE(incoming, restore.end());
+  EXPECT_EQ(*(incoming + 1), "defer");
+  // Without a RAM file the machine has anonymous RAM, as before.
+  const Argv plain = QemuCommand().Argv();
+  EXPECT_NE(std::find(plain.begin(), plain.end(), "q35"), plain.end());
+}
+
+TEST(QemuCommandTest, DevicesKeepTheirSlotsWhateverElseIsAttached) {
+  QemuCommand none;
+  none.SerialPort("/s").SharedMemory("/dev/shm/x", 1 << 20);
+  QemuCommand two;
+  two.SerialPort("/s").SharedMemory("/dev/shm/x", 1 << 20);
+  two.AddDrive({"/a", "raw", true, {}}).AddDrive({"/b", "raw", true, {}}).StorageDisk("/t");
+  for (const Argv& argv : {none.Argv(), two.Argv()}) {
+    EXPECT_NE(std::find(argv.begin(), argv.end(), "virtio-serial-pci,addr=0x02"), argv.end());
+    EXPECT_NE(std::find(argv.begin(), argv.end(), "ivshmem-plain,memdev=shm,addr=0x03"),
+              argv.end());
+  }
+  const Argv argv = two.Argv();
+  EXPECT_NE(std::find(argv.begin(), argv.end(), "virtio-blk-pci,drive=d1,addr=0x05"), argv.end());
+  EXPECT_NE(std::find(argv.begin(), argv.end(),
+                      "virtio-blk-pci,drive=tools,serial=diskferry-tools,addr=0x06"),
+            argv.end());
 }
 
 TEST(QemuCommandTest, TheStorageDiskComesAfterEveryDriveReadOnlyWithItsSerial) {
@@ -188,10 +237,10 @@ TEST(QemuCommandTest, TheStorageDiskComesAfterEveryDriveReadOnlyWithItsSerial) {
   const Argv expected = {
       "-blockdev", "driver=file,node-name=d0f,filename=/img/a.raw,read-only=off",
       "-blockdev", "driver=raw,node-name=d0,file=d0f,read-only=off",
-      "-device", "virtio-blk-pci,drive=d0",
+      "-device", "virtio-blk-pci,drive=d0,addr=0x04",
       "-blockdev", "driver=file,node-name=toolsf,filename=/cache/e,,x/storage.cpio,read-only=on",
       "-blockdev", "driver=raw,node-name=tools,file=toolsf,read-only=on",
-      "-device", "virtio-blk-pci,drive=tools,serial=diskferry-tools",
+      "-device", "virtio-blk-pci,drive=tools,serial=diskferry-tools,addr=0x05",
   };
   // clang-format on
   ASSERT_NE(first, argv.end());
