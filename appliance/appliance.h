@@ -48,6 +48,7 @@
 #include "appliance/qemu_command.h"
 #include "appliance/shm_region.h"
 #include "appliance/temp_dir.h"
+#include "appliance/template_store.h"
 
 namespace diskferry {
 
@@ -82,6 +83,11 @@ struct ApplianceConfig {
   // Empty: console.log in the appliance's temp dir, removed on close and kept when the
   // launch fails. A path given here is never removed.
   std::string console_log;
+  // Restore from an appliance template (template_store.h) where the host supports it and
+  // DISKFERRY_TEMPLATE is not "off"; false: always boot cold.
+  bool use_template = true;
+  // The template store; empty: DefaultTemplateDir().
+  std::string template_dir;
 };
 
 // Checks a config without starting anything: kernel, initrd and drives exist, formats are
@@ -133,14 +139,36 @@ class Appliance {
   // The host end of the ivshmem region, or nullptr when launched with shm_size 0.
   ShmRegion* shm() { return shm_.valid() ? &shm_ : nullptr; }
   int64_t qemu_pid() const { return qemu_.pid(); }
+  // True when this appliance was restored from a template rather than booted.
+  bool templated() const { return kind_ == LaunchKind::kRestore; }
+  // True when this launch built the template it was restored from (none existed yet).
+  bool built_template() const { return built_template_; }
+  // Why a launch that could have used a template booted cold ("" when templated, or when
+  // templates are off by choice): for reports and `appliance check`.
+  const std::string& template_note() const { return template_note_; }
 
  private:
   static constexpr char kConsoleLogName[] = "console.log";
+  // A cold boot; the boot of the VM a template is saved from (RAM in the template's file,
+  // shared, a QMP socket, no disks); a restore from a template.
+  enum class LaunchKind { kCold, kSaveTemplate, kRestore };
 
   Appliance() = default;
 
+  // appliance_template.cc
+  // A templated launch, or nullptr (with *why_cold set when templates were wanted) when
+  // this launch must boot cold. An error when the template's own boot failed: that boot
+  // is a cold boot of the same appliance, so its failure is the launch's.
+  static Result<std::unique_ptr<Appliance>> LaunchFromTemplate(const ApplianceConfig& config,
+                                                               std::string* why_cold);
+  // Boots `config` without its disks and saves it into `build` (template_store.h). Sets
+  // *booted once the VM said hello.
+  static Status BuildTemplate(const ApplianceConfig& config, const TemplateBuild& build,
+                              bool* booted);
+
   // appliance_launch.cc
-  Status Start(const ApplianceConfig& config);
+  Status Start(const ApplianceConfig& config, LaunchKind kind = LaunchKind::kCold,
+               const TemplateFiles& files = {});
   Status Prepare(const ApplianceConfig& config);
   Status SpawnQemu(const ApplianceConfig& config);
   Status WriteLaunchSecret();
@@ -181,6 +209,11 @@ class Appliance {
   std::unique_ptr<ControlClient> control_;
   HelloInfo hello_;
   std::chrono::milliseconds launch_time_{0};
+  LaunchKind kind_ = LaunchKind::kCold;
+  TemplateFiles template_files_;
+  std::string qmp_socket_;  // not kCold
+  std::string template_note_;
+  bool built_template_ = false;
 };
 
 }  // namespace diskferry

@@ -29,6 +29,10 @@ constexpr milliseconds kQemuCheckInterval(50);
 // -no-reboot): give it this long so the error can carry its exit status.
 constexpr milliseconds kExitGrace(2000);
 constexpr milliseconds kKillTimeout(5000);
+// A restore takes a fraction of a second; past this, the template is at fault and a cold
+// boot is the better bet (appliance_template.cc).
+constexpr milliseconds kRestoreTimeout(20000);
+constexpr char kQmpSocketName[] = "qmp";
 
 struct ShmStamp {
   uint64_t magic;
@@ -55,9 +59,18 @@ void ConnectControlPort(const ControlListener& listener, QemuCommand* cmd) {
   listener.ConnectQemu(cmd);
 }
 
+// How the VM starts: booted, booted to be saved as a template, or restored from one.
+struct StartFrom {
+  bool save_template = false;
+  bool restore = false;
+  TemplateFiles files;
+  std::string qmp_socket;
+};
+
 QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
                          const std::string& console_log, const ControlListener& listener,
-                         const ShmRegion& shm, const std::string& secret_path) {
+                         const ShmRegion& shm, const std::string& secret_path,
+                         const StartFrom& from) {
   std::string cmdline = kDefaultKernelCmdline;
   if (!config.extra_kernel_args.empty()) cmdline += " " + config.extra_kernel_args;
   QemuCommand cmd;
@@ -69,6 +82,11 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
   ConnectControlPort(listener, &cmd);
   if (shm.valid()) cmd.SharedMemory(shm.path(), shm.size());
   cmd.FirmwareFile(kLaunchSecretFwCfgName, secret_path);
+  if (from.save_template) {
+    cmd.RamFile(from.files.ram, /*shared=*/true).QmpSocket(from.qmp_socket);
+  } else if (from.restore) {
+    cmd.RamFile(from.files.ram, /*shared=*/false).IncomingDeferred().QmpSocket(from.qmp_socket);
+  }
   return cmd;
 }
 
@@ -76,8 +94,12 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
 
 Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& config) {
   if (Status s = ValidateApplianceConfig(config); !s.ok()) return s;
+  std::string why_cold;
+  Result<std::unique_ptr<Appliance>> restored = LaunchFromTemplate(config, &why_cold);
+  if (!restored.ok() || *restored != nullptr) return restored;
   const auto start = Clock::now();
   std::unique_ptr<Appliance> app(new Appliance());
+  app->template_note_ = why_cold;
   Status started = app->Start(config);
   if (started.ok()) return app;
   if (!app->hypervisor_failed_) return started;
@@ -86,11 +108,15 @@ Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& conf
   ApplianceConfig retry = config;
   retry.launch_timeout -= std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   app.reset(new Appliance());
+  app->template_note_ = why_cold;
   if (Status s = app->Start(retry); !s.ok()) return s;
   return app;
 }
 
-Status Appliance::Start(const ApplianceConfig& config) {
+Status Appliance::Start(const ApplianceConfig& config, LaunchKind kind,
+                        const TemplateFiles& files) {
+  kind_ = kind;
+  template_files_ = files;
   Status started = Prepare(config);
   if (started.ok()) started = SpawnQemu(config);
   if (!started.ok()) {
@@ -99,6 +125,11 @@ Status Appliance::Start(const ApplianceConfig& config) {
     return started;
   }
   states_.Apply(ApplianceEvent::kSpawn);  // kConfig --Spawn--> kLaunching
+  if (kind_ == LaunchKind::kRestore) {
+    const Status restored =
+        RestoreVmState(qmp_socket_, template_files_.state, Clock::now() + LaunchTimeLeft());
+    if (!restored.ok()) return LaunchFailure(restored);
+  }
   if (Status s = ConnectAndGreet(config); !s.ok()) {
     if (HypervisorFailedTrial(s)) return AbandonTrial(s, config.qemu_binary);
     return LaunchFailure(s);
@@ -116,6 +147,7 @@ Status Appliance::Prepare(const ApplianceConfig& config) {
   if (!accel.ok()) return accel.status();
   accel_ = *accel;
   launch_timeout_ = config.launch_timeout;
+  if (kind_ == LaunchKind::kRestore) launch_timeout_ = std::min(launch_timeout_, kRestoreTimeout);
   if (accel_.probed && accel_.accel != Accelerator::kTcg) {
     HypervisorVerdicts& verdicts = HypervisorVerdicts::Shared();
     if (std::optional<std::string> failed = verdicts.KnownFailure(accel_.accel, config.qemu_binary)) {
@@ -140,7 +172,12 @@ Status Appliance::Prepare(const ApplianceConfig& config) {
     if (!shm.ok()) return shm.status();
     shm_ = std::move(*shm);
   }
-  command_ = BuildCommand(config, accel_.accel, console_log_, listener_, shm_, secret_path_);
+  StartFrom from;
+  from.save_template = kind_ == LaunchKind::kSaveTemplate;
+  from.restore = kind_ == LaunchKind::kRestore;
+  from.files = template_files_;
+  if (kind_ != LaunchKind::kCold) qmp_socket_ = from.qmp_socket = dir_.File(kQmpSocketName);
+  command_ = BuildCommand(config, accel_.accel, console_log_, listener_, shm_, secret_path_, from);
   return Status::Ok();
 }
 
@@ -196,6 +233,11 @@ Status Appliance::ConnectAndGreet(const ApplianceConfig& config) {
   options.check_interval = kQemuCheckInterval;
   options.time_left = [this] { return LaunchTimeLeft(); };
   options.keep_waiting = [this] { return QemuStillRunning(); };
+  options.hello.template_point = kind_ == LaunchKind::kSaveTemplate;
+  if (kind_ == LaunchKind::kRestore) {
+    options.hello.disks =
+        static_cast<uint32_t>(config.drives.size() + (config.image.storage.empty() ? 0 : 1));
+  }
   Result<DaemonGreeting> greeting = AcceptDaemon(&listener_, options);
   listener_.Close();  // one connection only; unlinks the socket path
   if (!greeting.ok()) return greeting.status();
@@ -215,6 +257,9 @@ Status Appliance::CheckHello() const {
                   "daemon " + hello_.daemon_version + " speaks protocol version " +
                       std::to_string(hello_.protocol_version) + ", this diskferry speaks " +
                       std::to_string(ours) + " (stale appliance image?)");
+  }
+  if (kind_ == LaunchKind::kRestore && !hello_.restored) {
+    return Status(Code::kProtocolError, "the appliance did not come from its template");
   }
   if (!shm_.valid()) return Status::Ok();
   if (hello_.shm_size != shm_.size()) {

@@ -1,10 +1,13 @@
 #include "appliance/control_client.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <vector>
 
 #include "appliance/control_replies.h"
 #include "appliance/control_stream.h"
+#include "appliance/launch_secret.h"
 #include "protocol/fd_io.h"
 #include "protocol/wipe.h"
 
@@ -161,11 +164,22 @@ Result<ResponseFrame> ControlClient::CallExpecting(const OpBuilder& build, Reply
   return frame;
 }
 
-Result<HelloInfo> ControlClient::Hello(std::chrono::milliseconds timeout) {
+// Random bytes a Hello carries for the guest's entropy pool.
+constexpr size_t kHelloEntropyBytes = 32;
+
+Result<HelloInfo> ControlClient::Hello(std::chrono::milliseconds timeout,
+                                       const HelloOptions& options) {
+  std::array<uint8_t, kHelloEntropyBytes> entropy{};
+  if (Status s = internal::FillRandom(entropy); !s.ok()) return s.WithContext("Hello entropy");
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   Result<ResponseFrame> f = CallExpecting(
-      [](flatbuffers::FlatBufferBuilder& fbb) {
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        const std::vector<uint8_t> bytes(entropy.begin(), entropy.end());
         const auto req = proto::CreateHelloRequestDirect(
-            fbb, static_cast<uint32_t>(proto::ProtocolVersion::V0), DISKFERRY_VERSION);
+            fbb, static_cast<uint32_t>(proto::ProtocolVersion::V0), DISKFERRY_VERSION, now_ns,
+            &bytes, options.template_point, options.disks);
         return std::pair(Op::Hello, req.Union());
       },
       Reply::Hello, timeout);

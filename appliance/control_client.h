@@ -130,7 +130,8 @@ class ControlClient {
   Status Misbehaved(std::string_view what);
 
   // Typed requests. Hello takes its own timeout: it spans the guest's boot.
-  Result<HelloInfo> Hello(std::chrono::milliseconds timeout);
+  // It carries the host's clock and 32 random bytes for the guest's entropy pool.
+  Result<HelloInfo> Hello(std::chrono::milliseconds timeout, const HelloOptions& options = {});
   Result<uint64_t> Ping(uint64_t payload);
   Result<std::vector<FilesystemInfo>> ListFilesystems();
   // ListFilesystems with the storage stack (docs/protocol.md): with `activate`, md arrays

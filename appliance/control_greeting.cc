@@ -28,7 +28,7 @@ Result<DaemonGreeting> AcceptDaemon(ControlListener* listener, const GreetingOpt
         listener->Accept(options.time_left(), options.check_interval, options.keep_waiting);
     if (!fd.ok()) return WithDroppedNote(fd.status(), greeting.dropped, address);
     auto client = std::make_unique<ControlClient>(*fd, options.call_timeout);
-    Result<HelloInfo> hello = client->Hello(options.time_left());
+    Result<HelloInfo> hello = client->Hello(options.time_left(), options.hello);
     if (!hello.ok()) {
       return WithDroppedNote(hello.status().WithContext("hello"), greeting.dropped, address);
     }

@@ -40,6 +40,8 @@ struct GreetingOptions {
   std::function<std::chrono::milliseconds()> time_left;
   // Called while waiting for a connection; a non-ok Status ends the wait with it.
   std::function<Status()> keep_waiting;
+  // What the Hello asks for (a template build, a restored appliance's disks).
+  HelloOptions hello;
 };
 
 struct DaemonGreeting {

@@ -215,6 +215,8 @@ Result<HelloInfo> ToHelloInfo(const proto::HelloReply& reply) {
   }
   info.shm_size = reply.shm_size();
   info.boot_ms = reply.boot_ms();
+  info.guest_time_ns = reply.guest_time_ns();
+  info.restored = reply.restored();
   if (reply.launch_secret() != nullptr) {
     info.launch_secret.assign(reply.launch_secret()->begin(), reply.launch_secret()->end());
   }

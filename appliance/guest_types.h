@@ -19,6 +19,18 @@ struct HelloInfo {
   // The launch secret the daemon read from fw_cfg (at most kMaxLaunchSecretBytes, checked
   // on decoding); empty when it sent none. Compared by the launcher, never printed.
   std::vector<uint8_t> launch_secret;
+  // The guest's clock when it answered (ns since the epoch; set from the host's at Hello).
+  int64_t guest_time_ns = 0;
+  // The first Hello of an appliance restored from a template (template_store.h).
+  bool restored = false;
+};
+
+// What the host asks of Hello beyond the handshake (protocol/diskferry.fbs HelloRequest).
+struct HelloOptions {
+  // Template build: the VM is saved right after this Hello.
+  bool template_point = false;
+  // A restored appliance: the virtio-blk disks attached to it, which the daemon waits for.
+  uint32_t disks = 0;
 };
 
 struct FilesystemInfo {

@@ -8,6 +8,7 @@ add_library(df_appliance STATIC
   ${CMAKE_CURRENT_LIST_DIR}/appliance_dir.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_launch.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
+  ${CMAKE_CURRENT_LIST_DIR}/appliance_template.cc
   ${CMAKE_CURRENT_LIST_DIR}/child_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/control_greeting.cc
@@ -22,12 +23,21 @@ if(NOT WIN32)
     ${CMAKE_CURRENT_LIST_DIR}/child_registry_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/launch_secret_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/process_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/qmp_client_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/shm_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/spawn_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/temp_dir_posix.cc
+    ${CMAKE_CURRENT_LIST_DIR}/template_store_posix.cc
     ${CMAKE_CURRENT_LIST_DIR}/unix_listener_posix.cc)
 endif()
-target_link_libraries(df_appliance PUBLIC df_protocol Threads::Threads)
+if(NOT TARGET nlohmann_json::nlohmann_json)
+  find_package(nlohmann_json REQUIRED)
+endif()
+target_link_libraries(df_appliance PUBLIC df_protocol Threads::Threads
+                      PRIVATE nlohmann_json::nlohmann_json)
+if(NOT WIN32)
+  target_link_libraries(df_appliance PRIVATE OpenSSL::Crypto)
+endif()
 # The builder may land after the launcher: link it only once it exists. The launcher
 # itself needs no more of it than appliance_image.h.
 if(TARGET df_appliance_builder)

@@ -84,6 +84,8 @@ Result<ImageSessionConfig> SessionConfigFrom(const ApplianceOptions& options) {
   config.launch.memory_mib = options.memory_mib;
   config.launch.vcpus = options.cpus;
   config.launch.launch_timeout = std::chrono::seconds(options.timeout_s);
+  // Appliance templates live beside the appliances they are made of.
+  if (!options.cache_dir.empty()) config.launch.template_dir = options.cache_dir + "/templates";
   return config;
 }
 

@@ -87,6 +87,13 @@ int RunCheckReport(Appliance& appliance, const ApplianceImage& image,
   std::printf("daemon: %s, protocol %u\n", Shown(hello.daemon_version, &a), hello.protocol_version);
   std::printf("accelerator: %s (%s)\n", std::string(AccelName(appliance.accel())).c_str(),
               appliance.accel_reason().c_str());
+  if (appliance.templated()) {
+    std::printf("launch: templated%s\n",
+                appliance.built_template() ? " (template built first)" : "");
+  } else {
+    std::printf("launch: cold boot%s%s%s\n", appliance.template_note().empty() ? "" : " (",
+                appliance.template_note().c_str(), appliance.template_note().empty() ? "" : ")");
+  }
   std::printf("launch-to-ready: %.2f s\n", appliance.launch_time().count() / 1000.0);
   std::printf("guest uptime at hello: %.2f s\n", hello.boot_ms / 1000.0);
   std::printf("shared memory: %llu MiB\n", static_cast<unsigned long long>(hello.shm_size >> 20));

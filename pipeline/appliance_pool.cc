@@ -53,6 +53,10 @@ class ImageSessionAdapter final : public PooledSession {
   }
 
   ImageSession* session() override { return session_.get(); }
+  std::string launch_kind() const override {
+    return session_->appliance().templated() ? "templated" : "cold";
+  }
+  std::string launch_note() const override { return session_->appliance().template_note(); }
   int64_t pid() const override { return pid_; }
   std::optional<uint64_t> heartbeat() const override {
     if (header_ == nullptr) return std::nullopt;
@@ -242,6 +246,8 @@ Result<Lease> AppliancePool::Opened(int slot, Result<std::unique_ptr<PooledSessi
   ++stats_.launches;
   PoolEvent launched = MakeEvent(PoolEventKind::kLaunched, slot, (*opened)->pid(), image);
   launched.launch_time = took;
+  launched.launch = (*opened)->launch_kind();
+  launched.launch_note = (*opened)->launch_note();
   if (cancelled_) {
     ++stats_.closes;
     lock.unlock();

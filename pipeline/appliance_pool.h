@@ -87,6 +87,11 @@ class PooledSession {
   virtual void Kill() = 0;
   // Powers the appliance off and releases everything (ImageSession::Close).
   virtual Status Close() = 0;
+  // How the appliance started, for the run report: "templated" (restored from an
+  // appliance template), "cold", or "" when unknown (fakes). Any thread.
+  virtual std::string launch_kind() const { return std::string(); }
+  // Why a launch that could have used a template booted cold; "" otherwise.
+  virtual std::string launch_note() const { return std::string(); }
 };
 
 // Returns an open session (never null) or the error that prevented it. Called in the
@@ -118,6 +123,8 @@ struct PoolEvent {
   std::string image;
   std::chrono::milliseconds launch_time{0};  // kLaunched: how long opening took
   std::string message;
+  std::string launch;       // kLaunched: PooledSession::launch_kind()
+  std::string launch_note;  // kLaunched: PooledSession::launch_note()
 };
 
 inline constexpr std::chrono::milliseconds kDefaultHangTimeout = std::chrono::seconds(60);

@@ -224,6 +224,8 @@ ApplianceNotice ToNotice(const PoolEvent& e) {
   n.image = e.image;
   n.message = e.message;
   n.launch_seconds = std::chrono::duration<double>(e.launch_time).count();
+  n.launch = e.launch;
+  n.launch_note = e.launch_note;
   return n;
 }
 

@@ -21,7 +21,7 @@
 //   {"event":"file_error","time":T,"job":J,"path":P|"path_b64":B64,"message":M}
 //   {"event":"appliance","time":T,"what":W,"slot":N,["pid":N,]["image":I|"image_b64":B64,]
 //    ["message":M,]
-//    ["launch_seconds":X]}
+//    ["launch_seconds":X,]["launch":"templated"|"cold",]["launch_note":M]}
 //   {"event":"log","time":T,"level":"warning"|"error","message":M}
 //   {"event":"output","time":T,"line":L|"line_b64":B64}
 //   {"event":"summary","time":T,"exit_code":N,"interrupted":B,"jobs":{"ok":N,"warnings":N,
@@ -125,6 +125,8 @@ struct ApplianceNotice {
   std::string image{};
   std::string message{};      // why, for failures
   double launch_seconds = 0;  // for "launched"
+  std::string launch{};       // for "launched": "templated", "cold" or "" (unknown)
+  std::string launch_note{};  // for "launched": why it booted cold when a template was wanted
 };
 
 // The run's end as the runner sees it. How many jobs ended how, RunEvents counts itself

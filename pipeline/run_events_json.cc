@@ -138,6 +138,8 @@ class JsonEvents final : public RunEvents {
     if (!event.image.empty()) PutRawBytes(&j, "image", event.image);
     if (!event.message.empty()) j["message"] = event.message;
     if (event.launch_seconds > 0) j["launch_seconds"] = event.launch_seconds;
+    if (!event.launch.empty()) j["launch"] = event.launch;
+    if (!event.launch_note.empty()) j["launch_note"] = event.launch_note;
     Write(j);
   }
   void Log(LogLevel level, const std::string& text) override {

@@ -225,8 +225,9 @@ std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event) {
   std::string text = "appliance " + std::to_string(event.slot);
   if (event.pid > 0) text += " (pid " + std::to_string(event.pid) + ")";
   if (event.what == "launched") {
-    return PlainLine{LogLevel::kInfo,
-                     text + ": launched in " + FormatSeconds(event.launch_seconds)};
+    return PlainLine{LogLevel::kInfo, text + ": launched in " +
+                                          FormatSeconds(event.launch_seconds) +
+                                          (event.launch.empty() ? "" : " (" + event.launch + ")")};
   }
   if (event.what != "launch_failed" && event.what != "hung" && event.what != "killed") {
     return std::nullopt;

@@ -14,7 +14,8 @@ add_executable(integration_tests
   integration/storage_daemon_test.cc
   integration/parallel_run_test.cc
   integration/windows_path_test.cc
-  integration/manifest_storage_disks_test.cc)
+  integration/manifest_storage_disks_test.cc
+  integration/template_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 add_dependencies(integration_tests diskferry diskferry-daemon)
 # Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.
@@ -23,6 +24,14 @@ gtest_discover_tests(integration_tests
   DISCOVERY_TIMEOUT 60
   PROPERTIES TIMEOUT 300 LABELS integration
   ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")
+# A representative set again with every appliance cold-booted (DISKFERRY_TEMPLATE=off):
+# templated and cold launches must give the same results; the rest run templated.
+gtest_discover_tests(integration_tests
+  TEST_FILTER "Filesystems/LsTest.*:Filesystems/CopyOutTest.*"
+  TEST_PREFIX "cold/"
+  DISCOVERY_TIMEOUT 60
+  PROPERTIES TIMEOUT 300 LABELS integration
+  ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache;DISKFERRY_TEMPLATE=off")
 # The pool tests boot two appliances each and act on timing (a kill or a Ctrl-C while a
 # job runs): they run alone, so that two of them never share the 2 cores.
 gtest_discover_tests(integration_tests
