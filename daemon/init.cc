@@ -21,6 +21,7 @@
 #include "daemon/modules.h"
 #include "daemon/serve.h"
 #include "daemon/shm.h"
+#include "protocol/source_file.h"
 #include "daemon/sys_files.h"
 #include "protocol/launch_secret.h"
 
@@ -180,6 +181,7 @@ void RunAsInit() {
   LogDebug("started at %llu ms", static_cast<unsigned long long>(started_ms));
 
   FsModuleTable fs_modules = LoadBootModules();
+  DropSourcePagesAfterReading();
   Result<int> port = OpenControlPort(options.port_name, kPortTimeout);
   if (!port.ok()) Fatal(port.status().message());
   std::optional<ShmRegion> shm;

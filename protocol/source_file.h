@@ -20,6 +20,12 @@ int OpenSourceFile(const std::string& path);
 // Closes `*fd` if it is open and sets it to -1.
 void CloseSourceFd(int* fd);
 
+// From now on, ReadSourceAt and CloseSourceFd drop the pages they read from the page cache
+// (POSIX_FADV_DONTNEED; nothing on Windows). The appliance's daemon sets it: a file it has
+// sent is not read again, and a guest's page cache is host memory that, once touched,
+// stays with the appliance (docs/architecture.md, "Appliance templates"). Process-wide.
+void DropSourcePagesAfterReading();
+
 // Reads [offset, offset + length) into `out`: the bytes read (fewer at EOF) or -errno.
 int64_t ReadSourceAt(int fd, uint64_t offset, uint8_t* out, uint64_t length);
 

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 #include "protocol/source_file.h"
@@ -13,8 +14,19 @@ int OpenSourceFile(const std::string& path) {
   return fd >= 0 ? fd : -errno;
 }
 
+namespace {
+std::atomic<bool> drop_pages{false};
+}  // namespace
+
+void DropSourcePagesAfterReading() { drop_pages.store(true, std::memory_order_relaxed); }
+
 void CloseSourceFd(int* fd) {
-  if (*fd >= 0) ::close(*fd);
+  if (*fd >= 0) {
+    if (drop_pages.load(std::memory_order_relaxed)) {
+      ::posix_fadvise(*fd, 0, 0, POSIX_FADV_DONTNEED);
+    }
+    ::close(*fd);
+  }
   *fd = -1;
 }
 
@@ -26,6 +38,9 @@ int64_t ReadSourceAt(int fd, uint64_t offset, uint8_t* out, uint64_t length) {
     if (n < 0) return -errno;
     if (n == 0) break;
     done += static_cast<uint64_t>(n);
+  }
+  if (drop_pages.load(std::memory_order_relaxed) && done > 0) {
+    ::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(done), POSIX_FADV_DONTNEED);
   }
   return static_cast<int64_t>(done);
 }

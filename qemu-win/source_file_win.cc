@@ -36,6 +36,8 @@ int OpenSourceFile(const std::string& path) {
   return internal::FdOfHandle(h, _O_RDONLY);
 }
 
+void DropSourcePagesAfterReading() {}
+
 void CloseSourceFd(int* fd) {
   if (*fd >= 0) ::_close(*fd);
   *fd = -1;
