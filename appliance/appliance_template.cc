@@ -136,6 +136,8 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
   std::string last_failure;
   bool built = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // The RAM file's checksum is read before QEMU starts: in parallel it takes the cores
+    // a TCG guest needs, and the whole launch is no faster.
     Result<TemplateFiles> files = (*store)->Find(*key, !verdicts.Verified(*key));
     if (files.status().code() == Code::kFailedPrecondition) {
       SayOnce("discarding a damaged template (" + files.status().message() + ")");
