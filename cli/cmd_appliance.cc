@@ -7,6 +7,8 @@
 #include "appliance/kernel_choice.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "pipeline/host_costs.h"
+#include "pipeline/partition.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {
@@ -78,6 +80,21 @@ void PrintServingKernels(const HelloInfo& hello, const ApplianceImage& image,
   }
 }
 
+// What `run` measured on this host and how it cuts jobs into parts from it (host_costs.h).
+void PrintHostCosts(const ApplianceBuildConfig& build) {
+  const std::string cache = build.cache_dir.empty() ? DefaultCacheDir() : build.cache_dir;
+  const HostCosts costs = LoadHostCosts(cache + "/" + kHostCostsFile);
+  const uint64_t split = SplitWeightFor(costs, kMinPartWeight) >> 20;
+  if (!costs.measured()) {
+    std::printf("measured costs: none yet (a run measures them); parts of at least %llu MiB\n",
+                static_cast<unsigned long long>(split));
+    return;
+  }
+  std::printf("measured costs: launch %.2f s, reads %.0f MiB/s of weight; parts of at least %llu MiB\n",
+              costs.launch_seconds, costs.weight_per_second / (1 << 20),
+              static_cast<unsigned long long>(split));
+}
+
 int RunCheckReport(Appliance& appliance, const ApplianceImage& image,
                    const ApplianceBuildConfig& build, bool show_command) {
   const HelloInfo& hello = appliance.hello();
@@ -95,6 +112,7 @@ int RunCheckReport(Appliance& appliance, const ApplianceImage& image,
                 appliance.template_note().c_str(), appliance.template_note().empty() ? "" : ")");
   }
   std::printf("launch-to-ready: %.2f s\n", appliance.launch_time().count() / 1000.0);
+  PrintHostCosts(build);
   std::printf("guest uptime at hello: %.2f s\n", hello.boot_ms / 1000.0);
   std::printf("shared memory: %llu MiB\n", static_cast<unsigned long long>(hello.shm_size >> 20));
   std::printf("filesystems: %s\n", Join(hello.filesystems).c_str());

@@ -10,11 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "appliance/appliance_builder.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "jobs/plan.h"
 #include "jobs/validator.h"
+#include "pipeline/host_costs.h"
 #include "pipeline/job_runner.h"
 
 namespace diskferry {
@@ -117,6 +119,7 @@ int RunRun(const JobsOptions& o) {
   options.kernel = o.kernel;
   options.appliances = o.appliances;
   options.min_part_weight = o.min_part_mib << 20;
+  options.host_costs_path = DefaultCacheDir() + "/" + kHostCostsFile;
   options.events = events.get();
   options.out = [&events](const std::string& line) { events->Output(line); };
   std::optional<Result<RunOutcome>> result;
@@ -173,7 +176,8 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
       ->type_name("REPORT");
   r->add_option("--min-part", run.min_part_mib,
                 "smallest share of a job worth its own appliance, in MiB of weight (bytes + 64 KiB "
-                "per entry); default 1024, about a TCG launch's worth of reading")
+                "per entry); default: twice what one appliance reads while another launches, as measured "
+                "on this host (appliance check shows it), 1024 before any run measured it")
       ->type_name("MIB")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
   r->add_flag("--json", run.json, "JSON Lines events on stdout (logs on stderr)");

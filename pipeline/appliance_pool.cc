@@ -57,6 +57,7 @@ class ImageSessionAdapter final : public PooledSession {
     return session_->appliance().templated() ? "templated" : "cold";
   }
   std::string launch_note() const override { return session_->appliance().template_note(); }
+  bool built_template() const override { return session_->appliance().built_template(); }
   int64_t pid() const override { return pid_; }
   std::optional<uint64_t> heartbeat() const override {
     if (header_ == nullptr) return std::nullopt;
@@ -248,6 +249,7 @@ Result<Lease> AppliancePool::Opened(int slot, Result<std::unique_ptr<PooledSessi
   launched.launch_time = took;
   launched.launch = (*opened)->launch_kind();
   launched.launch_note = (*opened)->launch_note();
+  launched.built_template = (*opened)->built_template();
   if (cancelled_) {
     ++stats_.closes;
     lock.unlock();

@@ -92,6 +92,8 @@ class PooledSession {
   virtual std::string launch_kind() const { return std::string(); }
   // Why a launch that could have used a template booted cold; "" otherwise.
   virtual std::string launch_note() const { return std::string(); }
+  // The launch built the template first: its time is no measure of a launch.
+  virtual bool built_template() const { return false; }
 };
 
 // Returns an open session (never null) or the error that prevented it. Called in the
@@ -125,6 +127,7 @@ struct PoolEvent {
   std::string message;
   std::string launch;       // kLaunched: PooledSession::launch_kind()
   std::string launch_note;  // kLaunched: PooledSession::launch_note()
+  bool built_template = false;  // kLaunched: PooledSession::built_template()
 };
 
 inline constexpr std::chrono::milliseconds kDefaultHangTimeout = std::chrono::seconds(60);

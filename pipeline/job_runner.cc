@@ -14,6 +14,7 @@
 
 #include "pipeline/digests.h"
 #include "pipeline/host_system.h"
+#include "pipeline/partition.h"
 #include "pipeline/run_tasks.h"
 #include "pipeline/session_config.h"
 #include "protocol/check.h"
@@ -322,12 +323,21 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   pool_options.size = appliances;
   pool_options.hang_timeout = options.hang_timeout;
   if (options.seams.open) pool_options.open = options.seams.open;
-  pool_options.on_event = [&events](const PoolEvent& e) { events.Appliance(ToNotice(e)); };
+  HostCostMeter costs;
+  pool_options.on_event = [&events, &costs](const PoolEvent& e) {
+    if (e.kind == PoolEventKind::kLaunched && !e.built_template) costs.AddLaunch(e.launch_time);
+    events.Appliance(ToNotice(e));
+  };
   AppliancePool pool(std::move(pool_options));
   RunShared run{spec, options, *report, *journal, pool, events};
   run.appliances = appliances;
   run.retries = spec.run.retries;
   run.split = spec.run.split;
+  const HostCosts measured =
+      options.host_costs_path.empty() ? HostCosts{} : LoadHostCosts(options.host_costs_path);
+  run.split_weight = options.min_part_weight ? options.min_part_weight
+                                             : SplitWeightFor(measured, kMinPartWeight);
+  run.costs = &costs;
 
   std::vector<std::unique_ptr<JobRun>> jobs;
   for (const JobSpec& j : spec.jobs) {
@@ -391,6 +401,9 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   if (Status st = report->Close(); !st.ok()) return st;
   if (!outcome.interrupted) {
     if (Status st = journal->Remove(); !st.ok()) events.Log(LogLevel::kWarning, st.ToString());
+    if (!options.host_costs_path.empty()) {
+      (void)SaveHostCosts(options.host_costs_path, costs.Merge(measured));  // best effort
+    }
   }
   outcome.exit_code = ExitCodeOf(outcome.jobs, outcome.interrupted);
   RunSummaryEvent end;

@@ -48,7 +48,10 @@ struct RunOptions {
   int appliances = 0;       // -j; 0: run.max_parallel, else from cores and memory
   bool resume = false;      // continue the interrupted run whose report is report_path
   std::chrono::milliseconds hang_timeout = std::chrono::seconds(60);
-  uint64_t min_part_weight = 0;  // 0: partition.h's kMinPartWeight
+  uint64_t min_part_weight = 0;  // 0: measured (host_costs.h), else partition.h's kMinPartWeight
+  // Where this host's measured launch and read costs are kept (host_costs.h): read to cut
+  // jobs into parts, updated at the end of a run that measured something. Empty: none.
+  std::string host_costs_path;
   RunEvents* events = nullptr;   // required
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const std::string&)> out = [](const std::string&) {};  // list/verify lines

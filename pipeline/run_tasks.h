@@ -22,6 +22,7 @@
 #include "jobs/manifest_spec.h"
 #include "pipeline/appliance_pool.h"
 #include "pipeline/file_record.h"
+#include "pipeline/host_costs.h"
 #include "pipeline/host_tree_writer.h"
 #include "pipeline/job_journal.h"
 #include "pipeline/job_runner.h"
@@ -42,6 +43,8 @@ struct RunShared {
   int appliances = 1;
   int retries = 2;
   bool split = true;
+  uint64_t split_weight = 0;       // the least weight of a part (host_costs.h)
+  HostCostMeter* costs = nullptr;  // this run's samples
   std::atomic<bool> no_new_jobs{false};  // fail_fast tripped
   // Puts part `part` of job `job` on the task graph.
   std::function<void(size_t job, size_t part)> schedule{};

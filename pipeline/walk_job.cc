@@ -115,9 +115,7 @@ std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& sess
   }
   if (totals) job.meter->SetTotals(survey->files, survey->bytes);
   if (!splittable) return {WalkRange{}};
-  const uint64_t min_weight =
-      run.options.min_part_weight ? run.options.min_part_weight : kMinPartWeight;
-  const int parts = PartCountFor(survey->weight, run.appliances, min_weight);
+  const int parts = PartCountFor(survey->weight, run.appliances, run.split_weight);
   std::vector<WalkCheckpoint> checkpoints;
   for (const auto& c : survey->checkpoints) checkpoints.push_back({c.path, c.weight});
   return PartitionWalk(checkpoints, survey->weight, parts);

@@ -1,10 +1,12 @@
 // One part of a walking job: a walk range extracted by one appliance, retried on a fresh
 // appliance after the last file it finished when its appliance dies or hangs.
+#include <chrono>
 #include <optional>
 
 #include "appliance/transfer.h"
 #include "pipeline/hashing_sink.h"
 #include "pipeline/ordering_sink.h"
+#include "pipeline/partition.h"
 #include "pipeline/run_tasks.h"
 #include "pipeline/selecting_sink.h"
 #include "pipeline/tar_sink.h"
@@ -109,7 +111,13 @@ Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const Wa
   if (run.options.seams.progress_deadline.count() > 0) {
     transfer.progress_deadline = run.options.seams.progress_deadline;
   }
+  const auto started = std::chrono::steady_clock::now();
   auto result = ExtractTree(session.appliance(), {"/"}, &selecting, transfer);
+  if (result.ok() && run.costs != nullptr) {
+    run.costs->AddRead(result->bytes + kEntryWeight * result->files,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started));
+  }
   SettleOutput(run, job, *output, !result.ok());
   if (Status s = spool->Flush(); !s.ok() && spool_error.ok()) spool_error = s;
   if (!result.ok()) return result.status();

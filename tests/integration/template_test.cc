@@ -20,6 +20,7 @@
 #include "appliance/image_session.h"
 #include "appliance/template_store.h"
 #include "appliance/transfer.h"
+#include "pipeline/host_costs.h"
 #include "pipeline/host_tree_reader.h"
 #include "tests/integration/fs_images.h"
 
@@ -276,6 +277,25 @@ TEST_F(TemplateTest, AKilledBuildPublishesNothing) {
   EXPECT_NE(out.find("launch: templated (template built first)"), std::string::npos) << out;
   EXPECT_EQ(Published(templates).size(), 1u);
   EXPECT_TRUE(Staging(templates).empty());
+}
+
+// A run records what opening an appliance cost on this host; `appliance check` shows the
+// measured costs and the split weight they give.
+TEST_F(TemplateTest, ARunMeasuresTheHostsCostsAndCheckShowsThem) {
+  std::ofstream(dir_ + "/m.yaml") << "version: 1\njobs:\n  - {name: l, kind: list, source: disk.img, "
+                                     "format: raw}\n";
+  std::string out;
+  // Twice: a launch that had to build its template first is not a measure.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(RunShell("cd '" + dir_ + "' && " + Diskferry("run m.yaml --report r.jsonl"), &out), 0)
+        << out;
+  }
+  const HostCosts costs = LoadHostCosts(DefaultCacheDir() + "/" + kHostCostsFile);
+  EXPECT_GT(costs.launch_seconds, 0);
+  EXPECT_LT(costs.launch_seconds, 600);
+  ASSERT_EQ(RunShell(Diskferry("appliance check"), &out), 0) << out;
+  EXPECT_NE(out.find("measured costs: "), std::string::npos) << out;
+  EXPECT_NE(out.find("parts of at least "), std::string::npos) << out;
 }
 
 }  // namespace

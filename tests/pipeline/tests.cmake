@@ -9,6 +9,7 @@ add_executable(pipeline_tests
   ${DF_PIPELINE_TEST_DIR}/hashing_sink_test.cc
   ${DF_PIPELINE_TEST_DIR}/held_memory_hostile_test.cc
   ${DF_PIPELINE_TEST_DIR}/ordering_sink_test.cc
+  ${DF_PIPELINE_TEST_DIR}/host_costs_test.cc
   ${DF_PIPELINE_TEST_DIR}/partition_test.cc
   ${DF_PIPELINE_TEST_DIR}/host_tree_reader_test.cc
   ${DF_PIPELINE_TEST_DIR}/host_tree_writer_hostile_test.cc
