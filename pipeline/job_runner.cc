@@ -347,21 +347,29 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
     job->outcome = JobOutcome{j.name, job->kind, "ok", "", 0, 0, 0, 0, {}};
     jobs.push_back(std::move(job));
   }
+  // The most tasks that can ever run at once: a job that can be split may use every
+  // appliance, any other job one. The arena gets no more threads than that.
+  size_t most_tasks = 0;
+  for (const auto& job : jobs) {
+    const bool walks = !std::holds_alternative<InjectSpec>(job->job.task);
+    most_tasks += run.split && walks && !WritesTarOutput(*job) ? static_cast<size_t>(appliances) : 1;
+  }
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(appliances, most_tasks));
   RunSummary summary{"", DISKFERRY_VERSION, manifest_sha256, HostName(), WallClock::now(), {}, {}};
   events.RunStarted(spec.jobs.size(), appliances);
   {
     RunWatch watch(options.cancel, pool);
-    // Every task blocks on its appliance, so the arena needs a thread per appliance
-    // (plus this one, which waits) whatever the number of cores.
+    // Every task blocks on its appliance, so the arena needs a thread per appliance that
+    // can be busy (plus this one, which waits) whatever the number of cores.
     tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                                static_cast<size_t>(appliances) + 1);
-    tbb::task_arena arena(appliances + 1);
+                                workers + 1);
+    tbb::task_arena arena(static_cast<int>(workers) + 1);
     arena.execute([&] {
       tbb::flow::graph graph;
       WorkQueue queue;
       size_t to_start = 0;
       tbb::flow::function_node<tbb::flow::continue_msg> tasks(
-          graph, static_cast<size_t>(appliances),
+          graph, workers,
           [&](const tbb::flow::continue_msg&) { RunTask(run, jobs, queue); });
       run.schedule = [&](size_t job, size_t part) {
         queue.AddPart(job, part);
