@@ -25,7 +25,14 @@ constexpr std::string_view kStagingPrefix = "tmp-";
 constexpr auto kAbandonedStagingAge = std::chrono::hours(1);
 constexpr auto kLockPoll = std::chrono::milliseconds(20);
 
-std::string Hex(const unsigned char* bytes, size_t n) {
+bool HasSize(const std::string& path, uint64_t size) {
+  Result<FileStamp> stamp = StampFile(path);
+  return stamp.ok() && stamp->size == size;
+}
+
+}  // namespace
+
+std::string HexOf(const unsigned char* bytes, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   for (size_t i = 0; i < n; ++i) {
@@ -34,13 +41,6 @@ std::string Hex(const unsigned char* bytes, size_t n) {
   }
   return out;
 }
-
-bool HasSize(const std::string& path, uint64_t size) {
-  Result<FileStamp> stamp = StampFile(path);
-  return stamp.ok() && stamp->size == size;
-}
-
-}  // namespace
 
 Result<std::string> ComputeCacheKey(std::span<const std::string> input_paths) {
   std::string text =
@@ -56,7 +56,7 @@ Result<std::string> ComputeCacheKey(std::span<const std::string> input_paths) {
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
     return Status(Code::kInternal, "SHA-256 failed in OpenSSL");
   }
-  return Hex(digest, length);
+  return HexOf(digest, length);
 }
 
 CacheLock::CacheLock(CacheLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}

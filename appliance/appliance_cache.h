@@ -26,6 +26,9 @@
 
 namespace diskferry {
 
+// Lowercase hex of `n` bytes (digests for keys and checksums).
+std::string HexOf(const unsigned char* bytes, size_t n);
+
 // Hex SHA-256 over kApplianceFormatVersion and, for each input in order, its path, size
 // and mtime in ns. Stats the files, never reads them. Errors: the first failing stat.
 Result<std::string> ComputeCacheKey(std::span<const std::string> input_paths);

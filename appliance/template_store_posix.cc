@@ -52,23 +52,13 @@ Result<Identity> Identify(const std::string& path) {
   return id;
 }
 
-std::string Hex(const unsigned char* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
-
 Result<std::string> Sha256OfText(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
     return Status(Code::kInternal, "SHA-256 failed in OpenSSL");
   }
-  return Hex(digest, length);
+  return HexOf(digest, length);
 }
 
 // SHA-256 over the file's data extents (SEEK_DATA/SEEK_HOLE), each as its offset and
@@ -117,7 +107,7 @@ Result<std::string> Sha256OfExtents(const std::string& path) {
   if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
     return Status(Code::kInternal, "SHA-256 failed in OpenSSL");
   }
-  return Hex(digest, length);
+  return HexOf(digest, length);
 }
 
 Status SyncFile(const std::string& path) {

@@ -11,6 +11,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "appliance/appliance_builder.h"
+#include "appliance/image_session.h"
+
 namespace diskferry::testing {
 namespace fs = std::filesystem;
 namespace {
@@ -153,6 +156,14 @@ std::string BuiltProgram(const std::string& name) {
 
 std::string Diskferry(const std::string& args) {
   return "'" + BuiltProgram("diskferry") + "' " + args;
+}
+
+Result<ApplianceImage> BuildTestAppliance() {
+  Result<std::string> daemon = FindDaemonBinary();
+  if (!daemon.ok()) return daemon.status();
+  ApplianceBuildConfig build;
+  build.daemon = *daemon;
+  return BuildAppliance(build);
 }
 
 }  // namespace diskferry::testing

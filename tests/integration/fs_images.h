@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "appliance/appliance_image.h"
 #include "protocol/status.h"
 
 namespace diskferry::testing {
@@ -35,6 +36,9 @@ std::vector<std::string> ListTree(const std::string& root);
 // Runs `command` through /bin/sh; returns its exit status and fills `output` with stdout
 // and stderr combined.
 int RunShell(const std::string& command, std::string* output);
+
+// The appliance of the built daemon (FindDaemonBinary), built or taken from the cache.
+Result<ApplianceImage> BuildTestAppliance();
 
 // A fresh directory under $TMPDIR (or /tmp), removed by the caller.
 std::string MakeScratchDir(const std::string& tag);

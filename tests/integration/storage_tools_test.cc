@@ -90,11 +90,7 @@ class StorageToolsTest : public ::testing::Test {
   void SetUp() override {
     dir_ = MakeScratchDir("storage");
     ASSERT_FALSE(dir_.empty());
-    auto daemon = FindDaemonBinary();
-    ASSERT_TRUE(daemon.ok()) << daemon.status().ToString();
-    ApplianceBuildConfig build;
-    build.daemon = *daemon;
-    auto image = BuildAppliance(build);
+    auto image = BuildTestAppliance();
     ASSERT_TRUE(image.ok()) << image.status().ToString();
     image_ = *image;
   }

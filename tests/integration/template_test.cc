@@ -67,11 +67,7 @@ class TemplateTest : public ::testing::Test {
     dir_ = MakeScratchDir("template");
     ASSERT_FALSE(dir_.empty());
     templates_ = dir_ + "/templates";
-    auto daemon = FindDaemonBinary();
-    ASSERT_TRUE(daemon.ok()) << daemon.status().ToString();
-    ApplianceBuildConfig build;
-    build.daemon = *daemon;
-    auto image = BuildAppliance(build);
+    auto image = BuildTestAppliance();
     ASSERT_TRUE(image.ok()) << image.status().ToString();
     image_ = *image;
     MakeSourceTree(dir_ + "/tree", {});
