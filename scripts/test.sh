@@ -14,11 +14,19 @@ win_build=${WIN_BUILD_DIR:-$top/build-win}
 fuzz_build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 fuzz_seconds=${DISKFERRY_FUZZ_SECONDS:-10}
 jobs=${DISKFERRY_TEST_JOBS:-2}
+# Each stage's time goes to the log: CI has a hard limit, and this says what to cut.
+stage_start=$SECONDS
+stage_done() {
+  echo "test: $1 took $((SECONDS - stage_start)) s (total $SECONDS s)"
+  stage_start=$SECONDS
+}
 "$top/scripts/setup.sh" "$build"
+stage_done "setup and build"
 
 status=0
 (cd "$build" && ctest --output-on-failure --timeout 1200 -j"$jobs" "$@") ||
   status=$?
+stage_done "ctest"
 
 # The sanitizer build: only the libraries the fast tests and the fuzz targets need.
 sanitize_flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -54,6 +62,7 @@ run_sanitized() {
 }
 if command -v clang++ >/dev/null 2>&1; then
   run_sanitized || status=$?
+  stage_done "sanitizer build, tests and fuzzing"
 else
   echo "test: SKIPPED the sanitizer build and the fuzz targets: clang is not installed"
   echo "      (apt-get install clang libclang-rt-14-dev llvm; scripts/setup.sh installs them)"
@@ -64,6 +73,7 @@ if command -v wine >/dev/null 2>&1; then
   export WINEDEBUG=${WINEDEBUG:--all} WINEPREFIX=${WINEPREFIX:-$win_build/wine}
   (cd "$win_build" && ctest --output-on-failure --timeout 600 -j"$jobs" "$@") ||
     status=$?
+  stage_done "Windows build and tests"
 else
   echo "test: SKIPPED the Windows unit tests: wine is not installed (apt-get install wine64 wine;"
   echo "      scripts/setup.sh installs it)"
