@@ -176,7 +176,7 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
       ->type_name("REPORT");
   r->add_option("--min-part", run.min_part_mib,
                 "smallest share of a job worth its own appliance, in MiB of weight (bytes + 64 KiB "
-                "per entry); default: twice what one appliance reads while another launches, as measured "
+                "per entry); default: 4x what one appliance reads while another launches, as measured "
                 "on this host (appliance check shows it), 1024 before any run measured it")
       ->type_name("MIB")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));

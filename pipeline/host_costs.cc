@@ -24,7 +24,7 @@ double Median(std::vector<double> values) {
 
 uint64_t SplitWeightFor(const HostCosts& costs, uint64_t fallback) {
   if (!costs.measured()) return fallback;
-  const double weight = 2 * costs.launch_seconds * costs.weight_per_second;
+  const double weight = kSplitLaunches * costs.launch_seconds * costs.weight_per_second;
   if (weight <= static_cast<double>(kMinSplitWeight)) return kMinSplitWeight;
   if (weight >= static_cast<double>(kMaxSplitWeight)) return kMaxSplitWeight;
   return static_cast<uint64_t>(weight);

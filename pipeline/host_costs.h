@@ -22,6 +22,10 @@ inline constexpr char kHostCostsFile[] = "host-costs.json";
 // above, a part runs so long that an even split matters more than a launch.
 inline constexpr uint64_t kMinSplitWeight = uint64_t{32} << 20;
 inline constexpr uint64_t kMaxSplitWeight = uint64_t{4} << 30;
+// A split pays its launch, the survey walk and, on a host with few cores, the guests
+// slowing each other: with parts of 2 launches' reading a 680 MiB job of 10 000 small
+// files ran 1.7x slower on 2 appliances than on one (2 cores, TCG; benchmarks/README.md).
+inline constexpr double kSplitLaunches = 4;
 
 struct HostCosts {
   // Opening an appliance for a part: launch, attach, mount (median of the last run's).
@@ -33,9 +37,9 @@ struct HostCosts {
   bool measured() const { return launch_seconds > 0 && weight_per_second > 0; }
 };
 
-// The weight a part must have to be worth its own appliance: reading it takes twice as
-// long as launching one (so the split gains after the survey and a launch), within
-// [kMinSplitWeight, kMaxSplitWeight]. `fallback` when nothing is measured yet.
+// The weight a part must have to be worth its own appliance: reading it takes
+// kSplitLaunches launches' time, within [kMinSplitWeight, kMaxSplitWeight]. `fallback`
+// when nothing is measured yet.
 uint64_t SplitWeightFor(const HostCosts& costs, uint64_t fallback);
 
 // The figures in `path`, or all zero when it is missing or unreadable (a first run).

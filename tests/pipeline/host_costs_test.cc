@@ -18,9 +18,9 @@ TEST(HostCostsTest, AnUnmeasuredHostUsesTheFallback) {
   EXPECT_EQ(SplitWeightFor(HostCosts{0.2, 0}, 1234), 1234u);
 }
 
-TEST(HostCostsTest, APartMustReadForTwiceALaunch) {
-  // 0.5 s launches, 200 MiB/s: a part must hold 200 MiB of weight.
-  EXPECT_EQ(SplitWeightFor(HostCosts{0.5, 200.0 * (1 << 20)}, 1), uint64_t{200} << 20);
+TEST(HostCostsTest, APartMustReadForSeveralLaunches) {
+  // 0.5 s launches, 200 MiB/s: a part must hold 4 x 100 MiB of weight.
+  EXPECT_EQ(SplitWeightFor(HostCosts{0.5, 200.0 * (1 << 20)}, 1), uint64_t{400} << 20);
   // Bounded on both sides.
   EXPECT_EQ(SplitWeightFor(HostCosts{0.01, 1 << 20}, 1), kMinSplitWeight);
   EXPECT_EQ(SplitWeightFor(HostCosts{60, 1e9}, 1), kMaxSplitWeight);
