@@ -1,8 +1,10 @@
 #include "protocol/lane_unpacker.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <map>
+#include <new>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -12,6 +14,21 @@
 
 namespace diskferry {
 namespace {
+
+// Page-aligned storage for the scratch buffer, so that a sink can hand stream data to
+// O_DIRECT writes (which need the memory aligned to the device's logical block size).
+template <typename T>
+struct PageAlignedAllocator {
+  using value_type = T;
+  PageAlignedAllocator() = default;
+  template <typename U>
+  PageAlignedAllocator(const PageAlignedAllocator<U>&) {}
+  T* allocate(size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{kStreamDataAlignment}));
+  }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{kStreamDataAlignment}); }
+  bool operator==(const PageAlignedAllocator&) const { return true; }
+};
 
 }  // namespace
 
@@ -35,7 +52,7 @@ struct LaneUnpacker::Impl {
   // Buffers received inline, per lane, to name them in errors (their index is meaningless).
   uint64_t inline_seen[2] = {0, 0};
   // Bytes of the buffer being applied, copied out of shared memory or the frame. Reused.
-  std::vector<uint8_t> scratch;
+  std::vector<uint8_t, PageAlignedAllocator<uint8_t>> scratch;
 
   Status Apply(const BufferDesc& desc, std::span<const uint8_t> inline_data);
   Status Fail(Status st);
