@@ -13,7 +13,10 @@
 //   first, so a symlink there is never followed and other hard links to it keep their
 //   contents;
 // - kStreamFile: created and ftruncate'd to its size (holes stay holes), then
-//   OnStreamData writes at offsets and OnStreamEnd applies its metadata;
+//   OnStreamData writes at offsets and OnStreamEnd applies its metadata. Data whose
+//   address, offset and length are multiples of kDirectAlignment goes by O_DIRECT (files
+//   of kDirectMinSize or more, on filesystems that take it), the rest through the page
+//   cache; Finish()'s syncfs makes both durable;
 // - metadata: owner (only with `owners`), mode, xattrs (only with `xattrs`), then atime and
 //   mtime, after the data;
 // - kError records (the host could not read a file) are reported as they are.
@@ -40,6 +43,11 @@
 #include "protocol/tree_io.h"
 
 namespace diskferry::daemon {
+
+// Stream data goes by O_DIRECT when its address, offset and length are multiples of this
+// (every logical block size Linux allows divides it) and the file has kDirectMinSize bytes.
+inline constexpr uint64_t kDirectAlignment = 4096;
+inline constexpr uint64_t kDirectMinSize = uint64_t{1} << 20;
 
 struct WriterOptions {
   bool xattrs = false;  // apply the records' extended attributes
@@ -82,6 +90,7 @@ class GuestTreeWriter : public TreeSink {
   };
   struct OpenStream {
     ScopedFd fd;  // invalid after a failure: later data for it is dropped
+    ScopedFd direct;  // the same file opened O_DIRECT; invalid: page cache only
     std::string path;
     RecordMeta meta;
     std::vector<uint8_t> xattrs;
@@ -111,6 +120,9 @@ class GuestTreeWriter : public TreeSink {
   Status MakeDirectory(const Record& r);
   Status WriteInline(const Record& r);
   Status StartStream(const Record& r);
+  // Writes `data` at `offset` of s: O_DIRECT where allowed, else through the page cache.
+  // 0 or the errno of the failed write.
+  static int WriteStreamData(OpenStream& s, uint64_t offset, std::span<const uint8_t> data);
   Status MakeSymlink(const Record& r);
   Status MakeHardlink(const Record& r);
   Status MakeSpecial(const Record& r);
