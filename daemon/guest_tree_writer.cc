@@ -87,8 +87,7 @@ namespace {
 int WriteAllAt(int fd, const uint8_t* data, size_t size, uint64_t offset) {
   size_t done = 0;
   while (done < size) {
-    const ssize_t n =
-        ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
+    const ssize_t n = ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno;
     if (n == 0) return EIO;

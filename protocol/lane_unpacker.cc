@@ -24,9 +24,9 @@ struct PageAlignedAllocator {
   template <typename U>
   PageAlignedAllocator(const PageAlignedAllocator<U>&) {}
   T* allocate(size_t n) {
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{kStreamDataAlignment}));
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{kStreamDataAlignment}));
   }
-  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{kStreamDataAlignment}); }
+  void deallocate(T* p, size_t) { ::operator delete (p, std::align_val_t{kStreamDataAlignment}); }
   bool operator==(const PageAlignedAllocator&) const { return true; }
 };
 

@@ -196,8 +196,8 @@ TEST_F(TreeWriterTest, StreamFileWrittenInAlignedAndUnalignedPiecesReadsBackWhol
     std::memcpy(aligned + shift, expected.data() + offset, size);
     return w->OnStreamData(3, offset, {aligned + shift, size});
   };
-  EXPECT_TRUE(piece(kMiB, kMiB, 0).ok());      // aligned everywhere
-  EXPECT_TRUE(piece(0, kMiB, 1).ok());         // memory off by one byte
+  EXPECT_TRUE(piece(kMiB, kMiB, 0).ok());            // aligned everywhere
+  EXPECT_TRUE(piece(0, kMiB, 1).ok());               // memory off by one byte
   EXPECT_TRUE(piece(2 * kMiB, kMiB + 100, 0).ok());  // length not a multiple
   std::free(aligned);
   ASSERT_TRUE(w->OnStreamEnd(3).ok());
