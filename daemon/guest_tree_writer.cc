@@ -24,12 +24,21 @@ OpResult<std::unique_ptr<GuestTreeWriter>> GuestTreeWriter::Create(std::string s
   }
   std::string normalized(root);
   while (!normalized.empty() && normalized.back() == '/') normalized.pop_back();
+  // Read by setting it: the daemon's other threads create no files meanwhile.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
   return std::unique_ptr<GuestTreeWriter>(
-      new GuestTreeWriter(std::move(sysroot), std::move(normalized), options));
+      new GuestTreeWriter(std::move(sysroot), std::move(normalized), options, mask));
 }
 
-GuestTreeWriter::GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options)
-    : sysroot_(std::move(sysroot)), root_(std::move(root)), options_(options) {}
+GuestTreeWriter::GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options,
+                                 mode_t umask)
+    : sysroot_(std::move(sysroot)),
+      root_(std::move(root)),
+      options_(options),
+      umask_(umask),
+      uid_(::geteuid()),
+      gid_(::getegid()) {}
 
 GuestTreeWriter::~GuestTreeWriter() = default;
 
@@ -59,11 +68,14 @@ Status GuestTreeWriter::OnRecord(const Record& r) {
 
 Status GuestTreeWriter::StartStream(const Record& r) {
   OpenStream& s = streams_[r.meta.file_id];
-  s = OpenStream{ScopedFd(), ScopedFd(), std::string(r.path), r.meta,
-                 std::vector<uint8_t>(r.xattrs.begin(), r.xattrs.end())};
+  s = OpenStream{};
+  s.path = std::string(r.path);
+  s.meta = r.meta;
+  s.xattrs.assign(r.xattrs.begin(), r.xattrs.end());
   OpResult<Parent> p = Resolve(r.path);
   if (!p.ok()) return FailWith(r.path, p.error());
-  OpResult<ScopedFd> fd = CreateFile(p.value());
+  s.creation = PlanCreation(p.value(), r.meta);
+  OpResult<ScopedFd> fd = CreateFile(p.value(), s.creation.mode);
   if (!fd.ok()) return FailWith(r.path, fd.error());
   // The size first: the holes the sender skipped stay holes.
   if (r.meta.size > static_cast<uint64_t>(INT64_MAX) ||
@@ -144,7 +156,8 @@ Status GuestTreeWriter::OnStreamEnd(uint64_t file_id) {
   OpenStream s = std::move(it->second);
   streams_.erase(it);
   if (!s.fd.valid()) return Status::Ok();
-  if (OpResult<bool> m = ApplyFileMeta(s.fd.get(), Shown(s.path), s.meta, s.xattrs); !m.ok()) {
+  if (OpResult<bool> m = ApplyFileMeta(s.fd.get(), Shown(s.path), s.meta, s.xattrs, s.creation);
+      !m.ok()) {
     return FailWith(s.path, m.error());
   }
   ++files_;
@@ -193,8 +206,11 @@ OpResult<GuestTreeWriter::Parent> GuestTreeWriter::Resolve(std::string_view rel)
     if (!fd.ok()) return ErrnoError(fd.error().err, shown);
     parent_cache_.reset(fd.value());
     parent_path_ = parent;
+    struct stat st {};
+    const bool setgid = ::fstat(parent_cache_.get(), &st) == 0 && (st.st_mode & S_ISGID) != 0;
+    parent_new_gid_ = setgid ? st.st_gid : gid_;
   }
-  return Parent{parent_cache_.get(), shown.substr(slash + 1), shown};
+  return Parent{parent_cache_.get(), shown.substr(slash + 1), shown, parent_new_gid_};
 }
 
 Status GuestTreeWriter::Fail(std::string_view rel, int err, const std::string& message) {
@@ -236,11 +252,28 @@ OpResult<bool> GuestTreeWriter::CreateReplacing(const Parent& p, const char* ste
   return ErrnoError(err, p.shown + ": " + step);
 }
 
-OpResult<ScopedFd> GuestTreeWriter::CreateFile(const Parent& p) const {
+// Measured under TCG (copy-in of 10 000 files of 4 KiB): a file cost the guest about 300 us,
+// of which openat (creating the inode) 155 us and write 60 us; fchown and fchmod that
+// change nothing are each a syscall and an inode update more. Without them the guest's
+// part of that transfer measured 2.35-2.55 s against 2.65 s, within the spread between runs
+// on a shared host: the inode creation is what costs.
+GuestTreeWriter::Creation GuestTreeWriter::PlanCreation(const Parent& p,
+                                                        const RecordMeta& meta) const {
+  Creation c;
+  c.owner_done = !options_.owners || (meta.uid == uid_ && meta.gid == p.new_gid);
+  const mode_t perms = meta.mode & 07777;
+  if (c.owner_done && (perms & 07000) == 0 && (perms & umask_) == 0) {
+    c.mode = perms;
+    c.mode_done = true;
+  }
+  return c;
+}
+
+OpResult<ScopedFd> GuestTreeWriter::CreateFile(const Parent& p, mode_t mode) const {
   ScopedFd fd;
   const auto create = [&] {
-    fd.reset(::openat(p.fd, p.name.c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    fd.reset(
+        ::openat(p.fd, p.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     return fd.valid() ? 0 : -1;
   };
   if (OpResult<bool> made = CreateReplacing(p, nullptr, create); !made.ok()) return made.error();

@@ -87,12 +87,20 @@ class GuestTreeWriter : public TreeSink {
     int fd = -1;       // borrowed from parent_cache_
     std::string name;  // last component of the record path
     std::string shown; // the absolute path in the mount, for messages
+    gid_t new_gid = 0;  // the group a file created here gets by itself
+  };
+  // What creating a regular file sets by itself, so that its metadata step can skip it.
+  struct Creation {
+    mode_t mode = 0600;       // passed to openat
+    bool owner_done = false;  // uid and gid are the record's (or owners are not applied)
+    bool mode_done = false;   // `mode` is the record's and the umask takes nothing from it
   };
   struct OpenStream {
     ScopedFd fd;  // invalid after a failure: later data for it is dropped
     ScopedFd direct;  // the same file opened O_DIRECT; invalid: page cache only
     std::string path;
     RecordMeta meta;
+    Creation creation;
     std::vector<uint8_t> xattrs;
   };
   struct DirMeta {
@@ -100,7 +108,7 @@ class GuestTreeWriter : public TreeSink {
     RecordMeta meta;
   };
 
-  GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options);
+  GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options, mode_t umask);
 
   // The absolute path in the mount of a record path ("" for the root itself).
   std::string Shown(std::string_view rel) const;
@@ -115,8 +123,11 @@ class GuestTreeWriter : public TreeSink {
   // Errors name p and, if given, the step ("link").
   OpResult<bool> CreateReplacing(const Parent& p, const char* step,
                                  const std::function<int()>& create) const;
-  // A new empty file at p, replacing any non-directory there.
-  OpResult<ScopedFd> CreateFile(const Parent& p) const;
+  // How a file for `meta` is created at p: with its final mode when nothing that follows
+  // (chown clears set-ID bits) would undo it; else 0600 and the mode applied later.
+  Creation PlanCreation(const Parent& p, const RecordMeta& meta) const;
+  // A new empty file at p with `mode`, replacing any non-directory there.
+  OpResult<ScopedFd> CreateFile(const Parent& p, mode_t mode) const;
   Status MakeDirectory(const Record& r);
   Status WriteInline(const Record& r);
   Status StartStream(const Record& r);
@@ -126,9 +137,10 @@ class GuestTreeWriter : public TreeSink {
   Status MakeSymlink(const Record& r);
   Status MakeHardlink(const Record& r);
   Status MakeSpecial(const Record& r);
-  // Owner, mode, xattrs and times of an open regular file; the first step that fails.
+  // Owner and mode (unless `created` set them), xattrs and times of an open regular file;
+  // the first step that fails.
   OpResult<bool> ApplyFileMeta(int fd, const std::string& shown, const RecordMeta& meta,
-                               std::span<const uint8_t> xattrs) const;
+                               std::span<const uint8_t> xattrs, const Creation& created) const;
   // Owner, xattrs and times of an entry by name (mode too with `set_mode`).
   OpResult<bool> ApplyNamedMeta(const Parent& p, const RecordMeta& meta,
                                 std::span<const uint8_t> xattrs, bool set_mode,
@@ -142,8 +154,12 @@ class GuestTreeWriter : public TreeSink {
   const std::string sysroot_;
   const std::string root_;  // absolute in the mount, no trailing slash ("" for "/")
   const WriterOptions options_;
+  const mode_t umask_;  // the daemon's, read at Create
+  const uid_t uid_;     // the daemon's effective ids: what a new file is owned by
+  const gid_t gid_;
   std::string parent_path_;  // the directory parent_cache_ names
   ScopedFd parent_cache_;
+  gid_t parent_new_gid_ = 0;  // Parent::new_gid of parent_cache_
   std::map<uint64_t, OpenStream> streams_;
   std::vector<DirMeta> dirs_;
   std::vector<FileError> errors_;

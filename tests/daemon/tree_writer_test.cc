@@ -208,6 +208,43 @@ TEST_F(TreeWriterTest, StreamFileWrittenInAlignedAndUnalignedPiecesReadsBackWhol
   EXPECT_EQ(w->bytes(), r.meta.size);
 }
 
+// A record owned by the writing process: the file is created with its mode, no chown.
+Record OwnFileRecord(std::string_view path, std::string_view data, uint32_t mode) {
+  Record r = FileRecord(path, data, mode);
+  r.meta.uid = ::geteuid();
+  r.meta.gid = ::getegid();
+  return r;
+}
+
+TEST_F(TreeWriterTest, AFileOwnedAsCreatedGetsItsExactModeWhateverTheUmask) {
+  const mode_t saved = ::umask(022);
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  ::umask(saved);
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("open", "x", 0666)).ok());
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("ro", "y", 0444)).ok());
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("suid", "z", 04755)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_TRUE(w->TakeErrors().empty());
+  EXPECT_EQ(Lstat(Host("open")).st_mode, S_IFREG | 0666u) << "the umask took 022 at creation";
+  EXPECT_EQ(Lstat(Host("ro")).st_mode, S_IFREG | 0444u);
+  EXPECT_EQ(ReadWhole(Host("ro")), "y") << "a read-only mode at creation still lets us write";
+  EXPECT_EQ(Lstat(Host("suid")).st_mode, S_IFREG | 04755u);
+  EXPECT_EQ(Lstat(Host("open")).st_mtim.tv_nsec, 123456789);
+}
+
+TEST_F(TreeWriterTest, AFileInASetGroupIdDirectoryStillGetsTheRecordGroup) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the directory another group";
+  ASSERT_EQ(::mkdir((sysroot_ + "/dst").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(Host("shared").c_str(), 0775), 0);
+  ASSERT_EQ(::chown(Host("shared").c_str(), 0, 8765), 0);
+  ASSERT_EQ(::chmod(Host("shared").c_str(), 02775), 0);
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("shared/f", "x", 0644)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_EQ(Lstat(Host("shared/f")).st_gid, ::getegid()) << "not the directory's 8765";
+  EXPECT_EQ(Lstat(Host("shared/f")).st_mode, S_IFREG | 0644u);
+}
+
 TEST_F(TreeWriterTest, PerFileFailuresAreCollectedAndTheTransferGoesOn) {
   std::unique_ptr<GuestTreeWriter> w = Writer();
   ASSERT_TRUE(w->OnRecord(MakeRecord(RecordType::kDirectory, "d", S_IFDIR | 0755)).ok());
