@@ -66,34 +66,15 @@ Status GuestTreeWriter::OnRecord(const Record& r) {
   return Status(Code::kProtocolError, "record of unknown type for " + std::string(r.path));
 }
 
-Status GuestTreeWriter::StartStream(const Record& r) {
-  OpenStream& s = streams_[r.meta.file_id];
-  s = OpenStream{};
-  s.path = std::string(r.path);
-  s.meta = r.meta;
-  s.xattrs.assign(r.xattrs.begin(), r.xattrs.end());
-  OpResult<Parent> p = Resolve(r.path);
-  if (!p.ok()) return FailWith(r.path, p.error());
-  s.creation = PlanCreation(p.value(), r.meta);
-  OpResult<ScopedFd> fd = CreateFile(p.value(), s.creation.mode);
-  if (!fd.ok()) return FailWith(r.path, fd.error());
-  // The size first: the holes the sender skipped stay holes.
-  if (r.meta.size > static_cast<uint64_t>(INT64_MAX) ||
-      ::ftruncate(fd->get(), static_cast<off_t>(r.meta.size)) != 0) {
-    return FailErrno(r.path, r.meta.size > static_cast<uint64_t>(INT64_MAX) ? EFBIG : errno,
-                     p->shown);
-  }
-  s.fd = std::move(fd).value();
-  if (r.meta.size >= kDirectMinSize) {
-    // A second descriptor rather than toggling O_DIRECT with fcntl: the unaligned tail
-    // keeps the buffered one. A filesystem without O_DIRECT (EINVAL) keeps the page cache.
-    const std::string self = "/proc/self/fd/" + std::to_string(s.fd.get());
-    s.direct.reset(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
-  }
-  return Status::Ok();
-}
-
 namespace {
+
+// The file open as `fd`, opened again with O_DIRECT; invalid where the filesystem has no
+// O_DIRECT (EINVAL). A second descriptor rather than toggling O_DIRECT with fcntl: the
+// unaligned rest keeps the buffered one.
+ScopedFd OpenDirect(int fd) {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  return ScopedFd(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+}
 
 // 0, or the errno of the failed pwrite.
 int WriteAllAt(int fd, const uint8_t* data, size_t size, uint64_t offset) {
@@ -115,6 +96,28 @@ bool DirectAligned(uint64_t offset, std::span<const uint8_t> data) {
 
 }  // namespace
 
+Status GuestTreeWriter::StartStream(const Record& r) {
+  OpenStream& s = streams_[r.meta.file_id];
+  s = OpenStream{};
+  s.path = std::string(r.path);
+  s.meta = r.meta;
+  s.xattrs.assign(r.xattrs.begin(), r.xattrs.end());
+  OpResult<Parent> p = Resolve(r.path);
+  if (!p.ok()) return FailWith(r.path, p.error());
+  s.creation = PlanCreation(p.value(), r.meta);
+  OpResult<ScopedFd> fd = CreateFile(p.value(), s.creation.mode);
+  if (!fd.ok()) return FailWith(r.path, fd.error());
+  // The size first: the holes the sender skipped stay holes.
+  if (r.meta.size > static_cast<uint64_t>(INT64_MAX) ||
+      ::ftruncate(fd->get(), static_cast<off_t>(r.meta.size)) != 0) {
+    return FailErrno(r.path, r.meta.size > static_cast<uint64_t>(INT64_MAX) ? EFBIG : errno,
+                     p->shown);
+  }
+  s.fd = std::move(fd).value();
+  if (r.meta.size >= kDirectMinSize) s.direct = OpenDirect(s.fd.get());
+  return Status::Ok();
+}
+
 // Measured under TCG (copy-in of one 256 MiB file, 4 MiB chunks, 2026-12-07): through the
 // page cache the guest's pwrite calls took 1.17-1.49 s in all, the one vCPU copying and
 // dirtying every page; by O_DIRECT 0.21-0.52 s, virtio-blk taking the pages as they are,
@@ -129,6 +132,29 @@ int GuestTreeWriter::WriteStreamData(OpenStream& s, uint64_t offset,
     s.direct.reset();
   }
   return WriteAllAt(s.fd.get(), data.data(), data.size(), offset);
+}
+
+// Measured under TCG (copy-in of 1000 files of 128 KiB, three interleaved pairs,
+// 2026-12-07): transfer 1.09-1.21 s against 1.42-1.84 s through the page cache, the copy
+// into the aligned buffer included. Smaller files keep the page cache (not measured: each
+// O_DIRECT write waits for the host, once per file).
+int GuestTreeWriter::WriteFileData(int fd, std::span<const uint8_t> data) {
+  size_t done = 0;
+  if (data.size() >= kDirectMinSize) {
+    // Within the file's size an O_DIRECT write is not an extending one, which ext4 does
+    // with the inode on its orphan list.
+    if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) return errno;
+    const ScopedFd direct = OpenDirect(fd);
+    const size_t aligned = data.size() / kDirectAlignment * kDirectAlignment;
+    if (direct.valid()) {
+      if (direct_buffer_.size() < aligned) direct_buffer_.resize(aligned);
+      std::memcpy(direct_buffer_.data(), data.data(), aligned);
+      const int err = WriteAllAt(direct.get(), direct_buffer_.data(), aligned, 0);
+      if (err != 0 && err != EINVAL) return err;
+      if (err == 0) done = aligned;  // EINVAL: all of it through the page cache
+    }
+  }
+  return WriteAllAt(fd, data.data() + done, data.size() - done, done);
 }
 
 Status GuestTreeWriter::OnStreamData(uint64_t file_id, uint64_t offset,

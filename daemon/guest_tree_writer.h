@@ -13,10 +13,12 @@
 //   first, so a symlink there is never followed and other hard links to it keep their
 //   contents;
 // - kStreamFile: created and ftruncate'd to its size (holes stay holes), then
-//   OnStreamData writes at offsets and OnStreamEnd applies its metadata. Data whose
-//   address, offset and length are multiples of kDirectAlignment goes by O_DIRECT (files
-//   of kDirectMinSize or more, on filesystems that take it), the rest through the page
-//   cache; Finish()'s syncfs makes both durable;
+//   OnStreamData writes at offsets and OnStreamEnd applies its metadata;
+// - file data: in files of kDirectMinSize or more, by O_DIRECT where its address, offset
+//   and length are multiples of kDirectAlignment (a kFile record's data is first copied
+//   to an aligned buffer, its page-aligned part written so), the rest through the page
+//   cache, and all of it through the page cache on a filesystem without O_DIRECT.
+//   Finish()'s syncfs makes both durable;
 // - metadata: owner (only with `owners`), mode, xattrs (only with `xattrs`), then atime and
 //   mtime, after the data;
 // - kError records (the host could not read a file) are reported as they are.
@@ -40,14 +42,15 @@
 
 #include "daemon/op_result.h"
 #include "daemon/scoped_fd.h"
+#include "protocol/page_aligned_allocator.h"
 #include "protocol/tree_io.h"
 
 namespace diskferry::daemon {
 
-// Stream data goes by O_DIRECT when its address, offset and length are multiples of this
+// File data goes by O_DIRECT when its address, offset and length are multiples of this
 // (every logical block size Linux allows divides it) and the file has kDirectMinSize bytes.
 inline constexpr uint64_t kDirectAlignment = 4096;
-inline constexpr uint64_t kDirectMinSize = uint64_t{1} << 20;
+inline constexpr uint64_t kDirectMinSize = uint64_t{64} << 10;
 
 struct WriterOptions {
   bool xattrs = false;  // apply the records' extended attributes
@@ -134,6 +137,9 @@ class GuestTreeWriter : public TreeSink {
   // Writes `data` at `offset` of s: O_DIRECT where allowed, else through the page cache.
   // 0 or the errno of the failed write.
   static int WriteStreamData(OpenStream& s, uint64_t offset, std::span<const uint8_t> data);
+  // Writes a kFile record's `data` into the new empty file `fd`, by O_DIRECT from
+  // direct_buffer_ where allowed. 0 or the errno of the failed step.
+  int WriteFileData(int fd, std::span<const uint8_t> data);
   Status MakeSymlink(const Record& r);
   Status MakeHardlink(const Record& r);
   Status MakeSpecial(const Record& r);
@@ -161,6 +167,7 @@ class GuestTreeWriter : public TreeSink {
   ScopedFd parent_cache_;
   gid_t parent_new_gid_ = 0;  // Parent::new_gid of parent_cache_
   std::map<uint64_t, OpenStream> streams_;
+  PageAlignedBytes direct_buffer_;  // WriteFileData's aligned copy; grows to the largest
   std::vector<DirMeta> dirs_;
   std::vector<FileError> errors_;
   int fatal_errno_ = 0;

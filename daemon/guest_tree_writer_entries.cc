@@ -67,12 +67,8 @@ Status GuestTreeWriter::WriteInline(const Record& r) {
   const Creation creation = PlanCreation(p.value(), r.meta);
   OpResult<ScopedFd> fd = CreateFile(p.value(), creation.mode);
   if (!fd.ok()) return FailWith(r.path, fd.error());
-  size_t done = 0;
-  while (done < r.data.size()) {
-    const ssize_t n = ::write(fd->get(), r.data.data() + done, r.data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return FailErrno(r.path, errno, p->shown);
-    done += static_cast<size_t>(n);
+  if (const int err = WriteFileData(fd->get(), r.data); err != 0) {
+    return FailErrno(r.path, err, p->shown);
   }
   bytes_ += r.data.size();
   if (OpResult<bool> m = ApplyFileMeta(fd->get(), p->shown, r.meta, r.xattrs, creation); !m.ok()) {

@@ -1,36 +1,17 @@
 #include "protocol/lane_unpacker.h"
 
 #include <algorithm>
-#include <cstddef>
 #include <cstring>
 #include <map>
-#include <new>
 #include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "protocol/page_aligned_allocator.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {
-namespace {
-
-// Page-aligned storage for the scratch buffer, so that a sink can hand stream data to
-// O_DIRECT writes (which need the memory aligned to the device's logical block size).
-template <typename T>
-struct PageAlignedAllocator {
-  using value_type = T;
-  PageAlignedAllocator() = default;
-  template <typename U>
-  PageAlignedAllocator(const PageAlignedAllocator<U>&) {}
-  T* allocate(size_t n) {
-    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{kStreamDataAlignment}));
-  }
-  void deallocate(T* p, size_t) { ::operator delete (p, std::align_val_t{kStreamDataAlignment}); }
-  bool operator==(const PageAlignedAllocator&) const { return true; }
-};
-
-}  // namespace
 
 struct LaneUnpacker::Impl {
   // kOpen --Apply/Finish fails--> kFailed (sticky); kOpen --Finish ok--> kFinished.
@@ -52,7 +33,7 @@ struct LaneUnpacker::Impl {
   // Buffers received inline, per lane, to name them in errors (their index is meaningless).
   uint64_t inline_seen[2] = {0, 0};
   // Bytes of the buffer being applied, copied out of shared memory or the frame. Reused.
-  std::vector<uint8_t, PageAlignedAllocator<uint8_t>> scratch;
+  PageAlignedBytes scratch;
 
   Status Apply(const BufferDesc& desc, std::span<const uint8_t> inline_data);
   Status Fail(Status st);

@@ -15,12 +15,13 @@
 #include <span>
 
 #include "protocol/lane_memory.h"
+#include "protocol/page_aligned_allocator.h"
 #include "protocol/tree_io.h"
 
 namespace diskferry {
 
 // The alignment of the bytes LaneUnpacker hands to TreeSink::OnStreamData.
-inline constexpr size_t kStreamDataAlignment = 4096;
+inline constexpr size_t kStreamDataAlignment = kPageAlignment;
 
 class LaneUnpacker {
  public:

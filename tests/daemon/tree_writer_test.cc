@@ -208,6 +208,26 @@ TEST_F(TreeWriterTest, StreamFileWrittenInAlignedAndUnalignedPiecesReadsBackWhol
   EXPECT_EQ(w->bytes(), r.meta.size);
 }
 
+TEST_F(TreeWriterTest, InlineFilesAboveTheDirectSizeReadBackWholeWhateverTheirLength) {
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  std::vector<std::string> contents;
+  for (const size_t size : {size_t{kDirectMinSize}, size_t{kDirectMinSize} + 100,
+                            size_t{3 * kDirectMinSize} + 4095, size_t{kDirectMinSize} - 1}) {
+    std::string data(size, '\0');
+    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('A' + (i * 7 + size) % 26);
+    contents.push_back(std::move(data));
+  }
+  for (size_t i = 0; i < contents.size(); ++i) {
+    ASSERT_TRUE(w->OnRecord(FileRecord("f" + std::to_string(i), contents[i], 0600)).ok());
+  }
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_TRUE(w->TakeErrors().empty());
+  for (size_t i = 0; i < contents.size(); ++i) {
+    EXPECT_EQ(ReadWhole(Host("f" + std::to_string(i))), contents[i]) << i;
+    EXPECT_EQ(Lstat(Host("f" + std::to_string(i))).st_mode, S_IFREG | 0600u);
+  }
+}
+
 // A record owned by the writing process: the file is created with its mode, no chown.
 Record OwnFileRecord(std::string_view path, std::string_view data, uint32_t mode) {
   Record r = FileRecord(path, data, mode);
