@@ -19,8 +19,9 @@
 //   to an aligned buffer, its page-aligned part written so), the rest through the page
 //   cache, and all of it through the page cache on a filesystem without O_DIRECT.
 //   Finish()'s syncfs makes both durable;
-// - metadata: owner (only with `owners`), mode, xattrs (only with `xattrs`), then atime and
-//   mtime, after the data;
+// - metadata: owner (only with `owners`) and mode, unless creating the regular file gave
+//   it both already (the daemon's own ids, no set-ID bits, nothing the umask takes), then
+//   xattrs (only with `xattrs`), then atime and mtime, after the data;
 // - kError records (the host could not read a file) are reported as they are.
 // A failure for one path (EEXIST on a directory, EPERM, ENOSPC, ...) is collected as a
 // FileError and the transfer goes on; only EROFS, which every later write would hit too,
