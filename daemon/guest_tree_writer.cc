@@ -24,12 +24,21 @@ OpResult<std::unique_ptr<GuestTreeWriter>> GuestTreeWriter::Create(std::string s
   }
   std::string normalized(root);
   while (!normalized.empty() && normalized.back() == '/') normalized.pop_back();
+  // Read by setting it: the daemon's other threads create no files meanwhile.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
   return std::unique_ptr<GuestTreeWriter>(
-      new GuestTreeWriter(std::move(sysroot), std::move(normalized), options));
+      new GuestTreeWriter(std::move(sysroot), std::move(normalized), options, mask));
 }
 
-GuestTreeWriter::GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options)
-    : sysroot_(std::move(sysroot)), root_(std::move(root)), options_(options) {}
+GuestTreeWriter::GuestTreeWriter(std::string sysroot, std::string root, WriterOptions options,
+                                 mode_t umask)
+    : sysroot_(std::move(sysroot)),
+      root_(std::move(root)),
+      options_(options),
+      umask_(umask),
+      uid_(::geteuid()),
+      gid_(::getegid()) {}
 
 GuestTreeWriter::~GuestTreeWriter() = default;
 
@@ -57,13 +66,46 @@ Status GuestTreeWriter::OnRecord(const Record& r) {
   return Status(Code::kProtocolError, "record of unknown type for " + std::string(r.path));
 }
 
+namespace {
+
+// The file open as `fd`, opened again with O_DIRECT; invalid where the filesystem has no
+// O_DIRECT (EINVAL). A second descriptor rather than toggling O_DIRECT with fcntl: the
+// unaligned rest keeps the buffered one.
+ScopedFd OpenDirect(int fd) {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  return ScopedFd(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+}
+
+// 0, or the errno of the failed pwrite.
+int WriteAllAt(int fd, const uint8_t* data, size_t size, uint64_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+bool DirectAligned(uint64_t offset, std::span<const uint8_t> data) {
+  return offset % kDirectAlignment == 0 && data.size() % kDirectAlignment == 0 &&
+         reinterpret_cast<uintptr_t>(data.data()) % kDirectAlignment == 0;
+}
+
+}  // namespace
+
 Status GuestTreeWriter::StartStream(const Record& r) {
   OpenStream& s = streams_[r.meta.file_id];
-  s = OpenStream{ScopedFd(), std::string(r.path), r.meta,
-                 std::vector<uint8_t>(r.xattrs.begin(), r.xattrs.end())};
+  s = OpenStream{};
+  s.path = std::string(r.path);
+  s.meta = r.meta;
+  s.xattrs.assign(r.xattrs.begin(), r.xattrs.end());
   OpResult<Parent> p = Resolve(r.path);
   if (!p.ok()) return FailWith(r.path, p.error());
-  OpResult<ScopedFd> fd = CreateFile(p.value());
+  s.creation = PlanCreation(p.value(), r.meta);
+  OpResult<ScopedFd> fd = CreateFile(p.value(), s.creation.mode);
   if (!fd.ok()) return FailWith(r.path, fd.error());
   // The size first: the holes the sender skipped stay holes.
   if (r.meta.size > static_cast<uint64_t>(INT64_MAX) ||
@@ -72,7 +114,47 @@ Status GuestTreeWriter::StartStream(const Record& r) {
                      p->shown);
   }
   s.fd = std::move(fd).value();
+  if (r.meta.size >= kDirectMinSize) s.direct = OpenDirect(s.fd.get());
   return Status::Ok();
+}
+
+// Measured under TCG (copy-in of one 256 MiB file, 4 MiB chunks, 2026-12-07): through the
+// page cache the guest's pwrite calls took 1.17-1.49 s in all, the one vCPU copying and
+// dirtying every page; by O_DIRECT 0.21-0.52 s, virtio-blk taking the pages as they are,
+// and the copy-in's transfer went from 2.1-2.2 s to 0.7-1.1 s.
+int GuestTreeWriter::WriteStreamData(OpenStream& s, uint64_t offset,
+                                     std::span<const uint8_t> data) {
+  if (s.direct.valid() && DirectAligned(offset, data)) {
+    const int err = WriteAllAt(s.direct.get(), data.data(), data.size(), offset);
+    if (err != EINVAL) return err;
+    // Alignment this device refuses, or no O_DIRECT here after all: the page cache from
+    // now on; the whole chunk again, which rewrites any part that went through.
+    s.direct.reset();
+  }
+  return WriteAllAt(s.fd.get(), data.data(), data.size(), offset);
+}
+
+// Measured under TCG (copy-in of 1000 files of 128 KiB, three interleaved pairs,
+// 2026-12-07): transfer 1.09-1.21 s against 1.42-1.84 s through the page cache, the copy
+// into the aligned buffer included. Smaller files keep the page cache (not measured: each
+// O_DIRECT write waits for the host, once per file).
+int GuestTreeWriter::WriteFileData(int fd, std::span<const uint8_t> data) {
+  size_t done = 0;
+  if (data.size() >= kDirectMinSize) {
+    // Within the file's size an O_DIRECT write is not an extending one, which ext4 does
+    // with the inode on its orphan list.
+    if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) return errno;
+    const ScopedFd direct = OpenDirect(fd);
+    const size_t aligned = data.size() / kDirectAlignment * kDirectAlignment;
+    if (direct.valid()) {
+      if (direct_buffer_.size() < aligned) direct_buffer_.resize(aligned);
+      std::memcpy(direct_buffer_.data(), data.data(), aligned);
+      const int err = WriteAllAt(direct.get(), direct_buffer_.data(), aligned, 0);
+      if (err != 0 && err != EINVAL) return err;
+      if (err == 0) done = aligned;  // EINVAL: all of it through the page cache
+    }
+  }
+  return WriteAllAt(fd, data.data() + done, data.size() - done, done);
 }
 
 Status GuestTreeWriter::OnStreamData(uint64_t file_id, uint64_t offset,
@@ -83,17 +165,10 @@ Status GuestTreeWriter::OnStreamData(uint64_t file_id, uint64_t offset,
   }
   OpenStream& s = it->second;
   if (!s.fd.valid()) return Status::Ok();  // creating it failed: already reported
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::pwrite(s.fd.get(), data.data() + done, data.size() - done,
-                               static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      s.fd.reset();
-      return FailErrno(s.path, err, Shown(s.path));
-    }
-    done += static_cast<size_t>(n);
+  if (const int err = WriteStreamData(s, offset, data); err != 0) {
+    s.fd.reset();
+    s.direct.reset();
+    return FailErrno(s.path, err, Shown(s.path));
   }
   bytes_ += data.size();
   return Status::Ok();
@@ -107,7 +182,8 @@ Status GuestTreeWriter::OnStreamEnd(uint64_t file_id) {
   OpenStream s = std::move(it->second);
   streams_.erase(it);
   if (!s.fd.valid()) return Status::Ok();
-  if (OpResult<bool> m = ApplyFileMeta(s.fd.get(), Shown(s.path), s.meta, s.xattrs); !m.ok()) {
+  if (OpResult<bool> m = ApplyFileMeta(s.fd.get(), Shown(s.path), s.meta, s.xattrs, s.creation);
+      !m.ok()) {
     return FailWith(s.path, m.error());
   }
   ++files_;
@@ -156,8 +232,11 @@ OpResult<GuestTreeWriter::Parent> GuestTreeWriter::Resolve(std::string_view rel)
     if (!fd.ok()) return ErrnoError(fd.error().err, shown);
     parent_cache_.reset(fd.value());
     parent_path_ = parent;
+    struct stat st {};
+    const bool setgid = ::fstat(parent_cache_.get(), &st) == 0 && (st.st_mode & S_ISGID) != 0;
+    parent_new_gid_ = setgid ? st.st_gid : gid_;
   }
-  return Parent{parent_cache_.get(), shown.substr(slash + 1), shown};
+  return Parent{parent_cache_.get(), shown.substr(slash + 1), shown, parent_new_gid_};
 }
 
 Status GuestTreeWriter::Fail(std::string_view rel, int err, const std::string& message) {
@@ -199,11 +278,28 @@ OpResult<bool> GuestTreeWriter::CreateReplacing(const Parent& p, const char* ste
   return ErrnoError(err, p.shown + ": " + step);
 }
 
-OpResult<ScopedFd> GuestTreeWriter::CreateFile(const Parent& p) const {
+// Measured under TCG (copy-in of 10 000 files of 4 KiB): a file cost the guest about 300 us,
+// of which openat (creating the inode) 155 us and write 60 us; fchown and fchmod that
+// change nothing are each a syscall and an inode update more. Without them the guest's
+// part of that transfer measured 2.35-2.55 s against 2.65 s, within the spread between runs
+// on a shared host: the inode creation is what costs.
+GuestTreeWriter::Creation GuestTreeWriter::PlanCreation(const Parent& p,
+                                                        const RecordMeta& meta) const {
+  Creation c;
+  c.owner_done = !options_.owners || (meta.uid == uid_ && meta.gid == p.new_gid);
+  const mode_t perms = meta.mode & 07777;
+  if (c.owner_done && (perms & 07000) == 0 && (perms & umask_) == 0) {
+    c.mode = perms;
+    c.mode_done = true;
+  }
+  return c;
+}
+
+OpResult<ScopedFd> GuestTreeWriter::CreateFile(const Parent& p, mode_t mode) const {
   ScopedFd fd;
   const auto create = [&] {
-    fd.reset(::openat(p.fd, p.name.c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    fd.reset(
+        ::openat(p.fd, p.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     return fd.valid() ? 0 : -1;
   };
   if (OpResult<bool> made = CreateReplacing(p, nullptr, create); !made.ok()) return made.error();

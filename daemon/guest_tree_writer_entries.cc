@@ -64,17 +64,14 @@ Status GuestTreeWriter::MakeDirectory(const Record& r) {
 Status GuestTreeWriter::WriteInline(const Record& r) {
   OpResult<Parent> p = Resolve(r.path);
   if (!p.ok()) return FailWith(r.path, p.error());
-  OpResult<ScopedFd> fd = CreateFile(p.value());
+  const Creation creation = PlanCreation(p.value(), r.meta);
+  OpResult<ScopedFd> fd = CreateFile(p.value(), creation.mode);
   if (!fd.ok()) return FailWith(r.path, fd.error());
-  size_t done = 0;
-  while (done < r.data.size()) {
-    const ssize_t n = ::write(fd->get(), r.data.data() + done, r.data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return FailErrno(r.path, errno, p->shown);
-    done += static_cast<size_t>(n);
+  if (const int err = WriteFileData(fd->get(), r.data); err != 0) {
+    return FailErrno(r.path, err, p->shown);
   }
   bytes_ += r.data.size();
-  if (OpResult<bool> m = ApplyFileMeta(fd->get(), p->shown, r.meta, r.xattrs); !m.ok()) {
+  if (OpResult<bool> m = ApplyFileMeta(fd->get(), p->shown, r.meta, r.xattrs, creation); !m.ok()) {
     return FailWith(r.path, m.error());
   }
   ++files_;
@@ -143,11 +140,14 @@ Status GuestTreeWriter::MakeSpecial(const Record& r) {
 // security.capability), times last (everything else changes ctime, and writes mtime).
 OpResult<bool> GuestTreeWriter::ApplyFileMeta(int fd, const std::string& shown,
                                               const RecordMeta& meta,
-                                              std::span<const uint8_t> xattrs) const {
-  if (options_.owners && ::fchown(fd, meta.uid, meta.gid) != 0) {
+                                              std::span<const uint8_t> xattrs,
+                                              const Creation& created) const {
+  if (!created.owner_done && options_.owners && ::fchown(fd, meta.uid, meta.gid) != 0) {
     return StepError(shown, "chown", errno);
   }
-  if (::fchmod(fd, meta.mode & kPermBits) != 0) return StepError(shown, "chmod", errno);
+  if (!created.mode_done && ::fchmod(fd, meta.mode & kPermBits) != 0) {
+    return StepError(shown, "chmod", errno);
+  }
   const auto set = [fd](const std::string& name, const std::string& value) {
     return ::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0);
   };

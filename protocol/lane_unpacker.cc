@@ -8,12 +8,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "protocol/page_aligned_allocator.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {
-namespace {
-
-}  // namespace
 
 struct LaneUnpacker::Impl {
   // kOpen --Apply/Finish fails--> kFailed (sticky); kOpen --Finish ok--> kFinished.
@@ -35,7 +33,7 @@ struct LaneUnpacker::Impl {
   // Buffers received inline, per lane, to name them in errors (their index is meaningless).
   uint64_t inline_seen[2] = {0, 0};
   // Bytes of the buffer being applied, copied out of shared memory or the frame. Reused.
-  std::vector<uint8_t> scratch;
+  PageAlignedBytes scratch;
 
   Status Apply(const BufferDesc& desc, std::span<const uint8_t> inline_data);
   Status Fail(Status st);

@@ -4,18 +4,24 @@
 // shared memory before they are decoded (RecordReader), and stream buffers must belong to
 // a file announced by a kStreamFile record and not yet ended, with offset + length inside
 // its announced size (overflow-safe). A failure names the buffer and, when known, the file.
-// Thread-compatible.
+// Stream data reaches the sink from a buffer that starts at a kStreamDataAlignment
+// boundary, so a sink may write it with O_DIRECT. Thread-compatible.
 #ifndef DISKFERRY_PROTOCOL_LANE_UNPACKER_H_
 #define DISKFERRY_PROTOCOL_LANE_UNPACKER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 
 #include "protocol/lane_memory.h"
+#include "protocol/page_aligned_allocator.h"
 #include "protocol/tree_io.h"
 
 namespace diskferry {
+
+// The alignment of the bytes LaneUnpacker hands to TreeSink::OnStreamData.
+inline constexpr size_t kStreamDataAlignment = kPageAlignment;
 
 class LaneUnpacker {
  public:

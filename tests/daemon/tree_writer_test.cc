@@ -9,6 +9,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -175,6 +177,92 @@ TEST_F(TreeWriterTest, StreamFileKeepsItsHoles) {
   EXPECT_EQ(st.st_mode, S_IFREG | 0600u);
   EXPECT_EQ(st.st_mtim.tv_nsec, 123456789) << "times after the data";
   EXPECT_EQ(w->bytes(), 8192u);
+}
+
+TEST_F(TreeWriterTest, StreamFileWrittenInAlignedAndUnalignedPiecesReadsBackWhole) {
+  // Page-aligned pieces may go by O_DIRECT, the others through the page cache; a
+  // filesystem without O_DIRECT takes them all through the page cache.
+  constexpr size_t kMiB = size_t{1} << 20;
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  Record r = MakeRecord(RecordType::kStreamFile, "big", S_IFREG | 0640);
+  r.meta.size = 3 * kMiB + 100;
+  r.meta.file_id = 3;
+  ASSERT_TRUE(w->OnRecord(r).ok());
+  std::string expected(r.meta.size, '\0');
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<char>('a' + i % 23);
+  auto* aligned = static_cast<uint8_t*>(std::aligned_alloc(kDirectAlignment, 2 * kMiB + 4096));
+  ASSERT_NE(aligned, nullptr);
+  const auto piece = [&](uint64_t offset, size_t size, size_t shift) {
+    std::memcpy(aligned + shift, expected.data() + offset, size);
+    return w->OnStreamData(3, offset, {aligned + shift, size});
+  };
+  EXPECT_TRUE(piece(kMiB, kMiB, 0).ok());            // aligned everywhere
+  EXPECT_TRUE(piece(0, kMiB, 1).ok());               // memory off by one byte
+  EXPECT_TRUE(piece(2 * kMiB, kMiB + 100, 0).ok());  // length not a multiple
+  std::free(aligned);
+  ASSERT_TRUE(w->OnStreamEnd(3).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_TRUE(w->TakeErrors().empty());
+  EXPECT_EQ(ReadWhole(Host("big")), expected);
+  EXPECT_EQ(Lstat(Host("big")).st_mode, S_IFREG | 0640u);
+  EXPECT_EQ(w->bytes(), r.meta.size);
+}
+
+TEST_F(TreeWriterTest, InlineFilesAboveTheDirectSizeReadBackWholeWhateverTheirLength) {
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  std::vector<std::string> contents;
+  for (const size_t size : {size_t{kDirectMinSize}, size_t{kDirectMinSize} + 100,
+                            size_t{3 * kDirectMinSize} + 4095, size_t{kDirectMinSize} - 1}) {
+    std::string data(size, '\0');
+    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('A' + (i * 7 + size) % 26);
+    contents.push_back(std::move(data));
+  }
+  for (size_t i = 0; i < contents.size(); ++i) {
+    ASSERT_TRUE(w->OnRecord(FileRecord("f" + std::to_string(i), contents[i], 0600)).ok());
+  }
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_TRUE(w->TakeErrors().empty());
+  for (size_t i = 0; i < contents.size(); ++i) {
+    EXPECT_EQ(ReadWhole(Host("f" + std::to_string(i))), contents[i]) << i;
+    EXPECT_EQ(Lstat(Host("f" + std::to_string(i))).st_mode, S_IFREG | 0600u);
+  }
+}
+
+// A record owned by the writing process: the file is created with its mode, no chown.
+Record OwnFileRecord(std::string_view path, std::string_view data, uint32_t mode) {
+  Record r = FileRecord(path, data, mode);
+  r.meta.uid = ::geteuid();
+  r.meta.gid = ::getegid();
+  return r;
+}
+
+TEST_F(TreeWriterTest, AFileOwnedAsCreatedGetsItsExactModeWhateverTheUmask) {
+  const mode_t saved = ::umask(022);
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  ::umask(saved);
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("open", "x", 0666)).ok());
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("ro", "y", 0444)).ok());
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("suid", "z", 04755)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_TRUE(w->TakeErrors().empty());
+  EXPECT_EQ(Lstat(Host("open")).st_mode, S_IFREG | 0666u) << "the umask took 022 at creation";
+  EXPECT_EQ(Lstat(Host("ro")).st_mode, S_IFREG | 0444u);
+  EXPECT_EQ(ReadWhole(Host("ro")), "y") << "a read-only mode at creation still lets us write";
+  EXPECT_EQ(Lstat(Host("suid")).st_mode, S_IFREG | 04755u);
+  EXPECT_EQ(Lstat(Host("open")).st_mtim.tv_nsec, 123456789);
+}
+
+TEST_F(TreeWriterTest, AFileInASetGroupIdDirectoryStillGetsTheRecordGroup) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the directory another group";
+  ASSERT_EQ(::mkdir((sysroot_ + "/dst").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(Host("shared").c_str(), 0775), 0);
+  ASSERT_EQ(::chown(Host("shared").c_str(), 0, 8765), 0);
+  ASSERT_EQ(::chmod(Host("shared").c_str(), 02775), 0);
+  std::unique_ptr<GuestTreeWriter> w = Writer();
+  ASSERT_TRUE(w->OnRecord(OwnFileRecord("shared/f", "x", 0644)).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  EXPECT_EQ(Lstat(Host("shared/f")).st_gid, ::getegid()) << "not the directory's 8765";
+  EXPECT_EQ(Lstat(Host("shared/f")).st_mode, S_IFREG | 0644u);
 }
 
 TEST_F(TreeWriterTest, PerFileFailuresAreCollectedAndTheTransferGoesOn) {

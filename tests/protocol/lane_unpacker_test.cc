@@ -151,6 +151,32 @@ TEST_F(LaneUnpackerTest, SocketLaneTakesTheBytesInline) {
             (std::vector<std::string>{"record big", "data 1@0 xyz", "end 1", "finish"}));
 }
 
+TEST_F(LaneUnpackerTest, StreamDataReachesTheSinkPageAlignedForDirectIo) {
+  // The guest's writer hands these bytes to O_DIRECT writes, which refuse unaligned memory.
+  std::vector<uintptr_t> addresses;
+  class AddressSink : public RecordingSink {
+   public:
+    explicit AddressSink(std::vector<uintptr_t>* out) : out_(out) {}
+    Status OnStreamData(uint64_t, uint64_t, std::span<const uint8_t> data) override {
+      out_->push_back(reinterpret_cast<uintptr_t>(data.data()));
+      return Status::Ok();
+    }
+    std::vector<uintptr_t>* out_;
+  } sink(&addresses);
+  LaneUnpacker shm(&sink, &memory_);
+  LaneUnpacker socket(&sink, nullptr);
+  Batch b;
+  b.Stream("big", 7, 10);
+  std::memcpy(memory_.Buffer(Lane::Batch, 0).data(), b.bytes.data(), b.writer.used());
+  ASSERT_TRUE(shm.Apply(BatchDesc(0, b), {}).ok());
+  std::memcpy(memory_.Buffer(Lane::Stream, 1).data(), "0123456789", 10);
+  ASSERT_TRUE(shm.Apply(StreamDesc(1, 7, 0, 10, true), {}).ok());
+  ASSERT_TRUE(socket.Apply(BatchDesc(0, b), b.view()).ok());
+  ASSERT_TRUE(socket.Apply(StreamDesc(0, 7, 0, 3, false), Bytes("xyz")).ok());
+  ASSERT_EQ(addresses.size(), 2u);
+  for (const uintptr_t a : addresses) EXPECT_EQ(a % kStreamDataAlignment, 0u);
+}
+
 TEST_F(LaneUnpackerTest, EmptyEofBufferEndsAFile) {
   AnnounceBig();
   ASSERT_TRUE(PutStream(0, 7, 10, "", true).ok());
