@@ -177,7 +177,8 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
   r->add_option("--min-part", run.min_part_mib,
                 "smallest share of a job worth its own appliance, in MiB of weight (bytes + 64 KiB "
                 "per entry); default: 4x what one appliance reads while another launches, as measured "
-                "on this host (appliance check shows it), 1024 before any run measured it")
+                "on this host (appliance check shows it), 1024 before any run measured it; without it a job "
+                "has at most one part per core beyond the first")
       ->type_name("MIB")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
   r->add_flag("--json", run.json, "JSON Lines events on stdout (logs on stderr)");

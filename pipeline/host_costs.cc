@@ -30,6 +30,8 @@ uint64_t SplitWeightFor(const HostCosts& costs, uint64_t fallback) {
   return static_cast<uint64_t>(weight);
 }
 
+int MaxPartsFor(unsigned cpus) { return cpus > 2 ? static_cast<int>(cpus) - 1 : 1; }
+
 HostCosts LoadHostCosts(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};

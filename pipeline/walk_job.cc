@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include "appliance/transfer.h"
 #include "pipeline/hashing_sink.h"
@@ -115,7 +116,11 @@ std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& sess
   }
   if (totals) job.meter->SetTotals(survey->files, survey->bytes);
   if (!splittable) return {WalkRange{}};
-  const int parts = PartCountFor(survey->weight, run.appliances, run.split_weight);
+  // A --min-part given by the user says splitting pays here: then every appliance counts.
+  const int usable = run.options.min_part_weight
+                         ? run.appliances
+                         : std::min(run.appliances, MaxPartsFor(std::thread::hardware_concurrency()));
+  const int parts = PartCountFor(survey->weight, usable, run.split_weight);
   std::vector<WalkCheckpoint> checkpoints;
   for (const auto& c : survey->checkpoints) checkpoints.push_back({c.path, c.weight});
   return PartitionWalk(checkpoints, survey->weight, parts);

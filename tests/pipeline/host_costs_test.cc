@@ -26,6 +26,14 @@ TEST(HostCostsTest, APartMustReadForSeveralLaunches) {
   EXPECT_EQ(SplitWeightFor(HostCosts{60, 1e9}, 1), kMaxSplitWeight);
 }
 
+TEST(HostCostsTest, AJobGetsAPartPerCoreLeftOverByTheHostSide) {
+  EXPECT_EQ(MaxPartsFor(0), 1);  // unknown
+  EXPECT_EQ(MaxPartsFor(1), 1);
+  EXPECT_EQ(MaxPartsFor(2), 1);
+  EXPECT_EQ(MaxPartsFor(3), 2);
+  EXPECT_EQ(MaxPartsFor(8), 7);
+}
+
 TEST(HostCostsTest, ARunContributesTheMediansOfWhatItMeasured) {
   HostCostMeter meter;
   const HostCosts previous{3.0, 50.0};
