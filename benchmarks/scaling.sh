@@ -35,7 +35,7 @@ make_image() {  # NAME: fills $work/NAME/d0..d3 and makes $work/NAME.img
 }
 
 run_df() {  # NAME N
-  rm -rf "$work/out" "$work/r.jsonl"*
+  rm -rf "$work/out" "$work/r.jsonl"* && sync  # the last run's writeback must not land in this one
   cat >"$work/m.yaml" <<YAML
 version: 1
 jobs:
@@ -52,14 +52,14 @@ copy_out() {  # NAME DIR
 }
 
 lg_serial() {  # NAME
-  rm -rf "$work/out" && mkdir -p "$work/out"
+  rm -rf "$work/out" && mkdir -p "$work/out" && sync
   local t0; t0=$(now)
   for d in 0 1 2 3; do copy_out "$1" "$d"; done
   elapsed "$t0"
 }
 
 lg_parallel() {  # NAME N
-  rm -rf "$work/out" && mkdir -p "$work/out"
+  rm -rf "$work/out" && mkdir -p "$work/out" && sync
   local t0; t0=$(now)
   export -f copy_out; export work
   printf '%s\n' 0 1 2 3 | xargs -P "$2" -I{} bash -c 'copy_out "$0" {}' "$1"
