@@ -61,9 +61,9 @@ class TemplateVerdicts {
 };
 
 // A fallback worth telling the user about goes to stderr once per process.
-void SayOnce(const std::string& why) {
+void SayOnce(const std::string& why, const char* what_next = "booting cold") {
   if (TemplateVerdicts::Shared().FirstTime(why)) {
-    std::fprintf(stderr, "diskferry: appliance template: %s; booting cold\n", why.c_str());
+    std::fprintf(stderr, "diskferry: appliance template: %s; %s\n", why.c_str(), what_next);
   }
 }
 
@@ -127,6 +127,11 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
     SayOnce(*why_cold);
     return std::unique_ptr<Appliance>();
   }
+  if (std::string why = (*store)->Unusable(*key); !why.empty()) {
+    *why_cold = "templates do not work with this QEMU and appliance: " + why;
+    SayOnce(*why_cold + " (delete " + (*store)->dir() + "/" + *key + ".unusable to try again)");
+    return std::unique_ptr<Appliance>();
+  }
   TemplateVerdicts& verdicts = TemplateVerdicts::Shared();
   if (verdicts.Failed(*key)) {
     *why_cold = "the template in " + (*store)->dir() + " failed to restore, twice";
@@ -134,13 +139,14 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
   }
   // At most: restore what is there; rebuild and restore once more.
   std::string last_failure;
+  bool last_timeout = false;
   bool built = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
     // The RAM file's checksum is read before QEMU starts: in parallel it takes the cores
     // a TCG guest needs, and the whole launch is no faster.
     Result<TemplateFiles> files = (*store)->Find(*key, !verdicts.Verified(*key));
     if (files.status().code() == Code::kFailedPrecondition) {
-      SayOnce("discarding a damaged template (" + files.status().message() + ")");
+      SayOnce("a damaged template (" + files.status().message() + ")", "rebuilding it");
       (*store)->Discard(*key);
     }
     if (!files.ok()) {
@@ -155,6 +161,8 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
         if (Status s = BuildTemplate(config, **build, &booted); !s.ok()) {
           if (!booted) return s;  // a cold boot would fail alike
           *why_cold = "saving the template failed: " + s.ToString();
+          // A timeout may be a busy machine; anything else will fail again.
+          if (s.code() != Code::kTimeout) (*store)->MarkUnusable(*key, *why_cold);
           break;
         }
         files = (*store)->Publish(std::move(*build), *key);
@@ -175,6 +183,7 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
       return std::move(app);
     }
     // The first line: the launch report's details are for a failed cold boot.
+    last_timeout = started.code() == Code::kTimeout;
     last_failure = started.ToString();
     last_failure = last_failure.substr(0, last_failure.find('\n'));
     (*store)->Discard(*key);
@@ -182,6 +191,7 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
   if (why_cold->empty()) {
     verdicts.MarkFailed(*key);
     *why_cold = "the template failed to restore: " + last_failure;
+    if (!last_timeout) (*store)->MarkUnusable(*key, *why_cold);
   }
   SayOnce(*why_cold);
   return std::unique_ptr<Appliance>();

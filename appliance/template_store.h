@@ -89,6 +89,13 @@ class TemplateStore {
   // Deletes template `key` (best effort).
   virtual void Discard(const std::string& key) = 0;
 
+  // Records that templates of `key` cannot be made or restored on this host (`why`), so
+  // that later processes boot cold at once instead of trying again: KEY.unusable. A new
+  // QEMU, kernel or appliance gives a new key and so another try.
+  virtual void MarkUnusable(const std::string& key, const std::string& why) = 0;
+  // The reason MarkUnusable recorded for `key`, or "" when none.
+  virtual std::string Unusable(const std::string& key) const = 0;
+
  protected:
   explicit TemplateStore(std::string dir) : dir_(std::move(dir)) {}
 

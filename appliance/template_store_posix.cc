@@ -29,6 +29,7 @@ constexpr char kRamFile[] = "ram";
 constexpr char kStateFile[] = "state";
 constexpr char kMetaFile[] = "template.json";
 constexpr std::string_view kStagingPrefix = "tmp-";
+constexpr char kUnusableSuffix[] = ".unusable";
 // How often a running migration is asked whether it has finished.
 constexpr std::chrono::milliseconds kMigrationPoll(5);
 
@@ -61,9 +62,10 @@ Result<std::string> Sha256OfText(const std::string& text) {
   return HexOf(digest, length);
 }
 
-// SHA-256 over the file's data extents (SEEK_DATA/SEEK_HOLE), each as its offset and
-// length followed by its bytes: a sparse RAM file costs what its guest touched.
-Result<std::string> Sha256OfExtents(const std::string& path) {
+// SHA-256 over the file's data extents (SEEK_DATA/SEEK_HOLE): with `sparse`, each as its
+// offset and length followed by its bytes, so that a sparse RAM file costs what its guest
+// touched; without, the bytes alone (what sha256sum prints for a file without holes).
+Result<std::string> Sha256OfExtents(const std::string& path, bool sparse) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, path);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -85,7 +87,7 @@ Result<std::string> Sha256OfExtents(const std::string& path) {
       break;
     }
     const uint64_t extent[2] = {static_cast<uint64_t>(data), static_cast<uint64_t>(end - data)};
-    EVP_DigestUpdate(ctx.get(), extent, sizeof extent);
+    if (sparse) EVP_DigestUpdate(ctx.get(), extent, sizeof extent);
     for (off_t at = data; at < end && status.ok();) {
       const size_t want = static_cast<size_t>(std::min<off_t>(end - at, buffer.size()));
       const ssize_t n = ::pread(fd, buffer.data(), want, at);
@@ -214,7 +216,7 @@ class PosixTemplateStore : public TemplateStore {
         return Status(Code::kFailedPrecondition, path + " changed after the template was saved");
       }
       if (std::string(name) == "ram" && !verify_ram) continue;
-      Result<std::string> sum = Sha256OfExtents(path);
+      Result<std::string> sum = Sha256OfExtents(path, std::string(name) == "ram");
       if (!sum.ok()) return Status(Code::kFailedPrecondition, sum.status().message());
       if (*sum != meta[name].value("sha256", std::string())) {
         return Status(Code::kFailedPrecondition, path + " fails its checksum");
@@ -251,7 +253,7 @@ class PosixTemplateStore : public TemplateStore {
     nlohmann::json meta = {{"format", kTemplateFormatVersion}, {"key", key}};
     for (const auto& [name, path] : {std::pair{"ram", staged.ram}, {"state", staged.state}}) {
       if (Status s = SyncFile(path); !s.ok()) return s;
-      Result<std::string> sum = Sha256OfExtents(path);
+      Result<std::string> sum = Sha256OfExtents(path, std::string(name) == "ram");
       if (!sum.ok()) return sum.status();
       Result<Identity> id = Identify(path);
       if (!id.ok()) return id.status();
@@ -268,6 +270,21 @@ class PosixTemplateStore : public TemplateStore {
     build.reset();  // releases the lock
     Prune(key);
     return FilesIn(entry);
+  }
+
+  void MarkUnusable(const std::string& key, const std::string& why) override {
+    if (!cache_.Init().ok()) return;
+    const std::string path = dir() + "/" + key + kUnusableSuffix;
+    const std::string temp = path + ".tmp";
+    ::unlink(temp.c_str());
+    if (WriteNewFile(temp, why + "\n", 0600).ok()) ::rename(temp.c_str(), path.c_str());
+  }
+
+  std::string Unusable(const std::string& key) const override {
+    Result<std::string> text = ReadOptionalFile(dir() + "/" + key + kUnusableSuffix);
+    if (!text.ok()) return std::string();
+    std::string why = text->substr(0, text->find('\n'));
+    return why.empty() && !text->empty() ? "recorded as unusable" : why;
   }
 
   void Discard(const std::string& key) override {

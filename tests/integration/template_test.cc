@@ -195,6 +195,20 @@ TEST_F(TemplateTest, ATemplateThatFailsToRestoreIsRebuiltOnce) {
   EXPECT_TRUE(found.ok()) << found.status().ToString();
 }
 
+TEST_F(TemplateTest, AKeyRecordedAsUnusableBootsColdAndSaysWhy) {
+  Result<std::unique_ptr<TemplateStore>> store = OpenTemplateStore(templates_);
+  ASSERT_TRUE(store.ok());
+  Result<std::string> key = (*store)->Key(Config(true), Accelerator::kTcg);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  (*store)->MarkUnusable(*key, "QMP migrate: refused in a test");
+  std::unique_ptr<Appliance> app = Launch(Config(true));
+  ASSERT_NE(app, nullptr);
+  EXPECT_FALSE(app->templated());
+  EXPECT_NE(app->template_note().find("refused in a test"), std::string::npos)
+      << app->template_note();
+  EXPECT_TRUE(Published(templates_).empty());  // nothing was built
+}
+
 TEST_F(TemplateTest, LaunchesAtOnceBuildOneTemplate) {
   std::unique_ptr<Appliance> apps[2];
   std::thread other([&] { apps[1] = Launch(Config(true)); });
