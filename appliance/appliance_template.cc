@@ -180,7 +180,7 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
     const Status started = app->Start(config, LaunchKind::kRestore, *files);
     if (started.ok()) {
       app->built_template_ = built;
-      return std::move(app);
+      return app;
     }
     // The first line: the launch report's details are for a failed cold boot.
     last_timeout = started.code() == Code::kTimeout;
