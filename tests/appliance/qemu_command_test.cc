@@ -45,7 +45,7 @@ TEST(QemuCommandTest, FullConfigRendersExactArgv) {
       "-blockdev", "driver=raw,node-name=d0,file=d0f,read-only=on",
       "-device", "virtio-blk-pci,drive=d0,addr=0x04",
       "-blockdev", "driver=file,node-name=d1f,filename=/img/b.qcow2,read-only=off",
-      "-blockdev", "driver=qcow2,node-name=d1,file=d1f,read-only=off,backing=null",
+      "-blockdev", R"({"driver":"qcow2","node-name":"d1","file":"d1f","read-only":false,"backing":null})",
       "-device", "virtio-blk-pci,drive=d1,addr=0x05",
       "-chardev", "socket,id=ctl,path=/tmp/d/ctl.sock,server=off",
       "-device", "virtio-serial-pci,addr=0x02",
