@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -159,8 +160,13 @@ class Appliance {
   // A templated launch, or nullptr (with *why_cold set when templates were wanted) when
   // this launch must boot cold. An error when the template's own boot failed: that boot
   // is a cold boot of the same appliance, so its failure is the launch's.
-  static Result<std::unique_ptr<Appliance>> LaunchFromTemplate(const ApplianceConfig& config,
-                                                               std::string* why_cold);
+  // *if_cold_boots is set when the template failed in a way a cold boot tells apart: run
+  // it once the cold boot has succeeded (the template, not the job's disks, was at fault).
+  static Result<std::unique_ptr<Appliance>> LaunchFromTemplate(
+      const ApplianceConfig& config, std::string* why_cold, std::function<void()>* if_cold_boots);
+  // Launch without a template; `why_cold` becomes template_note().
+  static Result<std::unique_ptr<Appliance>> LaunchCold(const ApplianceConfig& config,
+                                                       const std::string& why_cold);
   // Boots `config` without its disks and saves it into `build` (template_store.h). Sets
   // *booted once the VM said hello.
   static Status BuildTemplate(const ApplianceConfig& config, const TemplateBuild& build,

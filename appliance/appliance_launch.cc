@@ -95,8 +95,16 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
 Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& config) {
   if (Status s = ValidateApplianceConfig(config); !s.ok()) return s;
   std::string why_cold;
-  Result<std::unique_ptr<Appliance>> restored = LaunchFromTemplate(config, &why_cold);
+  std::function<void()> if_cold_boots;
+  Result<std::unique_ptr<Appliance>> restored = LaunchFromTemplate(config, &why_cold, &if_cold_boots);
   if (!restored.ok() || *restored != nullptr) return restored;
+  Result<std::unique_ptr<Appliance>> cold = LaunchCold(config, why_cold);
+  if (cold.ok() && if_cold_boots) if_cold_boots();
+  return cold;
+}
+
+Result<std::unique_ptr<Appliance>> Appliance::LaunchCold(const ApplianceConfig& config,
+                                                         const std::string& why_cold) {
   const auto start = Clock::now();
   std::unique_ptr<Appliance> app(new Appliance());
   app->template_note_ = why_cold;

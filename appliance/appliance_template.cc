@@ -3,6 +3,8 @@
 // templates", tells the life cycle.
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -112,8 +114,8 @@ Status Appliance::BuildTemplate(const ApplianceConfig& config, const TemplateBui
   return saved;
 }
 
-Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const ApplianceConfig& config,
-                                                                 std::string* why_cold) {
+Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(
+    const ApplianceConfig& config, std::string* why_cold, std::function<void()>* if_cold_boots) {
   if (!config.use_template || !TemplatesAllowedByEnvironment()) return std::unique_ptr<Appliance>();
   const std::optional<Accelerator> accel = SettledAccelerator(config);
   if (!accel) return std::unique_ptr<Appliance>();  // the cold launch tries the hypervisor first
@@ -189,9 +191,14 @@ Result<std::unique_ptr<Appliance>> Appliance::LaunchFromTemplate(const Appliance
     (*store)->Discard(*key);
   }
   if (why_cold->empty()) {
-    verdicts.MarkFailed(*key);
     *why_cold = "the template failed to restore: " + last_failure;
-    if (!last_timeout) (*store)->MarkUnusable(*key, *why_cold);
+    // A drive QEMU cannot open fails a restore and a cold boot alike: the key is recorded
+    // as unusable only once a cold boot has worked.
+    std::shared_ptr<TemplateStore> shared(std::move(*store));
+    *if_cold_boots = [shared, key = *key, why = *why_cold, last_timeout] {
+      TemplateVerdicts::Shared().MarkFailed(key);
+      if (!last_timeout) shared->MarkUnusable(key, why);
+    };
   }
   SayOnce(*why_cold);
   return std::unique_ptr<Appliance>();
