@@ -145,8 +145,15 @@ std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& pro
                                ""}};
   for (PlanLine& line : OpenLines(e.source)) lines.push_back(std::move(line));
   if (e.since) {
-    lines.push_back(
-        {"incremental: only files changed since " + e.since->text, Missing(*e.since, probe)});
+    if (probe(e.since->path) == HostFileKind::kMissing) {
+      lines.push_back({"incremental: no baseline at " + e.since->text +
+                           " yet: a full run, whose records become the baseline",
+                       ""});
+    } else {
+      lines.push_back({"incremental: only files changed since the baseline " + e.since->text +
+                           "; this run's records replace it if the job succeeds",
+                       ""});
+    }
   }
   return lines;
 }

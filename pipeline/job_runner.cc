@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "pipeline/digests.h"
+#include "pipeline/host_file.h"
 #include "pipeline/host_system.h"
 #include "pipeline/partition.h"
 #include "pipeline/run_tasks.h"
@@ -104,6 +105,39 @@ int ExitCodeOf(const std::vector<JobOutcome>& jobs, bool interrupted) {
   return code;
 }
 
+// An incremental job's staged baseline replaces the old one when the job succeeded (ok or
+// warnings); otherwise it is dropped and the old one stays.
+void SettleBaseline(RunShared& run, JobRun& job) {
+  if (job.baseline_staged.empty()) return;
+  const auto* extract = std::get_if<ExtractSpec>(&job.job.task);
+  const bool good = job.outcome.status == "ok" || job.outcome.status == "warnings";
+  // `since` may name a whole run report, as it could before diskferry kept baselines:
+  // never overwrite one.
+  bool is_report = false;
+  if (good && extract != nullptr && extract->since && !job.full_run) {
+    Result<std::vector<JobStatus>> jobs = ReadJobStatuses(extract->since->path);
+    is_report = !jobs.ok() || !jobs->empty();
+  }
+  if (is_report) {
+    (void)RemoveHostFile(job.baseline_staged);
+    run.events.Log(LogLevel::kWarning,
+                   job.job.name + ": incremental: " + extract->since->text +
+                       " is a run report, so it is not replaced by this run's baseline; "
+                       "point since: at a file of its own");
+  } else if (good && extract != nullptr && extract->since) {
+    if (const int err = RenameHostFile(job.baseline_staged, extract->since->path); err != 0) {
+      job.outcome.status = "failed";
+      job.outcome.message = ErrnoStatus(err, "incremental: baseline " + extract->since->text).ToString();
+    }
+  } else {
+    (void)RemoveHostFile(job.baseline_staged);
+  }
+  if (job.full_run && job.outcome.status != "failed") {
+    job.outcome.message += std::string(job.outcome.message.empty() ? "" : "; ") +
+                           "full run: no baseline yet";
+  }
+}
+
 // The job's end: its status, its report lines, its journal entries, its event.
 void FinishJob(RunShared& run, JobRun& job) {
   Status failure;
@@ -127,6 +161,7 @@ void FinishJob(RunShared& run, JobRun& job) {
   } else if (job.outcome.status == "ok" && job.outcome.errors > 0) {
     job.outcome.status = "warnings";
   }
+  SettleBaseline(run, job);
   const JobOutcome& o = job.outcome;
   JobSummary summary{o.name,    o.kind,   o.status,   o.message,   o.files,          o.bytes,
                      o.skipped, o.errors, o.withheld, job.started, WallClock::now(), {}};

@@ -70,6 +70,11 @@ struct JobRun {
   std::atomic<size_t> parts_left{0};
   // Incremental extract: the previous run's records by path, read-only once parts run.
   std::map<std::string, FileRecord> previous;
+  // Incremental extract: no baseline existed, so this run is a full one.
+  bool full_run = false;
+  // Incremental extract: this run's records, written by FinishWalkJob, which FinishJob
+  // renames over the baseline when the job succeeded and deletes otherwise.
+  std::string baseline_staged;
 
   std::mutex mu;
   Status failure;  // the first part's failure

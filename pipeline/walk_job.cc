@@ -60,6 +60,11 @@ Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
   if (!path.ok()) return path.status();
   std::error_code ec;
   const bool exists = std::filesystem::exists(*path, ec);
+  // Dated outputs (archive/${date}/...) need their parents: made as `mkdir -p` would.
+  if (!exists && path->has_parent_path()) {
+    std::filesystem::create_directories(path->parent_path(), ec);
+    if (ec) return ErrnoStatus(ec.value(), out.path.text + ": its directory");
+  }
   if (resumed) {  // the interrupted run made it
     if (out.kind == OutputKind::kDir && !exists) {
       if (int err = MakeHostDirectory(out.path.path); err != 0) {
@@ -91,6 +96,12 @@ Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
 // Incremental: the previous run's records of this job; deleted ones are gone.
 Status LoadPrevious(const ExtractSpec& spec, JobRun& job) {
   if (!spec.since) return Status::Ok();
+  std::error_code ec;
+  Result<std::filesystem::path> baseline = HostFsPath(spec.since->path);
+  if (baseline.ok() && !std::filesystem::exists(*baseline, ec) && !ec) {
+    job.full_run = true;  // the first run: everything, and it becomes the baseline
+    return Status::Ok();
+  }
   Status st = ForEachFileRecord(spec.since->path, job.job.name, [&](FileRecord r) {
     if (r.status == "deleted") {
       job.previous.erase(r.path);

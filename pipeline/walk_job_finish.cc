@@ -1,10 +1,12 @@
 // The end of a walking job: one pass over its parts' spools, in walk order, makes the
 // numbers, OUTPUT.sha256, list and verify output and an incremental job's deletions; then
 // the spools go into the report and the directories get their metadata.
+#include <filesystem>
 #include <map>
 #include <optional>
 
 #include "pipeline/run_tasks.h"
+#include "protocol/host_path.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {
@@ -117,8 +119,22 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
     if (!loaded.ok()) return loaded.status();
     comparison.emplace(std::move(*loaded));
   }
+  // The next run's baseline: every record of this one (unchanged files included), staged
+  // beside the baseline and put in its place by FinishJob once the job has succeeded.
+  std::optional<RunReport> baseline;
+  if (extract && extract->since) {
+    job.baseline_staged = extract->since->path + ".new";
+    std::error_code ec;
+    if (Result<std::filesystem::path> p = HostFsPath(extract->since->path); p.ok()) {
+      std::filesystem::create_directories(p->parent_path(), ec);
+    }
+    auto opened = RunReport::Open(job.baseline_staged);
+    if (!opened.ok()) return opened.status().WithContext("incremental: baseline");
+    baseline.emplace(std::move(*opened));
+  }
   Tally tally;
   Status sums_error;
+  Status baseline_error;
   std::vector<PendingDirectory> spool_dirs;
   auto note = [&](const std::string& line) {
     ++tally.differences;
@@ -128,6 +144,7 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
     const std::string spool = run.journal.SpoolPath(job.job.name, k);
     Status st = ForEachFileRecord(spool, job.job.name, [&](FileRecord r) {
       job.previous.erase(r.path);
+      if (baseline && baseline_error.ok()) baseline_error = baseline->AddFile(job.job.name, r);
       if (r.status == "unchanged") {
         ++tally.skipped;
         return;
@@ -149,6 +166,10 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
     }
   }
   if (!sums_error.ok()) return sums_error;
+  if (baseline) {
+    if (baseline_error.ok()) baseline_error = baseline->Close();
+    if (!baseline_error.ok()) return baseline_error.WithContext("incremental: baseline");
+  }
   if (sums) {
     if (Status s = sums->Close(); !s.ok()) return s;
   }
