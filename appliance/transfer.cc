@@ -137,6 +137,7 @@ class Extractor {
   Result<TransferResult> Run(const std::vector<std::string>& paths) {
     Status st = RunSteps(paths);
     if (!st.ok()) return EndMisbehaving(control_, st);
+    result_.bytes += checked_sink_.inline_bytes();  // small files' bytes came in batches
     return result_;
   }
 

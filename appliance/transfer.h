@@ -83,7 +83,7 @@ inline constexpr size_t kMaxTransferProblemBytes = size_t{4} << 20;
 
 struct TransferResult {
   uint64_t files = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;  // file bytes: small files' (in batches) and streamed ones
   bool used_shm = false;
   // The guest's per-file problems, in the order reported. Past kMaxTransferProblems entries
   // or kMaxTransferProblemBytes bytes the rest are only counted: the last entry then has an

@@ -35,6 +35,7 @@ class SizeCheckingSink final : public TreeSink {
                              std::to_string(record.meta.size) + " bytes, more than the " +
                              std::to_string(max_file_size_) + " a file may have");
     }
+    inline_bytes_ += record.data.size();
     return sink_->OnRecord(record);
   }
   Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override {
@@ -43,7 +44,12 @@ class SizeCheckingSink final : public TreeSink {
   Status OnStreamEnd(uint64_t file_id) override { return sink_->OnStreamEnd(file_id); }
   Status Finish() override { return sink_->Finish(); }
 
+  // File bytes that came inline in batch records (small files); stream bytes are the
+  // caller's to count.
+  uint64_t inline_bytes() const { return inline_bytes_; }
+
  private:
+  uint64_t inline_bytes_ = 0;
   TreeSink* sink_;
   uint64_t max_file_size_;
 };

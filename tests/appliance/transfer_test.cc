@@ -109,6 +109,20 @@ std::vector<uint8_t> OneStreamFile(uint64_t size) {
   return bytes;
 }
 
+std::vector<uint8_t> OneSmallFile(const std::string& content) {
+  std::vector<uint8_t> bytes(4096);
+  RecordWriter writer(bytes);
+  RecordMeta file;
+  file.type = RecordType::kFile;
+  file.mode = 0100644;
+  file.size = content.size();
+  EXPECT_TRUE(writer.Append(file, "etc/hostname", "", {},
+                            std::span<const uint8_t>(
+                                reinterpret_cast<const uint8_t*>(content.data()), content.size())));
+  bytes.resize(writer.used());
+  return bytes;
+}
+
 TransferOptions SocketLane() {
   TransferOptions options;
   options.use_shm = false;
@@ -123,6 +137,22 @@ TransferOptions SocketLane() {
 SteadyClock TickingClock() {
   auto now = std::make_shared<steady_clock::time_point>();
   return [now] { return *now += 1s; };
+}
+
+TEST(TransferTest, SmallFilesInBatchesCountInTheTransferredBytes) {
+  FakeGuest g;
+  g.Run([](FakeGuest& g) {
+    ServeExtract(g, [&](int n, uint64_t id) {
+      if (n == 0) return g.ReplyExtractNext(id, OneSmallFile("web01\n"), 1, false);
+      if (n == 1) return g.ReplyExtractNext(id, OneSmallFile("0123456789"), 1, false);
+      return g.ReplyExtractNext(id, {}, 0, true);
+    });
+  });
+  CountingSink sink;
+  Result<TransferResult> r = ExtractTree(g.channel(), {"/"}, &sink, SocketLane());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files, 2u);
+  EXPECT_EQ(r->bytes, 16u);  // what copy-out's summary reports
 }
 
 TEST(TransferTest, ExtractFailsWhenTheGuestAnswersEveryRequestWithAnEmptyReply) {
