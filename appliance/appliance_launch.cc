@@ -96,7 +96,8 @@ Result<std::unique_ptr<Appliance>> Appliance::Launch(const ApplianceConfig& conf
   if (Status s = ValidateApplianceConfig(config); !s.ok()) return s;
   std::string why_cold;
   std::function<void()> if_cold_boots;
-  Result<std::unique_ptr<Appliance>> restored = LaunchFromTemplate(config, &why_cold, &if_cold_boots);
+  Result<std::unique_ptr<Appliance>> restored =
+      LaunchFromTemplate(config, &why_cold, &if_cold_boots);
   if (!restored.ok() || *restored != nullptr) return restored;
   Result<std::unique_ptr<Appliance>> cold = LaunchCold(config, why_cold);
   if (cold.ok() && if_cold_boots) if_cold_boots();

@@ -261,9 +261,8 @@ void AppendLayer(std::vector<std::string>* argv, const std::string& node, const 
       // No backing file: only QEMU's JSON syntax can say so. In key=value syntax
       // `backing=null` names a node called "null" and the image does not open. The values
       // are ours: node names, and a format name checked to be [a-z0-9]+ (appliance.cc).
-      format = "{\"driver\":\"" + layer.format + "\",\"node-name\":\"" + node +
-               "\",\"file\":\"" + node + "f\",\"read-only\":" + (read_only ? "true" : "false") +
-               ",\"backing\":null}";
+      format = "{\"driver\":\"" + layer.format + "\",\"node-name\":\"" + node + "\",\"file\":\"" +
+               node + "f\",\"read-only\":" + (read_only ? "true" : "false") + ",\"backing\":null}";
     }
   }
   argv->insert(argv->end(), {"-blockdev", format});

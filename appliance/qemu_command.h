@@ -55,8 +55,8 @@ struct QemuDrive {
   std::string format = "raw";  // a QEMU format driver: raw, qcow2, vmdk, ...
   bool read_only = true;
   // The backing files, nearest first (always read-only). QEMU opens exactly these, and
-  // a format that can have one gets `"backing": null` (JSON syntax) when this is empty: never the file
-  // an image's header names (image_inspect.h).
+  // a format that can have one gets `"backing": null` (JSON syntax) when this is empty: never the
+  // file an image's header names (image_inspect.h).
   std::vector<ImageLayer> backing;
 };
 

@@ -345,8 +345,8 @@ ExtractSpec ValidateExtract(const JobConfig& job, FieldReader& fields) {
   spec.select = ValidateSelect(job.select, fields);
   spec.output = ValidateExtractOutput(job, fields);
   if (job.incremental.present &&
-      fields.Require(job.incremental.since, "since", "the baseline file diskferry keeps for this job",
-                     job.incremental.mark)) {
+      fields.Require(job.incremental.since, "since",
+                     "the baseline file diskferry keeps for this job", job.incremental.mark)) {
     spec.since = fields.Host(job.incremental.since, "since");
   }
   spec.hashes = ValidateHashes(job.hashes, fields);

@@ -127,14 +127,15 @@ void SettleBaseline(RunShared& run, JobRun& job) {
   } else if (good && extract != nullptr && extract->since) {
     if (const int err = RenameHostFile(job.baseline_staged, extract->since->path); err != 0) {
       job.outcome.status = "failed";
-      job.outcome.message = ErrnoStatus(err, "incremental: baseline " + extract->since->text).ToString();
+      job.outcome.message =
+          ErrnoStatus(err, "incremental: baseline " + extract->since->text).ToString();
     }
   } else {
     (void)RemoveHostFile(job.baseline_staged);
   }
   if (job.full_run && job.outcome.status != "failed") {
-    job.outcome.message += std::string(job.outcome.message.empty() ? "" : "; ") +
-                           "full run: no baseline yet";
+    job.outcome.message +=
+        std::string(job.outcome.message.empty() ? "" : "; ") + "full run: no baseline yet";
   }
 }
 

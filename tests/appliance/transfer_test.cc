@@ -116,9 +116,9 @@ std::vector<uint8_t> OneSmallFile(const std::string& content) {
   file.type = RecordType::kFile;
   file.mode = 0100644;
   file.size = content.size();
-  EXPECT_TRUE(writer.Append(file, "etc/hostname", "", {},
-                            std::span<const uint8_t>(
-                                reinterpret_cast<const uint8_t*>(content.data()), content.size())));
+  EXPECT_TRUE(writer.Append(
+      file, "etc/hostname", "", {},
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(content.data()), content.size())));
   bytes.resize(writer.used());
   return bytes;
 }

@@ -27,12 +27,14 @@ class BackupExampleTest : public ::testing::Test {
     std::filesystem::copy_file(std::string(DF_EXAMPLES_DIR) + "/nightly-backup.yaml",
                                dir_ + "/nightly-backup.yaml");
     std::string out;
-    ASSERT_EQ(RunShell("cd '" + dir_ + "' && mkdir -p tree/etc tree/home/alice tree/root "
-                       "tree/var/log && echo web01 > tree/etc/hostname && "
-                       "echo 'root:x:0:0::/root:/bin/sh' > tree/etc/passwd && "
-                       "echo notes > tree/home/alice/notes.txt && echo boot > tree/var/log/syslog",
-                       &out),
-              0)
+    ASSERT_EQ(
+        RunShell("cd '" + dir_ +
+                     "' && mkdir -p tree/etc tree/home/alice tree/root "
+                     "tree/var/log && echo web01 > tree/etc/hostname && "
+                     "echo 'root:x:0:0::/root:/bin/sh' > tree/etc/passwd && "
+                     "echo notes > tree/home/alice/notes.txt && echo boot > tree/var/log/syslog",
+                 &out),
+        0)
         << out;
   }
   void TearDown() override { RemoveTree(dir_); }
@@ -41,8 +43,8 @@ class BackupExampleTest : public ::testing::Test {
   void MakeNight(const std::string& name) {
     std::string out;
     ASSERT_EQ(RunShell("cd '" + dir_ + "' && mke2fs -q -F -t ext4 -d tree " + name +
-                           ".raw 32M && qemu-img convert -f raw -O qcow2 " + name + ".raw " +
-                           name + ".qcow2",
+                           ".raw 32M && qemu-img convert -f raw -O qcow2 " + name + ".raw " + name +
+                           ".qcow2",
                        &out),
               0)
         << out;
@@ -51,8 +53,8 @@ class BackupExampleTest : public ::testing::Test {
   int RunNight(const std::string& image, const std::string& date, std::string* out) {
     return RunShell("cd '" + dir_ + "' && " +
                         Diskferry("run nightly-backup.yaml --var image=" + image +
-                                  ".qcow2 --var archive=archive --var date=" + date +
-                                  " --report " + date + ".jsonl") +
+                                  ".qcow2 --var archive=archive --var date=" + date + " --report " +
+                                  date + ".jsonl") +
                         " 2>&1",
                     out);
   }
@@ -82,8 +84,9 @@ TEST_F(BackupExampleTest, TheFirstNightIsFullTheSecondCopiesWhatChangedAFailedOn
 
   // The next day: hostname changed (another size), a file added in a home. mke2fs -d keeps
   // the other files' times, so they are unchanged.
-  ASSERT_EQ(RunShell("cd '" + dir_ + "' && echo web01.example.org > tree/etc/hostname && "
-                     "echo new > tree/home/alice/new.txt",
+  ASSERT_EQ(RunShell("cd '" + dir_ +
+                         "' && echo web01.example.org > tree/etc/hostname && "
+                         "echo new > tree/home/alice/new.txt",
                      &out),
             0);
   MakeNight("night2");
