@@ -2,6 +2,7 @@
 // numbers, OUTPUT.sha256, list and verify output and an incremental job's deletions; then
 // the spools go into the report and the directories get their metadata.
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -132,19 +133,43 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
     if (!opened.ok()) return opened.status().WithContext("incremental: baseline");
     baseline.emplace(std::move(*opened));
   }
+  // report: of a list job, its inventory: the file records, as in the run report; of a
+  // verify job, its differences, the lines it prints.
+  const auto* list_spec = std::get_if<ListSpec>(&job.job.task);
+  const std::optional<HostPath>& report_path =
+      list_spec ? list_spec->report : verify ? verify->report : std::optional<HostPath>();
+  std::optional<RunReport> inventory;
+  std::ofstream differences;
+  if (report_path) {
+    std::error_code ec;
+    Result<std::filesystem::path> p = HostFsPath(report_path->path);
+    if (!p.ok()) return p.status();
+    if (p->has_parent_path()) std::filesystem::create_directories(p->parent_path(), ec);
+    if (list_spec) {
+      auto opened = RunReport::Open(report_path->path);
+      if (!opened.ok()) return opened.status().WithContext("report");
+      inventory.emplace(std::move(*opened));
+    } else {
+      differences.open(*p, std::ios::binary | std::ios::trunc);
+      if (!differences) return Status(Code::kIoError, "report: cannot write " + report_path->text);
+    }
+  }
   Tally tally;
   Status sums_error;
   Status baseline_error;
+  Status inventory_error;
   std::vector<PendingDirectory> spool_dirs;
   auto note = [&](const std::string& line) {
     ++tally.differences;
     run.options.out(line);
+    if (differences.is_open()) differences << line << "\n";
   };
   for (size_t k = 0; k < job.parts.size(); ++k) {
     const std::string spool = run.journal.SpoolPath(job.job.name, k);
     Status st = ForEachFileRecord(spool, job.job.name, [&](FileRecord r) {
       job.previous.erase(r.path);
       if (baseline && baseline_error.ok()) baseline_error = baseline->AddFile(job.job.name, r);
+      if (inventory && inventory_error.ok()) inventory_error = inventory->AddFile(job.job.name, r);
       if (r.status == "unchanged") {
         ++tally.skipped;
         return;
@@ -179,6 +204,14 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
     if (Status s = run.report.AddFile(job.job.name, gone); !s.ok()) return s;
   }
   if (comparison) comparison->Missing(verify->select, note);
+  if (inventory) {
+    if (inventory_error.ok()) inventory_error = inventory->Close();
+    if (!inventory_error.ok()) return inventory_error.WithContext("report");
+  }
+  if (differences.is_open()) {
+    differences.close();
+    if (!differences) return Status(Code::kIoError, "report: cannot write " + report_path->text);
+  }
   if (to_dir) {
     if (Status s = FinishDirectories(run, job, *extract, std::move(spool_dirs)); !s.ok()) return s;
   }

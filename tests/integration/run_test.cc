@@ -114,6 +114,37 @@ TEST_F(RunTest, VerifyReportsExactlyThePlantedDifferences) {
   EXPECT_EQ(out.find("changed\t/data"), std::string::npos) << out;
 }
 
+TEST_F(RunTest, ListAndVerifyWriteTheirReports) {
+  std::string out;
+  ASSERT_EQ(Run("version: 1\njobs:\n  - name: inv\n    kind: list\n    source: src.img\n"
+                "    format: raw\n    hashes: [sha256]\n    report: reports/inventory.jsonl\n",
+                &out),
+            0)
+      << out;
+  // The inventory: the job's file records, hashes included, as the run report has them.
+  std::ifstream inventory(dir_ + "/reports/inventory.jsonl");
+  std::string line, text;
+  int records = 0;
+  while (std::getline(inventory, line)) {
+    ++records;
+    text += line + "\n";
+  }
+  EXPECT_EQ(records, static_cast<int>(ListTree(dir_ + "/tree").size()) + 1) << text;  // + lost+found
+  EXPECT_NE(text.find("\"path\":\"etc/hostname\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"sha256\":\""), std::string::npos) << text;
+  // Verify against it, with one file changed: the differences go to its report too.
+  RunShell("cd '" + dir_ + "' && echo changed > tree/etc/hostname && rm src.img", &out);
+  ASSERT_TRUE(MakeImage("ext4", dir_ + "/tree", image_).ok());
+  EXPECT_EQ(Run("version: 1\njobs:\n  - name: check\n    kind: verify\n    source: src.img\n"
+                "    format: raw\n    against: reports/inventory.jsonl\n    report: diff.txt\n",
+                &out),
+            3)
+      << out;
+  std::ifstream diff(dir_ + "/diff.txt");
+  std::string diff_text((std::istreambuf_iterator<char>(diff)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(diff_text, "changed\t/etc/hostname\n");
+}
+
 TEST_F(RunTest, InjectWritesANewOverlayCheckedByDebugfsAndLeavesTheOriginal) {
   std::string out, before, after;
   RunShell("sha256sum '" + image_ + "'", &before);
