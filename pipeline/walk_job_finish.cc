@@ -136,8 +136,9 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   // report: of a list job, its inventory: the file records, as in the run report; of a
   // verify job, its differences, the lines it prints.
   const auto* list_spec = std::get_if<ListSpec>(&job.job.task);
-  const std::optional<HostPath>& report_path =
-      list_spec ? list_spec->report : verify ? verify->report : std::optional<HostPath>();
+  const std::optional<HostPath>& report_path = list_spec ? list_spec->report
+                                               : verify  ? verify->report
+                                                         : std::optional<HostPath>();
   std::optional<RunReport> inventory;
   std::ofstream differences;
   if (report_path) {

@@ -129,7 +129,8 @@ TEST_F(RunTest, ListAndVerifyWriteTheirReports) {
     ++records;
     text += line + "\n";
   }
-  EXPECT_EQ(records, static_cast<int>(ListTree(dir_ + "/tree").size()) + 1) << text;  // + lost+found
+  EXPECT_EQ(records, static_cast<int>(ListTree(dir_ + "/tree").size()) + 1)
+      << text;  // + lost+found
   EXPECT_NE(text.find("\"path\":\"etc/hostname\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"sha256\":\""), std::string::npos) << text;
   // Verify against it, with one file changed: the differences go to its report too.
