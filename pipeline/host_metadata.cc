@@ -61,6 +61,7 @@ void ApplyMode(const Target& t, bool regular, const EntryMetadata& e, const Meta
                WriteReport* report) {
   mode_t mode = regular ? SafeFileMode(e.path, e.meta->mode, policy.safety, &report->withheld)
                         : e.meta->mode & 07777;
+  if (!policy.mode) mode = S_ISDIR(e.meta->mode) ? 0755 : 0644;
   if (regular && !policy.owner && (mode & (S_ISUID | S_ISGID)) != 0) {
     mode &= ~mode_t{S_ISUID | S_ISGID};
     report->problems.Add({std::string(e.path), "setuid/setgid bits dropped: owner not preserved"});
@@ -90,7 +91,7 @@ void Apply(const Target& t, bool regular, const EntryMetadata& e, const Metadata
   ApplyOwner(t, e, policy, report);
   if (!t.symlink) ApplyMode(t, regular, e, policy, report);
   ApplyXattrs(t, regular, e, policy, report);
-  ApplyTimes(t, e, report);
+  if (policy.times) ApplyTimes(t, e, report);
 }
 
 }  // namespace

@@ -29,6 +29,10 @@ struct MetadataPolicy {
   // report->withheld). The xattrs given are applied as they are: the caller has already
   // kept only those in safety.xattrs (FilterXattrs).
   HostSafety safety;
+  // preserve: [mode] / [times]. Without mode, files get 0644 and directories 0755 (as
+  // created, no setuid/setgid); without times, they keep the time they were written.
+  bool mode = true;
+  bool times = true;
 };
 
 // What was recorded for one entry.

@@ -72,6 +72,9 @@ struct HostWriterOptions {
   // counted in report().withheld (host_safety.h).
   HostSafety safety;
   OnExists on_exists = OnExists::kOverwrite;
+  // preserve: [mode] and [times] (host_metadata.h, MetadataPolicy).
+  bool preserve_mode = true;
+  bool preserve_times = true;
   // Finish() leaves directory metadata to the caller (TakePendingDirectories): several
   // writers filling one DEST at once (a split job) must not make a directory read-only
   // or set its times while another still writes into it.

@@ -47,6 +47,8 @@ HostTreeWriter::Impl::Impl(BeneathDir dest_dir, const HostWriterOptions& opts)
   policy.owner = opts.preserve_owner == OwnerPolicy::kAlways ||
                  (opts.preserve_owner == OwnerPolicy::kAuto && geteuid() == 0);
   policy.safety = opts.safety;
+  policy.mode = opts.preserve_mode;
+  policy.times = opts.preserve_times;
 }
 
 // Clears the way for a new entry: an existing non-directory is unlinked (so nothing is

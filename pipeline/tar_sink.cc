@@ -2,6 +2,7 @@
 #include "pipeline/tar_sink.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 
 #include "pipeline/host_file.h"
@@ -41,7 +42,10 @@ TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
       spool_dir(opts.spool_dir.empty() ? DirectoryOf(path) : opts.spool_dir),
       options(opts),
       held("hard links waiting for their target, symlinks and ended stream files remembered",
-           opts.held) {}
+           opts.held),
+      opened_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count()) {}
 
 TarSink::Impl::~Impl() {
   {

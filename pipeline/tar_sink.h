@@ -64,6 +64,10 @@ struct TarOptions {
   // directory (host_safety.h), and counted in report().withheld.
   HostSafety safety;
   bool sparse = true;   // holes of stream files as GNU sparse entries; off: as zeros
+  // preserve: [mode] / [times]. Without mode, entries get 0644 (directories 0755, symlinks
+  // as they are); without times, the time the archive was opened.
+  bool mode = true;
+  bool times = true;
   // Where stream files wait for their last byte; empty: the archive's directory.
   std::string spool_dir;
   // Hard links waiting for their stream file and symlink paths remembered, at most.

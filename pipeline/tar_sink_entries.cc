@@ -57,12 +57,15 @@ EntryPtr TarSink::Impl::NewEntry(std::string_view path, const RecordMeta& meta, 
   DF_CHECK(entry != nullptr);
   SetEntryPath(entry.get(), path);
   archive_entry_set_filetype(entry.get(), filetype);
-  archive_entry_set_perm(entry.get(), perm & kModePermissionMask);
+  uint32_t shown = perm & kModePermissionMask;
+  if (!options.mode && filetype != AE_IFLNK) shown = filetype == AE_IFDIR ? 0755 : 0644;
+  archive_entry_set_perm(entry.get(), shown);
   archive_entry_set_uid(entry.get(), meta.uid);
   archive_entry_set_gid(entry.get(), meta.gid);
   // Floor division: times before 1970 keep a non-negative nanosecond part.
-  int64_t sec = meta.mtime_ns / kNsPerSecond;
-  int64_t nsec = meta.mtime_ns % kNsPerSecond;
+  const int64_t mtime_ns = options.times ? meta.mtime_ns : opened_ns;
+  int64_t sec = mtime_ns / kNsPerSecond;
+  int64_t nsec = mtime_ns % kNsPerSecond;
   if (nsec < 0) {
     sec -= 1;
     nsec += kNsPerSecond;

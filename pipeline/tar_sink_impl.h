@@ -117,6 +117,7 @@ struct TarSink::Impl {
   std::unordered_set<std::string> symlink_paths;  // symlink entries written
   std::unordered_map<uint64_t, uint64_t> refused_streams;  // file_id -> size, data dropped
   HeldBudget held;  // deferred_links, symlink_paths, refused_streams and ended_streams
+  int64_t opened_ns = 0;             // entries' mtime when options.times is off
   std::vector<uint8_t> copy_buffer;  // kCopyChunk, allocated on first use
   std::vector<uint8_t> zeros;        // kCopyChunk, allocated on first use
 

@@ -191,6 +191,8 @@ HostWriterOptions WriterOptionsFor(const ExtractOutputSpec& out) {
   options.on_exists =
       out.on_exists == OnExistsPolicy::kSkip ? OnExists::kKeep : OnExists::kOverwrite;
   options.defer_directories = true;
+  options.preserve_mode = out.preserve.mode;
+  options.preserve_times = out.preserve.times;
   return options;
 }
 

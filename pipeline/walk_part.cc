@@ -33,6 +33,8 @@ Result<PartOutput> OpenPartOutput(const JobRun& job) {
   if (e->output.kind == OutputKind::kTar) {
     TarOptions options;
     options.safety = SafetyFor(e->output.preserve);
+    options.mode = e->output.preserve.mode;
+    options.times = e->output.preserve.times;
     auto tar = TarSink::Open(e->output.path.path, options);
     if (!tar.ok()) return tar.status();
     out.report = &(*tar)->report();

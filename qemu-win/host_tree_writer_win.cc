@@ -130,6 +130,7 @@ void ApplyToHandle(HANDLE h, const EntryMetadata& e, const MetadataPolicy& polic
     report->problems.Add(
         {std::string(e.path), "xattrs not set: Windows has no Linux extended attributes"});
   }
+  if (!policy.times) return;
   const FILETIME atime = internal::FileTimeFromNs(e.meta->atime_ns);
   const FILETIME mtime = internal::FileTimeFromNs(e.meta->mtime_ns);
   if (!::SetFileTime(h, nullptr, &atime, &mtime)) {
@@ -155,6 +156,7 @@ HostTreeWriter::Impl::Impl(BeneathDir dest_dir, const HostWriterOptions& opts)
     : dest(std::move(dest_dir)), options(opts) {
   policy.owner = false;
   policy.safety = opts.safety;
+  policy.times = opts.preserve_times;
 }
 
 // As on POSIX: a plain directory is kept for a directory record, anything else is

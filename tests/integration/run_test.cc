@@ -146,6 +146,31 @@ TEST_F(RunTest, ListAndVerifyWriteTheirReports) {
   EXPECT_EQ(diff_text, "changed\t/etc/hostname\n");
 }
 
+TEST_F(RunTest, PreserveWithoutModeOrTimesGivesPlainModesAndFreshTimes) {
+  std::string out;
+  RunShell("cd '" + dir_ + "' && touch -d 2001-01-01 tree/etc/secret.conf && rm src.img", &out);
+  ASSERT_TRUE(MakeImage("ext4", dir_ + "/tree", image_).ok());
+  ASSERT_EQ(Run("version: 1\ndefaults:\n  source: src.img\n  format: raw\n"
+                "  select: {include: [/etc/**]}\njobs:\n"
+                "  - {name: kept, kind: extract, output: {dir: kept}}\n"
+                "  - {name: plain, kind: extract, output: {dir: plain, preserve: [owner]}}\n"
+                "  - {name: tar, kind: extract, output: {tar: plain.tar, preserve: [owner]}}\n",
+                &out),
+            0)
+      << out;
+  struct stat kept {
+  }, plain{};
+  ASSERT_EQ(::stat((dir_ + "/kept/etc/secret.conf").c_str(), &kept), 0);
+  ASSERT_EQ(::stat((dir_ + "/plain/etc/secret.conf").c_str(), &plain), 0);
+  EXPECT_EQ(kept.st_mode & 07777, 0600u);
+  EXPECT_EQ(plain.st_mode & 07777, 0644u);
+  EXPECT_LT(kept.st_mtime, 1000000000 + 100000000);  // 2001
+  EXPECT_GT(plain.st_mtime, 1700000000);             // written now
+  ASSERT_EQ(RunShell("tar -tvf '" + dir_ + "/plain.tar' --full-time | grep secret.conf", &out), 0);
+  EXPECT_EQ(out.rfind("-rw-r--r--", 0), 0u) << out;
+  EXPECT_EQ(out.find("2001-01-01"), std::string::npos) << out;
+}
+
 TEST_F(RunTest, InjectWritesANewOverlayCheckedByDebugfsAndLeavesTheOriginal) {
   std::string out, before, after;
   RunShell("sha256sum '" + image_ + "'", &before);
