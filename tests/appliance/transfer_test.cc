@@ -85,42 +85,40 @@ class CountingSink final : public TreeSink {
   uint64_t bytes = 0;
 };
 
-std::vector<uint8_t> OneDirectory(const std::string& name) {
+// A batch buffer holding one record.
+std::vector<uint8_t> OneRecord(const RecordMeta& meta, const std::string& path,
+                               std::string_view data = {}) {
   std::vector<uint8_t> bytes(4096);
   RecordWriter writer(bytes);
-  RecordMeta dir;
-  dir.type = RecordType::kDirectory;
-  dir.mode = 040755;
-  EXPECT_TRUE(writer.Append(dir, name, "", {}, {}));
+  EXPECT_TRUE(writer.Append(
+      meta, path, "", {},
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size())));
   bytes.resize(writer.used());
   return bytes;
 }
 
+std::vector<uint8_t> OneDirectory(const std::string& name) {
+  RecordMeta dir;
+  dir.type = RecordType::kDirectory;
+  dir.mode = 040755;
+  return OneRecord(dir, name);
+}
+
 std::vector<uint8_t> OneStreamFile(uint64_t size) {
-  std::vector<uint8_t> bytes(4096);
-  RecordWriter writer(bytes);
   RecordMeta file;
   file.type = RecordType::kStreamFile;
   file.mode = 0100644;
   file.file_id = 1;
   file.size = size;
-  EXPECT_TRUE(writer.Append(file, "data/zeros", "", {}, {}));
-  bytes.resize(writer.used());
-  return bytes;
+  return OneRecord(file, "data/zeros");
 }
 
 std::vector<uint8_t> OneSmallFile(const std::string& content) {
-  std::vector<uint8_t> bytes(4096);
-  RecordWriter writer(bytes);
   RecordMeta file;
   file.type = RecordType::kFile;
   file.mode = 0100644;
   file.size = content.size();
-  EXPECT_TRUE(writer.Append(
-      file, "etc/hostname", "", {},
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(content.data()), content.size())));
-  bytes.resize(writer.used());
-  return bytes;
+  return OneRecord(file, "etc/hostname", content);
 }
 
 TransferOptions SocketLane() {
