@@ -5,19 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "tests/integration/fs_images.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry::testing {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class BackupExampleTest : public ::testing::Test {
  protected:
@@ -76,7 +69,7 @@ TEST_F(BackupExampleTest, TheFirstNightIsFullTheSecondCopiesWhatChangedAFailedOn
   ASSERT_TRUE(std::filesystem::exists(last + "config.json")) << out;
   ASSERT_TRUE(std::filesystem::exists(last + "homes.json")) << out;
   EXPECT_FALSE(std::filesystem::exists(last + "config.json.new"));
-  EXPECT_NE(ReadAll(dir_ + "/2026-12-01.jsonl").find("full run: no baseline yet"),
+  EXPECT_NE(ReadWholeFile(dir_ + "/2026-12-01.jsonl").find("full run: no baseline yet"),
             std::string::npos);
   const std::string night1_config = TarList("archive/web01/2026-12-01/config.tar.zst");
   EXPECT_NE(night1_config.find("etc/passwd"), std::string::npos) << night1_config;
@@ -97,12 +90,12 @@ TEST_F(BackupExampleTest, TheFirstNightIsFullTheSecondCopiesWhatChangedAFailedOn
   const std::string homes = TarList("archive/web01/2026-12-02/homes.tar.zst");
   EXPECT_NE(homes.find("home/alice/new.txt"), std::string::npos) << homes;
   EXPECT_EQ(homes.find("home/alice/notes.txt"), std::string::npos) << homes;
-  EXPECT_EQ(ReadAll(dir_ + "/2026-12-02.jsonl").find("full run"), std::string::npos);
+  EXPECT_EQ(ReadWholeFile(dir_ + "/2026-12-02.jsonl").find("full run"), std::string::npos);
 
   // The same day again: on_exists: fail fails every job, and the baselines stay.
-  const std::string baseline = ReadAll(last + "config.json");
+  const std::string baseline = ReadWholeFile(last + "config.json");
   EXPECT_NE(RunNight("night2", "2026-12-02", &out), 0) << out;
-  EXPECT_EQ(ReadAll(last + "config.json"), baseline);
+  EXPECT_EQ(ReadWholeFile(last + "config.json"), baseline);
   EXPECT_FALSE(std::filesystem::exists(last + "config.json.new"));
 }
 

@@ -23,6 +23,7 @@
 #include "pipeline/host_costs.h"
 #include "pipeline/host_tree_reader.h"
 #include "tests/integration/fs_images.h"
+#include "tests/protocol/scratch_dir.h"
 
 namespace diskferry::testing {
 namespace {
@@ -54,11 +55,6 @@ std::vector<std::string> Staging(const std::string& dir) {
     if (name.starts_with("tmp-")) names.push_back(name);
   }
   return names;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 class TemplateTest : public ::testing::Test {
@@ -148,7 +144,7 @@ TEST_F(TemplateTest, ADamagedTemplateIsRebuiltNotRestored) {
   ASSERT_NE(Launch(Config(true)), nullptr);
   const std::string entry = TemplateDir();
   ASSERT_FALSE(entry.empty());
-  const std::string before = ReadAll(entry + "/template.json");
+  const std::string before = ReadWholeFile(entry + "/template.json");
   {  // one byte of the RAM, written in place
     std::fstream ram(entry + "/ram", std::ios::in | std::ios::out | std::ios::binary);
     ram.seekp(4096);
@@ -158,7 +154,7 @@ TEST_F(TemplateTest, ADamagedTemplateIsRebuiltNotRestored) {
   ASSERT_NE(app, nullptr);
   EXPECT_TRUE(app->templated());
   EXPECT_TRUE(app->built_template());
-  EXPECT_NE(ReadAll(TemplateDir() + "/template.json"), before);
+  EXPECT_NE(ReadWholeFile(TemplateDir() + "/template.json"), before);
 }
 
 TEST_F(TemplateTest, ATemplateThatFailsToRestoreIsRebuiltOnce) {
@@ -176,7 +172,7 @@ TEST_F(TemplateTest, ATemplateThatFailsToRestoreIsRebuiltOnce) {
                          "' && sha256sum state | cut -d' ' -f1 && stat -c '%s %i %Y %Z' state",
                      &out),
             0);
-  nlohmann::json meta = nlohmann::json::parse(ReadAll(entry + "/template.json"));
+  nlohmann::json meta = nlohmann::json::parse(ReadWholeFile(entry + "/template.json"));
   struct stat st {};
   ASSERT_EQ(::stat((entry + "/state").c_str(), &st), 0);
   meta["state"]["sha256"] = out.substr(0, 64);
@@ -226,7 +222,7 @@ TEST_F(TemplateTest, NothingAGuestWritesReachesTheTemplate) {
   ASSERT_NE(Launch(Config(true)), nullptr);
   const std::string entry = TemplateDir();
   ASSERT_FALSE(entry.empty());
-  const std::string meta_before = ReadAll(entry + "/template.json");
+  const std::string meta_before = ReadWholeFile(entry + "/template.json");
   // A marker no template can hold by chance, copied into the image through a restored
   // appliance: its bytes pass through that guest's page cache.
   std::mt19937_64 random(std::random_device{}());
@@ -250,8 +246,8 @@ TEST_F(TemplateTest, NothingAGuestWritesReachesTheTemplate) {
   EXPECT_TRUE(reader->templated());
   ASSERT_TRUE(reader->Shutdown().ok());
   ASSERT_TRUE(writer->Shutdown().ok());
-  EXPECT_EQ(ReadAll(entry + "/ram").find(marker.substr(0, 4096)), std::string::npos);
-  EXPECT_EQ(ReadAll(entry + "/template.json"), meta_before);
+  EXPECT_EQ(ReadWholeFile(entry + "/ram").find(marker.substr(0, 4096)), std::string::npos);
+  EXPECT_EQ(ReadWholeFile(entry + "/template.json"), meta_before);
   Result<std::unique_ptr<TemplateStore>> store = OpenTemplateStore(templates_);
   ASSERT_TRUE(store.ok());
   EXPECT_TRUE((*store)->Find(fs::path(entry).filename().string(), /*verify_ram=*/true).ok());
