@@ -103,12 +103,11 @@ Status Appliance::BuildTemplate(const ApplianceConfig& config, const TemplateBui
   std::unique_ptr<Appliance> app(new Appliance());
   if (Status s = app->Start(bare, LaunchKind::kSaveTemplate, build.files()); !s.ok()) return s;
   *booted = true;
-  const Status saved =
-      SaveVmState(app->qmp_socket_, build.files().state, Clock::now() + kSaveTimeout);
+  Status saved = SaveVmState(app->qmp_socket_, build.files().state, Clock::now() + kSaveTimeout);
   if (saved.ok() && !app->qemu_.Wait(kQuitTimeout).ok()) {
-    return Status(Code::kTimeout, "QEMU did not exit after saving the template");
+    saved = Status(Code::kTimeout, "QEMU did not exit after saving the template");
   }
-  // QEMU is gone (or killed by Teardown): nothing to power off.
+  // QEMU has quit, or is stopped mid-save and killed by Teardown: nothing to power off.
   app->Teardown(/*keep_console_log=*/false);
   app->states_.Apply(ApplianceEvent::kClose);  // kReady --Close--> kClosed
   return saved;
