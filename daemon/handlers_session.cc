@@ -7,7 +7,6 @@
 
 #include "daemon/after_restore.h"
 #include "daemon/log.h"
-#include "daemon/shm.h"
 #include "daemon/sys_files.h"
 #include "protocol/diskferry_generated.h"
 #include "protocol/launch_secret.h"

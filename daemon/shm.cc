@@ -72,14 +72,12 @@ OpResult<ShmRegion> ShmRegion::Map(const std::string& path) {
   return ShmRegion(addr, size);
 }
 
-std::optional<ShmLayout> ShmRegion::StampHeader() { return StampShmHeader(data(), size_); }
-
-std::optional<ShmLayout> StampShmHeader(uint8_t* base, uint64_t size) {
-  const std::optional<ShmLayout> layout = ComputeShmLayout(size);
-  auto* h = reinterpret_cast<ShmHeader*>(base);
+std::optional<ShmLayout> ShmRegion::StampHeader() {
+  const std::optional<ShmLayout> layout = ComputeShmLayout(size_);
+  ShmHeader* h = header();
   h->version = kShmLayoutVersion;
   h->reserved0 = 0;
-  h->region_size = size;
+  h->region_size = size_;
   h->layout = layout.value_or(ShmLayout{});
   h->guest_heartbeat.store(0, std::memory_order_relaxed);
   std::atomic_ref<uint64_t>(h->magic).store(kShmMagic, std::memory_order_release);

@@ -59,10 +59,6 @@ class ShmRegion {
   uint64_t size_ = 0;
 };
 
-// What ShmRegion::StampHeader writes, for a region of `size` bytes mapped at `base`: also
-// used after a restore from a template, whose region is the launch's new, zeroed one.
-std::optional<ShmLayout> StampShmHeader(uint8_t* base, uint64_t size);
-
 // Stamps `region`'s header and records it in `ctx`: shm_base and shm_layout, and shm_size
 // (Hello's) only when the size gives a valid lane layout; otherwise a console warning and
 // shm_size 0, so the host uses the socket lane. `region` must outlive the serving.
