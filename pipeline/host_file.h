@@ -48,6 +48,11 @@ int CreateUnnamedFile(const std::string& dir, UniqueFd* out);
 
 // Writes all of `data` at `offset`, growing the file as needed.
 int WriteFileAt(int fd, uint64_t offset, std::span<const uint8_t> data);
+// Writes all of `data` to a stream (standard output: a pipe, a file, a terminal) at its
+// current position, in binary mode. A pipe whose reader has gone is EPIPE, never a SIGPIPE
+// that would end the process: on Linux the signal is blocked on the calling thread for the
+// call and one it raised is consumed (other threads' signals are left alone).
+int WriteToStream(int fd, std::span<const uint8_t> data);
 // Sets the file's size; growing it leaves a hole where the filesystem has them.
 int ResizeFile(int fd, uint64_t size);
 int FileSize(int fd, uint64_t* size);

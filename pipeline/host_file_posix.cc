@@ -1,11 +1,14 @@
 // The Linux half of host_file.h.
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 
 #include "pipeline/host_file.h"
 
@@ -60,6 +63,34 @@ int WriteFileAt(int fd, uint64_t offset, std::span<const uint8_t> data) {
     done += static_cast<size_t>(n);
   }
   return 0;
+}
+
+int WriteToStream(int fd, std::span<const uint8_t> data) {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  sigset_t old;
+  pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  int err = 0;
+  for (size_t done = 0; done < data.size() && err == 0;) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  // EPIPE left a SIGPIPE pending on this thread: take it before unblocking, or it would
+  // be delivered (and end the process) then.
+  sigpending(&pending);
+  if (!was_pending && sigismember(&pending, SIGPIPE) == 1) {
+    const timespec zero = {0, 0};
+    while (sigtimedwait(&pipe, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  if (sigismember(&old, SIGPIPE) != 1) pthread_sigmask(SIG_UNBLOCK, &pipe, nullptr);
+  return err;
 }
 
 int ResizeFile(int fd, uint64_t size) {

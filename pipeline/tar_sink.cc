@@ -4,10 +4,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "pipeline/host_file.h"
 #include "pipeline/tar_sink_impl.h"
 #include "protocol/check.h"
+#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {
@@ -20,6 +24,12 @@ std::string DirectoryOf(const std::string& path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string TemporaryDirectory() {
+  std::error_code ec;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
+  return ec ? std::string(".") : Utf8Of(dir);
 }
 
 Status ProtocolError(std::string message) {
@@ -36,11 +46,14 @@ Result<TarCompression> TarSink::CompressionFor(std::string_view path) {
                 std::string(path) + ": unknown archive type; use .tar, .tar.gz or .tar.zst");
 }
 
-TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
+TarSink::Impl::Impl(const std::string& path, const TarOptions& opts, int stream)
     : final_path(path),
-      partial_path(path + ".partial"),
-      spool_dir(opts.spool_dir.empty() ? DirectoryOf(path) : opts.spool_dir),
+      partial_path(stream >= 0 ? path : path + ".partial"),
+      spool_dir(!opts.spool_dir.empty() ? opts.spool_dir
+                : stream >= 0           ? TemporaryDirectory()
+                                        : DirectoryOf(path)),
       options(opts),
+      stream_fd(stream),
       held("hard links waiting for their target, symlinks and ended stream files remembered",
            opts.held),
       opened_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -48,6 +61,7 @@ TarSink::Impl::Impl(const std::string& path, const TarOptions& opts)
                     .count()) {}
 
 TarSink::Impl::~Impl() {
+  abandoned = stream_fd >= 0 && state != State::kFinished;
   {
     ArchiveCharsetScope utf8(charset);
     ar.reset();  // before `fd` closes: freeing an unfinished archive still flushes into it
@@ -56,7 +70,7 @@ TarSink::Impl::~Impl() {
   if (created && state != State::kFinished) (void)RemoveHostFile(partial_path);
 }
 
-Status TarSink::Impl::Start(TarCompression compression) {
+Status TarSink::Impl::OpenPartial() {
   // A stale PATH.partial (an earlier run's, or a symlink or hard link someone put there)
   // is removed, never opened: the archive goes into a file this run created.
   int err = OpenHostFile(partial_path, HostOpen::kCreateNew, &fd);
@@ -68,6 +82,29 @@ Status TarSink::Impl::Start(TarCompression compression) {
   }
   if (err != 0) return ErrnoStatus(err, partial_path);
   created = true;
+  return Status::Ok();
+}
+
+la_ssize_t TarSink::Impl::WriteStreamCallback(archive* a, void* self, const void* buffer,
+                                              size_t size) {
+  auto* impl = static_cast<Impl*>(self);
+  if (impl->abandoned) {
+    archive_set_error(a, ECANCELED, "abandoned");
+    return -1;
+  }
+  const int err =
+      WriteToStream(impl->stream_fd, std::span(static_cast<const uint8_t*>(buffer), size));
+  if (err == 0) return static_cast<la_ssize_t>(size);
+  impl->stream_errno = err;
+  archive_set_error(a, err, "%s",
+                    err == EPIPE ? "the reader went away (broken pipe)" : std::strerror(err));
+  return -1;
+}
+
+Status TarSink::Impl::Start(TarCompression compression) {
+  if (stream_fd < 0) {
+    if (Status st = OpenPartial(); !st.ok()) return st;
+  }
   ar.reset(archive_write_new());
   DF_CHECK(ar != nullptr);
   // Full pax rather than "pax restricted": restricted writes an mtime record (the only
@@ -81,7 +118,15 @@ Status TarSink::Impl::Start(TarCompression compression) {
   // 64 KiB writes instead of the 10 KiB tape default; the last block is not padded
   // (libarchive's default for regular files).
   if (r >= ARCHIVE_WARN) r = archive_write_set_bytes_per_block(ar.get(), 64 * 1024);
-  if (r >= ARCHIVE_WARN) r = archive_write_open_fd(ar.get(), fd.get());
+  // libarchive pads the last block of anything but a regular file to the full 64 KiB,
+  // after compression: zeros after a zstd frame make `zstd -d` fail ("unsupported
+  // format") and gzip warn. A stream ends where the archive does, as a file does.
+  if (r >= ARCHIVE_WARN && stream_fd >= 0) r = archive_write_set_bytes_in_last_block(ar.get(), 1);
+  if (r >= ARCHIVE_WARN) {
+    r = stream_fd >= 0
+            ? archive_write_open2(ar.get(), this, nullptr, &WriteStreamCallback, nullptr, nullptr)
+            : archive_write_open_fd(ar.get(), fd.get());
+  }
   if (r < ARCHIVE_WARN) return ArchiveFailure(partial_path);
   return Status::Ok();
 }
@@ -278,6 +323,7 @@ Status TarSink::Impl::Finish() {
 Status TarSink::Impl::Close() {
   if (archive_write_close(ar.get()) < ARCHIVE_WARN) return ArchiveFailure(partial_path);
   ar.reset();
+  if (stream_fd >= 0) return Status::Ok();  // a pipe cannot be synced; nothing to rename
   if (int err = SyncFile(fd.get()); err != 0) return ErrnoStatus(err, partial_path);
   if (int err = CloseFile(&fd); err != 0) return ErrnoStatus(err, partial_path);
   if (int err = RenameHostFile(partial_path, final_path); err != 0) {
@@ -296,6 +342,17 @@ Result<std::unique_ptr<TarSink>> TarSink::Open(const std::string& path, const Ta
   {
     ArchiveCharsetScope utf8(impl->charset);
     if (Status st = impl->Start(*compression); !st.ok()) return st;
+  }
+  return std::unique_ptr<TarSink>(new TarSink(std::move(impl)));
+}
+
+Result<std::unique_ptr<TarSink>> TarSink::OpenStream(int fd, std::string name,
+                                                     TarCompression compression,
+                                                     const TarOptions& options) {
+  auto impl = std::make_unique<Impl>(name, options, fd);
+  {
+    ArchiveCharsetScope utf8(impl->charset);
+    if (Status st = impl->Start(compression); !st.ok()) return st;
   }
   return std::unique_ptr<TarSink>(new TarSink(std::move(impl)));
 }

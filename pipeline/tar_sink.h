@@ -7,6 +7,12 @@
 // did not succeed. Compression follows PATH's ending: ".tar" none, ".tar.gz" gzip,
 // ".tar.zst" zstd.
 //
+// OpenStream writes to a descriptor instead (standard output, for `--tar -`): nothing is
+// renamed, synced or removed, so what a failed or abandoned sink wrote stays on the
+// stream as an incomplete archive, and the caller must say so and end non-zero. A stream
+// whose reader went away (EPIPE) fails with kIoError "NAME: the reader went away (broken
+// pipe); the archive is incomplete", without SIGPIPE (host_file.h's WriteToStream).
+//
 // What each entry keeps: its path as sent (raw bytes; pax marks names that are not valid
 // in the current locale with hdrcharset=BINARY), mode & 07777 with the file type, numeric
 // uid and gid (no user or group names), mtime in ns (pax "mtime" records; atime and ctime
@@ -68,7 +74,8 @@ struct TarOptions {
   // as they are); without times, the time the archive was opened.
   bool mode = true;
   bool times = true;
-  // Where stream files wait for their last byte; empty: the archive's directory.
+  // Where stream files wait for their last byte; empty: the archive's directory (for
+  // OpenStream, the system's temporary directory: TMPDIR, else /tmp).
   std::string spool_dir;
   // Hard links waiting for their stream file and symlink paths remembered, at most.
   HeldLimits held;
@@ -93,6 +100,11 @@ class TarSink : public TreeSink {
   // when PATH does not end in ".tar", ".tar.gz" or ".tar.zst"; kIoError/kNotFound naming
   // PATH.partial when it cannot be created.
   static Result<std::unique_ptr<TarSink>> Open(const std::string& path, const TarOptions& options);
+  // Writes the archive to `fd`, which stays open and is the caller's; `name` names it in
+  // messages ("standard output"). kIoError when libarchive cannot start the filter.
+  static Result<std::unique_ptr<TarSink>> OpenStream(int fd, std::string name,
+                                                     TarCompression compression,
+                                                     const TarOptions& options);
   // The compression PATH's ending asks for; kInvalidArgument naming the known endings.
   static Result<TarCompression> CompressionFor(std::string_view path);
   ~TarSink() override;
@@ -100,8 +112,9 @@ class TarSink : public TreeSink {
   Status OnRecord(const Record& record) override;
   Status OnStreamData(uint64_t file_id, uint64_t offset, std::span<const uint8_t> data) override;
   Status OnStreamEnd(uint64_t file_id) override;
-  // Closes the archive, syncs it and renames PATH.partial to PATH. kProtocolError if a
-  // stream file never ended (the archive is then abandoned).
+  // Closes the archive, syncs it and renames PATH.partial to PATH (a stream: writes the
+  // end of the archive and flushes it). kProtocolError if a stream file never ended (the
+  // archive is then abandoned).
   Status Finish() override;
 
   const TarStats& stats() const;

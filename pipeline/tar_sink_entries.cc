@@ -230,6 +230,13 @@ Status TarSink::Impl::ArchiveFailure(std::string_view what) {
   const char* message = archive_error_string(ar.get());
   std::string text = std::string(what) + ": " + (message ? message : "libarchive failed");
   if (err > 0 && message == nullptr) text += std::string(": ") + std::strerror(err);
+  // A stream's reader sees the archive break off: say so once, not per entry.
+  if (stream_fd >= 0 && stream_errno != 0) {
+    text = partial_path + ": " +
+           (stream_errno == EPIPE ? std::string("the reader went away (broken pipe)")
+                                  : std::string(std::strerror(stream_errno))) +
+           "; the archive is incomplete";
+  }
   return Fail(Status(Code::kIoError, std::move(text)));
 }
 

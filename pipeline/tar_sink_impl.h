@@ -61,11 +61,16 @@ struct TarSink::Impl {
   // Bytes moved per archive_write_data call when copying a spool or writing zeros.
   static constexpr size_t kCopyChunk = size_t{1} << 20;
 
-  Impl(const std::string& path, const TarOptions& opts);
+  // `stream_fd` >= 0: the archive goes to that descriptor (OpenStream), named `path` in
+  // messages; no PATH.partial.
+  Impl(const std::string& path, const TarOptions& opts, int stream_fd = -1);
   ~Impl();
 
   // tar_sink.cc
   Status Start(TarCompression compression);
+  Status OpenPartial();
+  // libarchive's write callback for a stream (archive_write_open2).
+  static la_ssize_t WriteStreamCallback(archive* a, void* self, const void* buffer, size_t size);
   Status CheckOpen() const;
   Status Fail(Status status);
   Status OnRecord(const Record& r);
@@ -105,6 +110,11 @@ struct TarSink::Impl {
   std::string spool_dir;
   TarOptions options;
   UniqueFd fd;  // PATH.partial; outlives `ar`, which writes to it
+  int stream_fd = -1;    // OpenStream's descriptor (not owned); -1 for a file
+  int stream_errno = 0;  // the stream write's failure, for the message
+  // Set when an unfinished stream sink is destroyed: libarchive's free would write the end
+  // of the archive, which would make the incomplete archive look whole to its reader.
+  bool abandoned = false;
   ArchivePtr ar;
   bool created = false;  // PATH.partial exists and is ours to remove
   State state = State::kOpen;

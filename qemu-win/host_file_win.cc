@@ -162,6 +162,20 @@ int WriteFileAt(int fd, uint64_t offset, std::span<const uint8_t> data) {
   return 0;
 }
 
+// Windows has no SIGPIPE: a write to a pipe whose reader is gone fails (EPIPE or EINVAL).
+int WriteToStream(int fd, std::span<const uint8_t> data) {
+  ::_setmode(fd, _O_BINARY);  // no "\n" -> "\r\n" in the bytes of an archive
+  while (!data.empty()) {
+    const unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(data.size(), kMaxIoChunk));
+    const int n = ::_write(fd, data.data(), chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return 0;
+}
+
 int ResizeFile(int fd, uint64_t size) {
   const HANDLE h = internal::HandleOfFd(fd);
   if (h == INVALID_HANDLE_VALUE) return EBADF;

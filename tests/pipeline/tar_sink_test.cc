@@ -4,9 +4,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -231,6 +234,68 @@ TEST_F(TarSinkTest, RemovesPartialAndKeepsOldArchiveWhenNotFinished) {
   }
   EXPECT_EQ(testing::ListDir(scratch_.path()), std::vector<std::string>{"out.tar"});
   EXPECT_EQ(ReadFile(scratch_ / "out.tar"), "old archive");
+}
+
+// OpenStream: the archive goes to a descriptor the caller keeps (standard output).
+class TarStreamTest : public TarSinkTest {
+ protected:
+  // A descriptor on `name` in the scratch directory, as a shell's `> name` would give.
+  int OpenOutput(const std::string& name) {
+    const int fd = ::open((scratch_ / name).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_GE(fd, 0);
+    return fd;
+  }
+};
+
+TEST_F(TarStreamTest, WritesTheArchiveToTheDescriptorWithTheCompressionAsked) {
+  const int fd = OpenOutput("stream.out");
+  auto sink = TarSink::OpenStream(fd, "standard output", TarCompression::kZstd, {});
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  ASSERT_TRUE((*sink)->OnRecord(testing::FileRecord("f", std::string(100000, 'z'))).ok());
+  ASSERT_TRUE((*sink)->Finish().ok());
+  EXPECT_EQ(::fcntl(fd, F_GETFD), 0) << "the caller's descriptor stays open";
+  ::close(fd);
+  EXPECT_EQ(testing::ListDir(scratch_.path()), std::vector<std::string>{"stream.out"});
+  const TarContents tar = ReadTar(scratch_ / "stream.out");
+  ASSERT_TRUE(tar.ok) << tar.error;
+  EXPECT_EQ(tar.filter, ARCHIVE_FILTER_ZSTD);
+  ASSERT_EQ(tar.entries.size(), 1u);
+  EXPECT_EQ(tar.entries[0].content, std::string(100000, 'z'));
+}
+
+TEST_F(TarStreamTest, AnAbandonedStreamGetsNoEndOfArchive) {
+  const int fd = OpenOutput("stream.out");
+  {
+    auto sink = TarSink::OpenStream(fd, "standard output", TarCompression::kNone, {});
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    // Past libarchive's 64 KiB block, so that part of it reaches the descriptor.
+    ASSERT_TRUE((*sink)->OnRecord(testing::FileRecord("f", std::string(200000, 'z'))).ok());
+    ASSERT_TRUE((*sink)->OnRecord(StreamRecord("never-ends", 1, 10)).ok());
+  }
+  ::close(fd);
+  struct stat st {};
+  ASSERT_EQ(::stat((scratch_ / "stream.out").c_str(), &st), 0);
+  EXPECT_GT(st.st_size, 0);
+  // The entry is cut short and no end-of-archive blocks follow: a reader sees the break.
+  const TarContents tar = ReadTar(scratch_ / "stream.out");
+  EXPECT_FALSE(tar.ok);
+}
+
+TEST_F(TarStreamTest, AReaderThatWentAwayIsAnErrorNotASignal) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);  // SIGPIPE's default action would end this test binary here
+  auto sink = TarSink::OpenStream(fds[1], "standard output", TarCompression::kGzip, {});
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  Status st = (*sink)->OnRecord(testing::FileRecord("f", std::string(300000, 'q')));
+  if (st.ok()) st = (*sink)->Finish();
+  ::close(fds[1]);
+  EXPECT_EQ(st.code(), Code::kIoError);
+  EXPECT_EQ(st.message(),
+            "standard output: the reader went away (broken pipe); the archive is incomplete");
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0) << "the SIGPIPE was consumed";
 }
 
 TEST_F(TarSinkTest, FinishFailsAndLeavesNothingWhenAStreamNeverEnded) {
