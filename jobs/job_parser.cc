@@ -84,7 +84,10 @@ ExtractOutputConfig ReadExtractOutput(YamlReader& reader, const YAML::Node& key,
         if (k == "preserve") {
           output.preserve = reader.ReadList(kn, v);
         } else {
-          Scalar& field = k == "dir" ? output.dir : k == "tar" ? output.tar : output.on_exists;
+          Scalar& field = k == "dir"        ? output.dir
+                          : k == "tar"      ? output.tar
+                          : k == "compress" ? output.compress
+                                            : output.on_exists;
           field = reader.ReadScalar(kn, v);
         }
       });

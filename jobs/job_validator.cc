@@ -291,28 +291,67 @@ std::optional<HostPath> OptionalHost(const Scalar& s, std::string_view key, Fiel
   return s.present ? fields.Host(s, key) : std::nullopt;
 }
 
+// The compression a tar path's ending asks for; nullopt for another ending (reported).
+std::optional<ArchiveCompression> CompressionOfPath(const Scalar& tar, const HostPath& path,
+                                                    FieldReader& fields) {
+  for (size_t i = 0; i < std::size(keys::kTarSuffixes); ++i) {
+    if (path.text.ends_with(keys::kTarSuffixes[i])) return static_cast<ArchiveCompression>(i);
+  }
+  fields.Error(tar.mark, "tar: '" + path.text + "' must end in " +
+                             JoinAlternatives(keys::kTarSuffixes) + ", or be \"" +
+                             std::string(keys::kStdoutPath) + "\" for standard output");
+  return std::nullopt;
+}
+
+// `compress:` chooses the filter of an archive on stdout; a file's ending already says
+// it, so there the key may only repeat what the ending says.
+void ValidateCompress(const ExtractOutputConfig& c, FieldReader& fields, ExtractOutputSpec* out,
+                      std::optional<ArchiveCompression> by_path) {
+  if (!c.compress.present) return;
+  if (out->kind != OutputKind::kTar) {
+    fields.Error(c.compress.mark, "compress: only for tar output (a directory is not compressed)");
+    return;
+  }
+  const std::optional<size_t> i =
+      fields.Choice(c.compress, "compress", "compression", keys::kCompress);
+  if (!i) return;
+  const auto asked = static_cast<ArchiveCompression>(*i);
+  if (out->to_stdout) {
+    out->compression = asked;
+  } else if (by_path && asked != *by_path) {
+    fields.Error(c.compress.mark,
+                 "compress: " + std::string(ArchiveCompressionName(asked)) + " disagrees with '" +
+                     out->path.text + "', whose ending means " +
+                     std::string(ArchiveCompressionName(*by_path)) +
+                     " (a file's ending chooses its compression: drop compress or rename it)");
+  }
+}
+
 void ValidateTarget(const ExtractOutputConfig& c, FieldReader& fields, ExtractOutputSpec* out) {
   if (c.dir.present) {
     if (std::optional<HostPath> path = fields.Host(c.dir, "dir")) out->path = *path;
+    ValidateCompress(c, fields, out, std::nullopt);
     return;
   }
   std::optional<HostPath> path = fields.Host(c.tar, "tar");
   if (!path) return;
   out->kind = OutputKind::kTar;
-  out->path = *path;
-  const bool known =
-      std::any_of(std::begin(keys::kTarSuffixes), std::end(keys::kTarSuffixes),
-                  [&](std::string_view suffix) { return path->text.ends_with(suffix); });
-  if (!known) {
-    fields.Error(c.tar.mark,
-                 "tar: '" + path->text + "' must end in " + JoinAlternatives(keys::kTarSuffixes));
+  std::optional<ArchiveCompression> by_path;
+  if (path->text == keys::kStdoutPath) {
+    out->to_stdout = true;
+    out->path = HostPath{path->text, path->text};
+  } else {
+    out->path = *path;
+    by_path = CompressionOfPath(c.tar, *path, fields);
+    if (by_path) out->compression = *by_path;
   }
+  ValidateCompress(c, fields, out, by_path);
 }
 
 ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& fields) {
   ExtractOutputSpec out;
   const ExtractOutputConfig& c = job.output;
-  const std::string what = "dir: PATH or tar: PATH.tar, .tar.gz or .tar.zst";
+  const std::string what = "dir: PATH, or tar: PATH.tar, .tar.gz, .tar.zst or \"-\" (stdout)";
   if (c.invalid) return out;
   if (!c.present) {
     fields.Error(job.mark, "missing 'output' (" + what + ")");
@@ -427,6 +466,7 @@ void MergeExtractOutput(const ExtractOutputConfig& d, ExtractOutputConfig* m) {
   if (!m->invalid && !m->dir.present && !m->tar.present) {  // alternatives come together
     m->dir = d.dir;
     m->tar = d.tar;
+    Inherit(m->compress, d.compress);  // it belongs to the default's tar
   }
   Inherit(m->preserve, d.preserve);
   Inherit(m->on_exists, d.on_exists);

@@ -60,10 +60,12 @@ struct SelectConfig {
   bool present = false;
 };
 
-// Extract `output: {dir: PATH | tar: PATH.tar[.gz|.zst], preserve: [...], on_exists: ...}`.
+// Extract `output: {dir: PATH | tar: PATH.tar[.gz|.zst] | tar: "-", compress: ...,
+// preserve: [...], on_exists: ...}`.
 struct ExtractOutputConfig {
   Scalar dir;
   Scalar tar;
+  Scalar compress;  // none | gzip | zstd: for tar "-"; a file's must agree with its ending
   ScalarList preserve;
   Scalar on_exists;
   SourceMark mark;

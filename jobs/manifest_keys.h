@@ -16,7 +16,8 @@ inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run"
 inline constexpr std::string_view kVar[] = {"type", "default"};
 inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast", "retries", "split"};
 inline constexpr std::string_view kSelect[] = {"include", "exclude"};
-inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "preserve", "on_exists"};
+inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "compress", "preserve",
+                                                      "on_exists"};
 inline constexpr std::string_view kIncremental[] = {"since"};
 
 inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "list"};
@@ -63,6 +64,10 @@ inline constexpr std::string_view kFormats[] = {"raw", "qcow2", "vmdk", "vdi", "
 inline constexpr std::string_view kOnExists[] = {"overwrite", "skip", "fail"};
 inline constexpr std::string_view kOutputKinds[] = {"dir", "tar"};
 inline constexpr std::string_view kTarSuffixes[] = {".tar", ".tar.gz", ".tar.zst"};
+// `compress:`, in the order of ArchiveCompression; each kTarSuffixes entry asks for the same.
+inline constexpr std::string_view kCompress[] = {"none", "gzip", "zstd"};
+// `tar:` with this value writes the archive to standard output.
+inline constexpr std::string_view kStdoutPath = "-";
 inline constexpr std::string_view kHashes[] = {"sha256", "sha1", "md5"};
 // `devices`, `setuid` and `all_xattrs` opt out of the safe defaults (pipeline/host_safety.h):
 // device nodes, setuid/setgid bits, and xattrs beyond user.* (which `xattrs` copies).

@@ -16,6 +16,9 @@ std::string_view OnExistsPolicyName(OnExistsPolicy on_exists) {
 std::string_view OutputKindName(OutputKind kind) {
   return keys::kOutputKinds[static_cast<int>(kind)];
 }
+std::string_view ArchiveCompressionName(ArchiveCompression compression) {
+  return keys::kCompress[static_cast<int>(compression)];
+}
 std::string_view HashName(HashAlgorithm hash) { return keys::kHashes[static_cast<int>(hash)]; }
 
 std::string FilesystemSpec::ToString() const {
@@ -36,6 +39,14 @@ std::string FilesystemSpec::ToString() const {
 
 std::string FilesystemSpec::AsFsArgument() const {
   return kind == FilesystemKind::kAuto ? "" : ToString();
+}
+
+const JobSpec* StdoutJob(const ManifestSpec& spec) {
+  for (const JobSpec& job : spec.jobs) {
+    const auto* e = std::get_if<ExtractSpec>(&job.task);
+    if (e != nullptr && e->output.to_stdout) return &job;
+  }
+  return nullptr;
 }
 
 }  // namespace diskferry

@@ -37,6 +37,8 @@ enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid, kOs };
 // setting: kSkip maps to its kKeep, and kFail is the runner's to enforce.)
 enum class OnExistsPolicy { kOverwrite, kSkip, kFail };
 enum class OutputKind { kDir, kTar };
+// `compress:` of a tar output: the archive's compression filter.
+enum class ArchiveCompression { kNone, kGzip, kZstd };
 enum class HashAlgorithm { kSha256, kSha1, kMd5 };
 
 // The manifest's spelling of each value ("extract", "qcow2" (also QEMU's driver name),
@@ -45,6 +47,7 @@ std::string_view JobKindName(JobKind kind);
 std::string_view ImageFormatName(ImageFormat format);
 std::string_view OnExistsPolicyName(OnExistsPolicy on_exists);
 std::string_view OutputKindName(OutputKind kind);
+std::string_view ArchiveCompressionName(ArchiveCompression compression);
 std::string_view HashName(HashAlgorithm hash);
 
 // `filesystem:`. kOs (`filesystem: os`) mounts a whole OS tree: the root filesystem with
@@ -109,8 +112,11 @@ struct PreserveSpec {  // default [mode, owner, times], as copy-out
 struct ExtractOutputSpec {
   OutputKind kind = OutputKind::kDir;
   // For kTar the path ends in .tar, .tar.gz or .tar.zst, and that ending is the whole
-  // compression setting (as pipeline/tar_sink.h's TarSink::CompressionFor reads it).
+  // compression setting (as pipeline/tar_sink.h's TarSink::CompressionFor reads it);
+  // with `to_stdout` (`tar: "-"`) the path is "-" and `compress:` chooses (default none).
   HostPath path;
+  bool to_stdout = false;
+  ArchiveCompression compression = ArchiveCompression::kNone;  // kTar: from the ending or key
   PreserveSpec preserve;
   OnExistsPolicy on_exists = OnExistsPolicy::kFail;  // per entry for kDir; the archive for kTar
 };
@@ -232,6 +238,9 @@ struct ManifestSpec {
   RunSpec run;
   std::vector<JobSpec> jobs;  // in manifest order
 };
+
+// The job whose archive goes to standard output (`tar: "-"`; at most one), or nullptr.
+const JobSpec* StdoutJob(const ManifestSpec& spec);
 
 }  // namespace diskferry
 

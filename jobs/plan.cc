@@ -135,13 +135,25 @@ std::string Report(const std::optional<HostPath>& report) {
   return report ? "; report to " + report->text : "";
 }
 
+// "dir out/etc", "tar out/etc.tar.zst", "tar on standard output (zstd)".
+std::string Destination(const ExtractOutputSpec& out) {
+  if (out.to_stdout) {
+    return "tar on standard output (" + std::string(ArchiveCompressionName(out.compression)) + ")";
+  }
+  return std::string(OutputKindName(out.kind)) + " " + out.path.text;
+}
+
+// An archive on stdout has nothing to exist beforehand: on_exists does not apply.
+std::string OnExists(const ExtractOutputSpec& out) {
+  if (out.to_stdout) return "";
+  return "; on_exists " + std::string(OnExistsPolicyName(out.on_exists));
+}
+
 std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& probe) {
   const ExtractOutputSpec& out = e.output;
   std::vector<PlanLine> lines{{"extract " + Selection(e.select) + " from " + Disk(e.source) +
-                                   " to " + std::string(OutputKindName(out.kind)) + " " +
-                                   out.path.text + " preserving " + Preserved(out.preserve) +
-                                   "; on_exists " + std::string(OnExistsPolicyName(out.on_exists)) +
-                                   Hashes(e.hashes),
+                                   " to " + Destination(out) + " preserving " +
+                                   Preserved(out.preserve) + OnExists(out) + Hashes(e.hashes),
                                ""}};
   for (PlanLine& line : OpenLines(e.source)) lines.push_back(std::move(line));
   if (e.since) {

@@ -96,6 +96,20 @@ std::optional<JobKind> KindOf(const JobConfig& job, FieldReader& top) {
   return std::nullopt;
 }
 
+// Standard output carries one archive: a second `tar: "-"` is an error at its value.
+void CheckOneStdoutJob(const JobSpec& job, const JobConfig& config, FieldReader& top,
+                       std::string* first) {
+  const auto* e = std::get_if<ExtractSpec>(&job.task);
+  if (e == nullptr || !e->output.to_stdout) return;
+  if (first->empty()) {
+    *first = job.name;
+    return;
+  }
+  top.Error(config.output.tar.mark, "tar: job '" + *first +
+                                        "' already writes its archive to standard output; at "
+                                        "most one job of a run may");
+}
+
 void ValidateJobs(const ManifestConfig& config, const VarTable& vars, const std::string& base_dir,
                   const ValidateOptions& options, Diagnostics* diagnostics, ManifestSpec* spec) {
   FieldReader top(vars, "", base_dir, options, diagnostics);
@@ -103,6 +117,7 @@ void ValidateJobs(const ManifestConfig& config, const VarTable& vars, const std:
     top.Error(SourceMark{config.file, 1, 1}, "missing 'jobs' (a list of jobs)");
   }
   std::map<std::string, SourceMark> seen;
+  std::string stdout_job;
   for (const JobConfig& job : config.jobs) {
     const std::string name = NameOf(job, top, &seen);
     const std::optional<JobKind> kind = KindOf(job, top);
@@ -111,6 +126,7 @@ void ValidateJobs(const ManifestConfig& config, const VarTable& vars, const std:
     // An unusable name still expands ${job}: the job's other problems are worth reporting.
     FieldReader fields(vars, name.empty() ? "unnamed" : name, base_dir, options, diagnostics);
     if (std::optional<JobSpec> job_spec = ValidateJob(merged, *kind, name, fields)) {
+      CheckOneStdoutJob(*job_spec, merged, top, &stdout_job);
       spec->jobs.push_back(std::move(*job_spec));
     }
   }
