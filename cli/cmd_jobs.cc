@@ -87,16 +87,39 @@ int RunPlanCommand(const JobsOptions& o) {
 }
 
 // A terminal that can redraw lines (not TERM=dumb, as in Emacs shells).
-bool LiveTerminal() {
+bool LiveTerminal(int fd) {
   const char* term = std::getenv("TERM");
-  return ::isatty(STDOUT_FILENO) && term != nullptr && std::string_view(term) != "dumb";
+  return ::isatty(fd) && term != nullptr && std::string_view(term) != "dumb";
 }
 
-// --json: JSON Lines events on stdout; a terminal: the live display; else quiet.
-std::unique_ptr<RunEvents> MakeEvents(bool json) {
+// --json: JSON Lines events on stdout; a terminal: the live display; else quiet. When a job
+// writes its archive to stdout, everything else goes to stderr: the live display when
+// stderr is a terminal, and the jobs' own output (listings, verify differences).
+std::unique_ptr<RunEvents> MakeEvents(bool json, bool tar_on_stdout) {
+  if (tar_on_stdout) {
+    if (LiveTerminal(STDERR_FILENO)) return MakeTerminalEvents(stderr, stderr);
+    return MakeQuietEvents(stderr, stderr);
+  }
   if (json) return MakeJsonEvents(stdout, stderr);
-  if (LiveTerminal()) return MakeTerminalEvents(stdout, stderr);
+  if (LiveTerminal(STDOUT_FILENO)) return MakeTerminalEvents(stdout, stderr);
   return MakeQuietEvents(stdout, stderr);
+}
+
+// Standard output holds one job's archive and nothing else: not the --json events, and
+// not a terminal (as tar(1) refuses to write an archive to one).
+Status CheckStdoutArchive(const JobSpec& job, bool json) {
+  const std::string what =
+      "job '" + job.name + "' writes its archive to standard output (tar: \"-\")";
+  if (json) {
+    return Status(
+        Code::kInvalidArgument,
+        what + ", where --json would write events: leave out --json or give the job a file");
+  }
+  if (::isatty(STDOUT_FILENO)) {
+    return Status(Code::kInvalidArgument,
+                  what + ", which is a terminal: redirect it to a file or a pipe");
+  }
+  return Status::Ok();
 }
 
 int RunRun(const JobsOptions& o) {
@@ -112,7 +135,16 @@ int RunRun(const JobsOptions& o) {
     PrintError(spec.status());
     return code;
   }
-  std::unique_ptr<RunEvents> events = MakeEvents(o.json);
+  const JobSpec* stdout_job = StdoutJob(*spec);
+  if (stdout_job != nullptr) {
+    if (Status st = CheckStdoutArchive(*stdout_job, o.json); !st.ok()) {
+      PrintError(st);
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<RunEvents> events = MakeEvents(o.json, stdout_job != nullptr);
+  const bool live =
+      stdout_job != nullptr ? LiveTerminal(STDERR_FILENO) : LiveTerminal(STDOUT_FILENO);
   RunOptions options;
   options.report_path = !o.resume.empty() ? o.resume : !o.report.empty() ? o.report : DefaultReportPath();
   options.resume = !o.resume.empty();
@@ -138,7 +170,7 @@ int RunRun(const JobsOptions& o) {
   if (outcome->interrupted) {
     std::fprintf(stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
                  o.file.c_str(), options.report_path.c_str());
-  } else if (!o.json && !LiveTerminal()) {  // the live display's summary names it
+  } else if (!o.json && !live) {  // the live display's summary names it
     std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
   }
   return outcome->exit_code;

@@ -114,6 +114,9 @@ void EndPart(RunShared& run, JobRun& job, const Status& st);
 void PrepareWalkConfig(RunShared& run, JobRun& job);
 const PathSelector& SelectOfWalk(const JobSpec& job);
 bool WritesTarOutput(const JobRun& job);
+// An extract to `tar: "-"`: its attempts cannot start over, since part of the archive may
+// already have gone to standard output.
+bool WritesStdoutTar(const JobRun& job);
 // What `preserve:` asks of the safe defaults (host_safety.h).
 HostSafety SafetyFor(const PreserveSpec& preserve);
 // Options of the writers of a split job's parts: directory metadata waits for the end.

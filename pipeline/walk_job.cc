@@ -56,6 +56,7 @@ Result<std::vector<std::string>> VerifyHashNames(const VerifySpec& spec) {
 
 // The output of an extract job, checked against on_exists. *skip: the job has nothing to do.
 Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
+  if (out.to_stdout) return Status::Ok();  // nothing on disk to check or make
   Result<std::filesystem::path> path = HostFsPath(out.path.path);
   if (!path.ok()) return path.status();
   std::error_code ec;
@@ -172,6 +173,11 @@ const PathSelector& SelectOfWalk(const JobSpec& job) {
 bool WritesTarOutput(const JobRun& job) {
   const ExtractSpec* e = ExtractOf(job);
   return e != nullptr && e->output.kind == OutputKind::kTar;
+}
+
+bool WritesStdoutTar(const JobRun& job) {
+  const ExtractSpec* e = ExtractOf(job);
+  return e != nullptr && e->output.to_stdout;
 }
 
 HostSafety SafetyFor(const PreserveSpec& preserve) {

@@ -14,6 +14,8 @@
 namespace diskferry {
 namespace {
 
+constexpr int kStdoutFd = 1;  // standard output's descriptor on every host
+
 Status Interrupted() { return Status(Code::kCancelled, "interrupted"); }
 
 // Where a part's output goes for one attempt: a directory writer (shared DEST, directory
@@ -25,6 +27,18 @@ struct PartOutput {
   bool xattrs = false;
 };
 
+TarCompression TarCompressionOf(ArchiveCompression compression) {
+  switch (compression) {
+    case ArchiveCompression::kGzip:
+      return TarCompression::kGzip;
+    case ArchiveCompression::kZstd:
+      return TarCompression::kZstd;
+    case ArchiveCompression::kNone:
+      break;
+  }
+  return TarCompression::kNone;
+}
+
 Result<PartOutput> OpenPartOutput(const JobRun& job) {
   PartOutput out;
   const auto* e = std::get_if<ExtractSpec>(&job.job.task);
@@ -35,7 +49,10 @@ Result<PartOutput> OpenPartOutput(const JobRun& job) {
     options.safety = SafetyFor(e->output.preserve);
     options.mode = e->output.preserve.mode;
     options.times = e->output.preserve.times;
-    auto tar = TarSink::Open(e->output.path.path, options);
+    auto tar = e->output.to_stdout
+                   ? TarSink::OpenStream(kStdoutFd, "standard output",
+                                         TarCompressionOf(e->output.compression), options)
+                   : TarSink::Open(e->output.path.path, options);
     if (!tar.ok()) return tar.status();
     out.report = &(*tar)->report();
     out.sink = std::move(*tar);
@@ -177,6 +194,9 @@ Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease
     }
     if (run.cancelled()) return Interrupted();
     if (!broken || attempt >= run.retries) return st;
+    if (WritesStdoutTar(job)) {
+      return st.WithContext("not retried: part of the archive already went to standard output");
+    }
     run.events.Log(LogLevel::kWarning, name + ": appliance failed (" + st.ToString() +
                                            "); retrying on a new one, " +
                                            std::to_string(attempt + 1) + " of " +
