@@ -1,7 +1,11 @@
 // `diskferry copy-out`, `copy-in` and `cat`: trees and files through the data lanes.
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -16,6 +20,7 @@
 #include "cli/image_spec.h"
 #include "pipeline/host_tree_reader.h"
 #include "pipeline/host_tree_writer.h"
+#include "pipeline/tar_sink.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {
@@ -35,7 +40,11 @@ struct CopyOptions {
   bool preserve_devices = false;
   bool preserve_setuid = false;
   bool quiet = false;
+  std::string tar;       // copy-out: an archive instead of DEST; "-" is standard output
+  std::string compress;  // copy-out --tar: none, gzip or zstd
 };
+
+constexpr int kStdoutFd = STDOUT_FILENO;
 
 Result<ImageSessionConfig> SessionFor(const CopyOptions& o, const std::string& image) {
   auto made = SessionConfigFrom(o.appliance);
@@ -95,12 +104,105 @@ int ReportGuestProblems(const std::string& image, const TransferResult& r) {
   return r.problems.empty() ? kExitOk : kExitError;
 }
 
+Result<TarCompression> CompressionNamed(const std::string& name) {
+  if (name == "none") return TarCompression::kNone;
+  if (name == "gzip") return TarCompression::kGzip;
+  if (name == "zstd") return TarCompression::kZstd;
+  return Status(Code::kInvalidArgument, "--compress must be none, gzip or zstd");
+}
+
+// `--tar -`: standard output; `--tar FILE`: FILE's ending chooses the compression, and a
+// --compress that says otherwise is an error rather than a misnamed archive.
+Result<std::unique_ptr<TarSink>> OpenArchive(const CopyOptions& o) {
+  TarOptions options;
+  options.safety = SafetyFor(o);
+  if (o.tar == "-") {
+    if (::isatty(kStdoutFd)) {
+      return Status(Code::kInvalidArgument,
+                    "--tar -: standard output is a terminal; redirect it to a file or a pipe");
+    }
+    auto compression = CompressionNamed(o.compress.empty() ? "none" : o.compress);
+    if (!compression.ok()) return compression.status();
+    return TarSink::OpenStream(kStdoutFd, "standard output", *compression, options);
+  }
+  auto by_name = TarSink::CompressionFor(o.tar);
+  if (!by_name.ok()) return by_name.status().WithContext("--tar");
+  if (!o.compress.empty()) {
+    auto asked = CompressionNamed(o.compress);
+    if (!asked.ok()) return asked.status();
+    if (*asked != *by_name) {
+      return Status(Code::kInvalidArgument,
+                    "--compress " + o.compress + " disagrees with " + o.tar +
+                        ", whose ending chooses its compression: drop --compress or rename it");
+    }
+  }
+  return TarSink::Open(o.tar, options);
+}
+
+// The sink copy-out writes into: DEST (a directory writer) or the --tar archive.
+struct CopyOutSink {
+  std::unique_ptr<TreeSink> sink;
+  HostTreeWriter* writer = nullptr;  // a directory's
+  const WriteReport* report = nullptr;
+  std::string name;  // DEST, the archive's path, or "standard output"
+};
+
+Result<CopyOutSink> OpenCopyOutSink(const CopyOptions& o, const std::string& dest) {
+  CopyOutSink out;
+  if (!o.tar.empty()) {
+    auto tar = OpenArchive(o);
+    if (!tar.ok()) return tar.status();
+    out.report = &(*tar)->report();
+    out.sink = std::move(*tar);
+    out.name = o.tar == "-" ? "standard output" : o.tar;
+    return out;
+  }
+  if (!o.compress.empty()) return Status(Code::kInvalidArgument, "--compress is for --tar");
+  HostWriterOptions wopts;
+  wopts.safety = SafetyFor(o);
+  auto writer = HostTreeWriter::Open(dest, wopts);
+  if (!writer.ok()) return writer.status().WithContext(dest);
+  out.writer = writer->get();
+  out.report = &out.writer->report();
+  out.sink = std::move(*writer);
+  out.name = dest;
+  return out;
+}
+
+// Paths the guest could not read (a missing IMAGE:PATH, an unreadable file): each named,
+// and the copy is not a success, since what it wrote lacks them.
+int ReportSourceErrors(const std::string& image, const WriteReport& report) {
+  for (const SourceError& e : report.source_errors.items()) {
+    // The guest's message names the path in the image ("/no/such: No such file or
+    // directory"); the record's path is the name in DEST or the archive.
+    const std::string why =
+        !e.message.empty()
+            ? e.message
+            : e.path + ": " + (e.errno_value != 0 ? std::strerror(e.errno_value) : "unreadable");
+    std::fprintf(stderr, "diskferry: %s: %s\n", PrintableText(image).c_str(),
+                 PrintableText(why).c_str());
+  }
+  if (report.source_errors.total() > report.source_errors.items().size()) {
+    std::fprintf(stderr, "diskferry: %s: %llu more unreadable paths not listed\n",
+                 PrintableText(image).c_str(),
+                 static_cast<unsigned long long>(report.source_errors.total() -
+                                                 report.source_errors.items().size()));
+  }
+  return report.source_errors.empty() ? kExitOk : kExitError;
+}
+
 int RunCopyOut(const CopyOptions& o) {
-  if (o.args.size() < 2) return ReportFailure(Status(Code::kInvalidArgument, "usage: copy-out IMAGE:PATH... DEST"));
-  const std::string dest = o.args.back();
+  const bool to_tar = !o.tar.empty();
+  if (o.args.size() < (to_tar ? 1u : 2u)) {
+    return ReportFailure(
+        Status(Code::kInvalidArgument,
+               "usage: copy-out IMAGE:PATH... DEST, or copy-out --tar FILE|- IMAGE:PATH..."));
+  }
+  const std::string dest = to_tar ? std::string() : o.args.back();
+  const size_t sources = to_tar ? o.args.size() : o.args.size() - 1;
   std::string image;
   std::vector<std::string> paths;
-  for (size_t i = 0; i + 1 < o.args.size(); ++i) {
+  for (size_t i = 0; i < sources; ++i) {
     auto spec = ParseImageSpec(o.args[i], HostPathExists);
     if (!spec.ok()) return ReportFailure(spec.status());
     if (!image.empty() && spec->image != image) {
@@ -109,34 +211,39 @@ int RunCopyOut(const CopyOptions& o) {
     image = spec->image;
     paths.push_back(spec->path);
   }
-  HostWriterOptions wopts;
-  wopts.safety = SafetyFor(o);
-  auto writer = HostTreeWriter::Open(dest, wopts);
-  if (!writer.ok()) return ReportFailure(writer.status().WithContext(dest));
+  auto out = OpenCopyOutSink(o, dest);
+  if (!out.ok()) return ReportFailure(out.status());
   auto config = SessionFor(o, image);
   if (!config.ok()) return ReportFailure(config.status());
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
   ReportSession(**session, image);
   const auto start = Clock::now();
-  auto result = ExtractTree((*session)->appliance(), paths, writer->get(), TransferFor(o));
+  auto result = ExtractTree((*session)->appliance(), paths, out->sink.get(), TransferFor(o));
   Status closed = (*session)->Close();
   if (!result.ok()) {
     // Stream files are created at their full size before their data comes: a transfer
     // that broke off would leave them looking complete.
-    const size_t removed = (*writer)->RemoveUnfinished();
+    const size_t removed = out->writer != nullptr ? out->writer->RemoveUnfinished() : 0;
     if (removed > 0) {
       std::fprintf(stderr, "diskferry: %s: removed %zu partly written file%s\n",
                    PrintableText(dest).c_str(), removed, removed == 1 ? "" : "s");
     }
-    return ReportFailure(InImage(result.status(), image));
+    Status failed = InImage(result.status(), image);
+    // A file archive is left as FILE.partial and removed; what went to stdout stays.
+    if (o.tar == "-" && failed.message().find("the archive is incomplete") == std::string::npos) {
+      failed = Status(failed.code(),
+                      failed.message() + "; the archive on standard output is incomplete");
+    }
+    return ReportFailure(failed);
   }
   Summarize("copy-out", *result, start, o.quiet);
-  ReportWithheld((*writer)->report().withheld);
-  int rc = ReportGuestProblems(image, *result);
-  for (const auto& p : (*writer)->report().problems.items()) {
-    std::fprintf(stderr, "diskferry: %s/%s: %s\n", PrintableText(dest).c_str(),
-                 PrintableText(p.path).c_str(), PrintableText(p.message).c_str());
+  ReportWithheld(out->report->withheld);
+  int rc = std::max(ReportGuestProblems(image, *result), ReportSourceErrors(image, *out->report));
+  for (const auto& p : out->report->problems.items()) {
+    std::fprintf(stderr, "diskferry: %s%s%s: %s\n", PrintableText(out->name).c_str(),
+                 to_tar ? ": " : "/", PrintableText(p.path).c_str(),
+                 PrintableText(p.message).c_str());
     rc = kExitError;
   }
   if (!closed.ok()) return ReportFailure(closed);
@@ -226,7 +333,17 @@ void AddCopyOptions(CLI::App* cmd, CopyOptions* o) {
 void RegisterCopyCommands(CLI::App* app, int* exit_code) {
   static CopyOptions out, in, cat;
   auto* co = app->add_subcommand("copy-out", "copy files or trees out of an image (like virt-copy-out)");
-  co->add_option("args", out.args, "IMAGE:PATH... DEST")->required()->expected(2, -1);
+  co->add_option("args", out.args, "IMAGE:PATH... DEST (with --tar: IMAGE:PATH...)")
+      ->required()
+      ->expected(1, -1);
+  co->add_option("--tar", out.tar,
+                 "write a tar archive instead of DEST: FILE.tar, .tar.gz or .tar.zst (the ending "
+                 "chooses the compression), or - for standard output")
+      ->type_name("FILE|-");
+  co->add_option("--compress", out.compress,
+                 "compression of --tar -: none (default), gzip or zstd; with a FILE it must "
+                 "agree with the ending")
+      ->check(CLI::IsMember({"none", "gzip", "zstd"}));
   co->add_flag("--xattrs{user}", out.xattr_scope,
                "copy user.* extended attributes; --xattrs=all copies every namespace "
                "(security.*, trusted.*, system.*)")
