@@ -28,8 +28,12 @@ packages=(
   # tests: libguestfs, which the benchmarks and cross-checks run beside diskferry (with
   # its XFS support)
   libguestfs-tools libguestfs-xfs
-  # decompressing .ko.xz / .ko.zst modules on other kernels
+  # decompressing .ko.xz / .ko.zst modules on other kernels; zstd also compresses
+  # .tar.zst outputs (libarchive runs the program)
   xz-utils zstd
+  # the backup tools whose recipes docs/backup-tools.md gives and
+  # tests/integration/backup_tools_test.cc runs end to end
+  restic borgbackup
   # the Windows host build (scripts/build-windows.sh, docs/windows.md): the mingw-w64
   # cross compiler, mingw zlib, dpkg-source for Debian's source packages, and wine to run
   # the Windows unit tests
