@@ -7,12 +7,14 @@
 // with: the hostile job fails with the protocol error, its partial output is gone, nothing
 // lands outside the outputs, the report and events carry the message escaped, and the
 // honest job finishes with the right files.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -398,6 +400,42 @@ TEST_F(HostileRunTest, AGuestThatStallsMidFileFailsItsJobAtTheProgressDeadline) 
   ExpectHonestOutput(outcome);
   ExpectNoHostileFile();
   ExpectNothingOutsideTheOutputs();
+}
+
+// An archive on stdout cannot start over: part of it may already be with its reader. So
+// a broken attempt ends the job (the run exits 2, the archive is incomplete), where a
+// file archive's job would be retried on a fresh appliance.
+TEST_F(HostileRunTest, AStdoutTarJobWhoseApplianceBreaksIsNotRetried) {
+  ScratchDir elsewhere;
+  const std::string captured = elsewhere / "stdout.tar";
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  const int to = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(to, 0);
+  ASSERT_EQ(::dup2(to, STDOUT_FILENO), STDOUT_FILENO);
+  ::close(to);
+  std::string jobs = ExtractJobs();
+  jobs.replace(jobs.find("{dir: out/hostile}"), std::string("{dir: out/hostile}").size(),
+               "{tar: \"-\"}");
+  const RunOutcome outcome = Run(
+      jobs,
+      [](FakeGuest& g, int n, uint64_t id) {
+        if (n == 0) return ReplyHalfAFile(g, id);
+        return true;  // every later request waits for ever
+      },
+      /*progress_deadline=*/500ms);
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  const JobOutcome& hostile = Job(outcome, "hostile");
+  EXPECT_EQ(hostile.status, "failed");
+  EXPECT_NE(hostile.message.find("not retried: part of the archive already went to standard "
+                                 "output"),
+            std::string::npos)
+      << hostile.message;
+  EXPECT_EQ(hostile_launches_, 1);
+  EXPECT_EQ(outcome.exit_code, 2);
+  ExpectHonestOutput(outcome);
 }
 
 // The pool's watchdog measures the wait on the host: a guest sitting on a request is
