@@ -175,7 +175,8 @@ Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease
       if (!acquired.ok()) {
         if (run.cancelled()) return Interrupted();
         if (attempt >= run.retries) return acquired.status();
-        run.events.Log(LogLevel::kWarning, name + ": " + acquired.status().ToString() + "; retrying");
+        run.events.Log(LogLevel::kWarning,
+                       name + ": " + acquired.status().ToString() + "; retrying");
         continue;
       }
       lease.emplace(std::move(*acquired));
@@ -197,10 +198,9 @@ Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease
     if (WritesStdoutTar(job)) {
       return st.WithContext("not retried: part of the archive already went to standard output");
     }
-    run.events.Log(LogLevel::kWarning, name + ": appliance failed (" + st.ToString() +
-                                           "); retrying on a new one, " +
-                                           std::to_string(attempt + 1) + " of " +
-                                           std::to_string(run.retries));
+    run.events.Log(LogLevel::kWarning,
+                   name + ": appliance failed (" + st.ToString() + "); retrying on a new one, " +
+                       std::to_string(attempt + 1) + " of " + std::to_string(run.retries));
   }
 }
 

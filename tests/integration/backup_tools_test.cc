@@ -208,6 +208,34 @@ TEST_F(BackupToolsTest, AReaderThatGoesAwayEndsDiskferryWithOneLineAndNoSignal) 
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
+// --tar keeps copy-out's safe defaults (pipeline/host_safety.h): no device node and no
+// setuid bit in the archive unless the flags ask, and stderr says what was held back.
+TEST_F(BackupToolsTest, ATarOnStdoutHoldsNoDeviceNodeOrSetuidBitUnlessAsked) {
+  std::string out;
+  ASSERT_EQ(Bash("mkdir unsafe && echo x > unsafe/suid && chmod 4755 unsafe/suid && "
+                 "mknod unsafe/null c 1 3 && mke2fs -q -F -t ext4 -d unsafe unsafe.raw 8M",
+                 &out),
+            0)
+      << out;
+  ASSERT_EQ(
+      Bash("\"$DISKFERRY\" copy-out -q --tar - unsafe.raw:/ 2> safe.err | tar -tvf - > safe.list"
+           " && \"$DISKFERRY\" copy-out -q --tar - --preserve-devices --preserve-setuid "
+           "unsafe.raw:/ | tar -tvf - > asked.list",
+           &out),
+      0)
+      << out;
+  const std::string safe = ReadWholeFile(dir_ + "/safe.list");
+  EXPECT_NE(safe.find("-rwxr-xr-x"), std::string::npos) << safe;
+  EXPECT_EQ(safe.find("rws"), std::string::npos) << safe;
+  EXPECT_EQ(safe.find(" null"), std::string::npos) << safe;
+  const std::string err = ReadWholeFile(dir_ + "/safe.err");
+  EXPECT_NE(err.find("not copied, as the safe defaults ask: 1 device node"), std::string::npos)
+      << err;
+  const std::string asked = ReadWholeFile(dir_ + "/asked.list");
+  EXPECT_NE(asked.find("-rwsr-xr-x"), std::string::npos) << asked;
+  EXPECT_NE(asked.find("crw"), std::string::npos) << asked;
+}
+
 TEST_F(BackupToolsTest, AManifestRefusesJsonEventsBesideATarOnStdout) {
   {
     std::ofstream manifest(dir_ + "/stream.yaml");
