@@ -95,8 +95,8 @@ bool LiveTerminal() {
 // --json: JSON Lines events on stdout; a terminal: the live display; else quiet.
 std::unique_ptr<RunEvents> MakeEvents(bool json) {
   if (json) return MakeJsonEvents(stdout, stderr);
-  if (LiveTerminal()) return MakeTerminalEvents(stdout, stderr);
-  return MakeQuietEvents(stdout, stderr);
+  if (LiveTerminal()) return MakeTerminalEvents(stdout, stderr, {.verbose = Verbose()});
+  return MakeQuietEvents(stdout, stderr, Verbose());
 }
 
 int RunRun(const JobsOptions& o) {
