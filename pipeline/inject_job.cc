@@ -22,6 +22,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
     }
     // Ours: made by an earlier attempt, or by the interrupted run being resumed.
     if (again) (void)RemoveHostFile(spec.output->path);
+    if (Status st = MakeOutputParents(*spec.output); !st.ok()) return st;
     auto base = ResolveDisk(SessionDisks(*config).front());
     if (!base.ok()) return base.status();
     auto overlay = CreateOverlay(*base, spec.output->path);

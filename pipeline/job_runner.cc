@@ -286,6 +286,16 @@ Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool wri
   return config;
 }
 
+Status MakeOutputParents(const HostPath& output) {
+  Result<std::filesystem::path> path = HostFsPath(output.path);
+  if (!path.ok()) return path.status();
+  if (!path->has_parent_path()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(path->parent_path(), ec);
+  if (ec) return ErrnoStatus(ec.value(), output.text + ": its directory");
+  return Status::Ok();
+}
+
 bool WorthAnotherLaunch(const Status& st) {
   switch (st.code()) {
     case Code::kTimeout:

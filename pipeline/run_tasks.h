@@ -92,6 +92,10 @@ struct JobRun {
 Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool writable,
                                             RunShared& run, JobRun& job);
 
+// Makes the missing parent directories of an output (a dated archive/${date}/x.tar.zst, a
+// restored/${job}.qcow2 overlay) as `mkdir -p` would. kIoError naming the output's text.
+Status MakeOutputParents(const HostPath& output);
+
 // Whether a failed launch or session open is the appliance's own failure, worth another
 // launch: it died, hung or its control channel broke (kTimeout, kIoError, kUnavailable).
 // Everything else fails the same way every time and is not retried: a configuration error
