@@ -88,9 +88,10 @@ _diskferry_values() {
     --accel) mapfile -t COMPREPLY < <(compgen -W "auto kvm whpx tcg" -- "$cur") ;;
     --lane) mapfile -t COMPREPLY < <(compgen -W "shm socket" -- "$cur") ;;
     --xattrs) mapfile -t COMPREPLY < <(compgen -W "user all" -- "$cur") ;;
+    --compress) mapfile -t COMPREPLY < <(compgen -W "none gzip zstd" -- "$cur") ;;
     --kernel) mapfile -t COMPREPLY < <(compgen -f -X '!*vmlinuz*' -- "${cur:-/boot/}") ;;
     --appliance | --cache-dir) _diskferry_dirs "$cur" ;;
-    --add | --backing | --key-file | --image | --output | --report | --resume)
+    --add | --backing | --key-file | --image | --output | --report | --resume | --tar)
       _diskferry_files "$cur" ;;
   esac
 }
