@@ -30,6 +30,10 @@ packages=(
   libguestfs-tools libguestfs-xfs
   # decompressing .ko.xz / .ko.zst modules on other kernels
   xz-utils zstd
+  # packaging tests (tests/packaging): systemd-analyze verify on the units, groff to check
+  # the manual page and man for the units' Documentation=; dpkg-shlibdeps (dpkg-dev, below)
+  # for the Debian package's library dependencies
+  systemd groff-base man-db
   # the Windows host build (scripts/build-windows.sh, docs/windows.md): the mingw-w64
   # cross compiler, mingw zlib, dpkg-source for Debian's source packages, and wine to run
   # the Windows unit tests
