@@ -77,7 +77,15 @@ std::string TailLines(const std::string& path, size_t lines) {
 }
 
 Status FormatLaunchFailure(const LaunchReport& r) {
-  std::string m = "appliance launch failed: " + r.why.message();
+  // The summary line: why, QEMU's fate unless why says it, and QEMU's last word (its
+  // own error, such as a device it refused) when it said anything.
+  std::string m = "appliance launch failed: " + r.why.message() + " (";
+  if (r.why.message().find("QEMU " + r.qemu_fate) == std::string::npos) {
+    m += "QEMU " + r.qemu_fate + ", ";
+  }
+  m += "after " + Seconds(r.elapsed);
+  if (const std::string last = TailLines(r.qemu_output_path, 1); !last.empty()) m += ": " + last;
+  m += "; details with --verbose)";
   m += "\n  accelerator: " + std::string(AccelName(r.accel.accel)) + " (" + r.accel.reason + ")";
   m += "\n  elapsed: " + Seconds(r.elapsed);
   m += "\n  QEMU: " + r.qemu_fate;

@@ -33,8 +33,11 @@ struct LaunchReport {
 // is untrusted and must not drive the user's terminal. Empty if unreadable.
 std::string TailLines(const std::string& path, size_t lines);
 
-// Status with why's code and a multi-line message:
-//   appliance launch failed: <why>
+// Status with why's code and a multi-line message whose first line is the summary a
+// terminal shows (MessageSummary) and the rest its details (--verbose, the run report):
+//   appliance launch failed: <why> (QEMU <fate>, after 3.2 s: <QEMU's last output line>;
+//   details with --verbose)
+// (the fate left out when <why> says it, the output line when QEMU printed nothing)
 //     accelerator: tcg (TCG: KVM: /dev/kvm not present)
 //     elapsed: 3.2 s
 //     QEMU: exited with status 1

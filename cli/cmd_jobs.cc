@@ -97,12 +97,16 @@ bool LiveTerminal(int fd) {
 // stderr is a terminal, and the jobs' own output (listings, verify differences).
 std::unique_ptr<RunEvents> MakeEvents(bool json, bool tar_on_stdout) {
   if (tar_on_stdout) {
-    if (LiveTerminal(STDERR_FILENO)) return MakeTerminalEvents(stderr, stderr);
-    return MakeQuietEvents(stderr, stderr);
+    if (LiveTerminal(STDERR_FILENO)) {
+      return MakeTerminalEvents(stderr, stderr, {.verbose = Verbose()});
+    }
+    return MakeQuietEvents(stderr, stderr, Verbose());
   }
   if (json) return MakeJsonEvents(stdout, stderr);
-  if (LiveTerminal(STDOUT_FILENO)) return MakeTerminalEvents(stdout, stderr);
-  return MakeQuietEvents(stdout, stderr);
+  if (LiveTerminal(STDOUT_FILENO)) {
+    return MakeTerminalEvents(stdout, stderr, {.verbose = Verbose()});
+  }
+  return MakeQuietEvents(stdout, stderr, Verbose());
 }
 
 // Standard output holds one job's archive and nothing else: not the --json events, and

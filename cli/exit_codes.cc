@@ -19,11 +19,21 @@ int ExitCodeFor(const Status& status) {
   }
 }
 
+namespace {
+bool verbose = false;
+}  // namespace
+
+void SetVerbose(bool on) { verbose = on; }
+bool Verbose() { return verbose; }
+
 void PrintError(const Status& status) {
   // Messages carry guest text (names, the guest's error texts, console lines): one
   // escaping pass here, whatever the layers below did. Newlines are the message's own.
+  const std::string text = status.ToString();
   std::fprintf(stderr, "diskferry: %s\n",
-               PrintableText(status.ToString(), {.keep_newlines = true}).c_str());
+               PrintableText(verbose ? std::string_view(text) : MessageSummary(text),
+                             {.keep_newlines = true})
+                   .c_str());
 }
 
 int ReportFailure(const Status& status) {

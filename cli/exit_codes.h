@@ -15,7 +15,14 @@ inline constexpr int kExitInterrupted = 130;
 
 int ExitCodeFor(const Status& status);
 
-// Prints "diskferry: MESSAGE" on stderr.
+// --verbose: messages are printed whole (an appliance launch failure's QEMU output,
+// console tail and command line), not only their first line (MessageSummary). Set once
+// by main() before any command runs.
+void SetVerbose(bool verbose);
+bool Verbose();
+
+// Prints "diskferry: MESSAGE" on stderr: the message's first line, or all of it with
+// --verbose (then a hint to use --verbose is not printed).
 void PrintError(const Status& status);
 // PrintError, then ExitCodeFor: what a command returns when it gives up.
 int ReportFailure(const Status& status);

@@ -1,6 +1,7 @@
 // diskferry: the command. Parses arguments, runs one subcommand, maps its result to an
 // exit code. See README.md for the commands and exit codes.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 
 #include "appliance/child_registry.h"
 #include "cli/commands.h"
@@ -19,6 +20,12 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok; 1 error, or (run) finished with warnings; 2 (run) a job failed;\n"
       "3 (run) verify found differences; 64 usage error; 65 invalid manifest;\n"
       "69 QEMU or appliance unavailable; 70 internal or protocol error; 130 interrupted.");
+  // Given before or after the subcommand's name ("diskferry run -v m.yaml").
+  app.fallthrough();
+  app.add_flag_function(
+      "-v,--verbose", [](std::int64_t count) { diskferry::SetVerbose(count > 0); },
+      "print messages whole: a failed appliance launch's QEMU output, console tail and "
+      "command line (the run report always has them)");
   int exit_code = diskferry::kExitOk;
   diskferry::RegisterApplianceCommands(&app, &exit_code);
   diskferry::RegisterLsCommand(&app, &exit_code);

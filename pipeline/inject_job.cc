@@ -22,6 +22,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
     }
     // Ours: made by an earlier attempt, or by the interrupted run being resumed.
     if (again) (void)RemoveHostFile(spec.output->path);
+    if (Status st = MakeOutputParents(*spec.output); !st.ok()) return st;
     auto base = ResolveDisk(SessionDisks(*config).front());
     if (!base.ok()) return base.status();
     auto overlay = CreateOverlay(*base, spec.output->path);
@@ -32,7 +33,7 @@ Status InjectOnce(RunShared& run, JobRun& job, const InjectSpec& spec, bool agai
   }
   auto lease = run.pool.Acquire(*config);
   if (!lease.ok()) {
-    *broken = !run.cancelled();
+    *broken = !run.cancelled() && WorthAnotherLaunch(lease.status());
     return lease.status();
   }
   NoteMounted(run, job, lease->session());
@@ -66,10 +67,9 @@ Status RunInjectJob(RunShared& run, JobRun& job) {
     if (st.ok()) return st;
     if (run.cancelled()) return Status(Code::kCancelled, "interrupted");
     if (!broken || spec.in_place || attempt >= run.retries) return st;
-    run.events.Log(LogLevel::kWarning, job.job.name + ": appliance failed (" + st.ToString() +
-                                           "); starting over on a new overlay, " +
-                                           std::to_string(attempt + 1) + " of " +
-                                           std::to_string(run.retries));
+    run.events.Log(
+        LogLevel::kWarning,
+        RetryingLine(run, job.job.name + ": appliance failed", st, attempt) + " on a new overlay");
   }
 }
 

@@ -253,6 +253,11 @@ class RunWatch {
   std::thread thread_;
 };
 
+bool IsFailure(PoolEventKind kind) {
+  return kind == PoolEventKind::kLaunchFailed || kind == PoolEventKind::kHung ||
+         kind == PoolEventKind::kKilled;
+}
+
 ApplianceNotice ToNotice(const PoolEvent& e) {
   ApplianceNotice n;
   n.what = std::string(PoolEventKindName(e.kind));
@@ -281,12 +286,41 @@ Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool wri
   return config;
 }
 
+Status MakeOutputParents(const HostPath& output) {
+  Result<std::filesystem::path> path = HostFsPath(output.path);
+  if (!path.ok()) return path.status();
+  if (!path->has_parent_path()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(path->parent_path(), ec);
+  if (ec) return ErrnoStatus(ec.value(), output.text + ": its directory");
+  return Status::Ok();
+}
+
+bool WorthAnotherLaunch(const Status& st) {
+  switch (st.code()) {
+    case Code::kTimeout:
+    case Code::kIoError:
+    case Code::kUnavailable:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string RetryingLine(const RunShared& run, const std::string& what, const Status& st,
+                         int attempt) {
+  return what + ": " + std::string(MessageSummary(st.message())) + "; retrying (" +
+         std::to_string(attempt + 1) + " of " + std::to_string(run.retries) + ")";
+}
+
 Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& run, JobRun& job) {
   for (int attempt = 0;; ++attempt) {
     auto lease = run.pool.Acquire(config);
-    if (lease.ok() || run.cancelled() || attempt >= run.retries) return lease;
-    run.events.Log(LogLevel::kWarning,
-                   job.job.name + ": " + lease.status().ToString() + "; retrying");
+    if (lease.ok() || run.cancelled() || attempt >= run.retries ||
+        !WorthAnotherLaunch(lease.status())) {
+      return lease;
+    }
+    run.events.Log(LogLevel::kWarning, RetryingLine(run, job.job.name, lease.status(), attempt));
   }
 }
 
@@ -360,9 +394,16 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   pool_options.hang_timeout = options.hang_timeout;
   if (options.seams.open) pool_options.open = options.seams.open;
   HostCostMeter costs;
-  pool_options.on_event = [&events, &costs](const PoolEvent& e) {
+  RunReport& run_report = *report;
+  pool_options.on_event = [&events, &costs, &run_report](const PoolEvent& e) {
     if (e.kind == PoolEventKind::kLaunched && !e.built_template) costs.AddLaunch(e.launch_time);
-    events.Appliance(ToNotice(e));
+    const ApplianceNotice notice = ToNotice(e);
+    if (IsFailure(e.kind)) {
+      // A report that cannot be written fails the run at its end (AddRunSummary).
+      (void)run_report.AddApplianceFailure({notice.what, notice.slot, notice.pid, notice.image,
+                                            notice.message, std::chrono::system_clock::now()});
+    }
+    events.Appliance(notice);
   };
   AppliancePool pool(std::move(pool_options));
   RunShared run{spec, options, *report, *journal, pool, events};

@@ -154,7 +154,7 @@ namespace {
 // Output() lines on `out`; warnings and errors on `log`.
 class QuietEvents final : public RunEvents {
  public:
-  QuietEvents(FILE* out, FILE* log) : out_(out), log_(log) {}
+  QuietEvents(FILE* out, FILE* log, bool verbose) : out_(out), log_(log), verbose_(verbose) {}
 
   void RunStarted(size_t jobs, int) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -168,7 +168,8 @@ class QuietEvents final : public RunEvents {
                    const std::string& message) override {
     std::lock_guard<std::mutex> lock(mu_);
     const auto f = board_.Finish(job, status, std::chrono::steady_clock::now());
-    Print(JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds));
+    Print(JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds,
+                          verbose_));
   }
   void JobMounted(const std::string& job, const std::vector<JobFilesystem>& filesystems) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -181,7 +182,7 @@ class QuietEvents final : public RunEvents {
   }
   void Appliance(const ApplianceNotice& event) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto line = ApplianceLine(event)) Print(*line);
+    if (auto line = ApplianceLine(event, verbose_)) Print(*line);
   }
   void Log(LogLevel level, const std::string& text) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -209,14 +210,15 @@ class QuietEvents final : public RunEvents {
 
   FILE* const out_;
   FILE* const log_;
+  const bool verbose_;
   std::mutex mu_;
   MeterBoard board_;  // guarded by mu_
 };
 
 }  // namespace
 
-std::unique_ptr<RunEvents> MakeQuietEvents(FILE* out, FILE* log) {
-  return std::make_unique<QuietEvents>(out, log);
+std::unique_ptr<RunEvents> MakeQuietEvents(FILE* out, FILE* log, bool verbose) {
+  return std::make_unique<QuietEvents>(out, log, verbose);
 }
 
 }  // namespace diskferry

@@ -179,6 +179,9 @@ class RunEvents {
 struct TerminalEventsOptions {
   std::chrono::milliseconds refresh{200};
   int width = 0;  // columns; 0: ask the terminal (host_system.h), 80 if it cannot say
+  // Messages whole (an appliance's QEMU output, console and command line, and its failed
+  // launches) rather than their first line (MessageSummary).
+  bool verbose = false;
 };
 // `terminal` receives the live block, finished jobs and the summary; `log` receives logs.
 // Both are usually the same terminal (stdout and stderr); neither is closed.
@@ -191,8 +194,8 @@ struct JsonEventsOptions {
 std::unique_ptr<RunEvents> MakeJsonEvents(FILE* out, FILE* log,
                                           const JsonEventsOptions& options = {});
 
-// `out` (stdout) receives Output() lines only.
-std::unique_ptr<RunEvents> MakeQuietEvents(FILE* out, FILE* log);
+// `out` (stdout) receives Output() lines only. `verbose` as in TerminalEventsOptions.
+std::unique_ptr<RunEvents> MakeQuietEvents(FILE* out, FILE* log, bool verbose = false);
 
 }  // namespace diskferry
 

@@ -18,6 +18,7 @@ class TerminalEvents final : public RunEvents {
       : terminal_(terminal),
         log_(log),
         width_(options.width),
+        verbose_(options.verbose),
         ticker_(options.refresh, [this] { Tick(); }) {}
 
   ~TerminalEvents() override { ticker_.Stop(); }
@@ -35,7 +36,7 @@ class TerminalEvents final : public RunEvents {
     std::lock_guard<std::mutex> lock(mu_);
     const auto f = board_.Finish(job, status, std::chrono::steady_clock::now());
     const PlainLine line =
-        JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds);
+        JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds, verbose_);
     // The job also leaves the live block, so draw it again rather than reprint it.
     PrintAbove(terminal_, line.text, /*redraw=*/true);
   }
@@ -54,7 +55,7 @@ class TerminalEvents final : public RunEvents {
   }
   void Appliance(const ApplianceNotice& event) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto line = ApplianceLine(event)) {
+    if (auto line = ApplianceLine(event, verbose_)) {
       PrintAbove(log_, PlainLogLine(line->level, line->text), /*redraw=*/false);
     }
   }
@@ -123,6 +124,7 @@ class TerminalEvents final : public RunEvents {
   FILE* const terminal_;
   FILE* const log_;
   const int width_;
+  const bool verbose_;
   std::mutex mu_;
   MeterBoard board_;                // guarded by mu_
   bool live_ = true;                // guarded by mu_; false after RunFinished

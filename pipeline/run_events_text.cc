@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "pipeline/file_record_json.h"
+#include "protocol/status.h"
 
 namespace diskferry {
 namespace {
@@ -181,7 +182,8 @@ std::string PlainLogLine(LogLevel level, std::string_view text) {
 
 PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
                           const std::string& status, const std::string& message,
-                          const JobCounts& counts, uint64_t file_errors, double seconds) {
+                          const JobCounts& counts, uint64_t file_errors, double seconds,
+                          bool details) {
   std::string text = "[" + PrintableText(status) + "] " + PrintableText(job);
   if (!kind.empty()) text += " (" + PrintableText(kind) + ")";
   if (status != "skipped") {
@@ -189,7 +191,10 @@ PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
             FormatSeconds(seconds);
   }
   if (file_errors > 0) text += ", " + Count(file_errors, 0, "file error");
-  if (!message.empty()) text += ": " + PrintableText(message, {.keep_newlines = true});
+  if (!message.empty()) {
+    text += ": " + PrintableText(details ? std::string_view(message) : MessageSummary(message),
+                                 {.keep_newlines = true});
+  }
   LogLevel level = LogLevel::kWarning;
   if (status == "failed") level = LogLevel::kError;
   if (status == "ok" || status == "skipped") level = LogLevel::kInfo;
@@ -221,7 +226,7 @@ std::optional<PlainLine> ReplayedJournalLine(const std::string& job,
   return PlainLine{LogLevel::kInfo, std::move(text)};
 }
 
-std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event) {
+std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event, bool details) {
   std::string text = "appliance " + std::to_string(event.slot);
   if (event.pid > 0) text += " (pid " + std::to_string(event.pid) + ")";
   if (event.what == "launched") {
@@ -229,11 +234,16 @@ std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event) {
                                           FormatSeconds(event.launch_seconds) +
                                           (event.launch.empty() ? "" : " (" + event.launch + ")")};
   }
-  if (event.what != "launch_failed" && event.what != "hung" && event.what != "killed") {
+  if (event.what != "hung" && event.what != "killed" &&
+      !(event.what == "launch_failed" && details)) {
     return std::nullopt;
   }
   text += ": " + Words(event.what);
-  if (!event.message.empty()) text += ": " + PrintableText(event.message, {.keep_newlines = true});
+  if (!event.message.empty()) {
+    text += ": " +
+            PrintableText(details ? std::string_view(event.message) : MessageSummary(event.message),
+                          {.keep_newlines = true});
+  }
   return PlainLine{LogLevel::kWarning, std::move(text)};
 }
 

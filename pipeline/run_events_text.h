@@ -72,11 +72,12 @@ struct PlainLine {
 std::string PlainLogLine(LogLevel level, std::string_view text);
 
 // "[ok] copy-etc (extract): 1234 files, 56.7 MiB in 3.2 s", plus ", N file errors" and
-// ": message" when there are; the level is kError for "failed", kInfo for "ok" and
-// "skipped", kWarning otherwise.
+// ": message" when there are (its first line only unless `details`: MessageSummary); the
+// level is kError for "failed", kInfo for "ok" and "skipped", kWarning otherwise.
 PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
                           const std::string& status, const std::string& message,
-                          const JobCounts& counts, uint64_t file_errors, double seconds);
+                          const JobCounts& counts, uint64_t file_errors, double seconds,
+                          bool details = false);
 // The `count`th (from 1) file error of `job`: "job: path: message" up to
 // RunEvents::kMaxFileErrorLines, then one "job: more file errors; all are in the report"
 // line, then nullopt.
@@ -87,8 +88,10 @@ std::optional<PlainLine> FileErrorLine(const std::string& job, const std::string
 // info level; nullopt when none was.
 std::optional<PlainLine> ReplayedJournalLine(const std::string& job,
                                              const std::vector<JobFilesystem>& filesystems);
-// Failures (launch_failed, hung, killed) as warnings, "launched" as info, others nullopt.
-std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event);
+// Failures as warnings: hung and killed always, launch_failed only with `details` (the
+// job that wanted the appliance says why it failed, or that it retries); messages are cut
+// to their first line unless `details`. "launched" as info, others nullopt.
+std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event, bool details = false);
 // Jobs by how they ended: ("ok", 3), ("failed", 1), ...
 using StatusCounts = std::vector<std::pair<std::string, int>>;
 // "5 jobs: 3 ok, 1 warnings, 1 failed; 1234 files, 56.7 MiB in 12.3 s; report: PATH",

@@ -152,6 +152,18 @@ Json JobSummaryToJson(const JobSummary& s) {
   return j;
 }
 
+Json ApplianceFailureToJson(const ApplianceFailure& f) {
+  Json j = Json::object();
+  j["record"] = "appliance";
+  j["what"] = f.what;
+  j["slot"] = f.slot;
+  if (f.pid > 0) j["pid"] = f.pid;
+  j["image"] = f.image;
+  j["message"] = f.message;
+  j["time"] = FormatUtcTime(f.time);
+  return j;
+}
+
 Json RunSummaryToJson(const RunSummary& s) {
   Json j = Json::object();
   j["record"] = "run";
@@ -222,6 +234,10 @@ Status RunReport::AddFile(const std::string& job, const FileRecord& record) {
 
 Status RunReport::AddJobSummary(const JobSummary& summary) {
   return impl_->Append(JobSummaryToJson(summary), true);
+}
+
+Status RunReport::AddApplianceFailure(const ApplianceFailure& failure) {
+  return impl_->Append(ApplianceFailureToJson(failure), true);
 }
 
 Status RunReport::AddRunSummary(const RunSummary& summary) {

@@ -15,6 +15,10 @@
 // its appliance mounted, the root first, as the guest named them (JobFilesystem);
 // "replayed" says that a journal was replayed into a throw-away overlay, the image itself
 // unchanged.
+//   {"record":"appliance","what":"launch_failed"|"hung"|"killed","slot":N,["pid":N,]
+//    "image":I,"message":M,"time":TIME}
+// One per appliance failure, retried or not, with the whole message (a failed launch's QEMU
+// output, console tail and command line, which terminals show only with --verbose).
 //   {"record":"run","status":"complete"|"interrupted","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
 //    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N]}
 // "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
@@ -73,6 +77,15 @@ struct JobSummary {
   std::vector<JobFilesystem> filesystems;  // omitted when empty
 };
 
+struct ApplianceFailure {
+  std::string what;  // "launch_failed", "hung", "killed"
+  int slot = 0;
+  int64_t pid = 0;  // 0: none (a launch that failed before QEMU ran)
+  std::string image;
+  std::string message;
+  TimePoint time;
+};
+
 struct JobStatus {
   std::string job;
   std::string status;
@@ -110,6 +123,7 @@ class RunReport {
   // kFailedPrecondition after Close().
   Status AddFile(const std::string& job, const FileRecord& record);
   Status AddJobSummary(const JobSummary& summary);
+  Status AddApplianceFailure(const ApplianceFailure& failure);
   Status AddRunSummary(const RunSummary& summary);
   // Appends the complete lines of another JSON Lines file (a job's journal spool) as they
   // are, in one piece: no other thread's line lands among them.

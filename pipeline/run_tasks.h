@@ -92,7 +92,25 @@ struct JobRun {
 Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool writable,
                                             RunShared& run, JobRun& job);
 
-// Acquires a session for `config`, retrying a failed launch up to run.retries times.
+// Makes the missing parent directories of an output (a dated archive/${date}/x.tar.zst, a
+// restored/${job}.qcow2 overlay) as `mkdir -p` would. kIoError naming the output's text.
+Status MakeOutputParents(const HostPath& output);
+
+// Whether a failed launch or session open is the appliance's own failure, worth another
+// launch: it died, hung or its control channel broke (kTimeout, kIoError, kUnavailable).
+// Everything else fails the same way every time and is not retried: a configuration error
+// (kInvalidArgument: a wrong format or a refused image; kNotFound: no such filesystem,
+// kernel or file; kFailedPrecondition), the daemon refusing (kGuestError: a mount, a LUKS
+// key), a guest breaking the protocol (kProtocolError), kCancelled and kInternal.
+bool WorthAnotherLaunch(const Status& st);
+
+// "text; retrying (N of M)" for the Nth retry of run.retries, `text` being a failure's
+// first line (MessageSummary; the run report keeps the whole message).
+std::string RetryingLine(const RunShared& run, const std::string& what, const Status& st,
+                         int attempt);
+
+// Acquires a session for `config`, retrying a failed launch up to run.retries times when
+// WorthAnotherLaunch.
 Result<Lease> AcquireWithRetries(const ImageSessionConfig& config, RunShared& run, JobRun& job);
 
 // Records what `session` mounted as the job's filesystems (for its report record) and

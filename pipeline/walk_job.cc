@@ -61,10 +61,8 @@ Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
   if (!path.ok()) return path.status();
   std::error_code ec;
   const bool exists = std::filesystem::exists(*path, ec);
-  // Dated outputs (archive/${date}/...) need their parents: made as `mkdir -p` would.
-  if (!exists && path->has_parent_path()) {
-    std::filesystem::create_directories(path->parent_path(), ec);
-    if (ec) return ErrnoStatus(ec.value(), out.path.text + ": its directory");
+  if (!exists) {
+    if (Status st = MakeOutputParents(out.path); !st.ok()) return st;
   }
   if (resumed) {  // the interrupted run made it
     if (out.kind == OutputKind::kDir && !exists) {

@@ -174,9 +174,10 @@ Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease
       auto acquired = run.pool.Acquire(job.config);
       if (!acquired.ok()) {
         if (run.cancelled()) return Interrupted();
-        if (attempt >= run.retries) return acquired.status();
-        run.events.Log(LogLevel::kWarning,
-                       name + ": " + acquired.status().ToString() + "; retrying");
+        if (attempt >= run.retries || !WorthAnotherLaunch(acquired.status())) {
+          return acquired.status();
+        }
+        run.events.Log(LogLevel::kWarning, RetryingLine(run, name, acquired.status(), attempt));
         continue;
       }
       lease.emplace(std::move(*acquired));
@@ -199,8 +200,7 @@ Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease
       return st.WithContext("not retried: part of the archive already went to standard output");
     }
     run.events.Log(LogLevel::kWarning,
-                   name + ": appliance failed (" + st.ToString() + "); retrying on a new one, " +
-                       std::to_string(attempt + 1) + " of " + std::to_string(run.retries));
+                   RetryingLine(run, name + ": appliance failed", st, attempt) + " on a new one");
   }
 }
 

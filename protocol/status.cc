@@ -28,6 +28,10 @@ Status GuestMisbehaved(std::string_view what) {
   return Status(Code::kProtocolError, std::move(m));
 }
 
+std::string_view MessageSummary(std::string_view message) {
+  return message.substr(0, message.find('\n'));
+}
+
 Status Status::WithContext(std::string_view prefix) const {
   if (ok()) return *this;
   std::string m(prefix);

@@ -54,6 +54,11 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
+// A message's first line is what a person reads first; the lines after it are details
+// (an appliance's QEMU output, console tail and command line) that terminals show with
+// --verbose and run reports keep whole. Returns the first line.
+std::string_view MessageSummary(std::string_view message);
+
 // Status for a failed system call: "context: strerror(err)", code kIoError
 // (kNotFound for ENOENT, kTimeout for ETIMEDOUT).
 Status ErrnoStatus(int err, std::string_view context);

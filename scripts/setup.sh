@@ -31,6 +31,10 @@ packages=(
   # decompressing .ko.xz / .ko.zst modules on other kernels; zstd also compresses
   # .tar.zst outputs (libarchive runs the program)
   xz-utils zstd
+  # packaging tests (tests/packaging): systemd-analyze verify on the units, groff to check
+  # the manual page and man for the units' Documentation=; dpkg-shlibdeps (dpkg-dev, below)
+  # for the Debian package's library dependencies
+  systemd groff-base man-db
   # the backup tools whose recipes docs/backup-tools.md gives and
   # tests/integration/backup_tools_test.cc runs end to end
   restic borgbackup

@@ -71,8 +71,13 @@ fi
 if command -v wine >/dev/null 2>&1; then
   "$top/scripts/build-windows.sh" "$win_build"
   export WINEDEBUG=${WINEDEBUG:--all} WINEPREFIX=${WINEPREFIX:-$win_build/wine}
+  # One wineserver for the whole test run: by default it exits a few seconds after its last
+  # process, and a test starting at that moment fails at once with no output
+  # ("recvmsg: Connection reset by peer").
+  wineserver -p
   (cd "$win_build" && ctest --output-on-failure --timeout 600 -j"$jobs" "$@") ||
     status=$?
+  wineserver -k || true
   stage_done "Windows build and tests"
 else
   echo "test: SKIPPED the Windows unit tests: wine is not installed (apt-get install wine64 wine;"

@@ -158,7 +158,8 @@ TEST(LaunchReportTest, NamesAcceleratorTimeAndConsolePath) {
   const Status s = FormatLaunchFailure(r);
   EXPECT_EQ(s.code(), Code::kTimeout);
   EXPECT_EQ(s.message(),
-            "appliance launch failed: hello: no reply on the control channel in time\n"
+            "appliance launch failed: hello: no reply on the control channel in time (QEMU was "
+            "still running; killed, after 61.2 s; details with --verbose)\n"
             "  accelerator: tcg (TCG: KVM: /dev/kvm not present)\n"
             "  elapsed: 61.2 s\n"
             "  QEMU: was still running; killed\n"

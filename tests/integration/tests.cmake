@@ -17,6 +17,8 @@ add_executable(integration_tests
   integration/manifest_storage_disks_test.cc
   integration/template_test.cc
   integration/backup_example_test.cc
+  integration/manifest_keys_test.cc
+  integration/inject_examples_test.cc
   integration/backup_tools_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples")

@@ -7,3 +7,10 @@ add_executable(hostile_run_tests
 target_link_libraries(hostile_run_tests PRIVATE df_pipeline df_jobs df_daemon_core
                       GTest::gtest_main)
 gtest_discover_tests(hostile_run_tests DISCOVERY_TIMEOUT 60)
+
+# Which launch failures a run retries, over a session factory that fails on purpose.
+add_executable(launch_retry_tests
+  ${CMAKE_CURRENT_LIST_DIR}/launch_retry_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tree_test_support.cc)
+target_link_libraries(launch_retry_tests PRIVATE df_pipeline df_jobs GTest::gtest_main)
+gtest_discover_tests(launch_retry_tests DISCOVERY_TIMEOUT 60)

@@ -195,13 +195,27 @@ TEST(RunEventsTextTest, ApplianceFailuresAreWarningsAndRoutineEventsQuiet) {
   ASSERT_TRUE(hung.has_value());
   EXPECT_EQ(hung->level, LogLevel::kWarning);
   EXPECT_EQ(hung->text, "appliance 2 (pid 4321): hung: no reply");
-  auto failed = ApplianceLine({.what = "launch_failed", .slot = 0, .message = "no KVM"});
-  EXPECT_EQ(failed->text, "appliance 0: launch failed: no KVM");
+  // A failed launch is the job's to tell (it fails or retries), unless details are asked for.
+  EXPECT_FALSE(ApplianceLine({.what = "launch_failed", .slot = 0, .message = "no KVM"}));
+  auto failed = ApplianceLine(
+      {.what = "launch_failed", .slot = 0, .message = "no KVM\n  command: qemu"}, true);
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->text, "appliance 0: launch failed: no KVM\n  command: qemu");
+  auto hung_details = ApplianceLine({.what = "hung", .slot = 2, .message = "no reply\n  more"});
+  EXPECT_EQ(hung_details->text, "appliance 2: hung: no reply");
   auto launched = ApplianceLine({.what = "launched", .slot = 1, .pid = 7, .launch_seconds = 2.3});
   EXPECT_EQ(launched->level, LogLevel::kInfo);
   EXPECT_EQ(launched->text, "appliance 1 (pid 7): launched in 2.3 s");
   EXPECT_FALSE(ApplianceLine({.what = "reused"}).has_value());
   EXPECT_FALSE(ApplianceLine({.what = "closed"}).has_value());
+}
+
+TEST(RunEventsTextTest, AFinishedJobsMessageShowsItsFirstLineUnlessDetailsAreAsked) {
+  const std::string message = "appliance launch failed: QEMU exited\n  command: qemu -m 512";
+  EXPECT_EQ(JobFinishedLine("j", "extract", "failed", message, {}, 0, 0.5).text,
+            "[failed] j (extract): 0 files, 0 B in 0.5 s: appliance launch failed: QEMU exited");
+  EXPECT_EQ(JobFinishedLine("j", "extract", "failed", message, {}, 0, 0.5, true).text,
+            "[failed] j (extract): 0 files, 0 B in 0.5 s: " + message);
 }
 
 TEST(RunEventsTextTest, SummaryLineListsOnlyNonZeroOutcomes) {
