@@ -2,7 +2,8 @@
 // on_exists for directories and archives, fail_fast, split, and an in-place inject whose
 // steps set modes and owners (read back with debugfs, not with diskferry). Keys covered
 // elsewhere: select, hashes, incremental, tar, preserve, report, against (run_test.cc),
-// keys and filesystem (storage tests), backing (hostile_image_test.cc).
+// keys and filesystem (storage tests), backing (hostile_image_test.cc), tar: "-" and
+// compress (backup_tools_test.cc).
 #include <gtest/gtest.h>
 
 #include <fstream>
