@@ -363,8 +363,10 @@ OpResult<GuestTreeReader::Frame> GuestTreeReader::OpenFrame(ScopedFd dir, std::s
   if (!names.ok()) return names.error();
   std::sort(names->begin(), names->end());
   Frame frame{std::move(dir), std::move(rel), std::move(shown)};
+  const bool all = select_.SelectsEverything();  // then no guest path is built per name
   for (std::string& name : names.value()) {
-    const WalkVisit visit = VisitOf(select_, JoinShown(frame.shown, name));
+    const WalkVisit visit =
+        all ? WalkVisit::kSelected : VisitOf(select_, JoinShown(frame.shown, name));
     if (visit == WalkVisit::kSkip) continue;
     frame.names.push_back(std::move(name));
     frame.selected.push_back(visit == WalkVisit::kSelected);
