@@ -312,12 +312,14 @@ Result<std::vector<DirEntryInfo>> ControlClient::ReadDirAll(const std::string& p
 }
 
 Result<SurveyResult> ControlClient::Survey(const std::string& path, uint64_t checkpoint_weight,
-                                           uint64_t entry_weight,
-                                           std::chrono::milliseconds timeout) {
+                                           uint64_t entry_weight, std::chrono::milliseconds timeout,
+                                           const SelectPatterns& select) {
   Result<ResponseFrame> f = CallExpecting(
       [&](flatbuffers::FlatBufferBuilder& fbb) {
-        const auto req = proto::CreateSurveyRequest(fbb, fbb.CreateString(path), checkpoint_weight,
-                                                    entry_weight);
+        const auto req = proto::CreateSurveyRequest(
+            fbb, fbb.CreateString(path), checkpoint_weight, entry_weight,
+            select.include.empty() ? 0 : fbb.CreateVectorOfStrings(select.include),
+            select.exclude.empty() ? 0 : fbb.CreateVectorOfStrings(select.exclude));
         return std::pair(Op::Survey, req.Union());
       },
       Reply::Survey, timeout);

@@ -42,6 +42,7 @@
 
 #include "appliance/guest_types.h"
 #include "protocol/frame.h"
+#include "protocol/glob.h"
 #include "protocol/status.h"
 
 namespace diskferry {
@@ -164,9 +165,11 @@ class ControlClient {
   // while, hence its own timeout. The reply is checked (kProtocolError, breaking the
   // channel): at most kMaxSurveyCheckpoints checkpoints, each a valid relative path,
   // strictly increasing in walk order, with cumulative numbers that never decrease nor
-  // exceed the totals.
+  // exceed the totals. With `select`, only what it selects is counted (the guest walks
+  // only there).
   Result<SurveyResult> Survey(const std::string& path, uint64_t checkpoint_weight,
-                              uint64_t entry_weight, std::chrono::milliseconds timeout);
+                              uint64_t entry_weight, std::chrono::milliseconds timeout,
+                              const SelectPatterns& select = {});
   // Asks the daemon to power the guest off. Ok once it acknowledged.
   Status Shutdown(std::chrono::milliseconds timeout);
 

@@ -158,10 +158,13 @@ class Extractor {
           std::vector<flatbuffers::Offset<flatbuffers::String>> names;
           for (const auto& p : paths) names.push_back(fbb.CreateString(p));
           const WalkRange& range = options_.range;
+          const SelectPatterns& select = options_.select;
           auto req = proto::CreateExtractStartRequest(
               fbb, fbb.CreateVector(names), options_.stream_threshold, options_.xattrs,
               memory_ != nullptr, range.after.empty() ? 0 : fbb.CreateString(range.after),
-              range.until.empty() ? 0 : fbb.CreateString(range.until));
+              range.until.empty() ? 0 : fbb.CreateString(range.until),
+              select.include.empty() ? 0 : fbb.CreateVectorOfStrings(select.include),
+              select.exclude.empty() ? 0 : fbb.CreateVectorOfStrings(select.exclude));
           return std::make_pair(proto::Op::ExtractStart, req.Union());
         },
         options_.call_timeout));

@@ -26,6 +26,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/transfer_progress.h"
+#include "protocol/glob.h"
 #include "protocol/shm_layout.h"
 #include "protocol/size_checking_sink.h"
 #include "protocol/status.h"
@@ -50,6 +51,10 @@ struct TransferOptions {
   // A hard link whose first path is outside the range arrives as a file. A bounded range
   // needs exactly one guest path; the guest refuses it otherwise (kGuestError, EINVAL).
   WalkRange range;
+  // Extract only: the guest walks only what these select (protocol/glob.h, anchored at the
+  // guest root) and the directories on the way to it. The sink must still check each
+  // record: the guest is untrusted. Empty: everything.
+  SelectPatterns select;
   // No new byte, record or file end for this long ends the transfer (transfer_progress.h).
   std::chrono::milliseconds progress_deadline = kDefaultProgressDeadline;
   // This many replies in a row without progress end the transfer.

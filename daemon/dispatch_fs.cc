@@ -87,7 +87,8 @@ DetachedBuffer WriteFile(uint64_t id, const std::string& sysroot,
 DetachedBuffer SurveyResponse(uint64_t id, const std::string& sysroot,
                               const proto::SurveyRequest& r) {
   OpResult<SurveyData> survey = daemon::Survey(
-      sysroot, SurveyParams{std::string(View(r.path())), r.checkpoint_weight(), r.entry_weight()});
+      sysroot, SurveyParams{std::string(View(r.path())), r.checkpoint_weight(), r.entry_weight(),
+                            Strings(r.include()), Strings(r.exclude())});
   if (!survey.ok()) return ErrorResponse(id, survey.error());
   size_t size = 1024;
   for (const SurveyCheckpointData& c : survey->checkpoints) size += c.path.size() + 64;

@@ -31,6 +31,8 @@ DetachedBuffer ExtractStart(uint64_t id, Transfers* t, const proto::ExtractStart
   params.use_shm = r.use_shm();
   params.range.after = std::string(View(r.after()));
   params.range.until = std::string(View(r.until()));
+  params.include = Strings(r.include());
+  params.exclude = Strings(r.exclude());
   return Started(id, t->StartExtract(std::move(params)));
 }
 

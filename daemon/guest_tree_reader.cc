@@ -88,9 +88,22 @@ OpResult<std::string> CheckStartPath(std::string path) {
   return path;
 }
 
+OpResult<PathSelector> CheckSelection(const std::vector<std::string>& include,
+                                      const std::vector<std::string>& exclude) {
+  Result<PathSelector> select = PathSelector::Create(include, exclude);
+  if (!select.ok()) return OpError{EINVAL, "select: " + select.status().message()};
+  return std::move(select).value();
+}
+
+WalkVisit VisitOf(const PathSelector& select, std::string_view guest_path) {
+  if (select.SelectsEverything() || select.Selects(guest_path)) return WalkVisit::kSelected;
+  return select.Descends(guest_path) ? WalkVisit::kDescendOnly : WalkVisit::kSkip;
+}
+
 OpResult<std::unique_ptr<GuestTreeReader>> GuestTreeReader::Create(std::string sysroot,
                                                                    std::vector<std::string> paths,
-                                                                   bool xattrs, WalkRange range) {
+                                                                   bool xattrs, WalkRange range,
+                                                                   PathSelector select) {
   if (paths.empty()) return OpError{EINVAL, "extract: no paths given"};
   for (std::string& path : paths) {
     OpResult<std::string> checked = CheckStartPath(std::move(path));
@@ -100,16 +113,17 @@ OpResult<std::unique_ptr<GuestTreeReader>> GuestTreeReader::Create(std::string s
   if (OpResult<bool> valid = ValidateRange(range, paths.size()); !valid.ok()) {
     return valid.error();
   }
-  return std::unique_ptr<GuestTreeReader>(
-      new GuestTreeReader(std::move(sysroot), std::move(paths), xattrs, std::move(range)));
+  return std::unique_ptr<GuestTreeReader>(new GuestTreeReader(
+      std::move(sysroot), std::move(paths), xattrs, std::move(range), std::move(select)));
 }
 
 GuestTreeReader::GuestTreeReader(std::string sysroot, std::vector<std::string> starts, bool xattrs,
-                                 WalkRange range)
+                                 WalkRange range, PathSelector select)
     : sysroot_(std::move(sysroot)),
       starts_(std::move(starts)),
       xattrs_(xattrs),
-      range_(std::move(range)) {}
+      range_(std::move(range)),
+      select_(std::move(select)) {}
 
 Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
   for (;;) {
@@ -131,6 +145,7 @@ Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
     const bool on_the_way = frame.next < frame.first_in;
     if (!on_the_way && frame.next >= frame.prefetched) Prefetch(&frame);
     // Describe may push a frame (and move this one): take what it needs first.
+    const bool selected = frame.selected[frame.next];
     const std::string name = frame.names[frame.next++];
     const std::string shown = JoinShown(frame.shown, name);
     std::string rel = Join(frame.rel, name);
@@ -140,9 +155,15 @@ Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
       continue;
     }
     if (rel.size() > kMaxRecordPath) {
+      if (!selected) continue;  // what lies below it would be too long as well
       return std::optional<SourceEntry>(ErrorEntry(
           frame.rel, ENAMETOOLONG, shown + ": path longer than " +
                                        std::to_string(kMaxRecordPath) + " bytes, not copied"));
+    }
+    if (!selected) {
+      std::optional<SourceEntry> entry = DescribeUnselected(frame.dir.get(), name, rel, shown);
+      if (entry) return entry;
+      continue;
     }
     return std::optional<SourceEntry>(Describe(frame.dir.get(), name, rel, shown));
   }
@@ -153,6 +174,7 @@ Result<std::optional<SourceEntry>> GuestTreeReader::Next() {
 Result<std::optional<SourceEntry>> GuestTreeReader::NextStart() {
   const std::string& start = starts_[next_start_++];
   if (start == "/") {
+    if (!select_.Descends("/")) return std::optional<SourceEntry>();
     OpResult<int> root = OpenInSysroot(sysroot_, "/", O_RDONLY | O_DIRECTORY);
     if (!root.ok()) return Status(Code::kIoError, root.error().message);
     OpResult<Frame> frame = OpenFrame(ScopedFd(root.value()), "", "/");
@@ -163,12 +185,18 @@ Result<std::optional<SourceEntry>> GuestTreeReader::NextStart() {
   const std::string name = start.substr(start.rfind('/') + 1);
   const Place place = PlaceOf(range_, name);
   if (place == Place::kBefore || place == Place::kPast) return std::optional<SourceEntry>();
+  const WalkVisit visit = VisitOf(select_, start);
+  if (visit == WalkVisit::kSkip) return std::optional<SourceEntry>();
   OpResult<EntryRef> ref = ResolveEntry(sysroot_, start);
   if (!ref.ok()) {
     if (place == Place::kOnTheWay && name == range_.after) return std::optional<SourceEntry>();
+    if (visit == WalkVisit::kDescendOnly) return std::optional<SourceEntry>();
     return std::optional<SourceEntry>(ErrorEntry(name, ref.error().err, ref.error().message));
   }
   if (place == Place::kOnTheWay) return DescribeOnTheWay(ref->dir.get(), name, name, start);
+  if (visit == WalkVisit::kDescendOnly) {
+    return DescribeUnselected(ref->dir.get(), name, name, start);
+  }
   return std::optional<SourceEntry>(Describe(ref->dir.get(), name, name, start));
 }
 
@@ -213,6 +241,7 @@ void GuestTreeReader::Prefetch(Frame* frame) {
   constexpr off_t kSmall = 1 << 20;
   const size_t end = std::min(frame->limit, frame->next + kWindow);
   for (size_t i = frame->next; i < end; ++i) {
+    if (!frame->selected[i]) continue;
     const int fd = ::openat(frame->dir.get(), frame->names[i].c_str(),
                             O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
     if (fd < 0) continue;
@@ -247,6 +276,16 @@ std::optional<SourceEntry> GuestTreeReader::DescribeOnTheWay(int dir_fd, const s
   SourceEntry e = DescribeStat(dir_fd, name, rel, shown, st);
   if (is_after && e.meta.type == RecordType::kError) return std::nullopt;
   return e;
+}
+
+std::optional<SourceEntry> GuestTreeReader::DescribeUnselected(int dir_fd, const std::string& name,
+                                                               const std::string& rel,
+                                                               const std::string& shown) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+    return std::nullopt;
+  }
+  return DescribeStat(dir_fd, name, rel, shown, st);
 }
 
 SourceEntry GuestTreeReader::DescribeStat(int dir_fd, const std::string& name,
@@ -290,6 +329,7 @@ SourceEntry GuestTreeReader::DescribeDirectory(int dir_fd, const std::string& na
   entry.meta.type = RecordType::kDirectory;
   // Its children all come after `until`: listing a huge directory for nothing is avoided.
   if (!range_.until.empty() && entry.path == range_.until) return entry;
+  if (!select_.Descends(shown)) return entry;  // nothing below it can be selected
   ScopedFd dir(OpenatNoAtime(dir_fd, name.c_str(),
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.valid()) return ErrnoEntry(entry.path, errno, shown);
@@ -322,7 +362,15 @@ OpResult<GuestTreeReader::Frame> GuestTreeReader::OpenFrame(ScopedFd dir, std::s
   OpResult<std::vector<std::string>> names = ListNames(dir.get(), shown);
   if (!names.ok()) return names.error();
   std::sort(names->begin(), names->end());
-  Frame frame{std::move(dir), std::move(rel), std::move(shown), std::move(names).value()};
+  Frame frame{std::move(dir), std::move(rel), std::move(shown)};
+  const bool all = select_.SelectsEverything();  // then no guest path is built per name
+  for (std::string& name : names.value()) {
+    const WalkVisit visit =
+        all ? WalkVisit::kSelected : VisitOf(select_, JoinShown(frame.shown, name));
+    if (visit == WalkVisit::kSkip) continue;
+    frame.names.push_back(std::move(name));
+    frame.selected.push_back(visit == WalkVisit::kSelected);
+  }
   PlaceInRange(&frame);
   return frame;
 }

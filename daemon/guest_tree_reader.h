@@ -16,6 +16,16 @@
 // - An entry that cannot be read (stat, open, readlink, xattrs, a directory that cannot be
 //   listed) is a kError entry with its errno and "path: strerror"; the walk goes on. A path
 //   longer than kMaxRecordPath is reported as an error on its parent directory.
+// - With a selection (protocol/glob.h), matched against each entry's guest path (the start
+//   path's parent joined with the entry path: "/etc" + "etc/ssh" is "/etc/ssh"), an entry
+//   is decided from its name before anything is looked at: a selected entry is described
+//   as above; an unselected one that the selection descends (some include could match
+//   below it) is looked at with fstatat and, only when it is a directory, sent as a
+//   directory entry and listed (the receiver drops it, or keeps it as a parent of what is
+//   selected below); anything else is skipped unseen (no stat, no open, no prefetch, not
+//   in the hard-link map, so a selected hard link whose other paths were not selected
+//   comes as a file). A selected directory that the selection does not descend is sent
+//   but not listed.
 // - With a WalkRange (protocol/walk_order.h), only the entries e with after < e <= until
 //   are described, plus, before them, the directories on the way to `after` (each
 //   ancestor-or-self of `after` that is a directory: a normal directory entry, outside the
@@ -37,11 +47,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "daemon/op_result.h"
 #include "daemon/scoped_fd.h"
+#include "protocol/glob.h"
 #include "protocol/tree_io.h"
 #include "protocol/walk_order.h"
 
@@ -50,6 +62,20 @@ namespace diskferry::daemon {
 // Checks an extraction start path: absolute (ValidateRequestPath) and naming an entry (a
 // last component of "." or ".." is EINVAL). Returns it without trailing slashes.
 OpResult<std::string> CheckStartPath(std::string path);
+
+// Compiles the host's include and exclude patterns (PathSelector::Create, with its limits);
+// EINVAL naming the bad pattern or list. No include selects everything.
+OpResult<PathSelector> CheckSelection(const std::vector<std::string>& include,
+                                      const std::vector<std::string>& exclude);
+
+// What a selective walk does with an entry, from its guest path alone (the start path's
+// parent joined with the entry path).
+enum class WalkVisit {
+  kSkip,         // neither selected nor on the way to a selected path: never looked at
+  kSelected,     // described and sent
+  kDescendOnly,  // looked at; walked (and sent, for the receiver's parents) only if a directory
+};
+WalkVisit VisitOf(const PathSelector& select, std::string_view guest_path);
 
 class GuestTreeReader : public TreeSource {
  public:
@@ -60,14 +86,16 @@ class GuestTreeReader : public TreeSource {
   // until Next().
   static OpResult<std::unique_ptr<GuestTreeReader>> Create(std::string sysroot,
                                                            std::vector<std::string> paths,
-                                                           bool xattrs, WalkRange range = {});
+                                                           bool xattrs, WalkRange range = {},
+                                                           PathSelector select = {});
 
   // The next entry, or nullopt after the last. Fails (ending the transfer) only when the
   // sysroot itself cannot be opened.
   Result<std::optional<SourceEntry>> Next() override;
 
  private:
-  // A directory being walked: its fd, its entry path and the path to show in messages.
+  // A directory being walked: its fd, its entry path and its guest path (shown in messages
+  // and matched by the selection).
   // With a range, names[first_in, limit) are the entries inside it; names[first_in - 1]
   // may be on the way to `after` (then `next` starts there); names[limit, end) are past
   // `until`.
@@ -75,7 +103,8 @@ class GuestTreeReader : public TreeSource {
     ScopedFd dir;
     std::string rel;
     std::string shown;
-    std::vector<std::string> names;  // sorted
+    std::vector<std::string> names;  // sorted; only those the selection may visit
+    std::vector<bool> selected;      // per name: kSelected (else kOnTheWay)
     size_t next = 0;
     size_t prefetched = 0;  // names[0, prefetched) have had their data read ahead
     size_t first_in = 0;
@@ -87,7 +116,7 @@ class GuestTreeReader : public TreeSource {
   static void Prefetch(Frame* frame);
 
   GuestTreeReader(std::string sysroot, std::vector<std::string> starts, bool xattrs,
-                  WalkRange range);
+                  WalkRange range, PathSelector select);
 
   Result<std::optional<SourceEntry>> NextStart();
   // Stops the walk: every later entry is past `until`.
@@ -100,6 +129,10 @@ class GuestTreeReader : public TreeSource {
   // directory (or is `after` itself and cannot be read).
   std::optional<SourceEntry> DescribeOnTheWay(int dir_fd, const std::string& name,
                                               const std::string& rel, const std::string& shown);
+  // An unselected entry the selection descends: a directory entry, or nullopt when it is
+  // not a directory or cannot be looked at (the receiver would drop that error anyway).
+  std::optional<SourceEntry> DescribeUnselected(int dir_fd, const std::string& name,
+                                                const std::string& rel, const std::string& shown);
   SourceEntry DescribeStat(int dir_fd, const std::string& name, const std::string& rel,
                            const std::string& shown, const struct stat& st);
   SourceEntry DescribeDirectory(int dir_fd, const std::string& name, SourceEntry entry,
@@ -112,6 +145,7 @@ class GuestTreeReader : public TreeSource {
   const std::vector<std::string> starts_;
   const bool xattrs_;
   const WalkRange range_;
+  const PathSelector select_;
   size_t next_start_ = 0;
   std::vector<Frame> frames_;
   std::map<std::pair<dev_t, ino_t>, std::string> first_paths_;  // inodes with nlink > 1

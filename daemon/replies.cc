@@ -18,6 +18,15 @@ std::span<const uint8_t> Bytes(const flatbuffers::Vector<uint8_t>* v) {
   return v == nullptr ? std::span<const uint8_t>() : std::span<const uint8_t>(v->data(), v->size());
 }
 
+std::vector<std::string> Strings(
+    const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v) {
+  std::vector<std::string> out;
+  if (v == nullptr) return out;
+  out.reserve(v->size());
+  for (const flatbuffers::String* s : *v) out.emplace_back(View(s));
+  return out;
+}
+
 DetachedBuffer ErrorResponse(uint64_t id, int err, std::string_view message) {
   FlatBufferBuilder fbb(256);
   const auto error = proto::CreateError(fbb, fbb.CreateString(ErrnoName(err)),

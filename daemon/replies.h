@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -27,6 +28,9 @@ class Transfers;
 // to the handlers (which reject it) instead of silently truncating the path.
 std::string_view View(const flatbuffers::String* s);
 std::span<const uint8_t> Bytes(const flatbuffers::Vector<uint8_t>* v);
+// Each string of `v` (View), none for an absent vector.
+std::vector<std::string> Strings(
+    const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v);
 
 // A Response with `id`, no reply and Error{ErrnoName(err), message}.
 flatbuffers::DetachedBuffer ErrorResponse(uint64_t id, int err, std::string_view message);

@@ -30,8 +30,11 @@ std::string Join(const std::string& dir, const std::string& name) {
 // The walk of GuestTreeReader, counting instead of describing.
 class Surveyor {
  public:
-  Surveyor(const std::string& sysroot, const SurveyParams& params)
-      : sysroot_(sysroot), entry_weight_(params.entry_weight), step_(params.checkpoint_weight) {}
+  Surveyor(const std::string& sysroot, const SurveyParams& params, PathSelector select)
+      : sysroot_(sysroot),
+        entry_weight_(params.entry_weight),
+        select_(std::move(select)),
+        step_(params.checkpoint_weight) {}
 
   OpResult<SurveyData> Run(const std::string& start);
 
@@ -39,13 +42,19 @@ class Surveyor {
   struct Frame {
     ScopedFd dir;
     std::string rel;
+    std::string guest;               // its guest path, which the selection matches
     std::vector<std::string> names;  // sorted
     size_t next = 0;
   };
 
   OpResult<bool> Start(const std::string& start);
-  // Looks at entry `name` of `dir_fd` and counts it; pushes the frame of a directory.
-  void Visit(int dir_fd, const std::string& name, const std::string& rel);
+  // Looks at entry `name` of `dir_fd` (guest path `guest`) as the selection says, counts
+  // it if selected, and pushes the frame of a directory the selection descends.
+  void Visit(int dir_fd, const std::string& name, const std::string& rel, const std::string& guest);
+  void VisitDirectory(int dir_fd, const std::string& name, const std::string& rel,
+                      const std::string& guest, bool selected);
+  void PushDirectory(ScopedFd dir, const std::string& rel, const std::string& guest,
+                     std::vector<std::string> names);
   // Adds an entry of `weight` (beyond entry_weight) ending at `rel`; "" never checkpoints.
   void Account(const std::string& rel, uint64_t weight);
   void Error(const std::string& rel) {
@@ -56,6 +65,7 @@ class Surveyor {
 
   const std::string& sysroot_;
   const uint64_t entry_weight_;
+  const PathSelector select_;
   uint64_t step_;          // the weight between two checkpoints; doubles when thinned
   uint64_t since_ = 0;     // weight since the last checkpoint
   size_t path_bytes_ = 0;  // of the checkpoints' paths
@@ -75,51 +85,61 @@ OpResult<SurveyData> Surveyor::Run(const std::string& start) {
     // Visit may push a frame (and move this one): take what it needs first.
     const std::string name = frame.names[frame.next++];
     std::string rel = Join(frame.rel, name);
+    const std::string guest = frame.guest == "/" ? "/" + name : frame.guest + "/" + name;
+    const WalkVisit visit = VisitOf(select_, guest);
+    if (visit == WalkVisit::kSkip) continue;
     if (rel.size() > kMaxRecordPath) {
-      Error("");  // an extraction reports it on the parent, a path already passed
+      // An extraction reports it on the parent, a path already passed; one that is not
+      // selected it skips.
+      if (visit == WalkVisit::kSelected) Error("");
       continue;
     }
-    Visit(frame.dir.get(), name, rel);
+    Visit(frame.dir.get(), name, rel, guest);
   }
   return std::move(data_);
 }
 
 OpResult<bool> Surveyor::Start(const std::string& start) {
   if (start == "/") {
+    if (!select_.Descends("/")) return true;
     OpResult<int> root = OpenInSysroot(sysroot_, "/", O_RDONLY | O_DIRECTORY);
     if (!root.ok()) return root.error();
     ScopedFd dir(root.value());
     OpResult<std::vector<std::string>> names = ListNames(dir.get(), "/");
     if (!names.ok()) return names.error();
-    std::sort(names->begin(), names->end());
-    frames_.push_back(Frame{std::move(dir), "", std::move(names).value()});
+    PushDirectory(std::move(dir), "", "/", std::move(names).value());
     return true;
   }
   const std::string name = start.substr(start.rfind('/') + 1);
+  const WalkVisit visit = VisitOf(select_, start);
+  if (visit == WalkVisit::kSkip) return true;
   OpResult<EntryRef> ref = ResolveEntry(sysroot_, start);
   if (!ref.ok()) {
-    Error(name);
+    if (visit == WalkVisit::kSelected) Error(name);
     return true;
   }
-  Visit(ref->dir.get(), name, name);
+  Visit(ref->dir.get(), name, name, start);
   return true;
 }
 
-void Surveyor::Visit(int dir_fd, const std::string& name, const std::string& rel) {
+void Surveyor::PushDirectory(ScopedFd dir, const std::string& rel, const std::string& guest,
+                             std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  frames_.push_back(Frame{std::move(dir), rel, guest, std::move(names)});
+}
+
+// As GuestTreeReader: what is not selected counts for nothing, errors included (the
+// receiver drops them), and only a directory is walked on the way to selected paths.
+void Surveyor::Visit(int dir_fd, const std::string& name, const std::string& rel,
+                     const std::string& guest) {
+  const bool selected = select_.Selects(guest);
   struct stat st {};
-  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Error(rel);
-  if (S_ISDIR(st.st_mode)) {
-    ScopedFd dir(
-        OpenatNoAtime(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!dir.valid()) return Error(rel);
-    OpResult<std::vector<std::string>> names = ListNames(dir.get(), rel);
-    if (!names.ok()) return Error(rel);
-    std::sort(names->begin(), names->end());
-    data_.directories = SaturatingAdd(data_.directories, 1);
-    Account(rel, 0);
-    frames_.push_back(Frame{std::move(dir), rel, std::move(names).value()});
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (selected) Error(rel);
     return;
   }
+  if (S_ISDIR(st.st_mode)) return VisitDirectory(dir_fd, name, rel, guest, selected);
+  if (!selected) return;
   if (!S_ISREG(st.st_mode)) {
     data_.others = SaturatingAdd(data_.others, 1);
     return Account(rel, 0);
@@ -129,6 +149,27 @@ void Surveyor::Visit(int dir_fd, const std::string& name, const std::string& rel
   const uint64_t size = repeat || st.st_size < 0 ? 0 : static_cast<uint64_t>(st.st_size);
   data_.bytes = SaturatingAdd(data_.bytes, size);
   Account(rel, size);
+}
+
+void Surveyor::VisitDirectory(int dir_fd, const std::string& name, const std::string& rel,
+                              const std::string& guest, bool selected) {
+  if (selected && !select_.Descends(guest)) {  // sent, but not listed
+    data_.directories = SaturatingAdd(data_.directories, 1);
+    return Account(rel, 0);
+  }
+  ScopedFd dir(
+      OpenatNoAtime(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  OpResult<std::vector<std::string>> names =
+      dir.valid() ? ListNames(dir.get(), rel) : OpError{errno, rel};
+  if (!names.ok()) {
+    if (selected) Error(rel);
+    return;
+  }
+  if (selected) {
+    data_.directories = SaturatingAdd(data_.directories, 1);
+    Account(rel, 0);
+  }
+  PushDirectory(std::move(dir), rel, guest, std::move(names).value());
 }
 
 void Surveyor::Account(const std::string& rel, uint64_t weight) {
@@ -165,7 +206,9 @@ void Surveyor::Thin() {
 OpResult<SurveyData> Survey(const std::string& sysroot, const SurveyParams& params) {
   OpResult<std::string> start = CheckStartPath(params.path);
   if (!start.ok()) return start.error();
-  Surveyor surveyor(sysroot, params);
+  OpResult<PathSelector> select = CheckSelection(params.include, params.exclude);
+  if (!select.ok()) return select.error();
+  Surveyor surveyor(sysroot, params, std::move(select).value());
   return surveyor.Run(start.value());
 }
 

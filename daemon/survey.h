@@ -16,6 +16,11 @@
 // kMaxRecordPath) counts in `errors` and weighs `entry_weight`; the walk goes on. Sums
 // saturate at UINT64_MAX, so they never decrease.
 //
+// Selection: the include and exclude patterns decide each entry as an extraction's walk
+// does (GuestTreeReader, VisitOf): only selected entries are counted and weighed; a
+// directory on the way to selected paths is listed but counts for nothing; the rest is
+// never looked at. Bad patterns are EINVAL (CheckSelection).
+//
 // Checkpoints: at the entry where the weight accumulated since the previous checkpoint
 // reaches the checkpoint weight (0: none), with the totals through that entry inclusive.
 // Never at a path longer than kMaxRecordPath (reported on its parent). Past
@@ -39,6 +44,8 @@ struct SurveyParams {
   std::string path;  // absolute in the sysroot, as an extraction's start path
   uint64_t checkpoint_weight = 0;
   uint64_t entry_weight = 0;
+  std::vector<std::string> include;  // as ExtractParams
+  std::vector<std::string> exclude;
 };
 
 struct SurveyCheckpointData {

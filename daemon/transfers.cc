@@ -84,8 +84,11 @@ OpError Transfers::Abort(OpError error) {
 
 OpResult<uint64_t> Transfers::StartExtract(ExtractParams params) {
   if (OpResult<bool> idle = CheckIdle(); !idle.ok()) return idle.error();
-  OpResult<std::unique_ptr<GuestTreeReader>> reader = GuestTreeReader::Create(
-      ctx_.sysroot, std::move(params.paths), params.xattrs, std::move(params.range));
+  OpResult<PathSelector> select = CheckSelection(params.include, params.exclude);
+  if (!select.ok()) return select.error();
+  OpResult<std::unique_ptr<GuestTreeReader>> reader =
+      GuestTreeReader::Create(ctx_.sysroot, std::move(params.paths), params.xattrs,
+                              std::move(params.range), std::move(select).value());
   if (!reader.ok()) return reader.error();
   auto x = std::make_unique<Extract>();
   x->reader = std::move(reader).value();

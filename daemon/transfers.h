@@ -42,6 +42,9 @@ struct ExtractParams {
   bool xattrs = false;
   bool use_shm = true;
   WalkRange range;  // unbounded: the whole walk (see GuestTreeReader)
+  // The selection's patterns as the host sent them (checked by StartExtract).
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
 };
 
 struct InjectParams {
@@ -89,8 +92,9 @@ class Transfers {
 
   bool active() const { return state_ != State::kIdle; }
 
-  // EBUSY while a transfer is active; EINVAL for bad paths or a bad range (one that is
-  // bounded with other than one path, or whose bounds are not relative entry paths).
+  // EBUSY while a transfer is active; EINVAL for bad paths, a bad range (one that is
+  // bounded with other than one path, or whose bounds are not relative entry paths) or a
+  // bad selection (CheckSelection).
   // Returns the transfer id.
   OpResult<uint64_t> StartExtract(ExtractParams params);
   // Releases `release` (shm lane; the socket lane's buffers are released by the daemon

@@ -249,13 +249,19 @@ std::vector<std::string> Patterns(const ScalarList& list, std::string_view key,
                  "include: an empty list selects nothing (leave include out to "
                  "select everything)");
   }
+  if (list.items.size() > kMaxSelectPatterns) {
+    fields.Error(list.mark, std::string(key) + ": " + std::to_string(list.items.size()) +
+                                " patterns, at most " + std::to_string(kMaxSelectPatterns));
+  }
   for (const Scalar& item : list.items) {
     std::optional<std::string> text = fields.Text(item);
     if (!text) continue;
     Result<Glob> glob = Glob::Compile(*text);
     if (!glob.ok()) {
+      // A pattern past the length limit is shown by its start.
+      const std::string shown = text->size() > 80 ? text->substr(0, 60) + "..." : *text;
       fields.Error(item.mark,
-                   std::string(key) + ": bad glob '" + *text + "': " + glob.status().message());
+                   std::string(key) + ": bad glob '" + shown + "': " + glob.status().message());
     } else {
       patterns.push_back(*text);
     }

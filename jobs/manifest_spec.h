@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "jobs/diagnostics.h"
-#include "jobs/glob.h"
 #include "jobs/vars.h"
+#include "protocol/glob.h"
 
 namespace diskferry {
 

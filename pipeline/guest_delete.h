@@ -9,8 +9,8 @@
 #include <string>
 
 #include "appliance/guest_fs.h"
-#include "jobs/glob.h"
 #include "pipeline/guest_walk.h"
+#include "protocol/glob.h"
 #include "protocol/status.h"
 
 namespace diskferry {

@@ -1,6 +1,8 @@
 // SelectingSink: a TreeSink decorator that passes on only the records a predicate selects,
 // so a job's include/exclude rules apply to whatever the inner sink writes (a directory, a
-// tar archive, a hashing report).
+// tar archive, a hashing report). The guest applies the same rules in its walk
+// (TransferOptions::select), so from an honest guest only the directories walked on the way
+// to selected paths are dropped here; this sink is the guard against any other guest.
 //
 // The predicate sees each record's path (relative, no leading '/', raw bytes) and metadata,
 // kError records included (a read error of an unselected file is dropped too). A dropped

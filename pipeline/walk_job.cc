@@ -31,11 +31,6 @@ const MachineSpec& SourceOf(const JobSpec& job) {
       job.task);
 }
 
-bool SelectsEverything(const PathSelector& select) {
-  return select.exclude().empty() && select.include().size() == 1 &&
-         select.include()[0].pattern() == "/**";
-}
-
 const ExtractSpec* ExtractOf(const JobRun& job) { return std::get_if<ExtractSpec>(&job.job.task); }
 
 std::vector<std::string> HashNames(const std::vector<HashAlgorithm>& hashes) {
@@ -113,18 +108,17 @@ Status LoadPrevious(const ExtractSpec& spec, JobRun& job) {
 }
 
 // Surveys the walk and cuts it into parts (one when the tree is small or splitting is off).
+// The guest counts only what the job selects, so the totals and the weights are the job's.
 std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& session) {
   const bool splittable = run.split && run.appliances > 1 && !WritesTarOutput(job);
-  const bool totals = SelectsEverything(SelectOfWalk(job.job));
-  if (!splittable && !totals) return {WalkRange{}};
-  auto survey =
-      session.appliance().control().Survey("/", 1u << 20, kEntryWeight, std::chrono::seconds(120));
+  auto survey = session.appliance().control().Survey(
+      "/", 1u << 20, kEntryWeight, std::chrono::seconds(120), SelectOfWalk(job.job).patterns());
   if (!survey.ok()) {
     run.events.Log(LogLevel::kWarning,
                    job.job.name + ": survey failed, not split: " + survey.status().ToString());
     return {WalkRange{}};
   }
-  if (totals) job.meter->SetTotals(survey->files, survey->bytes);
+  job.meter->SetTotals(survey->files, survey->bytes);
   if (!splittable) return {WalkRange{}};
   // A --min-part given by the user says splitting pays here: then every appliance counts.
   const int usable = run.options.min_part_weight

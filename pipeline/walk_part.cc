@@ -127,6 +127,7 @@ Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const Wa
   TransferOptions transfer;
   transfer.xattrs = output->xattrs;
   transfer.range = range;
+  transfer.select = select.patterns();  // the guest walks only there; `selecting` still checks
   if (run.options.seams.progress_deadline.count() > 0) {
     transfer.progress_deadline = run.options.seams.progress_deadline;
   }

@@ -25,15 +25,20 @@ struct Checkpoint {
 class SurveyTest : public ScratchServeTest {
  protected:
   static flatbuffers::DetachedBuffer SurveyRequest(const std::string& path, uint64_t step,
-                                                   uint64_t entry_weight) {
+                                                   uint64_t entry_weight,
+                                                   const SelectPatterns& select = {}) {
     return BuildRequest(1, proto::Op::Survey, [&](flatbuffers::FlatBufferBuilder& fbb) {
-      return proto::CreateSurveyRequest(fbb, fbb.CreateString(path), step, entry_weight).Union();
+      return proto::CreateSurveyRequest(fbb, fbb.CreateString(path), step, entry_weight,
+                                        fbb.CreateVectorOfStrings(select.include),
+                                        fbb.CreateVectorOfStrings(select.exclude))
+          .Union();
     });
   }
 
   // The reply to a Survey that must succeed (null, and a test failure, otherwise).
-  const proto::SurveyReply* Survey(const std::string& path, uint64_t step, uint64_t entry_weight) {
-    const proto::Response* response = CallOk(SurveyRequest(path, step, entry_weight));
+  const proto::SurveyReply* Survey(const std::string& path, uint64_t step, uint64_t entry_weight,
+                                   const SelectPatterns& select = {}) {
+    const proto::Response* response = CallOk(SurveyRequest(path, step, entry_weight, select));
     return response == nullptr ? nullptr : response->reply_as_Survey();
   }
 
@@ -127,6 +132,32 @@ TEST_F(SurveyCountsTest, MissingStartIsOneErrorAndStartsThatNameNoEntryAreEinval
   EXPECT_EQ(CallError(SurveyRequest("/s/..", 1, 1)), "EINVAL");
   EXPECT_EQ(CallError(SurveyRequest("s", 1, 1)), "EINVAL");
   EXPECT_EQ(CallError(SurveyRequest("", 1, 1)), "EINVAL");
+}
+
+TEST_F(SurveyCountsTest, OnlySelectedEntriesCount) {
+  // /s is walked on the way to /s/sub and counts for nothing; h2 weighs its size, since
+  // its other path h1 is not selected (an extraction sends it as a file).
+  const proto::SurveyReply* s = Survey("/s", 1, 1, {{"/s/sub/**"}, {}});
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->files(), 2u) << "sub/c sub/h2";
+  EXPECT_EQ(s->directories(), 1u) << "sub";
+  EXPECT_EQ(s->others(), 0u);
+  EXPECT_EQ(s->bytes(), 1050u);
+  EXPECT_EQ(s->weight(), 1053u);
+  EXPECT_EQ(Checkpoints(s),
+            (std::vector<Checkpoint>{
+                {"s/sub", 1, 0, 0}, {"s/sub/c", 52, 1, 50}, {"s/sub/h2", 1053, 2, 1050}}));
+  s = Survey("/s", 0, 0, {{}, {"/s/sub", "/s/l"}});
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->files(), 3u) << "a b h1";
+  EXPECT_EQ(s->directories(), 1u) << "s";
+  EXPECT_EQ(s->others(), 1u) << "fifo";
+  EXPECT_EQ(s->bytes(), 1100u);
+  s = Survey("/", 0, 0, {{"/elsewhere/**"}, {}});
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->files() + s->directories() + s->others() + s->errors(), 0u);
+  EXPECT_EQ(CallError(SurveyRequest("/s", 1, 1, {{"s/**"}, {}})), "EINVAL");
+  EXPECT_EQ(CallError(SurveyRequest("/s", 1, 1, {{}, {"/s/[a"}})), "EINVAL");
 }
 
 TEST_F(SurveyTest, CheckpointPathsAreTheExtractionWalk) {

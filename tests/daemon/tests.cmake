@@ -25,6 +25,7 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/tool_runner_test.cc
   ${DF_DAEMON_TEST_DIR}/transfer_fixture.cc
   ${DF_DAEMON_TEST_DIR}/transfer_range_test.cc
+  ${DF_DAEMON_TEST_DIR}/transfer_select_test.cc
   ${DF_DAEMON_TEST_DIR}/transfer_test.cc
   ${DF_DAEMON_TEST_DIR}/tree_reader_range_test.cc
   ${DF_DAEMON_TEST_DIR}/tree_reader_test.cc

@@ -86,11 +86,13 @@ void TransferTest::ConfigureContext(DaemonContext* ctx) {
 
 DetachedBuffer TransferTest::ExtractStartRequest(const std::vector<std::string>& paths,
                                                  uint64_t threshold, bool xattrs, bool use_shm,
-                                                 const WalkRange& range) {
+                                                 const WalkRange& range,
+                                                 const SelectPatterns& select) {
   FlatBufferBuilder fbb;
   const auto body = proto::CreateExtractStartRequest(
       fbb, fbb.CreateVectorOfStrings(paths), threshold, xattrs, use_shm,
-      fbb.CreateString(range.after), fbb.CreateString(range.until));
+      fbb.CreateString(range.after), fbb.CreateString(range.until),
+      fbb.CreateVectorOfStrings(select.include), fbb.CreateVectorOfStrings(select.exclude));
   return Finish(&fbb, proto::Op::ExtractStart, body.Union());
 }
 
@@ -123,9 +125,10 @@ uint64_t TransferTest::Started(const DetachedBuffer& start) {
 }
 
 Extracted TransferTest::ExtractAll(const std::vector<std::string>& paths, uint64_t threshold,
-                                   bool xattrs, const WalkRange& range) {
+                                   bool xattrs, const WalkRange& range,
+                                   const SelectPatterns& select) {
   Extracted out;
-  const uint64_t id = Started(ExtractStartRequest(paths, threshold, xattrs, shm(), range));
+  const uint64_t id = Started(ExtractStartRequest(paths, threshold, xattrs, shm(), range, select));
   std::vector<BufferRef> release;
   for (int round = 0; id != 0 && round < 100000; ++round) {
     const proto::Response* response = CallOk(ExtractNextRequest(id, release));

@@ -16,6 +16,7 @@
 #include "daemon/guest_tree_writer.h"
 #include "daemon/shm.h"
 #include "daemon/transfers.h"
+#include "protocol/glob.h"
 #include "protocol/lane_memory.h"
 #include "protocol/lane_records.h"
 #include "protocol/walk_order.h"
@@ -58,7 +59,8 @@ class TransferTest : public ScratchServeTest, public ::testing::WithParamInterfa
 
   static flatbuffers::DetachedBuffer ExtractStartRequest(const std::vector<std::string>& paths,
                                                          uint64_t threshold, bool xattrs,
-                                                         bool use_shm, const WalkRange& range = {});
+                                                         bool use_shm, const WalkRange& range = {},
+                                                         const SelectPatterns& select = {});
   static flatbuffers::DetachedBuffer ExtractNextRequest(uint64_t id,
                                                         const std::vector<BufferRef>& release);
   static flatbuffers::DetachedBuffer InjectStartRequest(const std::string& root, bool xattrs,
@@ -70,7 +72,8 @@ class TransferTest : public ScratchServeTest, public ::testing::WithParamInterfa
   // Extracts `paths` (the `range` of their walk) through the lane under test, decoding
   // every record.
   Extracted ExtractAll(const std::vector<std::string>& paths, uint64_t threshold = 256 << 10,
-                       bool xattrs = true, const WalkRange& range = {});
+                       bool xattrs = true, const WalkRange& range = {},
+                       const SelectPatterns& select = {});
   // Extracts `paths` and recreates them under the host directory `dest`; per-file errors.
   std::vector<FileError> ExtractInto(const std::vector<std::string>& paths,
                                      const std::string& dest);

@@ -24,7 +24,7 @@ endfunction()
 # protocol library, and the sanitizer build stays short.
 df_fuzzer(control_reply_fuzzer SOURCES ${CMAKE_SOURCE_DIR}/appliance/control_replies.cc
           LIBS df_protocol)
-df_fuzzer(glob_fuzzer LIBS df_jobs)
+df_fuzzer(glob_fuzzer LIBS df_protocol)
 df_fuzzer(lane_fuzzer LIBS df_protocol)
 df_fuzzer(manifest_fuzzer LIBS df_jobs)
 df_fuzzer(request_fuzzer LIBS df_protocol)

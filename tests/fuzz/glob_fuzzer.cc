@@ -1,4 +1,4 @@
-// Fuzz target: the globs of `select:` (jobs/glob.h), checked against a reference matcher.
+// Fuzz target: the globs of `select:` (protocol/glob.h), checked against a reference matcher.
 //
 // Input: one byte, then patterns separated by '\n', then a NUL byte, then a guest path. The
 // first byte says how many of the patterns are includes (byte % (count + 1)); the rest are
@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "jobs/glob.h"
+#include "protocol/glob.h"
 
 namespace diskferry {
 namespace {

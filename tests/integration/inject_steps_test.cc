@@ -13,7 +13,7 @@
 
 #include "appliance/guest_fs.h"
 #include "appliance/image_session.h"
-#include "jobs/glob.h"
+#include "protocol/glob.h"
 #include "tests/integration/fs_images.h"
 
 namespace diskferry::testing {

@@ -9,6 +9,7 @@ add_executable(integration_tests
   integration/copy_test.cc
   integration/inject_steps_test.cc
   integration/run_test.cc
+  integration/select_test.cc
   integration/hostile_image_test.cc
   integration/storage_tools_test.cc
   integration/storage_daemon_test.cc

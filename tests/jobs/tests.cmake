@@ -7,12 +7,10 @@ add_executable(jobs_tests
   ${DF_JOBS_TEST_DIR}/case_files.cc
   ${DF_JOBS_TEST_DIR}/did_you_mean_test.cc
   ${DF_JOBS_TEST_DIR}/examples_test.cc
-  ${DF_JOBS_TEST_DIR}/glob_test.cc
   ${DF_JOBS_TEST_DIR}/host_files_test.cc
   ${DF_JOBS_TEST_DIR}/manifest_cases_test.cc
   ${DF_JOBS_TEST_DIR}/parser_test.cc
   ${DF_JOBS_TEST_DIR}/plan_test.cc
-  ${DF_JOBS_TEST_DIR}/selector_test.cc
   ${DF_JOBS_TEST_DIR}/validator_test.cc
   ${DF_JOBS_TEST_DIR}/vars_test.cc)
 target_link_libraries(jobs_tests PRIVATE df_jobs GTest::gtest_main)

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "jobs/glob.h"
+#include "protocol/glob.h"
 
 namespace diskferry {
 namespace {
@@ -80,6 +80,36 @@ TEST(PathSelectorTest, BadPatternIsNamedInTheError) {
   ASSERT_FALSE(selector.ok());
   EXPECT_EQ(selector.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(selector.status().message().rfind("/a**: ", 0), 0u) << selector.status().message();
+}
+
+TEST(PathSelectorTest, ListsOfMoreThanTheLimitAreRefused) {
+  const std::vector<std::string> at_limit(kMaxSelectPatterns, "/etc");
+  const std::vector<std::string> past(kMaxSelectPatterns + 1, "/etc");
+  EXPECT_TRUE(PathSelector::Create(at_limit, at_limit).ok());
+  Result<PathSelector> too_many = PathSelector::Create(past, {});
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(too_many.status().message(), "include: 257 patterns, at most 256");
+  too_many = PathSelector::Create({}, past);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().message(), "exclude: 257 patterns, at most 256");
+}
+
+TEST(PathSelectorTest, PatternsRecreateTheSameSelector) {
+  const PathSelector s = Selector({"/etc/**", "/srv/*.conf"}, {"/etc/secret"});
+  const SelectPatterns p = s.patterns();
+  EXPECT_EQ(p.include, (std::vector<std::string>{"/etc/**", "/srv/*.conf"}));
+  EXPECT_EQ(p.exclude, (std::vector<std::string>{"/etc/secret"}));
+  const PathSelector again = Selector(p.include, p.exclude);
+  for (const char* path :
+       {"/etc", "/etc/secret", "/etc/secret/x", "/etc/a", "/srv/a.conf", "/srv"}) {
+    EXPECT_EQ(again.Selects(path), s.Selects(path)) << path;
+    EXPECT_EQ(again.Descends(path), s.Descends(path)) << path;
+  }
+  EXPECT_FALSE(s.SelectsEverything());
+  EXPECT_TRUE(PathSelector().SelectsEverything());
+  EXPECT_TRUE(Selector({"/**"}, {}).SelectsEverything());
+  EXPECT_FALSE(Selector({"/**"}, {"/tmp"}).SelectsEverything());
 }
 
 }  // namespace

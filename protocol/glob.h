@@ -12,10 +12,15 @@
 // empty component ('//' or a trailing '/'), '.' or '..' components, '**' inside a
 // component ('a**'), an unclosed '[', a reversed range ('[z-a]'), a trailing '\'.
 //
+// Both ends compile this: the host validates a job's `select:` with it and keeps it as the
+// guard on what the guest sends; the daemon walks only what it selects (ExtractStart,
+// Survey). Patterns from the host are checked again there against the same limits.
+//
 // Glob and PathSelector are immutable values; const methods are thread-safe.
-#ifndef DISKFERRY_JOBS_GLOB_H_
-#define DISKFERRY_JOBS_GLOB_H_
+#ifndef DISKFERRY_PROTOCOL_GLOB_H_
+#define DISKFERRY_PROTOCOL_GLOB_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,10 +29,16 @@
 
 namespace diskferry {
 
+// A pattern is at most this long (the longest path a record may carry), and a selector
+// holds at most this many include and this many exclude patterns. Matching one path
+// costs up to patterns x components x bytes, so both bound the daemon's work per entry.
+inline constexpr size_t kMaxGlobBytes = 4096;
+inline constexpr size_t kMaxSelectPatterns = 256;
+
 class Glob {
  public:
   // Fails with kInvalidArgument and a message naming the problem (no location: the caller
-  // knows where the pattern was written).
+  // knows where the pattern was written); a pattern longer than kMaxGlobBytes fails too.
   static Result<Glob> Compile(std::string_view pattern);
 
   // Whether the absolute guest path `path` ("/" is the root; empty components are ignored)
@@ -69,6 +80,13 @@ class Glob {
 // Compiles `pattern` and matches `path`; false for a bad pattern.
 bool GlobMatches(std::string_view pattern, std::string_view path);
 
+// A selection as it travels to the daemon (ExtractStartRequest, SurveyRequest): the
+// patterns as written. No include means "/**".
+struct SelectPatterns {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+};
+
 // The `select:` rule:
 //  - a path is selected when it matches some include (no include list means "/**") and
 //    neither it nor any directory above it matches an exclude;
@@ -80,12 +98,17 @@ class PathSelector {
  public:
   PathSelector();  // include /**, exclude nothing
 
-  // Fails on the first bad pattern, with "PATTERN: reason".
+  // Fails on the first bad pattern, with "PATTERN: reason", and on a list of more than
+  // kMaxSelectPatterns ("include: N patterns, at most 256"); kInvalidArgument.
   static Result<PathSelector> Create(const std::vector<std::string>& include,
                                      const std::vector<std::string>& exclude);
 
   bool Selects(std::string_view path) const;
   bool Descends(std::string_view dir) const;
+  // Whether this is the default: include /** and exclude nothing.
+  bool SelectsEverything() const;
+  // The patterns, for Create on the other side.
+  SelectPatterns patterns() const;
 
   const std::vector<Glob>& include() const { return include_; }
   const std::vector<Glob>& exclude() const { return exclude_; }
@@ -99,4 +122,4 @@ class PathSelector {
 
 }  // namespace diskferry
 
-#endif  // DISKFERRY_JOBS_GLOB_H_
+#endif  // DISKFERRY_PROTOCOL_GLOB_H_

@@ -1,4 +1,4 @@
-#include "jobs/glob.h"
+#include "protocol/glob.h"
 
 #include <gtest/gtest.h>
 
@@ -215,6 +215,12 @@ TEST(PathSelectorTest, ExcludesOnADeepPathAreMatchedInOneWalk) {
   EXPECT_FALSE(selector->Selects(deep + "/b"));
   EXPECT_FALSE(selector->Selects(deep + "/b/c"));
   EXPECT_FALSE(selector->Descends("/b" + deep));
+}
+
+TEST(GlobTest, PatternsLongerThanTheLimitAreRejected) {
+  const std::string at_limit = "/" + std::string(kMaxGlobBytes - 1, 'a');
+  EXPECT_TRUE(Compiled(at_limit).Matches(at_limit));
+  EXPECT_EQ(Rejection(at_limit + "a"), "pattern of 4097 bytes, at most 4096");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "jobs/glob.h"
+#include "protocol/glob.h"
 
 #include <algorithm>
 
@@ -130,6 +130,10 @@ Result<Glob> Glob::Compile(std::string_view pattern) {
   if (pattern.empty() || pattern[0] != '/') {
     return fail("patterns start at the guest root: write '/" + std::string(pattern) + "'");
   }
+  if (pattern.size() > kMaxGlobBytes) {
+    return fail("pattern of " + std::to_string(pattern.size()) + " bytes, at most " +
+                std::to_string(kMaxGlobBytes));
+  }
   if (pattern.find('\0') != std::string_view::npos) return fail("NUL byte in pattern");
   if (pattern.size() > 1 && pattern.back() == '/') {
     return fail("trailing '/' (write " + std::string(pattern.substr(0, pattern.size() - 1)) +
@@ -220,6 +224,14 @@ PathSelector::PathSelector() : include_{std::move(Glob::Compile("/**")).value()}
 
 Result<PathSelector> PathSelector::Create(const std::vector<std::string>& include,
                                           const std::vector<std::string>& exclude) {
+  for (const auto* list : {&include, &exclude}) {
+    if (list->size() > kMaxSelectPatterns) {
+      return Status(Code::kInvalidArgument, std::string(list == &include ? "include" : "exclude") +
+                                                ": " + std::to_string(list->size()) +
+                                                " patterns, at most " +
+                                                std::to_string(kMaxSelectPatterns));
+    }
+  }
   PathSelector selector;
   if (!include.empty()) selector.include_.clear();
   for (const auto* list : {&include, &exclude}) {
@@ -247,6 +259,17 @@ bool PathSelector::Descends(std::string_view dir) const {
   if (Excluded(dir)) return false;
   return std::any_of(include_.begin(), include_.end(),
                      [&](const Glob& g) { return g.CouldMatchBelow(dir); });
+}
+
+bool PathSelector::SelectsEverything() const {
+  return exclude_.empty() && include_.size() == 1 && include_[0].pattern() == "/**";
+}
+
+SelectPatterns PathSelector::patterns() const {
+  SelectPatterns out;
+  for (const Glob& g : include_) out.include.push_back(g.pattern());
+  for (const Glob& g : exclude_) out.exclude.push_back(g.pattern());
+  return out;
 }
 
 }  // namespace diskferry
