@@ -73,8 +73,11 @@ if command -v wine >/dev/null 2>&1; then
   export WINEDEBUG=${WINEDEBUG:--all} WINEPREFIX=${WINEPREFIX:-$win_build/wine}
   # One wineserver for the whole test run: by default it exits a few seconds after its last
   # process, and a test starting at that moment fails at once with no output
-  # ("recvmsg: Connection reset by peer").
+  # ("recvmsg: Connection reset by peer"). Wine's own background processes (services,
+  # explorer) start with the first program and live as long as the server: start them here,
+  # away from ctest's pipes, or the first test's output never ends and it times out.
   wineserver -p
+  wine cmd /c exit >/dev/null 2>&1 </dev/null || true
   (cd "$win_build" && ctest --output-on-failure --timeout 600 -j"$jobs" "$@") ||
     status=$?
   wineserver -k || true
