@@ -20,6 +20,7 @@
 #include "cli/image_spec.h"
 #include "pipeline/host_tree_reader.h"
 #include "pipeline/host_tree_writer.h"
+#include "pipeline/run_events_text.h"
 #include "pipeline/tar_sink.h"
 #include "protocol/printable_text.h"
 
@@ -91,9 +92,11 @@ void ReportWithheld(const Withheld& w) {
 void Summarize(const char* what, const TransferResult& r, Clock::time_point start, bool quiet) {
   if (quiet) return;
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(stderr, "%s: %llu entries, %.1f MB in %.2f s (%.1f MB/s), %s lane\n", what,
-               static_cast<unsigned long long>(r.files), r.bytes / 1e6, secs,
-               secs > 0 ? r.bytes / 1e6 / secs : 0.0, r.used_shm ? "shared-memory" : "socket");
+  const uint64_t rate = secs > 0 ? static_cast<uint64_t>(static_cast<double>(r.bytes) / secs) : 0;
+  std::fprintf(stderr, "%s: %llu %s, %s in %.2f s (%s/s), %s lane\n", what,
+               static_cast<unsigned long long>(r.files), r.files == 1 ? "entry" : "entries",
+               FormatBytes(r.bytes).c_str(), secs, FormatBytes(rate).c_str(),
+               r.used_shm ? "shared-memory" : "socket");
 }
 
 int ReportGuestProblems(const std::string& image, const TransferResult& r) {
