@@ -164,7 +164,12 @@ Result<CopyOutSink> OpenCopyOutSink(const CopyOptions& o, const std::string& des
   HostWriterOptions wopts;
   wopts.safety = SafetyFor(o);
   auto writer = HostTreeWriter::Open(dest, wopts);
-  if (!writer.ok()) return writer.status().WithContext(dest);
+  if (!writer.ok() && writer.status().code() == Code::kNotFound) {
+    return Status(Code::kNotFound, PrintableText(dest) +
+                                       ": no such directory (copy-out copies into an existing "
+                                       "directory: make it first, as with virt-copy-out)");
+  }
+  if (!writer.ok()) return writer.status();  // it names `dest`
   out.writer = writer->get();
   out.report = &out.writer->report();
   out.sink = std::move(*writer);
