@@ -125,9 +125,8 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   std::optional<RunReport> baseline;
   if (extract && extract->since) {
     job.baseline_staged = extract->since->path + ".new";
-    std::error_code ec;
-    if (Result<std::filesystem::path> p = HostFsPath(extract->since->path); p.ok()) {
-      std::filesystem::create_directories(p->parent_path(), ec);
+    if (Status st = MakeOutputParents(*extract->since); !st.ok()) {
+      return st.WithContext("incremental: baseline");
     }
     auto opened = RunReport::Open(job.baseline_staged);
     if (!opened.ok()) return opened.status().WithContext("incremental: baseline");
@@ -142,15 +141,14 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   std::optional<RunReport> inventory;
   std::ofstream differences;
   if (report_path) {
-    std::error_code ec;
-    Result<std::filesystem::path> p = HostFsPath(report_path->path);
-    if (!p.ok()) return p.status();
-    if (p->has_parent_path()) std::filesystem::create_directories(p->parent_path(), ec);
+    if (Status st = MakeOutputParents(*report_path); !st.ok()) return st.WithContext("report");
     if (list_spec) {
       auto opened = RunReport::Open(report_path->path);
       if (!opened.ok()) return opened.status().WithContext("report");
       inventory.emplace(std::move(*opened));
     } else {
+      Result<std::filesystem::path> p = HostFsPath(report_path->path);
+      if (!p.ok()) return p.status();
       differences.open(*p, std::ios::binary | std::ios::trunc);
       if (!differences) return Status(Code::kIoError, "report: cannot write " + report_path->text);
     }

@@ -71,6 +71,14 @@ class BackupToolsTest : public ::testing::Test {
 
   // Runs `script` with bash and pipefail in the scratch directory, with the tools'
   // passwords and caches set there; `out` gets stdout and stderr.
+  // stream.yaml: one extract job of img.raw's whole tree with `output`.
+  void WriteStreamManifest(const std::string& output) {
+    std::ofstream(dir_ + "/stream.yaml")
+        << "version: 1\njobs:\n  - name: root\n    kind: extract\n    source: img.raw\n"
+           "    format: raw\n    output: " +
+               output + "\n";
+  }
+
   int Bash(const std::string& script, std::string* out) {
     const std::string env =
         "export RESTIC_PASSWORD=diskferry-test RESTIC_CACHE_DIR=" + Quoted(dir_ + "/cache") +
@@ -157,16 +165,7 @@ TEST_F(BackupToolsTest, AZstdArchiveOnDiskAndOneFromStdoutHoldTheSourceTree) {
 TEST_F(BackupToolsTest, AManifestWritingItsTarToStdoutPipesIntoBorg) {
   REQUIRE_TOOL("borg");
   REQUIRE_TOOL("zstd");
-  {
-    std::ofstream manifest(dir_ + "/stream.yaml");
-    manifest << "version: 1\n"
-                "jobs:\n"
-                "  - name: root\n"
-                "    kind: extract\n"
-                "    source: img.raw\n"
-                "    format: raw\n"
-                "    output: {tar: \"-\", compress: zstd}\n";
-  }
+  WriteStreamManifest("{tar: \"-\", compress: zstd}");
   std::string out;
   ASSERT_EQ(Bash("borg init -e none repo && "
                  "\"$DISKFERRY\" run stream.yaml --report run.jsonl | "
@@ -237,16 +236,7 @@ TEST_F(BackupToolsTest, ATarOnStdoutHoldsNoDeviceNodeOrSetuidBitUnlessAsked) {
 }
 
 TEST_F(BackupToolsTest, AManifestRefusesJsonEventsBesideATarOnStdout) {
-  {
-    std::ofstream manifest(dir_ + "/stream.yaml");
-    manifest << "version: 1\n"
-                "jobs:\n"
-                "  - name: root\n"
-                "    kind: extract\n"
-                "    source: img.raw\n"
-                "    format: raw\n"
-                "    output: {tar: \"-\"}\n";
-  }
+  WriteStreamManifest("{tar: \"-\"}");
   std::string out;
   const int rc = Bash("\"$DISKFERRY\" run stream.yaml --json > events.out", &out);
   EXPECT_EQ(rc, 64) << out;
