@@ -48,9 +48,10 @@ class Surveyor {
   };
 
   OpResult<bool> Start(const std::string& start);
-  // Looks at entry `name` of `dir_fd` (guest path `guest`) as the selection says, counts
-  // it if selected, and pushes the frame of a directory the selection descends.
-  void Visit(int dir_fd, const std::string& name, const std::string& rel, const std::string& guest);
+  // Looks at entry `name` of `dir_fd` (guest path `guest`, which VisitOf did not skip),
+  // counts it if `selected`, and pushes the frame of a directory the selection descends.
+  void Visit(int dir_fd, const std::string& name, const std::string& rel, const std::string& guest,
+             bool selected);
   void VisitDirectory(int dir_fd, const std::string& name, const std::string& rel,
                       const std::string& guest, bool selected);
   void PushDirectory(ScopedFd dir, const std::string& rel, const std::string& guest,
@@ -94,7 +95,7 @@ OpResult<SurveyData> Surveyor::Run(const std::string& start) {
       if (visit == WalkVisit::kSelected) Error("");
       continue;
     }
-    Visit(frame.dir.get(), name, rel, guest);
+    Visit(frame.dir.get(), name, rel, guest, visit == WalkVisit::kSelected);
   }
   return std::move(data_);
 }
@@ -118,7 +119,7 @@ OpResult<bool> Surveyor::Start(const std::string& start) {
     if (visit == WalkVisit::kSelected) Error(name);
     return true;
   }
-  Visit(ref->dir.get(), name, name, start);
+  Visit(ref->dir.get(), name, name, start, visit == WalkVisit::kSelected);
   return true;
 }
 
@@ -131,8 +132,7 @@ void Surveyor::PushDirectory(ScopedFd dir, const std::string& rel, const std::st
 // As GuestTreeReader: what is not selected counts for nothing, errors included (the
 // receiver drops them), and only a directory is walked on the way to selected paths.
 void Surveyor::Visit(int dir_fd, const std::string& name, const std::string& rel,
-                     const std::string& guest) {
-  const bool selected = select_.Selects(guest);
+                     const std::string& guest, bool selected) {
   struct stat st {};
   if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (selected) Error(rel);
