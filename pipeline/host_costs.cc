@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
 
 #include "pipeline/host_file.h"
 
@@ -50,7 +50,7 @@ HostCosts LoadHostCosts(const std::string& path) {
 }
 
 Status SaveHostCosts(const std::string& path, const HostCosts& costs) {
-  const std::string temp = path + ".tmp";
+  const std::string temp = path + "." + std::to_string(std::random_device{}()) + ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out << nlohmann::json{{"launch_seconds", costs.launch_seconds},
@@ -75,6 +75,11 @@ void HostCostMeter::AddRead(uint64_t weight, std::chrono::milliseconds took) {
   if (took < kMinReadSample || weight == 0) return;
   std::lock_guard lock(mu_);
   rates_.push_back(static_cast<double>(weight) / std::chrono::duration<double>(took).count());
+}
+
+bool HostCostMeter::measured() const {
+  std::lock_guard lock(mu_);
+  return !launches_.empty() || !rates_.empty();
 }
 
 HostCosts HostCostMeter::Merge(const HostCosts& previous) const {

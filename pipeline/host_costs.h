@@ -50,7 +50,8 @@ int MaxPartsFor(unsigned cpus);
 
 // The figures in `path`, or all zero when it is missing or unreadable (a first run).
 HostCosts LoadHostCosts(const std::string& path);
-// Writes `costs` to `path` through a temporary file and a rename.
+// Writes `costs` to `path` through a temporary file of its own (runs at once write theirs
+// apart) and a rename.
 Status SaveHostCosts(const std::string& path, const HostCosts& costs);
 
 class HostCostMeter {
@@ -58,6 +59,9 @@ class HostCostMeter {
   void AddLaunch(std::chrono::milliseconds took);
   // A part's transfer: samples under half a second are too noisy and are dropped.
   void AddRead(uint64_t weight, std::chrono::milliseconds took);
+  // Whether any launch or read was measured: a run that measured nothing leaves the file
+  // alone (another run may have written it since this one loaded it).
+  bool measured() const;
   // `previous` with each figure this run measured replaced by its median.
   HostCosts Merge(const HostCosts& previous) const;
 

@@ -486,8 +486,10 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   if (Status st = report->Close(); !st.ok()) return st;
   if (!outcome.interrupted) {
     if (Status st = journal->Remove(); !st.ok()) events.Log(LogLevel::kWarning, st.ToString());
-    if (!options.host_costs_path.empty()) {
-      (void)SaveHostCosts(options.host_costs_path, costs.Merge(measured));  // best effort
+    // Merged into the file as it is now, not as it was at the start: runs may overlap.
+    if (!options.host_costs_path.empty() && costs.measured()) {
+      (void)SaveHostCosts(options.host_costs_path,
+                          costs.Merge(LoadHostCosts(options.host_costs_path)));  // best effort
     }
   }
   outcome.exit_code = ExitCodeOf(outcome.jobs, outcome.interrupted);

@@ -38,7 +38,9 @@ TEST(HostCostsTest, ARunContributesTheMediansOfWhatItMeasured) {
   HostCostMeter meter;
   const HostCosts previous{3.0, 50.0};
   EXPECT_DOUBLE_EQ(meter.Merge(previous).launch_seconds, 3.0);  // nothing measured: kept
+  EXPECT_FALSE(meter.measured());
   meter.AddLaunch(milliseconds(200));
+  EXPECT_TRUE(meter.measured());
   meter.AddLaunch(milliseconds(400));
   meter.AddLaunch(milliseconds(9000));
   meter.AddRead(1000, milliseconds(1000));
