@@ -60,6 +60,9 @@ struct DriveSpec {
   // The backing files QEMU may open, nearest first, read-only (ResolveDiskChain in
   // image_inspect.h checks them); empty: none, whatever the image's header names.
   std::vector<ImageLayer> backing;
+  // Non-empty: read the drive from the NBD server on this unix socket, never from `path`
+  // (ImageLayer::nbd_socket); such a drive is never writable.
+  std::string nbd_socket = {};
 };
 
 inline constexpr uint64_t kDefaultShmSize = uint64_t{256} << 20;

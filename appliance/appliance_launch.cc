@@ -77,7 +77,9 @@ QemuCommand BuildCommand(const ApplianceConfig& config, Accelerator accel,
   cmd.Binary(config.qemu_binary).Machine(config.machine).Accel(accel);
   cmd.Memory(config.memory_mib).Cpus(config.vcpus).NoDefaults().ConsoleLog(console_log);
   cmd.Kernel(config.image.kernel).Initrd(config.image.initrd).Append(cmdline);
-  for (const DriveSpec& d : config.drives) cmd.AddDrive({d.path, d.format, !d.writable, d.backing});
+  for (const DriveSpec& d : config.drives) {
+    cmd.AddDrive({d.path, d.format, !d.writable, d.backing, d.nbd_socket});
+  }
   cmd.StorageDisk(config.image.storage);
   ConnectControlPort(listener, &cmd);
   if (shm.valid()) cmd.SharedMemory(shm.path(), shm.size());

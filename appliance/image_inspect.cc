@@ -32,6 +32,10 @@ constexpr Signature kSignatures[] = {
     {"vhdx", 0, "vhdxfile"},
     {"vpc", 0, "conectix"},
     {"luks", 0, std::string_view("LUKS\xba\xbe", 6)},
+    // Expert Witness: EWF-E01 ("EVF" 09 0d 0a ff 00) and EWF2-Ex01 ("EVF2" 0d 0a 81 00),
+    // from libewf's format documentation (ewf.h serves them).
+    {"ewf", 0, std::string_view("EVF\x09\x0d\x0a\xff\x00", 8)},
+    {"ewf", 0, std::string_view("EVF2\x0d\x0a\x81\x00", 8)},
 };
 
 constexpr size_t kHeaderBytes = 4096;

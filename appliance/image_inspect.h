@@ -31,7 +31,7 @@ bool IsKnownImageFormat(std::string_view format);
 // "raw, qcow2, qed, vmdk, vdi, vhdx, vpc".
 std::string KnownImageFormats();
 
-// "qcow2", "vmdk", "vdi", "vhdx", "vpc", "qed", "luks" when the first bytes of `path` carry
+// "qcow2", "vmdk", "vdi", "vhdx", "vpc", "qed", "luks", "ewf" when the first bytes of `path` carry
 // that format's signature, "" otherwise. kNotFound / kIoError when unreadable.
 Result<std::string> ProbeImageFormat(const std::string& path);
 

@@ -17,6 +17,10 @@ struct ImageLayer {
   // means: the format the layer above names for it, else raw unless the file carries
   // another format's signature (ProbeImageFormat).
   std::string format;
+  // Non-empty: the layer's bytes come from the NBD server listening on this unix socket
+  // (an E01 image served by nbdkit, ewf.h), and `path` only names the image in messages
+  // and in an overlay's header; QEMU never opens `path` itself.
+  std::string nbd_socket = {};
 
   bool operator==(const ImageLayer&) const = default;
 };

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "appliance/appliance_dir.h"
+#include "appliance/ewf.h"
 #include "appliance/filesystem_choice.h"
 #include "appliance/kernel_choice.h"
 #include "appliance/overlay.h"
@@ -147,6 +148,14 @@ Result<DiskChain> ResolveDisk(const DiskConfig& disk) {
                         "guessed, so pass --format " + *probed + " if you trust this image");
     }
     format = "raw";
+  } else if (format == kEwfFormat) {
+    // Served by nbdkit when the session starts (ServeEwf); the image has no backing files.
+    if (Status st = EwfSupported(); !st.ok()) return st;
+    if (!disk.backing.empty()) {
+      return Status(Code::kInvalidArgument,
+                    disk.image + ": an E01 image has no backing files; drop --backing");
+    }
+    return DiskChain{ImageLayer{disk.image, kEwfFormat, ""}, {}, 0};
   } else if (format == "luks") {
     return Status(Code::kInvalidArgument,
                   disk.image + ": LUKS is opened inside the appliance; give the image as raw " +
@@ -155,13 +164,41 @@ Result<DiskChain> ResolveDisk(const DiskConfig& disk) {
   return ResolveDiskChain(ImageLayer{disk.image, format}, disk.backing);
 }
 
+Status ImageSession::ServeEwf(const ImageSessionConfig& config, std::vector<DiskChain>* disks) {
+  for (size_t i = 0; i < disks->size(); ++i) {
+    DiskChain& disk = (*disks)[i];
+    if (disk.image.format != kEwfFormat) continue;
+    if (config.writable) {
+      return Status(Code::kInvalidArgument,
+                    disk.image.path + ": an E01 image is read-only evidence; diskferry never " +
+                        "writes one (extract from it, or convert it with ewfexport first)");
+    }
+    if (!ewf_dir_) {
+      auto dir = TempDir::Create("diskferry-ewf-");
+      if (!dir.ok()) return dir.status().WithContext("E01 sockets");
+      ewf_dir_ = std::move(*dir);
+    }
+    auto media = ReadEwfMedia(disk.image.path);
+    if (!media.ok()) return media.status();
+    const std::string name = "disk" + std::to_string(i);
+    auto server = EwfServer::Start(disk.image.path, ewf_dir_->File(name + ".sock"),
+                                   ewf_dir_->File(name + ".log"));
+    if (!server.ok()) return server.status();
+    disk.image = ImageLayer{disk.image.path, "raw", server->socket_path()};
+    disk.virtual_size = media->media_size;
+    ewf_servers_.push_back(std::move(*server));
+  }
+  return Status();
+}
+
 Result<std::vector<DriveSpec>> ImageSession::Drives(const ImageSessionConfig& config,
                                                    const std::vector<DiskChain>& disks) {
   std::vector<DriveSpec> drives;
   overlays_ = !config.writable && config.replay;
   if (!overlays_) {
     for (const DiskChain& d : disks) {
-      drives.push_back({d.image.path, d.image.format, config.writable, d.backing});
+      drives.push_back(
+          {d.image.path, d.image.format, config.writable, d.backing, d.image.nbd_socket});
     }
     return drives;
   }
@@ -198,6 +235,7 @@ Result<std::unique_ptr<ImageSession>> ImageSession::Open(const ImageSessionConfi
   if (!image.ok()) return image.status().WithContext("preparing the appliance");
 
   std::unique_ptr<ImageSession> session(new ImageSession());
+  if (Status st = session->ServeEwf(config, &disks); !st.ok()) return st;
   session->image_ = *image;
   ApplianceConfig launch = config.launch;
   launch.image = *image;

@@ -15,6 +15,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/appliance_builder.h"
+#include "appliance/ewf.h"
 #include "appliance/filesystem_choice.h"
 #include "appliance/guest_types.h"
 #include "appliance/image_inspect.h"
@@ -27,7 +28,8 @@ namespace diskferry {
 // One disk as a user names it.
 struct DiskConfig {
   std::string image;
-  // QEMU block driver (image_inspect.h: kImageFormats). Empty means raw, after checking
+  // QEMU block driver (image_inspect.h: kImageFormats) or kEwfFormat (ewf.h: served by
+  // nbdkit, read-only sessions only). Empty means raw, after checking
   // that the file does not carry another format's signature.
   std::string format;
   // The backing files the user names, nearest first (ResolveDiskChain).
@@ -54,7 +56,8 @@ inline constexpr char kWholeOs[] = "os";
 struct ImageSessionConfig {
   // The first disk (/dev/sda), named in messages as "the image".
   std::string image;
-  // QEMU block driver (image_inspect.h: kImageFormats). Empty means raw, after checking
+  // QEMU block driver (image_inspect.h: kImageFormats) or kEwfFormat (ewf.h: served by
+  // nbdkit, read-only sessions only). Empty means raw, after checking
   // that the file does not carry another format's signature: formats are never guessed
   // (a raw image whose content looks like qcow2 could otherwise name host files as
   // backing files).
@@ -164,6 +167,9 @@ class ImageSession {
 
  private:
   ImageSession() = default;
+  // Starts an nbdkit for every E01 disk (ewf.h) and makes its chain a raw layer on the
+  // server's socket with the medium's size. An E01 in a writable session is refused.
+  Status ServeEwf(const ImageSessionConfig& config, std::vector<DiskChain>* disks);
   // The drives QEMU gets: the disks themselves, or throw-away overlays over them.
   Result<std::vector<DriveSpec>> Drives(const ImageSessionConfig& config,
                                         const std::vector<DiskChain>& disks);
@@ -186,8 +192,11 @@ class ImageSession {
   OsRootHint LearnOsRoot();
 
   ApplianceImage image_;
-  // Declared before appliance_, so destroyed after it: QEMU has the overlays open.
+  // Declared before appliance_, so destroyed after it: QEMU has the overlays open and is
+  // connected to the E01 servers, whose sockets are in ewf_dir_.
   std::optional<TempDir> scratch_;
+  std::optional<TempDir> ewf_dir_;
+  std::vector<EwfServer> ewf_servers_;
   bool overlays_ = false;  // the drives are throw-away overlays: mounts may replay
   ApplianceConfig launch_;  // as launched: a kernel switch (kernel_choice.h) relaunches with it
   std::unique_ptr<Appliance> appliance_;

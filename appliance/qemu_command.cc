@@ -243,15 +243,25 @@ bool HasBackingOption(std::string_view format) {
 
 // One layer: a file node, then the format node over it. `backing` names the node below
 // (or "null"); "" for a format without backing files. The file node is opened by name
-// with driver=file, so its path is never parsed as a protocol. Cache: the -blockdev
-// defaults (cache.direct=off, flushes honoured) with the device's write cache on: what
+// with driver=file, so its path is never parsed as a protocol; a layer served over NBD
+// (ImageLayer::nbd_socket) gets a read-only nbd node on that unix socket instead. Cache: the
+// -blockdev defaults (cache.direct=off, flushes honoured) with the device's write cache on: what
 // cache=writeback means. cache=none would need O_DIRECT, which tmpfs (a common home for
 // test images) refuses.
 void AppendLayer(std::vector<std::string>* argv, const std::string& node, const ImageLayer& layer,
                  bool read_only, const std::string& backing) {
   const std::string ro = read_only ? "on" : "off";
-  argv->insert(argv->end(), {"-blockdev", "driver=file,node-name=" + node + "f,filename=" +
-                                              EscapeOptionValue(layer.path) + ",read-only=" + ro});
+  if (!layer.nbd_socket.empty()) {
+    // An E01 image's medium, served read-only by nbdkit (ewf.h): QEMU connects to the
+    // socket and never opens the image's files.
+    argv->insert(argv->end(),
+                 {"-blockdev", "driver=nbd,node-name=" + node + "f,server.type=unix,server.path=" +
+                                   EscapeOptionValue(layer.nbd_socket) + ",read-only=on"});
+  } else {
+    argv->insert(argv->end(), {"-blockdev", "driver=file,node-name=" + node +
+                                                "f,filename=" + EscapeOptionValue(layer.path) +
+                                                ",read-only=" + ro});
+  }
   std::string format = "driver=" + EscapeOptionValue(layer.format) + ",node-name=" + node +
                        ",file=" + node + "f,read-only=" + ro;
   if (HasBackingOption(layer.format)) {
@@ -281,7 +291,7 @@ void QemuCommand::AppendDeviceArgs(std::vector<std::string>* argv) const {
       AppendLayer(argv, node, d.backing[k], /*read_only=*/true, below);
       below = node;
     }
-    AppendLayer(argv, id, ImageLayer{d.path, d.format}, d.read_only, below);
+    AppendLayer(argv, id, ImageLayer{d.path, d.format, d.nbd_socket}, d.read_only, below);
     argv->insert(argv->end(), {"-device", "virtio-blk-pci,drive=" + id +
                                               PciAddr(kFirstDriveSlot + static_cast<int>(i))});
   }

@@ -58,6 +58,9 @@ struct QemuDrive {
   // a format that can have one gets `"backing": null` (JSON syntax) when this is empty: never the
   // file an image's header names (image_inspect.h).
   std::vector<ImageLayer> backing;
+  // Non-empty: the drive's bytes come from the NBD server on this unix socket
+  // (ImageLayer::nbd_socket), under a `format` node; `path` is not opened.
+  std::string nbd_socket = {};
 };
 
 class QemuCommand {

@@ -6,4 +6,5 @@ target_sources(df_appliance PRIVATE ${CMAKE_CURRENT_LIST_DIR}/accelerator_win.cc
                                     ${CMAKE_CURRENT_LIST_DIR}/template_store_win.cc)
 target_link_libraries(df_appliance PRIVATE bcrypt)
 target_sources(df_appliance_session PRIVATE ${CMAKE_CURRENT_LIST_DIR}/appliance_build_win.cc
+                                            ${CMAKE_CURRENT_LIST_DIR}/ewf_win.cc
                                             ${CMAKE_CURRENT_LIST_DIR}/overlay_win.cc)

@@ -30,6 +30,15 @@ class ImageInspectTest : public ::testing::Test {
   ScratchDir scratch_;
 };
 
+TEST_F(ImageInspectTest, BothExpertWitnessSignaturesProbeAsEwf) {
+  Write("a.E01", std::string("EVF\x09\x0d\x0a\xff\x00", 8) + std::string(100, '\0'));
+  Write("a.Ex01", std::string("EVF2\x0d\x0a\x81\x00", 8) + std::string(100, '\0'));
+  Write("near.E01", std::string("EVF\x09\x0d\x0a\xff\x01", 8) + std::string(100, '\0'));
+  EXPECT_EQ(ProbeImageFormat(Path("a.E01")).value(), "ewf");
+  EXPECT_EQ(ProbeImageFormat(Path("a.Ex01")).value(), "ewf");
+  EXPECT_EQ(ProbeImageFormat(Path("near.E01")).value(), "");
+}
+
 TEST_F(ImageInspectTest, RawNeedsNoToolAndStandsAlone) {
   Write("disk.img", std::string(4096, 'x'));
   auto chain = ResolveDiskChain({Path("disk.img"), "raw"}, {});

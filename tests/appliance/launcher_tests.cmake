@@ -31,6 +31,11 @@ gtest_discover_tests(appliance_host_tests DISCOVERY_TIMEOUT 60)
 add_executable(image_inspect_tests
   ${CMAKE_CURRENT_LIST_DIR}/image_inspect_test.cc)
 target_link_libraries(image_inspect_tests PRIVATE df_appliance_session GTest::gtest_main)
+if(TARGET diskferry-ewf)
+  # E01 images (ewf.h): nbdkit with the plugin and diskferry-ewf, found next to the test.
+  target_sources(image_inspect_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ewf_test.cc)
+  add_dependencies(image_inspect_tests diskferry-ewf nbdkit-diskferry-ewf-plugin)
+endif()
 gtest_discover_tests(image_inspect_tests DISCOVERY_TIMEOUT 60)
 include(${CMAKE_CURRENT_LIST_DIR}/guest_fs_tests.cmake)
 # Transfers against a scripted guest on a socketpair and a real shared-memory file.

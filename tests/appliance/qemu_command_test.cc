@@ -179,6 +179,32 @@ TEST(QemuCommandTest, BackingChainIsGivenNodeByNodeDeepestFirst) {
   EXPECT_EQ(Argv(first, first + static_cast<std::ptrdiff_t>(expected.size())), expected);
 }
 
+TEST(QemuCommandTest, AnE01IsAnNbdNodeOnItsSocketAndItsFileIsNeverNamed) {
+  QemuCommand cmd;
+  // A read-only session: the throw-away overlay over the E01's medium.
+  cmd.AddDrive(
+      {"/tmp/o/disk0.qcow2", "qcow2", false, {{"/ev/case,1.E01", "raw", "/tmp/e,1/d.sock"}}});
+  // --no-replay: the medium is the drive itself.
+  cmd.AddDrive({"/ev/case,1.E01", "raw", true, {}, "/tmp/e,1/d.sock"});
+  const Argv argv = cmd.Argv();
+  const auto first = std::find(argv.begin(), argv.end(), "-blockdev");
+  // clang-format off
+  const Argv expected = {
+      "-blockdev", "driver=nbd,node-name=d0b0f,server.type=unix,server.path=/tmp/e,,1/d.sock,read-only=on",
+      "-blockdev", "driver=raw,node-name=d0b0,file=d0b0f,read-only=on",
+      "-blockdev", "driver=file,node-name=d0f,filename=/tmp/o/disk0.qcow2,read-only=off",
+      "-blockdev", "driver=qcow2,node-name=d0,file=d0f,read-only=off,backing=d0b0",
+      "-device", "virtio-blk-pci,drive=d0,addr=0x04",
+      "-blockdev", "driver=nbd,node-name=d1f,server.type=unix,server.path=/tmp/e,,1/d.sock,read-only=on",
+      "-blockdev", "driver=raw,node-name=d1,file=d1f,read-only=on",
+      "-device", "virtio-blk-pci,drive=d1,addr=0x05",
+  };
+  // clang-format on
+  ASSERT_NE(first, argv.end());
+  EXPECT_EQ(Argv(first, first + static_cast<std::ptrdiff_t>(expected.size())), expected);
+  for (const std::string& arg : argv) EXPECT_EQ(arg.find("E01"), std::string::npos) << arg;
+}
+
 TEST(QemuCommandTest, ATemplateSharesItsRamFileAndARestoreMapsItPrivately) {
   QemuCommand saved;
   saved.Memory(512).RamFile("/cache/t,1/ram", /*shared=*/true).QmpSocket("/tmp/d/qmp");
