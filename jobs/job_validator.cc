@@ -109,9 +109,17 @@ void ValidateFormats(const JobConfig& job, std::string_view key, FieldReader& fi
     }
     if (missing) {
       fields.Error(job.mark,
-                   "format: required for untrusted images (raw, qcow2, vmdk, vdi or "
-                   "vhdx); or set probe_format: true to probe it and report the result");
+                   "format: required for untrusted images (raw, qcow2, vmdk, vdi, vhdx or "
+                   "ewf); or set probe_format: true to probe it and report the result");
     }
+  }
+  // An E01 is evidence: served read-only (appliance/ewf.h), never a target.
+  const bool ewf = std::any_of(disks->begin(), disks->end(),
+                               [](const DiskSpec& d) { return d.format == ImageFormat::kEwf; });
+  if (ewf && key == "target") {
+    fields.Error(format.mark,
+                 "format: ewf images are read-only evidence; an inject job cannot "
+                 "write one (convert it with ewfexport -f raw first)");
   }
 }
 

@@ -60,7 +60,8 @@ inline constexpr std::string_view kDelete[] = {"path", "recursive"};
 inline constexpr std::string_view kMove[] = {"from", "to"};
 
 // Values, in the order of the enums of manifest_spec.h.
-inline constexpr std::string_view kFormats[] = {"raw", "qcow2", "vmdk", "vdi", "vhdx"};
+// "ewf": E01/Ex01 evidence images, read-only (appliance/ewf.h).
+inline constexpr std::string_view kFormats[] = {"raw", "qcow2", "vmdk", "vdi", "vhdx", "ewf"};
 inline constexpr std::string_view kOnExists[] = {"overwrite", "skip", "fail"};
 inline constexpr std::string_view kOutputKinds[] = {"dir", "tar"};
 inline constexpr std::string_view kTarSuffixes[] = {".tar", ".tar.gz", ".tar.zst"};

@@ -31,7 +31,7 @@ struct HostPath {
 };
 
 enum class JobKind { kExtract, kInject, kVerify, kList };  // the order of JobSpec::task
-enum class ImageFormat { kRaw, kQcow2, kVmdk, kVdi, kVhdx };
+enum class ImageFormat { kRaw, kQcow2, kVmdk, kVdi, kVhdx, kEwf };
 enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid, kOs };
 // `on_exists:`. (pipeline/host_tree_writer.h's OnExists is the writer's own, narrower
 // setting: kSkip maps to its kKeep, and kFail is the runner's to enforce.)

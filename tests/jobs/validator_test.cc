@@ -165,7 +165,7 @@ TEST(ValidatorTest, ProblemInADefaultIsReportedOnceAtTheDefault) {
   EXPECT_FALSE(l.spec.ok());
   EXPECT_EQ(l.diagnostics.ToString(),
             "dir/m.yaml:2:20: format: unknown image format 'qcow' (expected raw, qcow2, vmdk, "
-            "vdi or vhdx; did you mean 'qcow2'?)\n");
+            "vdi, vhdx or ewf; did you mean 'qcow2'?)\n");
 }
 
 TEST(ValidatorTest, InjectStepsAreTyped) {
