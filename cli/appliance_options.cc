@@ -34,7 +34,8 @@ void AddDiskOptions(CLI::App* cmd, DiskOptions* options, bool with_filesystem) {
   }
   cmd->add_option("--format", options->formats,
                   "image format: " + KnownImageFormats() +
-                      "; never guessed (default raw); once for every disk or once per disk")
+                      ", or ewf (E01 evidence, read-only); never guessed (default raw); once "
+                      "for every disk or once per disk")
       ->allow_extra_args(false);
   cmd->add_option("--backing", options->backing,
                   "a backing file the image's header names, which is opened only when named "

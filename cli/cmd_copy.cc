@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "appliance/ewf.h"
 #include "appliance/image_session.h"
 #include "appliance/overlay.h"
 #include "appliance/transfer.h"
@@ -272,6 +273,14 @@ int RunCopyIn(const CopyOptions& o) {
   if (!reader.ok()) return ReportFailure(reader.status());
   auto config = SessionFor(o, spec->image);
   if (!config.ok()) return ReportFailure(config.status());
+  for (const DiskConfig& disk : SessionDisks(*config)) {
+    if (disk.format == kEwfFormat) {
+      return ReportFailure(Status(Code::kInvalidArgument,
+                                  disk.image + ": an E01 image is read-only evidence; copy-in "
+                                               "never writes one (convert it with ewfexport "
+                                               "-f raw first)"));
+    }
+  }
   config->writable = true;
   std::string target = spec->image;
   if (!o.in_place && !config->extra_disks.empty()) {

@@ -43,6 +43,8 @@ void RegisterApplianceCommands(CLI::App* app, int* exit_code);
 void RegisterLsCommand(CLI::App* app, int* exit_code);
 void RegisterCopyCommands(CLI::App* app, int* exit_code);
 void RegisterJobCommands(CLI::App* app, int* exit_code);
+// `image verify`: an E01's stored hashes against its medium (appliance/ewf.h).
+void RegisterImageCommands(CLI::App* app, int* exit_code);
 
 }  // namespace diskferry
 

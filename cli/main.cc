@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("diskferry ") + DISKFERRY_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 ok; 1 error, or (run) finished with warnings; 2 (run) a job failed;\n"
+      "Exit codes: 0 ok; 1 error, or (run) finished with warnings, or (image verify) a\n"
+      "mismatch; 2 (run) a job failed;\n"
       "3 (run) verify found differences; 64 usage error; 65 invalid manifest;\n"
       "69 QEMU or appliance unavailable; 70 internal or protocol error; 130 interrupted.");
   // Given before or after the subcommand's name ("diskferry run -v m.yaml").
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   diskferry::RegisterLsCommand(&app, &exit_code);
   diskferry::RegisterCopyCommands(&app, &exit_code);
   diskferry::RegisterJobCommands(&app, &exit_code);
+  diskferry::RegisterImageCommands(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

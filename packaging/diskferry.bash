@@ -35,7 +35,7 @@ _diskferry() {
       prev=$word
       continue
     fi
-    if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == appliance && ${#cmd[@]} -eq 1) ]] &&
+    if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == @(appliance|image) && ${#cmd[@]} -eq 1) ]] &&
       [[ $prev != --* || $prev == *=* ]]; then
       cmd+=("$word")
     fi
@@ -57,7 +57,7 @@ _diskferry() {
     _diskferry_values "$prev" "$cur"
     return 0
   fi
-  if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == appliance && ${#cmd[@]} -eq 1) ]]; then
+  if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == @(appliance|image) && ${#cmd[@]} -eq 1) ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$(_diskferry_subcommands "$prog" "${cmd[@]}")" -- "$cur")
     return 0
   fi
@@ -69,6 +69,7 @@ _diskferry() {
       ;;
     validate | plan | run) _diskferry_files "$cur" '*.@(yaml|yml)' ;;
     appliance) [[ ${cmd[1]} == export ]] && _diskferry_dirs "$cur" ;;
+    image) [[ ${cmd[1]} == verify ]] && _diskferry_files "$cur" ;;
   esac
   return 0
 }
@@ -84,7 +85,7 @@ _diskferry_takes_value() {
 _diskferry_values() {
   local flag=$1 cur=$2
   case $flag in
-    --format) mapfile -t COMPREPLY < <(compgen -W "raw qcow2 qed vmdk vdi vhdx vpc" -- "$cur") ;;
+    --format) mapfile -t COMPREPLY < <(compgen -W "raw qcow2 qed vmdk vdi vhdx vpc ewf" -- "$cur") ;;
     --accel) mapfile -t COMPREPLY < <(compgen -W "auto kvm whpx tcg" -- "$cur") ;;
     --lane) mapfile -t COMPREPLY < <(compgen -W "shm socket" -- "$cur") ;;
     --xattrs) mapfile -t COMPREPLY < <(compgen -W "user all" -- "$cur") ;;

@@ -4,6 +4,10 @@
 #   lib/diskferry/diskferry-daemon             the appliance's /init, found by FindDaemonBinary
 #                                              (appliance/image_session.cc) as
 #                                              ../lib/diskferry/ from the command
+#   lib/diskferry/nbdkit-diskferry-ewf-plugin.so, lib/diskferry/diskferry-ewf
+#                                              E01 support (ewf/), found by FindEwfHelper
+#                                              (appliance/ewf.h) the same way; built when
+#                                              libewf-dev and nbdkit-plugin-dev are there
 #   share/man/man1/diskferry.1                 docs/diskferry.1
 #   share/bash-completion/completions/diskferry  packaging/diskferry.bash
 #   lib/systemd/system/diskferry-backup@.{service,timer}  with ExecStart at this prefix
@@ -15,6 +19,10 @@ include(GNUInstallDirs)
 
 install(TARGETS diskferry RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(PROGRAMS $<TARGET_FILE:diskferry-daemon> DESTINATION lib/diskferry)
+if(TARGET diskferry-ewf)
+  install(TARGETS diskferry-ewf RUNTIME DESTINATION lib/diskferry)
+  install(TARGETS nbdkit-diskferry-ewf-plugin LIBRARY DESTINATION lib/diskferry)
+endif()
 install(FILES ${CMAKE_SOURCE_DIR}/docs/diskferry.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/diskferry.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME diskferry)

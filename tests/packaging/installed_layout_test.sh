@@ -11,6 +11,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 for f in bin/diskferry lib/diskferry/diskferry-daemon; do
   [ -x "$prefix/$f" ] || fail "$prefix/$f missing or not executable"
 done
+if [ -e "$build/bin/diskferry-ewf" ]; then  # built with libewf-dev and nbdkit-plugin-dev
+  for f in lib/diskferry/diskferry-ewf lib/diskferry/nbdkit-diskferry-ewf-plugin.so; do
+    [ -f "$prefix/$f" ] || fail "$prefix/$f missing (E01 support was built)"
+  done
+fi
 for f in share/man/man1/diskferry.1 share/bash-completion/completions/diskferry \
   lib/systemd/system/diskferry-backup@.service lib/systemd/system/diskferry-backup@.timer \
   share/doc/diskferry/README.md share/doc/diskferry/jobs/README.md \
