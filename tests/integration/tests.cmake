@@ -7,6 +7,7 @@ add_executable(integration_tests
   integration/kernel_choice_test.cc
   integration/tree_compare.cc
   integration/copy_test.cc
+  integration/ewf_test.cc
   integration/inject_steps_test.cc
   integration/run_test.cc
   integration/select_test.cc
