@@ -38,6 +38,10 @@ packages=(
   # the backup tools whose recipes docs/backup-tools.md gives and
   # tests/integration/backup_tools_test.cc runs end to end
   restic borgbackup
+  # E01 evidence images (ewf/, appliance/ewf.h): libewf and the nbdkit plugin API to build
+  # the plugin and diskferry-ewf, nbdkit to serve the medium to QEMU, and ewf-tools
+  # (ewfacquire, ewfinfo) to make and check the test images
+  libewf-dev nbdkit-plugin-dev nbdkit ewf-tools
   # the Windows host build (scripts/build-windows.sh, docs/windows.md): the mingw-w64
   # cross compiler, mingw zlib, dpkg-source for Debian's source packages, and wine to run
   # the Windows unit tests
