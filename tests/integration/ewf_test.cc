@@ -1,12 +1,19 @@
 // E01 (Expert Witness) evidence images made by ewfacquire from raw ext4 images made by
 // mke2fs -d: diskferry reads them through nbdkit and the libewf plugin (appliance/ewf.h)
 // and must find the raw source's tree; `image verify` must agree with ewfinfo and md5sum.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/fs_images.h"
 #include "tests/integration/tree_compare.h"
@@ -221,6 +228,60 @@ TEST_F(EwfTest, CopyInAndInjectIntoAnE01AreRefusedInOneLine) {
   EXPECT_EQ(lines[1], "diskferry: inject.yaml: 1 problem");
   EXPECT_EQ(Sha256(e01), before);
 }
+
+// Pids of processes whose command line mentions both `marker` and `program`.
+std::vector<int> ProcessesMentioning(const std::string& marker, const std::string& program) {
+  std::vector<int> pids;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find(marker) != std::string::npos && args.find(program) != std::string::npos) {
+      pids.push_back(pid);
+    }
+  }
+  if (proc) ::closedir(proc);
+  return pids;
+}
+
+class EwfKillTest : public EwfTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(EwfKillTest, NoNbdkitRemainsAfterDiskferryIsKilled) {
+  const std::string e01 = Acquire("single", "1GiB");
+  // nbdkit's socket lives under TMPDIR: its command line carries this marker.
+  const std::string marker = dir_ + "/tmp";
+  ASSERT_EQ(::mkdir(marker.c_str(), 0700), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::setenv("TMPDIR", marker.c_str(), 1);
+    const std::string prog = BuiltProgram("diskferry");
+    ::execl(prog.c_str(), prog.c_str(), "appliance", "check", "--format", "ewf", "--image",
+            e01.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  using Clock = std::chrono::steady_clock;
+  // Waiting for processes of another program to appear: nothing to block on but /proc.
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (ProcessesMentioning(marker, "qemu").empty() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(ProcessesMentioning(marker, "nbdkit").empty()) << "nbdkit never started";
+  ::kill(child, GetParam());
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "diskferry should die by the signal, status " << status;
+  const auto gone_by = Clock::now() + std::chrono::seconds(10);
+  while (!ProcessesMentioning(marker, "nbdkit").empty() && Clock::now() < gone_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ProcessesMentioning(marker, "nbdkit").empty()) << "nbdkit outlived diskferry";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, EwfKillTest, ::testing::Values(SIGKILL, SIGINT),
+                         [](const auto& info) { return std::string(sigabbrev_np(info.param)); });
 
 }  // namespace
 }  // namespace diskferry::testing
