@@ -26,10 +26,12 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What an appliance is made of at run time (appliance/README.md): QEMU and qemu-img, a
 # kernel with its modules, a static busybox. The storage tools are packed from the host
 # when present and a disk that needs a missing one says which package to install: they
-# are recommended (apt installs them by default), not required.
+# are recommended (apt installs them by default), not required. nbdkit serves E01
+# images (format ewf, appliance/ewf.h), which fail in one line naming it when it is
+# missing: recommended too (the plugin's libewf is found by dpkg-shlibdeps).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "qemu-system-x86, qemu-utils, linux-image-cloud-amd64 | linux-image-amd64, busybox-static")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
-    "lvm2, cryptsetup-bin, mdadm, dmsetup, thin-provisioning-tools, ntfs-3g")
+    "lvm2, cryptsetup-bin, mdadm, dmsetup, thin-provisioning-tools, ntfs-3g, nbdkit")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "linux-image-amd64")
 include(CPack)

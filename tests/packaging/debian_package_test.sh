@@ -29,6 +29,13 @@ for f in ./usr/bin/diskferry ./usr/lib/diskferry/diskferry-daemon \
   ./usr/share/doc/diskferry/docs/scheduling.md ./usr/share/doc/diskferry/examples/cron/diskferry; do
   grep -qx -- "$f" <<<"$contents" || fail "the package lacks $f"
 done
+if [ -e "$build/bin/diskferry-ewf" ]; then  # E01 support was built: it ships, with nbdkit
+  for f in ./usr/lib/diskferry/diskferry-ewf ./usr/lib/diskferry/nbdkit-diskferry-ewf-plugin.so; do
+    grep -qx -- "$f" <<<"$contents" || fail "the package lacks $f"
+  done
+  grep -q "libewf" <<<"$depends" || fail "Depends lacks libewf: $depends"
+  grep -q "nbdkit" <<<"$recommends" || fail "Recommends lacks nbdkit: $recommends"
+fi
 dpkg-deb -x "$deb" "$work/root"
 grep -qx 'ExecStart=/usr/bin/diskferry run /etc/diskferry/%i.yaml' \
   "$work/root/usr/lib/systemd/system/diskferry-backup@.service" ||
