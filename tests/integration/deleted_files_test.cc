@@ -62,6 +62,9 @@ class DeletedFilesTest : public ::testing::Test {
     return out;
   }
 
+  // The job's line in the report: its message says what was recovered.
+  std::string JobRecord() { return ReportLines("\"record\":\"job\""); }
+
   std::string dir_, big_sha_, secret_sha_;
 };
 
@@ -80,7 +83,7 @@ TEST_F(DeletedFilesTest, FatFileDeletedByMdelComesBackWithItsBytes) {
       << out;
   const std::string before = Sha256Of(dir_ + "/src.img");
   ASSERT_EQ(Run(kJob, &out), 0) << out;
-  EXPECT_NE(out.find("1 deleted file recovered, 0 could not be"), std::string::npos) << out;
+  EXPECT_NE(JobRecord().find("1 deleted file recovered, 0 could not be"), std::string::npos) << JobRecord();
   // FAT keeps a deleted name without its first byte: TSK shows it as '_'.
   EXPECT_EQ(Sha256Of(dir_ + "/out.deleted/_ig.bin"), big_sha_);
   EXPECT_EQ(Sha256Of(dir_ + "/out/keep.txt"), Sha256Of(dir_ + "/tree/keep.txt"));
@@ -100,7 +103,7 @@ TEST_F(DeletedFilesTest, Ext3AndExt2FilesRemovedByDebugfsComeBack) {
     MakeExtWithDebugfs(type);
     const std::string before = Sha256Of(dir_ + "/src.img");
     ASSERT_EQ(Run(kJob, &out), 0) << out;
-    EXPECT_NE(out.find("2 deleted files recovered, 0 could not be"), std::string::npos) << out;
+    EXPECT_NE(JobRecord().find("2 deleted files recovered, 0 could not be"), std::string::npos) << JobRecord();
     EXPECT_EQ(Sha256Of(dir_ + "/out.deleted/big.bin"), big_sha_);
     EXPECT_EQ(Sha256Of(dir_ + "/out.deleted/sub/secret.txt"), secret_sha_);
     EXPECT_EQ(Sha256Of(dir_ + "/src.img"), before);
@@ -138,7 +141,7 @@ TEST_F(DeletedFilesTest, Ext4FileDeletedByTheKernelIsReportedAsNotRecoverable) {
       << out;
   const std::string before = Sha256Of(dir_ + "/src.img");
   ASSERT_EQ(Run(kJob, &out), 0) << out;
-  EXPECT_NE(out.find("0 deleted files recovered, 1 could not be"), std::string::npos) << out;
+  EXPECT_NE(JobRecord().find("0 deleted files recovered, 1 could not be"), std::string::npos) << JobRecord();
   const std::string record = ReportLines("\"deleted\":true");
   EXPECT_NE(record.find("OrphanFile-"), std::string::npos) << record;
   EXPECT_NE(record.find("size is 0"), std::string::npos) << record;
