@@ -127,25 +127,33 @@ TEST_F(DeletedFilesTest, CopyOutRecoversIntoTheGivenDirectory) {
   EXPECT_EQ(Sha256Of(dir_ + "/src.img"), before);
 }
 
-// The kernel's ext4 (and ext3) unlink clears the inode's size and its extents (block
-// pointers): fls finds only an orphan inode of size 0, which is reported, not recovered.
-TEST_F(DeletedFilesTest, Ext4FileDeletedByTheKernelIsReportedAsNotRecoverable) {
+// The kernel's ext3 and ext4 unlink clears the inode's size and its block pointers or
+// extents: fls finds only an orphan inode of size 0, which is reported, not recovered.
+TEST_F(DeletedFilesTest, Ext3AndExt4FilesDeletedByTheKernelAreReportedAsNotRecoverable) {
   std::string out;
-  ASSERT_EQ(RunShell("cd '" + dir_ +
-                         "' && mke2fs -q -t ext4 -d tree src.img 16M && "
-                         "LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
-                         "timeout 600 guestfish -a src.img run : mount /dev/sda / : rm /big.bin : "
-                         "umount /",
+  ASSERT_EQ(RunShell("cd '" + dir_ + "' && mke2fs -q -t ext3 -d tree ext3.img 16M && "
+                     "mke2fs -q -t ext4 -d tree ext4.img 16M && "
+                     "LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
+                     "timeout 600 guestfish -a ext3.img -a ext4.img run : "
+                     "mount /dev/sda / : rm /big.bin : umount / : "
+                     "mount /dev/sdb / : rm /big.bin : umount /",
                      &out),
             0)
       << out;
-  const std::string before = Sha256Of(dir_ + "/src.img");
-  ASSERT_EQ(Run(kJob, &out), 0) << out;
-  EXPECT_NE(JobRecord().find("0 deleted files recovered, 1 could not be"), std::string::npos) << JobRecord();
-  const std::string record = ReportLines("\"deleted\":true");
-  EXPECT_NE(record.find("OrphanFile-"), std::string::npos) << record;
-  EXPECT_NE(record.find("size is 0"), std::string::npos) << record;
-  EXPECT_EQ(Sha256Of(dir_ + "/src.img"), before);
+  for (const std::string type : {"ext3", "ext4"}) {
+    SCOPED_TRACE(type);
+    RemoveTree(dir_ + "/out");
+    RemoveTree(dir_ + "/out.deleted");
+    ASSERT_EQ(RunShell("cd '" + dir_ + "' && cp " + type + ".img src.img", &out), 0) << out;
+    const std::string before = Sha256Of(dir_ + "/src.img");
+    ASSERT_EQ(Run(kJob, &out), 0) << out;
+    EXPECT_NE(JobRecord().find("0 deleted files recovered, 1 could not be"), std::string::npos)
+        << JobRecord();
+    const std::string record = ReportLines("\"deleted\":true");
+    EXPECT_NE(record.find("OrphanFile-"), std::string::npos) << record;
+    EXPECT_NE(record.find("size is 0"), std::string::npos) << record;
+    EXPECT_EQ(Sha256Of(dir_ + "/src.img"), before);
+  }
 }
 
 TEST_F(DeletedFilesTest, RecoverNeedsADirectoryOutput) {
