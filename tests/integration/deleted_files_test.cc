@@ -83,7 +83,8 @@ TEST_F(DeletedFilesTest, FatFileDeletedByMdelComesBackWithItsBytes) {
       << out;
   const std::string before = Sha256Of(dir_ + "/src.img");
   ASSERT_EQ(Run(kJob, &out), 0) << out;
-  EXPECT_NE(JobRecord().find("1 deleted file recovered, 0 could not be"), std::string::npos) << JobRecord();
+  EXPECT_NE(JobRecord().find("1 deleted file recovered, 0 could not be"), std::string::npos)
+      << JobRecord();
   // FAT keeps a deleted name without its first byte: TSK shows it as '_'.
   EXPECT_EQ(Sha256Of(dir_ + "/out.deleted/_ig.bin"), big_sha_);
   EXPECT_EQ(Sha256Of(dir_ + "/out/keep.txt"), Sha256Of(dir_ + "/tree/keep.txt"));
@@ -103,7 +104,8 @@ TEST_F(DeletedFilesTest, Ext3AndExt2FilesRemovedByDebugfsComeBack) {
     MakeExtWithDebugfs(type);
     const std::string before = Sha256Of(dir_ + "/src.img");
     ASSERT_EQ(Run(kJob, &out), 0) << out;
-    EXPECT_NE(JobRecord().find("2 deleted files recovered, 0 could not be"), std::string::npos) << JobRecord();
+    EXPECT_NE(JobRecord().find("2 deleted files recovered, 0 could not be"), std::string::npos)
+        << JobRecord();
     EXPECT_EQ(Sha256Of(dir_ + "/out.deleted/big.bin"), big_sha_);
     EXPECT_EQ(Sha256Of(dir_ + "/out.deleted/sub/secret.txt"), secret_sha_);
     EXPECT_EQ(Sha256Of(dir_ + "/src.img"), before);
@@ -131,12 +133,13 @@ TEST_F(DeletedFilesTest, CopyOutRecoversIntoTheGivenDirectory) {
 // extents: fls finds only an orphan inode of size 0, which is reported, not recovered.
 TEST_F(DeletedFilesTest, Ext3AndExt4FilesDeletedByTheKernelAreReportedAsNotRecoverable) {
   std::string out;
-  ASSERT_EQ(RunShell("cd '" + dir_ + "' && mke2fs -q -t ext3 -d tree ext3.img 16M && "
-                     "mke2fs -q -t ext4 -d tree ext4.img 16M && "
-                     "LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
-                     "timeout 600 guestfish -a ext3.img -a ext4.img run : "
-                     "mount /dev/sda / : rm /big.bin : umount / : "
-                     "mount /dev/sdb / : rm /big.bin : umount /",
+  ASSERT_EQ(RunShell("cd '" + dir_ +
+                         "' && mke2fs -q -t ext3 -d tree ext3.img 16M && "
+                         "mke2fs -q -t ext4 -d tree ext4.img 16M && "
+                         "LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
+                         "timeout 600 guestfish -a ext3.img -a ext4.img run : "
+                         "mount /dev/sda / : rm /big.bin : umount / : "
+                         "mount /dev/sdb / : rm /big.bin : umount /",
                      &out),
             0)
       << out;
