@@ -21,7 +21,7 @@ namespace diskferry {
 
 // Bumped whenever what the builder puts into an image changes (layout, module sets,
 // manifest format), so entries built by older code stop matching.
-inline constexpr int kApplianceFormatVersion = 5;
+inline constexpr int kApplianceFormatVersion = 6;
 inline constexpr std::string_view kApplianceManifestMagic = "diskferry-appliance";
 inline constexpr std::string_view kApplianceKernelFile = "kernel";
 inline constexpr std::string_view kApplianceInitrdFile = "initrd.cpio";

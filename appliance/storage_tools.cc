@@ -38,6 +38,10 @@ const std::vector<ToolSpec>& ToolSpecs() {
        "cryptsetup-bin",
        {"libgcc_s.so.1", "/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so"}},
       {"dmsetup", "dmsetup", {}},
+      // The Sleuth Kit, for deleted files (daemon/deleted_files.h): Debian keeps them in
+      // /usr/bin; the guest has them at /usr/sbin like the others.
+      {"fls", "sleuthkit", {}},
+      {"icat", "sleuthkit", {}},
       {"lvm", "lvm2", {}},
       {"mdadm", "mdadm", {}},
       // NTFS through FUSE: no Debian 12 kernel has ntfs3 (daemon/fs_mount.h).

@@ -1,7 +1,8 @@
-// Storage tools: the host's LVM2, cryptsetup, mdadm, dmsetup, thin-provisioning and
-// ntfs-3g binaries, packed into the appliance with everything they need to run there: their
-// shared-library closure (DT_NEEDED, resolved as the dynamic loader would), the loader
-// itself (PT_INTERP), the few files they dlopen, and udev-less configuration files.
+// Storage tools: the host's LVM2, cryptsetup, mdadm, dmsetup, thin-provisioning, ntfs-3g
+// and Sleuth Kit (fls, icat) binaries, packed into the appliance with everything they need
+// to run there: their shared-library closure (DT_NEEDED, resolved as the dynamic loader
+// would), the loader itself (PT_INTERP), the few files they dlopen, and udev-less
+// configuration files.
 //
 // A tool missing on the host, or whose closure cannot be resolved, is left out and named
 // in `absent`; nothing fails until a disk needs it (the daemon then says which package
@@ -43,9 +44,9 @@ struct StorageToolsPlan {
   std::vector<std::string> Sources() const;
 };
 
-// The tools the appliance may carry, sorted: cache_check, cryptsetup, dmsetup, lvm, mdadm,
-// ntfs-3g, thin_check. Each lives at /usr/sbin/NAME in the guest (ntfs-3g is in /usr/bin
-// on Debian hosts).
+// The tools the appliance may carry, sorted: cache_check, cryptsetup, dmsetup, fls, icat,
+// lvm, mdadm, ntfs-3g, thin_check. Each lives at /usr/sbin/NAME in the guest (ntfs-3g, fls
+// and icat are in /usr/bin on Debian hosts).
 std::vector<std::string> StorageToolNames();
 
 // The Debian package that installs `tool` ("lvm" -> "lvm2"); "" for an unknown name.

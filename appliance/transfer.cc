@@ -164,7 +164,8 @@ class Extractor {
               memory_ != nullptr, range.after.empty() ? 0 : fbb.CreateString(range.after),
               range.until.empty() ? 0 : fbb.CreateString(range.until),
               select.include.empty() ? 0 : fbb.CreateVectorOfStrings(select.include),
-              select.exclude.empty() ? 0 : fbb.CreateVectorOfStrings(select.exclude));
+              select.exclude.empty() ? 0 : fbb.CreateVectorOfStrings(select.exclude),
+              options_.recover_deleted);
           return std::make_pair(proto::Op::ExtractStart, req.Union());
         },
         options_.call_timeout));

@@ -55,6 +55,12 @@ struct TransferOptions {
   // guest root) and the directories on the way to it. The sink must still check each
   // record: the guest is untrusted. Empty: everything.
   SelectPatterns select;
+  // Extract only: instead of walking guest paths, the guest sends the deleted files The
+  // Sleuth Kit finds on the filesystem mounted at its root, at their original paths
+  // (daemon/deleted_files.h); kError records stand for those it cannot recover. Range and
+  // selection are ignored. The guest runs fls in ExtractStart and two icat per file in
+  // ExtractNext: give call_timeout room.
+  bool recover_deleted = false;
   // No new byte, record or file end for this long ends the transfer (transfer_progress.h).
   std::chrono::milliseconds progress_deadline = kDefaultProgressDeadline;
   // This many replies in a row without progress end the transfer.

@@ -19,6 +19,8 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/image_spec.h"
+#include "pipeline/hashing_sink.h"
+#include "pipeline/host_file.h"
 #include "pipeline/host_tree_reader.h"
 #include "pipeline/host_tree_writer.h"
 #include "pipeline/run_events_text.h"
@@ -44,6 +46,7 @@ struct CopyOptions {
   bool quiet = false;
   std::string tar;       // copy-out: an archive instead of DEST; "-" is standard output
   std::string compress;  // copy-out --tar: none, gzip or zstd
+  std::string recover_deleted;  // copy-out: where the image's deleted files go
 };
 
 constexpr int kStdoutFd = STDOUT_FILENO;
@@ -200,6 +203,54 @@ int ReportSourceErrors(const std::string& image, const WriteReport& report) {
   return report.source_errors.empty() ? kExitOk : kExitError;
 }
 
+// --recover-deleted DIR: the deleted files the appliance's Sleuth Kit finds in the
+// filesystem, written under DIR (made if missing) at their original paths. Those it cannot
+// recover are listed, but do not fail the copy. Returns the exit code's contribution.
+int RecoverDeletedFiles(const CopyOptions& o, ImageSession& session, const std::string& image) {
+  if (int err = MakeHostDirectory(o.recover_deleted); err != 0 && err != EEXIST) {
+    return ReportFailure(ErrnoStatus(err, o.recover_deleted));
+  }
+  HostWriterOptions wopts;
+  wopts.safety = SafetyFor(o);
+  auto writer = HostTreeWriter::Open(o.recover_deleted, wopts);
+  if (!writer.ok()) return ReportFailure(writer.status());
+  TransferOptions t = TransferFor(o);
+  t.recover_deleted = true;
+  t.call_timeout = std::chrono::minutes(30);  // fls, then icat twice per file: see transfer.h
+  t.progress_deadline = std::chrono::minutes(30);
+  uint64_t recovered = 0, lost = 0;
+  auto counting = HashingSink::Create(writer->get(), {}, [&](const FileRecord& r) {
+    if (r.type == "file" && r.status == kStatusOk) {
+      ++recovered;
+    } else if (r.type != "dir") {
+      ++lost;
+    }
+  });
+  if (!counting.ok()) return ReportFailure(counting.status());
+  auto result = ExtractTree(session.appliance(), {"/"}, counting->get(), t);
+  if (!result.ok()) {
+    (*writer)->RemoveUnfinished();
+    return ReportFailure(InImage(result.status(), image).WithContext("--recover-deleted"));
+  }
+  const WriteReport& report = (*writer)->report();
+  for (const SourceError& e : report.source_errors.items()) {
+    std::fprintf(stderr, "diskferry: %s: %s\n", PrintableText(image).c_str(),
+                 PrintableText(e.message).c_str());
+  }
+  int rc = kExitOk;
+  for (const auto& p : report.problems.items()) {
+    std::fprintf(stderr, "diskferry: %s/%s: %s\n", PrintableText(o.recover_deleted).c_str(),
+                 PrintableText(p.path).c_str(), PrintableText(p.message).c_str());
+    rc = kExitError;
+  }
+  if (!o.quiet) {
+    std::fprintf(stderr, "diskferry: %llu deleted file%s recovered, %llu could not be\n",
+                 static_cast<unsigned long long>(recovered), recovered == 1 ? "" : "s",
+                 static_cast<unsigned long long>(lost));
+  }
+  return rc;
+}
+
 int RunCopyOut(const CopyOptions& o) {
   const bool to_tar = !o.tar.empty();
   if (o.args.size() < (to_tar ? 1u : 2u)) {
@@ -229,6 +280,10 @@ int RunCopyOut(const CopyOptions& o) {
   ReportSession(**session, image);
   const auto start = Clock::now();
   auto result = ExtractTree((*session)->appliance(), paths, out->sink.get(), TransferFor(o));
+  int deleted_rc = kExitOk;
+  if (result.ok() && !o.recover_deleted.empty()) {
+    deleted_rc = RecoverDeletedFiles(o, **session, image);
+  }
   Status closed = (*session)->Close();
   if (!result.ok()) {
     // Stream files are created at their full size before their data comes: a transfer
@@ -248,7 +303,8 @@ int RunCopyOut(const CopyOptions& o) {
   }
   Summarize("copy-out", *result, start, o.quiet);
   ReportWithheld(out->report->withheld);
-  int rc = std::max(ReportGuestProblems(image, *result), ReportSourceErrors(image, *out->report));
+  int rc = std::max(
+      {ReportGuestProblems(image, *result), ReportSourceErrors(image, *out->report), deleted_rc});
   for (const auto& p : out->report->problems.items()) {
     std::fprintf(stderr, "diskferry: %s%s%s: %s\n", PrintableText(out->name).c_str(),
                  to_tar ? ": " : "/", PrintableText(p.path).c_str(),
@@ -369,6 +425,10 @@ void RegisterCopyCommands(CLI::App* app, int* exit_code) {
                "create the image's device nodes (not created by default)");
   co->add_flag("--preserve-setuid", out.preserve_setuid,
                "keep setuid/setgid bits of regular files (cleared by default)");
+  co->add_option("--recover-deleted", out.recover_deleted,
+                 "also write the filesystem's deleted files that The Sleuth Kit can recover "
+                 "under DIR, at their original paths")
+      ->type_name("DIR");
   AddCopyOptions(co, &out);
   co->callback([=] { *exit_code = RunCopyOut(out); });
 

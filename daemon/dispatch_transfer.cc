@@ -33,6 +33,7 @@ DetachedBuffer ExtractStart(uint64_t id, Transfers* t, const proto::ExtractStart
   params.range.until = std::string(View(r.until()));
   params.include = Strings(r.include());
   params.exclude = Strings(r.exclude());
+  params.recover_deleted = r.recover_deleted();
   return Started(id, t->StartExtract(std::move(params)));
 }
 

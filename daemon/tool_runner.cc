@@ -33,6 +33,8 @@ constexpr ToolSpec kTools[] = {
     {"cache_check", "thin-provisioning-tools"},
     {"cryptsetup", "cryptsetup-bin"},
     {"dmsetup", "dmsetup"},
+    {"fls", "sleuthkit"},
+    {"icat", "sleuthkit"},
     {"lvm", "lvm2"},
     {"mdadm", "mdadm"},
     {"ntfs-3g", "ntfs-3g"},
@@ -287,6 +289,35 @@ OpResult<ToolOutcome> RunTool(const std::vector<std::string>& argv, std::string_
   }
   outcome.exit_code = ReapWithin(pid, pidfd.get(), kKillGrace);
   return outcome;
+}
+
+OpResult<SpawnedTool> SpawnToolReader(const std::vector<std::string>& argv) {
+  if (argv.empty() || !argv[0].starts_with('/')) {
+    return OpError{EINVAL, "SpawnToolReader: argv[0] must be an absolute path"};
+  }
+  std::vector<char*> args = CStrings(argv);
+  std::vector<char*> env = CStrings(ToolEnvironment());
+  ScopedFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null.valid()) return ErrnoError(errno, "/dev/null");
+  OpResult<Pipe> out = MakePipe(), report = MakePipe();
+  for (const OpResult<Pipe>* p : {&out, &report}) {
+    if (!p->ok()) return p->error();
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) return ErrnoError(errno, "fork");
+  if (pid == 0) {
+    ExecChild(args.data(), env.data(), null.get(), out->write.get(), null.get(),
+              report->write.get());
+  }
+  ::setpgid(pid, pid);
+  out->write.reset();
+  report->write.reset();
+  if (const int exec_error = ReadExecError(report->read.get()); exec_error != 0) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return ErrnoError(exec_error, argv[0]);
+  }
+  return SpawnedTool{pid, std::move(out->read)};
 }
 
 std::string LastLineOf(const ToolOutcome& outcome) {

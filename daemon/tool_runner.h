@@ -13,6 +13,8 @@
 #ifndef DISKFERRY_DAEMON_TOOL_RUNNER_H_
 #define DISKFERRY_DAEMON_TOOL_RUNNER_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "daemon/op_result.h"
+#include "daemon/scoped_fd.h"
 
 namespace diskferry::daemon {
 
@@ -61,8 +64,21 @@ OpResult<ToolOutcome> RunTool(const std::vector<std::string>& argv, std::string_
                               std::chrono::milliseconds timeout, size_t output_cap = 1 << 20,
                               ToolLeftovers leftovers = ToolLeftovers::kKill);
 
-// The storage tools the appliance may carry: cache_check, cryptsetup, dmsetup, lvm, mdadm,
-// ntfs-3g, thin_check (kept in step with appliance/storage_tools.cc).
+// A tool started by SpawnToolReader: its process id (also its process group's) and the
+// read end of its stdout.
+struct SpawnedTool {
+  pid_t pid = -1;
+  ScopedFd out;
+};
+
+// Starts argv[0] (an absolute path) as RunTool does (fixed environment, own process group,
+// no other descriptor of the daemon), with stdin and stderr on /dev/null and stdout a pipe
+// whose read end is returned, for a caller that streams what the tool writes. The caller
+// reaps the process (waitpid), killing it first if it may still run. Errors: as RunTool's.
+OpResult<SpawnedTool> SpawnToolReader(const std::vector<std::string>& argv);
+
+// The storage tools the appliance may carry: cache_check, cryptsetup, dmsetup, fls, icat,
+// lvm, mdadm, ntfs-3g, thin_check (kept in step with appliance/storage_tools.cc).
 const std::vector<std::string>& StorageToolNames();
 
 // "/usr/sbin/NAME" when the appliance carries tool NAME. The first call unpacks the

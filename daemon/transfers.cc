@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "daemon/deleted_files.h"
 #include "daemon/guest_tree_reader.h"
 #include "protocol/check.h"
 #include "protocol/lane_packer.h"
@@ -27,7 +28,7 @@ int ErrnoFor(const Status& st) {
 
 struct Transfers::Extract {
   // Declared in dependency order: the packer, destroyed first, uses the other two.
-  std::unique_ptr<GuestTreeReader> reader;
+  std::unique_ptr<TreeSource> reader;
   std::unique_ptr<LaneMemory> heap;  // socket lane only
   LaneMemory* memory = nullptr;      // heap or the shm lanes
   std::unique_ptr<LanePacker> packer;
@@ -84,14 +85,22 @@ OpError Transfers::Abort(OpError error) {
 
 OpResult<uint64_t> Transfers::StartExtract(ExtractParams params) {
   if (OpResult<bool> idle = CheckIdle(); !idle.ok()) return idle.error();
-  OpResult<PathSelector> select = CheckSelection(params.include, params.exclude);
-  if (!select.ok()) return select.error();
-  OpResult<std::unique_ptr<GuestTreeReader>> reader =
-      GuestTreeReader::Create(ctx_.sysroot, std::move(params.paths), params.xattrs,
-                              std::move(params.range), std::move(select).value());
-  if (!reader.ok()) return reader.error();
   auto x = std::make_unique<Extract>();
-  x->reader = std::move(reader).value();
+  if (params.recover_deleted) {
+    OpResult<std::string> device = MountedDevice("/proc/self/mountinfo", ctx_.sysroot);
+    if (!device.ok()) return device.error();
+    OpResult<std::unique_ptr<DeletedFilesReader>> reader = DeletedFilesReader::Create(*device);
+    if (!reader.ok()) return reader.error();
+    x->reader = std::move(reader).value();
+  } else {
+    OpResult<PathSelector> select = CheckSelection(params.include, params.exclude);
+    if (!select.ok()) return select.error();
+    OpResult<std::unique_ptr<GuestTreeReader>> reader =
+        GuestTreeReader::Create(ctx_.sysroot, std::move(params.paths), params.xattrs,
+                                std::move(params.range), std::move(select).value());
+    if (!reader.ok()) return reader.error();
+    x->reader = std::move(reader).value();
+  }
   x->socket = !params.use_shm || ShmLanes() == nullptr;
   if (x->socket) {
     x->heap = std::make_unique<HeapLaneMemory>(kSocketBatchBuffers, kSocketBatchSize,

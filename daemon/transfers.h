@@ -1,12 +1,12 @@
 // Transfers: the one extraction or injection in progress on a connection, and its lanes.
 //
-// Extraction: a GuestTreeReader feeds a LanePacker that fills the shared-memory lanes
-// (ShmLaneMemory over the ivshmem region) or, without shm or when the host asks for the
-// socket lane, HeapLaneMemory buffers whose bytes travel inline in the replies.
-// Injection: a LaneUnpacker applies the host's buffers to a GuestTreeWriter.
-// One transfer at a time: a second Start while one is active is EBUSY. A transfer ends with
-// End(), or on the first failure that leaves it unusable (the host said something
-// impossible, or the writer hit EROFS): the call fails and the transfer is dropped.
+// Extraction: a GuestTreeReader (or, for deleted files, a DeletedFilesReader) feeds a LanePacker
+// that fills the shared-memory lanes (ShmLaneMemory over the ivshmem region) or, without shm or
+// when the host asks for the socket lane, HeapLaneMemory buffers whose bytes travel inline in the
+// replies. Injection: a LaneUnpacker applies the host's buffers to a GuestTreeWriter. One transfer
+// at a time: a second Start while one is active is EBUSY. A transfer ends with End(), or on the
+// first failure that leaves it unusable (the host said something impossible, or the writer hit
+// EROFS): the call fails and the transfer is dropped.
 //
 // Owned by the Dispatcher; called from the serving thread only (thread-compatible).
 #ifndef DISKFERRY_DAEMON_TRANSFERS_H_
@@ -45,6 +45,9 @@ struct ExtractParams {
   // The selection's patterns as the host sent them (checked by StartExtract).
   std::vector<std::string> include;
   std::vector<std::string> exclude;
+  // The deleted files of the filesystem at the sysroot (DeletedFilesReader) instead of a
+  // walk of `paths`.
+  bool recover_deleted = false;
 };
 
 struct InjectParams {
@@ -92,7 +95,8 @@ class Transfers {
 
   bool active() const { return state_ != State::kIdle; }
 
-  // EBUSY while a transfer is active; EINVAL for bad paths, a bad range (one that is
+  // EBUSY while a transfer is active; those of DeletedFilesReader::Create and MountedDevice
+  // when recovering deleted files; EINVAL for bad paths, a bad range (one that is
   // bounded with other than one path, or whose bounds are not relative entry paths) or a
   // bad selection (CheckSelection).
   // Returns the transfer id.

@@ -23,7 +23,8 @@ constexpr JobScalarField kJobScalars[] = {{"name", &JobConfig::name},
                                           {"replay", &JobConfig::replay},
                                           {"against", &JobConfig::against},
                                           {"report", &JobConfig::report},
-                                          {"in_place", &JobConfig::in_place}};
+                                          {"in_place", &JobConfig::in_place},
+                                          {"recover", &JobConfig::recover}};
 
 // Keys whose value is one value or a list of them (one per disk).
 struct JobListField {
@@ -87,6 +88,7 @@ ExtractOutputConfig ReadExtractOutput(YamlReader& reader, const YAML::Node& key,
           Scalar& field = k == "dir"        ? output.dir
                           : k == "tar"      ? output.tar
                           : k == "compress" ? output.compress
+                          : k == "deleted"  ? output.deleted
                                             : output.on_exists;
           field = reader.ReadScalar(kn, v);
         }

@@ -392,6 +392,30 @@ ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& field
   return out;
 }
 
+// `recover: deleted` and its `output: {deleted: PATH}`.
+void ValidateRecover(const JobConfig& job, FieldReader& fields, ExtractSpec* spec) {
+  const Scalar& deleted = job.output.deleted;
+  if (!job.recover.present) {
+    if (deleted.present) fields.Error(deleted.mark, "deleted: only with 'recover: deleted'");
+    return;
+  }
+  if (!fields.Choice(job.recover, "recover", "value", keys::kRecover)) return;
+  spec->recover_deleted = true;
+  if (job.output.invalid || !job.output.dir.present) {
+    fields.Error(job.recover.mark,
+                 "recover: deleted needs 'output: {dir: PATH}' (recovered files are written "
+                 "to a directory, not to an archive)");
+    return;
+  }
+  if (deleted.present) {
+    if (std::optional<HostPath> path = fields.Host(deleted, "deleted"))
+      spec->output.deleted = *path;
+  } else if (!spec->output.path.text.empty()) {
+    spec->output.deleted = HostPath{spec->output.path.text + std::string(keys::kDeletedSuffix),
+                                    spec->output.path.path + std::string(keys::kDeletedSuffix)};
+  }
+}
+
 ExtractSpec ValidateExtract(const JobConfig& job, FieldReader& fields) {
   ExtractSpec spec;
   spec.source = ValidateMachine(job, job.source, "source", fields);
@@ -403,6 +427,7 @@ ExtractSpec ValidateExtract(const JobConfig& job, FieldReader& fields) {
     spec.since = fields.Host(job.incremental.since, "since");
   }
   spec.hashes = ValidateHashes(job.hashes, fields);
+  ValidateRecover(job, fields, &spec);
   return spec;
 }
 
@@ -484,6 +509,7 @@ void MergeExtractOutput(const ExtractOutputConfig& d, ExtractOutputConfig* m) {
   }
   Inherit(m->preserve, d.preserve);
   Inherit(m->on_exists, d.on_exists);
+  Inherit(m->deleted, d.deleted);
 }
 
 }  // namespace
@@ -510,6 +536,7 @@ JobConfig MergeDefaults(const JobConfig& d, const JobConfig& job, JobKind kind) 
   if (kind == JobKind::kExtract) {
     MergeExtractOutput(d.output, &m.output);
     Inherit(m.incremental, d.incremental);
+    Inherit(m.recover, d.recover);
   }
   if (has("hashes")) Inherit(m.hashes, d.hashes);
   if (has("against")) Inherit(m.against, d.against);

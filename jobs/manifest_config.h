@@ -68,6 +68,7 @@ struct ExtractOutputConfig {
   Scalar compress;  // none | gzip | zstd: for tar "-"; a file's must agree with its ending
   ScalarList preserve;
   Scalar on_exists;
+  Scalar deleted;  // with `recover: deleted`: where the recovered files go
   SourceMark mark;
   bool present = false;
   bool invalid = false;  // not a mapping: already reported
@@ -142,6 +143,7 @@ struct JobConfig {
   ExtractOutputConfig output;     // extract: `output:` is a mapping
   IncrementalConfig incremental;  // extract
   ScalarList hashes;              // extract, list
+  Scalar recover;                 // extract: "deleted"
   Scalar against;                 // verify: the previous run's manifest
   Scalar report;                  // verify, list: where the result is written
 

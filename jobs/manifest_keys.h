@@ -16,8 +16,8 @@ inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run"
 inline constexpr std::string_view kVar[] = {"type", "default"};
 inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast", "retries", "split"};
 inline constexpr std::string_view kSelect[] = {"include", "exclude"};
-inline constexpr std::string_view kExtractOutput[] = {"dir", "tar", "compress", "preserve",
-                                                      "on_exists"};
+inline constexpr std::string_view kExtractOutput[] = {"dir",      "tar",       "compress",
+                                                      "preserve", "on_exists", "deleted"};
 inline constexpr std::string_view kIncremental[] = {"since"};
 
 inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "list"};
@@ -25,7 +25,7 @@ inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "li
 // mount always replays a journal that needs it.
 inline constexpr std::string_view kExtract[] = {
     "name", "kind",   "source", "format", "probe_format", "backing", "filesystem",
-    "keys", "replay", "select", "output", "incremental",  "hashes"};
+    "keys", "replay", "select", "output", "incremental",  "hashes",  "recover"};
 inline constexpr std::string_view kInject[] = {"name",         "kind",     "target",     "format",
                                                "probe_format", "backing",  "filesystem", "keys",
                                                "output",       "in_place", "steps"};
@@ -37,14 +37,15 @@ inline constexpr std::string_view kList[] = {"name",         "kind",    "source"
                                              "replay",       "select",  "hashes",     "report"};
 // A job whose kind is missing or unknown is read with every key any kind has.
 inline constexpr std::string_view kAnyJob[] = {
-    "name",        "kind",       "source",  "target", "format",   "probe_format",
-    "backing",     "filesystem", "keys",    "replay", "select",   "output",
-    "incremental", "hashes",     "against", "report", "in_place", "steps"};
+    "name",       "kind",   "source",   "target", "format", "probe_format", "backing",
+    "filesystem", "keys",   "replay",   "select", "output", "incremental",  "hashes",
+    "against",    "report", "in_place", "steps",  "recover"};
 // `defaults:` takes every job key except these, each applied to the jobs whose kind has it.
 inline constexpr std::string_view kNotInDefaults[] = {"name", "kind", "steps"};
 inline constexpr std::string_view kDefaults[] = {
-    "source", "target", "format",      "probe_format", "backing", "filesystem", "keys",    "replay",
-    "select", "output", "incremental", "hashes",       "against", "report",     "in_place"};
+    "source",  "target", "format",   "probe_format", "backing",     "filesystem",
+    "keys",    "replay", "select",   "output",       "incremental", "hashes",
+    "against", "report", "in_place", "recover"};
 // One entry of `keys:`.
 inline constexpr std::string_view kKey[] = {"device", "file"};
 
@@ -69,6 +70,10 @@ inline constexpr std::string_view kTarSuffixes[] = {".tar", ".tar.gz", ".tar.zst
 inline constexpr std::string_view kCompress[] = {"none", "gzip", "zstd"};
 // `tar:` with this value writes the archive to standard output.
 inline constexpr std::string_view kStdoutPath = "-";
+// `recover:` of an extract job: what else to recover than the files of the tree.
+inline constexpr std::string_view kRecover[] = {"deleted"};
+// `output: {deleted: PATH}` defaults to the `dir:` path with this appended.
+inline constexpr std::string_view kDeletedSuffix = ".deleted";
 inline constexpr std::string_view kHashes[] = {"sha256", "sha1", "md5"};
 // `devices`, `setuid` and `all_xattrs` opt out of the safe defaults (pipeline/host_safety.h):
 // device nodes, setuid/setgid bits, and xattrs beyond user.* (which `xattrs` copies).

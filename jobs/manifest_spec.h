@@ -119,6 +119,9 @@ struct ExtractOutputSpec {
   ArchiveCompression compression = ArchiveCompression::kNone;  // kTar: from the ending or key
   PreserveSpec preserve;
   OnExistsPolicy on_exists = OnExistsPolicy::kFail;  // per entry for kDir; the archive for kTar
+  // With ExtractSpec::recover_deleted: the directory the deleted files are written to
+  // (`deleted:`, default the dir path + ".deleted").
+  HostPath deleted;
 };
 
 struct ExtractSpec {
@@ -127,6 +130,7 @@ struct ExtractSpec {
   ExtractOutputSpec output;
   std::optional<HostPath> since;  // incremental: a previous run's manifest
   std::vector<HashAlgorithm> hashes;
+  bool recover_deleted = false;  // `recover: deleted` (needs a dir output)
 };
 
 struct VerifySpec {

@@ -156,6 +156,10 @@ std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& pro
                                    Preserved(out.preserve) + OnExists(out) + Hashes(e.hashes),
                                ""}};
   for (PlanLine& line : OpenLines(e.source)) lines.push_back(std::move(line));
+  if (e.recover_deleted) {
+    lines.push_back(
+        {"recover: deleted files The Sleuth Kit can read back, to dir " + out.deleted.text, ""});
+  }
   if (e.since) {
     if (probe(e.since->path) == HostFileKind::kMissing) {
       lines.push_back({"incremental: no baseline at " + e.since->text +

@@ -27,6 +27,8 @@ struct FileRecord {
   std::string target;  // symlink target, or a hard link's earlier path; raw bytes
   std::map<std::string, std::string> hashes;    // "sha256" -> lowercase hex digest
   std::string status = std::string(kStatusOk);  // "ok", or what went wrong with this entry
+  uint64_t ino = 0;      // the inode number in the source filesystem; 0 = unknown
+  bool deleted = false;  // a deleted file recovered by `recover: deleted` (JSON only when set)
 
   bool operator==(const FileRecord&) const = default;
 };

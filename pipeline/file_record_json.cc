@@ -150,6 +150,8 @@ Json FileRecordToJson(const std::string& job, const FileRecord& record) {
   if (!record.target.empty()) PutBytes(&j, "target", record.target);
   if (!record.hashes.empty()) j["hashes"] = record.hashes;
   j["status"] = record.status;
+  if (record.ino != 0) j["ino"] = record.ino;
+  if (record.deleted) j["deleted"] = true;
   return j;
 }
 
@@ -162,8 +164,12 @@ Result<FileRecord> FileRecordFromJson(const Json& j) {
        {GetBytes(j, "path", &r.path), GetBytes(j, "type", &r.type), GetNumber(j, "size", &r.size),
         GetMode(j, &r.mode), GetNumber(j, "uid", &r.uid), GetNumber(j, "gid", &r.gid),
         GetNumber(j, "mtime_ns", &r.mtime_ns), GetBytes(j, "target", &r.target),
-        GetHashes(j, &r.hashes), GetBytes(j, "status", &r.status)}) {
+        GetHashes(j, &r.hashes), GetBytes(j, "status", &r.status), GetNumber(j, "ino", &r.ino)}) {
     if (!st.ok()) return st;
+  }
+  if (auto it = j.find("deleted"); it != j.end()) {
+    if (!it->is_boolean()) return FieldError("deleted", "not a boolean");
+    r.deleted = it->get<bool>();
   }
   return r;
 }

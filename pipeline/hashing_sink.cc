@@ -17,6 +17,7 @@ FileRecord Describe(const Record& r) {
   out.uid = r.meta.uid;
   out.gid = r.meta.gid;
   out.mtime_ns = r.meta.mtime_ns;
+  out.ino = r.meta.ino;
   if (r.meta.type == RecordType::kSymlink || r.meta.type == RecordType::kHardlink) {
     out.target = std::string(r.target);
   }

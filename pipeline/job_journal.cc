@@ -93,6 +93,10 @@ std::string RunJournal::SpoolPath(const std::string& job, size_t part) const {
   return dir_ + "/" + job + "." + std::to_string(part) + ".jsonl";
 }
 
+std::string RunJournal::DeletedSpoolPath(const std::string& job) const {
+  return dir_ + "/" + job + ".deleted.jsonl";
+}
+
 Status RunJournal::SavePlan(const std::string& job, const std::vector<WalkRange>& parts) const {
   Json list = Json::array();
   for (const WalkRange& r : parts) {
@@ -127,6 +131,7 @@ Result<std::optional<std::vector<WalkRange>>> RunJournal::LoadPlan(const std::st
 
 void RunJournal::RemoveJob(const std::string& job, size_t parts) const {
   for (size_t i = 0; i < parts; ++i) (void)RemoveHostFile(SpoolPath(job, i));
+  (void)RemoveHostFile(DeletedSpoolPath(job));
   (void)RemoveHostFile(PlanPath(dir_, job));
 }
 

@@ -41,6 +41,8 @@ class RunJournal {
 
   const std::string& dir() const { return dir_; }
   std::string SpoolPath(const std::string& job, size_t part) const;
+  // The spool of the deleted files an extract job recovered (`recover: deleted`).
+  std::string DeletedSpoolPath(const std::string& job) const;
 
   Status SavePlan(const std::string& job, const std::vector<WalkRange>& parts) const;
   // nullopt when the job was never split before (or never started).

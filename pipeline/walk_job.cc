@@ -133,6 +133,14 @@ std::vector<WalkRange> PlanParts(RunShared& run, JobRun& job, ImageSession& sess
 Status PrepareWalk(JobRun& job, bool* skip) {
   if (const ExtractSpec* e = ExtractOf(job)) {
     if (Status st = PrepareOutput(e->output, job.resumed, skip); !st.ok() || *skip) return st;
+    if (e->recover_deleted) {
+      ExtractOutputSpec deleted = e->output;
+      deleted.path = e->output.deleted;
+      bool ignored = false;
+      if (Status st = PrepareOutput(deleted, job.resumed, &ignored); !st.ok()) {
+        return st.WithContext("deleted");
+      }
+    }
     if (Status st = LoadPrevious(*e, job); !st.ok()) return st;
     job.hash_names = HashNames(e->hashes);
   } else if (const auto* l = std::get_if<ListSpec>(&job.job.task)) {

@@ -101,6 +101,26 @@ Status FinishDirectories(RunShared& run, JobRun& job, const ExtractSpec& spec,
   return Status::Ok();
 }
 
+// The records of `recover: deleted` into the report. Returns the job's line about them:
+// "N deleted files recovered, M could not be".
+Result<std::string> AddDeletedRecords(RunShared& run, JobRun& job) {
+  const std::string spool = run.journal.DeletedSpoolPath(job.job.name);
+  uint64_t recovered = 0, lost = 0;
+  Status st = ForEachFileRecord(spool, job.job.name, [&](FileRecord r) {
+    if (r.type == "file" && r.status == kStatusOk) {
+      ++recovered;
+    } else {
+      ++lost;
+    }
+  });
+  if (!st.ok() && st.code() != Code::kNotFound) return st.WithContext("deleted");
+  if (st.ok()) {
+    if (Status s = run.report.AppendLinesOf(spool); !s.ok()) return s;
+  }
+  return std::to_string(recovered) + " deleted file" + (recovered == 1 ? "" : "s") +
+         " recovered, " + std::to_string(lost) + " could not be";
+}
+
 }  // namespace
 
 Status FinishWalkJob(RunShared& run, JobRun& job) {
@@ -190,6 +210,12 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
     }
   }
   if (!sums_error.ok()) return sums_error;
+  std::string deleted_summary;
+  if (extract && extract->recover_deleted) {
+    auto summary = AddDeletedRecords(run, job);
+    if (!summary.ok()) return summary.status();
+    deleted_summary = std::move(*summary);
+  }
   if (baseline) {
     if (baseline_error.ok()) baseline_error = baseline->Close();
     if (!baseline_error.ok()) return baseline_error.WithContext("incremental: baseline");
@@ -222,6 +248,8 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   if (tally.differences > 0) {
     job.outcome.status = "differences";
     job.outcome.message = std::to_string(tally.differences) + " differences";
+  } else if (!deleted_summary.empty()) {
+    job.outcome.message = deleted_summary;
   }
   return Status::Ok();
 }

@@ -1,5 +1,6 @@
 // One part of a walking job: a walk range extracted by one appliance, retried on a fresh
 // appliance after the last file it finished when its appliance dies or hangs.
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -151,6 +152,50 @@ Status ExtractRange(RunShared& run, JobRun& job, ImageSession& session, const Wa
   return spool_error;
 }
 
+// `recover: deleted`, after the tree: the deleted files the guest's Sleuth Kit finds, into
+// the `deleted:` directory, their records (marked deleted) into the job's deleted spool.
+// Files it cannot recover are error records there, not failures of the job.
+Status RecoverDeleted(RunShared& run, JobRun& job, ImageSession& session) {
+  const ExtractSpec& e = std::get<ExtractSpec>(job.job.task);
+  auto spool = PartSpool::Open(run.journal.DeletedSpoolPath(job.job.name), job.job.name);
+  if (!spool.ok()) return spool.status();
+  if (Status st = spool->Reset(); !st.ok()) return st;
+  HostWriterOptions options = WriterOptionsFor(e.output);
+  options.defer_directories = false;  // their own directory: finished with this transfer
+  auto writer = HostTreeWriter::Open(e.output.deleted.path, options);
+  if (!writer.ok()) return writer.status().WithContext("deleted");
+  Status spool_error;
+  auto hashing = HashingSink::Create(writer->get(), job.hash_names, [&](const FileRecord& r) {
+    if (r.type == "dir") return;  // made on the host to hold the files, not recovered
+    FileRecord d = r;
+    d.deleted = true;
+    if (Status s = spool->Append(d); !s.ok() && spool_error.ok()) spool_error = s;
+  });
+  if (!hashing.ok()) return hashing.status();
+  TransferOptions transfer;
+  transfer.recover_deleted = true;
+  // fls reads the whole filesystem in ExtractStart, and icat each file twice in between
+  // replies; under TCG both take minutes on large filesystems.
+  transfer.call_timeout = std::chrono::minutes(30);
+  transfer.progress_deadline =
+      std::max<std::chrono::milliseconds>(transfer.progress_deadline, std::chrono::minutes(30));
+  if (run.options.seams.progress_deadline.count() > 0) {
+    transfer.progress_deadline = run.options.seams.progress_deadline;
+  }
+  auto result = ExtractTree(session.appliance(), {"/"}, hashing->get(), transfer);
+  if (!result.ok()) (*writer)->RemoveUnfinished();
+  for (const FileProblem& p : (*writer)->report().problems.items()) {
+    run.events.FileError(job.job.name, "deleted: /" + p.path, p.message);
+  }
+  if (Status s = spool->Flush(); !s.ok() && spool_error.ok()) spool_error = s;
+  if (!result.ok()) return result.status().WithContext("recover: deleted");
+  {
+    std::lock_guard<std::mutex> lock(job.mu);
+    job.write_problems += (*writer)->report().problems.total();
+  }
+  return spool_error;
+}
+
 // The range an attempt walks: the part's, after what the spool already holds. A tar part
 // starts over: its archive cannot be continued.
 Result<WalkRange> AttemptRange(const JobRun& job, size_t part, PartSpool* spool) {
@@ -189,6 +234,10 @@ Status RunAttempts(RunShared& run, JobRun& job, size_t part, std::optional<Lease
       run.events.Log(LogLevel::kInfo, name + ": continuing after /" + range->after);
     }
     Status st = ExtractRange(run, job, lease->session(), *range, &*spool);
+    const auto* extract = std::get_if<ExtractSpec>(&job.job.task);
+    if (st.ok() && part == 0 && extract != nullptr && extract->recover_deleted) {
+      st = RecoverDeleted(run, job, lease->session());
+    }
     if (st.ok()) return st;
     const bool broken = ApplianceBroken(*lease);
     if (broken) {

@@ -27,6 +27,8 @@ void CloseSourceFd(int* fd);
 void DropSourcePagesAfterReading();
 
 // Reads [offset, offset + length) into `out`: the bytes read (fewer at EOF) or -errno.
+// A descriptor that cannot seek (a pipe) is read from where it stands, whatever `offset`:
+// the caller reads it in order, once. It has no holes (NextSourceData/Hole below).
 int64_t ReadSourceAt(int fd, uint64_t offset, uint8_t* out, uint64_t length);
 
 // The first data byte at or after `from`, `size` when there is none before it. A file

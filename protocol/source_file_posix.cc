@@ -33,7 +33,10 @@ void CloseSourceFd(int* fd) {
 int64_t ReadSourceAt(int fd, uint64_t offset, uint8_t* out, uint64_t length) {
   uint64_t done = 0;
   while (done < length) {
-    const ssize_t n = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
+    // A pipe (a recovered deleted file: daemon/deleted_files.h) is read in order; the
+    // packer asks for each file's bytes from offset 0 upwards without gaps.
+    if (n < 0 && errno == ESPIPE) n = ::read(fd, out + done, length - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return -errno;
     if (n == 0) break;

@@ -23,6 +23,8 @@ packages=(
   # (appliance/storage_tools.h): LVM2, LUKS1/LUKS2, md RAID, device mapper, and
   # thin_check/cache_check, which LVM runs when it activates a thin pool or cache
   lvm2 cryptsetup-bin mdadm dmsetup thin-provisioning-tools
+  # The Sleuth Kit (fls, icat), packed the same way for recover: deleted
+  sleuthkit
   # filesystem tools used by the tests and the demo
   e2fsprogs xfsprogs btrfs-progs dosfstools mtools fdisk f2fs-tools ntfs-3g
   # tests: libguestfs, which the benchmarks and cross-checks run beside diskferry (with

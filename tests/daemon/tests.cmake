@@ -5,6 +5,7 @@ add_executable(daemon_tests
   ${DF_DAEMON_TEST_DIR}/block_devices_test.cc
   ${DF_DAEMON_TEST_DIR}/storage_disk_test.cc
   ${DF_DAEMON_TEST_DIR}/daemon_binary_test.cc
+  ${DF_DAEMON_TEST_DIR}/deleted_files_test.cc
   ${DF_DAEMON_TEST_DIR}/fs_inspect_test.cc
   ${DF_DAEMON_TEST_DIR}/fs_modify_test.cc
   ${DF_DAEMON_TEST_DIR}/handlers_os_test.cc

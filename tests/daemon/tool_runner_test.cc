@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,6 +48,28 @@ bool ProcessEnds(pid_t pid, seconds limit) {
   const bool ended = ::poll(&p, 1, static_cast<int>(milliseconds(limit).count())) == 1;
   ::close(fd);
   return ended;
+}
+
+TEST(SpawnToolReaderTest, StreamsStdoutAndLeavesTheReapingToTheCaller) {
+  OpResult<SpawnedTool> tool =
+      SpawnToolReader({"/bin/sh", "-c", "echo out; echo err >&2; read x; echo \"[$x]\""});
+  ASSERT_TRUE(tool.ok()) << tool.error().message;
+  std::string got;
+  char buffer[64];
+  ssize_t n;
+  while ((n = ::read(tool->out.get(), buffer, sizeof buffer)) > 0) got.append(buffer, n);
+  EXPECT_EQ(got, "out\n[]\n");  // stderr and stdin are /dev/null
+  int status = -1;
+  ASSERT_EQ(::waitpid(tool->pid, &status, 0), tool->pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(SpawnToolReaderTest, RefusesRelativePathsAndNamesAMissingProgram) {
+  EXPECT_EQ(SpawnToolReader({"sh"}).error().err, EINVAL);
+  OpResult<SpawnedTool> missing = SpawnToolReader({"/no/such/tool"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().err, ENOENT);
+  EXPECT_NE(missing.error().message.find("/no/such/tool"), std::string::npos);
 }
 
 TEST(RunToolTest, ReportsExitCodeAndBothOutputs) {
@@ -209,9 +232,8 @@ TEST_F(StorageToolPathTest, RefusesWhatIsNotAStorageTool) {
   OpResult<std::string> path = StorageToolPath("sh");
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(path.error().err, EINVAL);
-  EXPECT_THAT(StorageToolNames(),
-              ElementsAre("cache_check", "cryptsetup", "dmsetup", "lvm", "mdadm", "ntfs-3g",
-                          "thin_check"));
+  EXPECT_THAT(StorageToolNames(), ElementsAre("cache_check", "cryptsetup", "dmsetup", "fls", "icat",
+                                              "lvm", "mdadm", "ntfs-3g", "thin_check"));
 }
 
 }  // namespace

@@ -227,6 +227,25 @@ TEST_F(RunReportTest, FileRecordJsonRejectsMistypedFields) {
   EXPECT_FALSE(FileRecordFromJson(no_path).ok());
 }
 
+TEST(FileRecordJsonTest, DeletedAndInodeOnlyWhenSetAndReadBack) {
+  FileRecord plain = Sample("a");
+  const Json p = FileRecordToJson("j", plain);
+  EXPECT_FALSE(p.contains("deleted"));
+  EXPECT_FALSE(p.contains("ino"));
+  FileRecord recovered = Sample("b");
+  recovered.deleted = true;
+  recovered.ino = 13;
+  const Json j = FileRecordToJson("j", recovered);
+  EXPECT_EQ(j["deleted"], true);
+  EXPECT_EQ(j["ino"], 13);
+  Result<FileRecord> back = FileRecordFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, recovered);
+  Json bad = j;
+  bad["deleted"] = "yes";
+  EXPECT_FALSE(FileRecordFromJson(bad).ok());
+}
+
 TEST(FileRecordJsonTest, Utf8AndBase64) {
   EXPECT_TRUE(IsValidUtf8("plain/caf\xc3\xa9/\xf0\x9f\x98\x80"));
   EXPECT_FALSE(IsValidUtf8("\xff"));
