@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/image_spec.h"
+#include "pipeline/forensic_outputs.h"
 #include "pipeline/hashing_sink.h"
 #include "pipeline/host_file.h"
 #include "pipeline/host_tree_reader.h"
@@ -47,6 +48,8 @@ struct CopyOptions {
   std::string tar;       // copy-out: an archive instead of DEST; "-" is standard output
   std::string compress;  // copy-out --tar: none, gzip or zstd
   std::string recover_deleted;  // copy-out: where the image's deleted files go
+  std::string dfxml;            // copy-out: a DFXML listing of what was copied
+  std::string bodyfile;         // copy-out: a TSK body file of what was copied
 };
 
 constexpr int kStdoutFd = STDOUT_FILENO;
@@ -181,6 +184,48 @@ Result<CopyOutSink> OpenCopyOutSink(const CopyOptions& o, const std::string& des
   return out;
 }
 
+// copy-out --dfxml / --bodyfile: every entry hashed (sha256 for DFXML, md5 for the body
+// file) on its way into DEST and listed, with its path from the filesystem's root: a
+// record's path starts at its start path's last component ("etc/hostname" for
+// IMAGE:/etc), so the start path's parent goes in front.
+class CopyOutListings {
+ public:
+  Status Open(const CopyOptions& o, const ImageSession& session, const std::string& image,
+              const std::vector<std::string>& paths) {
+    for (const std::string& p : paths) {
+      const size_t slash = p.find_last_of('/');
+      if (slash == std::string::npos || p == "/") continue;
+      parents_[p.substr(slash + 1)] = p.substr(1, slash);  // "/usr/share" -> "usr/"
+    }
+    DfxmlOptions options;
+    options.program_version = DISKFERRY_VERSION;
+    options.command_line = CommandLine();
+    options.image_filenames = {image};
+    for (const MountedFilesystem& m : session.mounted()) {
+      options.filesystems.push_back({m.device, m.fstype, m.mount_point, m.replayed});
+    }
+    return listings_.Open(o.dfxml, o.bodyfile, options);
+  }
+
+  Result<std::unique_ptr<HashingSink>> Wrap(TreeSink* inner) {
+    return HashingSink::Create(inner, {"sha256", "md5"}, [this](const FileRecord& r) {
+      FileRecord rooted = r;
+      const std::string first = r.path.substr(0, r.path.find('/'));
+      if (auto it = parents_.find(first); it != parents_.end()) {
+        rooted.path = it->second + r.path;
+        if (r.type == "hardlink") rooted.target = it->second + r.target;
+      }
+      listings_.Add(rooted);
+    });
+  }
+
+  Status Close() { return listings_.Close(); }
+
+ private:
+  std::map<std::string, std::string> parents_;  // a start's last component -> its parent
+  ForensicListings listings_;
+};
+
 // Paths the guest could not read (a missing IMAGE:PATH, an unreadable file): each named,
 // and the copy is not a success, since what it wrote lacks them.
 int ReportSourceErrors(const std::string& image, const WriteReport& report) {
@@ -278,13 +323,27 @@ int RunCopyOut(const CopyOptions& o) {
   auto session = ImageSession::Open(*config);
   if (!session.ok()) return ReportFailure(session.status());
   ReportSession(**session, image);
+  const bool listing = !o.dfxml.empty() || !o.bodyfile.empty();
+  CopyOutListings listings;
+  std::unique_ptr<HashingSink> hashing;
+  if (listing) {
+    if (Status st = listings.Open(o, **session, image, paths); !st.ok()) return ReportFailure(st);
+    auto wrapped = listings.Wrap(out->sink.get());
+    if (!wrapped.ok()) return ReportFailure(wrapped.status());
+    hashing = std::move(*wrapped);
+  }
+  TreeSink* sink = listing ? static_cast<TreeSink*>(hashing.get()) : out->sink.get();
   const auto start = Clock::now();
-  auto result = ExtractTree((*session)->appliance(), paths, out->sink.get(), TransferFor(o));
+  auto result = ExtractTree((*session)->appliance(), paths, sink, TransferFor(o));
   int deleted_rc = kExitOk;
   if (result.ok() && !o.recover_deleted.empty()) {
     deleted_rc = RecoverDeletedFiles(o, **session, image);
   }
   Status closed = (*session)->Close();
+  // The listings are complete only when the copy is: a broken-off one leaves neither.
+  if (result.ok() && listing) {
+    if (Status st = listings.Close(); !st.ok()) return ReportFailure(st);
+  }
   if (!result.ok()) {
     // Stream files are created at their full size before their data comes: a transfer
     // that broke off would leave them looking complete.
@@ -417,6 +476,13 @@ void RegisterCopyCommands(CLI::App* app, int* exit_code) {
                  "compression of --tar -: none (default), gzip or zstd; with a FILE it must "
                  "agree with the ending")
       ->check(CLI::IsMember({"none", "gzip", "zstd"}));
+  co->add_option("--dfxml", out.dfxml,
+                 "also write a DFXML listing of the copied entries (sha256 and md5 of each "
+                 "file; fiwalk's format) to FILE")
+      ->type_name("FILE");
+  co->add_option("--bodyfile", out.bodyfile,
+                 "also write a TSK body file of the copied entries (for mactime -b) to FILE")
+      ->type_name("FILE");
   co->add_flag("--xattrs{user}", out.xattr_scope,
                "copy user.* extended attributes; --xattrs=all copies every namespace "
                "(security.*, trusted.*, system.*)")

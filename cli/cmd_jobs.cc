@@ -153,6 +153,7 @@ int RunRun(const JobsOptions& o) {
   options.report_path = !o.resume.empty() ? o.resume : !o.report.empty() ? o.report : DefaultReportPath();
   options.resume = !o.resume.empty();
   options.kernel = o.kernel;
+  options.command_line = CommandLine();
   options.appliances = o.appliances;
   options.min_part_weight = o.min_part_mib << 20;
   options.host_costs_path = DefaultCacheDir() + "/" + kHostCostsFile;

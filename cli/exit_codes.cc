@@ -21,10 +21,20 @@ int ExitCodeFor(const Status& status) {
 
 namespace {
 bool verbose = false;
+std::string command_line;
 }  // namespace
 
 void SetVerbose(bool on) { verbose = on; }
 bool Verbose() { return verbose; }
+
+void SetCommandLine(int argc, char** argv) {
+  command_line.clear();
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) command_line += ' ';
+    command_line += argv[i];
+  }
+}
+const std::string& CommandLine() { return command_line; }
 
 void PrintError(const Status& status) {
   // Messages carry guest text (names, the guest's error texts, console lines): one

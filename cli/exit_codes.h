@@ -21,6 +21,11 @@ int ExitCodeFor(const Status& status);
 void SetVerbose(bool verbose);
 bool Verbose();
 
+// The command line as run, arguments joined by spaces (DFXML's <command_line>). Set once
+// by main() before any command runs.
+void SetCommandLine(int argc, char** argv);
+const std::string& CommandLine();
+
 // Prints "diskferry: MESSAGE" on stderr: the message's first line, or all of it with
 // --verbose (then a hint to use --verbose is not printed).
 void PrintError(const Status& status);

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   // Children (QEMU) must die with us on Ctrl-C or SIGTERM; the handler re-raises, so the
   // shell still sees 130 / 143.
   diskferry::InstallChildCleanupHandlers();
+  diskferry::SetCommandLine(argc, argv);
 
   CLI::App app("diskferry: copy files out of and into Linux disk images, in batches",
                "diskferry");

@@ -46,6 +46,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -134,7 +135,8 @@ class GuestTreeReader : public TreeSource {
   std::optional<SourceEntry> DescribeUnselected(int dir_fd, const std::string& name,
                                                 const std::string& rel, const std::string& shown);
   SourceEntry DescribeStat(int dir_fd, const std::string& name, const std::string& rel,
-                           const std::string& shown, const struct stat& st);
+                           const std::string& shown, const struct stat& st,
+                           std::optional<int64_t> crtime);
   SourceEntry DescribeDirectory(int dir_fd, const std::string& name, SourceEntry entry,
                                 const std::string& shown);
   SourceEntry DescribeFile(int dir_fd, const std::string& name, SourceEntry entry,

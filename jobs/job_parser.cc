@@ -73,26 +73,28 @@ SelectConfig ReadSelect(YamlReader& reader, const YAML::Node& key, const YAML::N
   return select;
 }
 
+// `allowed`: kExtractOutput, or kForensicOutput for a list job.
 ExtractOutputConfig ReadExtractOutput(YamlReader& reader, const YAML::Node& key,
-                                      const YAML::Node& value) {
+                                      const YAML::Node& value, keys::Keys allowed) {
   ExtractOutputConfig output;
   output.mark = reader.MarkOf(key);
   output.present = true;
   output.invalid = !reader.ExpectMap(value, output.mark, "output");
-  reader.ForEachKey(
-      value, keys::kExtractOutput, "output",
-      [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
-        if (k == "preserve") {
-          output.preserve = reader.ReadList(kn, v);
-        } else {
-          Scalar& field = k == "dir"        ? output.dir
-                          : k == "tar"      ? output.tar
-                          : k == "compress" ? output.compress
-                          : k == "deleted"  ? output.deleted
-                                            : output.on_exists;
-          field = reader.ReadScalar(kn, v);
-        }
-      });
+  reader.ForEachKey(value, allowed, "output",
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      if (k == "preserve") {
+                        output.preserve = reader.ReadList(kn, v);
+                      } else {
+                        Scalar& field = k == "dir"        ? output.dir
+                                        : k == "tar"      ? output.tar
+                                        : k == "compress" ? output.compress
+                                        : k == "deleted"  ? output.deleted
+                                        : k == "dfxml"    ? output.dfxml
+                                        : k == "bodyfile" ? output.bodyfile
+                                                          : output.on_exists;
+                        field = reader.ReadScalar(kn, v);
+                      }
+                    });
   return output;
 }
 
@@ -266,7 +268,9 @@ void ReadJobKey(YamlReader& reader, std::string_view kind, const std::string& ke
   } else if (kind == "inject" || (kind != "extract" && value.IsScalar())) {
     job->output_image = reader.ReadScalar(key_node, value);
   } else {
-    job->output = ReadExtractOutput(reader, key_node, value);
+    job->output = ReadExtractOutput(
+        reader, key_node, value,
+        kind == "list" ? keys::Keys(keys::kForensicOutput) : keys::Keys(keys::kExtractOutput));
   }
 }
 

@@ -323,7 +323,10 @@ void ValidateCompress(const ExtractOutputConfig& c, FieldReader& fields, Extract
                       std::optional<ArchiveCompression> by_path) {
   if (!c.compress.present) return;
   if (out->kind != OutputKind::kTar) {
-    fields.Error(c.compress.mark, "compress: only for tar output (a directory is not compressed)");
+    fields.Error(c.compress.mark,
+                 out->kind == OutputKind::kDir
+                     ? "compress: only for tar output (a directory is not compressed)"
+                     : "compress: only for tar output");
     return;
   }
   const std::optional<size_t> i =
@@ -362,6 +365,13 @@ void ValidateTarget(const ExtractOutputConfig& c, FieldReader& fields, ExtractOu
   ValidateCompress(c, fields, out, by_path);
 }
 
+ForensicOutputSpec ValidateForensicOutput(const ExtractOutputConfig& c, FieldReader& fields) {
+  ForensicOutputSpec out;
+  out.dfxml = OptionalHost(c.dfxml, "dfxml", fields);
+  out.bodyfile = OptionalHost(c.bodyfile, "bodyfile", fields);
+  return out;
+}
+
 ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& fields) {
   ExtractOutputSpec out;
   const ExtractOutputConfig& c = job.output;
@@ -371,8 +381,12 @@ ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& field
     fields.Error(job.mark, "missing 'output' (" + what + ")");
   } else if (c.dir.present && c.tar.present) {
     fields.Error(c.tar.mark, "tar: give either dir or tar, not both");
+  } else if (!c.dir.present && !c.tar.present && (c.dfxml.present || c.bodyfile.present)) {
+    out.kind = OutputKind::kNone;  // listings only
+    ValidateCompress(c, fields, &out, std::nullopt);
   } else if (!c.dir.present && !c.tar.present) {
-    fields.Error(c.mark, "output: missing 'dir' or 'tar' (" + what + ")");
+    fields.Error(c.mark, "output: missing 'dir' or 'tar' (" + what +
+                             "), or dfxml: PATH or bodyfile: PATH for listings without files");
   } else {
     ValidateTarget(c, fields, &out);
   }
@@ -389,6 +403,7 @@ ExtractOutputSpec ValidateExtractOutput(const JobConfig& job, FieldReader& field
   if (auto i = fields.Choice(c.on_exists, "on_exists", "value", keys::kOnExists)) {
     out.on_exists = static_cast<OnExistsPolicy>(*i);
   }
+  out.forensic = ValidateForensicOutput(c, fields);
   return out;
 }
 
@@ -451,6 +466,16 @@ ListSpec ValidateList(const JobConfig& job, FieldReader& fields) {
   spec.select = ValidateSelect(job.select, fields);
   spec.hashes = ValidateHashes(job.hashes, fields);
   spec.report = OptionalHost(job.report, "report", fields);
+  if (job.output_image.present) {  // a scalar `output:`
+    fields.Error(job.output_image.mark,
+                 "output: a list job's output is a mapping: {dfxml: PATH, bodyfile: PATH}");
+  } else if (job.output.present && !job.output.invalid) {
+    spec.forensic = ValidateForensicOutput(job.output, fields);
+    if (!spec.forensic.any()) {
+      fields.Error(job.output.mark,
+                   "output: a list job's output is dfxml: PATH, bodyfile: PATH or both");
+    }
+  }
   return spec;
 }
 
@@ -510,6 +535,20 @@ void MergeExtractOutput(const ExtractOutputConfig& d, ExtractOutputConfig* m) {
   Inherit(m->preserve, d.preserve);
   Inherit(m->on_exists, d.on_exists);
   Inherit(m->deleted, d.deleted);
+  Inherit(m->dfxml, d.dfxml);
+  Inherit(m->bodyfile, d.bodyfile);
+}
+
+// A list job takes only the forensic listings from `defaults: {output: ...}`.
+void MergeListOutput(const ExtractOutputConfig& d, ExtractOutputConfig* m) {
+  if (!d.present || d.invalid || (!d.dfxml.present && !d.bodyfile.present)) return;
+  if (m->invalid) return;
+  if (!m->present) {
+    m->present = true;
+    m->mark = d.mark;
+  }
+  Inherit(m->dfxml, d.dfxml);
+  Inherit(m->bodyfile, d.bodyfile);
 }
 
 }  // namespace
@@ -538,6 +577,7 @@ JobConfig MergeDefaults(const JobConfig& d, const JobConfig& job, JobKind kind) 
     Inherit(m.incremental, d.incremental);
     Inherit(m.recover, d.recover);
   }
+  if (kind == JobKind::kList) MergeListOutput(d.output, &m.output);
   if (has("hashes")) Inherit(m.hashes, d.hashes);
   if (has("against")) Inherit(m.against, d.against);
   if (has("report")) Inherit(m.report, d.report);

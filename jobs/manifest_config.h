@@ -61,7 +61,8 @@ struct SelectConfig {
 };
 
 // Extract `output: {dir: PATH | tar: PATH.tar[.gz|.zst] | tar: "-", compress: ...,
-// preserve: [...], on_exists: ...}`.
+// preserve: [...], on_exists: ..., dfxml: PATH, bodyfile: PATH}`; a list job's
+// `output: {dfxml: PATH, bodyfile: PATH}` is read into the same struct.
 struct ExtractOutputConfig {
   Scalar dir;
   Scalar tar;
@@ -69,6 +70,8 @@ struct ExtractOutputConfig {
   ScalarList preserve;
   Scalar on_exists;
   Scalar deleted;  // with `recover: deleted`: where the recovered files go
+  Scalar dfxml;    // extract and list: DFXML listing of the entries
+  Scalar bodyfile;  // extract and list: TSK body file of the entries
   SourceMark mark;
   bool present = false;
   bool invalid = false;  // not a mapping: already reported

@@ -16,8 +16,11 @@ inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run"
 inline constexpr std::string_view kVar[] = {"type", "default"};
 inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast", "retries", "split"};
 inline constexpr std::string_view kSelect[] = {"include", "exclude"};
-inline constexpr std::string_view kExtractOutput[] = {"dir",      "tar",       "compress",
-                                                      "preserve", "on_exists", "deleted"};
+inline constexpr std::string_view kExtractOutput[] = {
+    "dir", "tar", "compress", "preserve", "on_exists", "deleted", "dfxml", "bodyfile"};
+// The forensic listings (pipeline/forensic_outputs.h): beside a dir or tar in extract
+// jobs, and the only keys of a list job's `output:`.
+inline constexpr std::string_view kForensicOutput[] = {"dfxml", "bodyfile"};
 inline constexpr std::string_view kIncremental[] = {"since"};
 
 inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "list"};
@@ -32,9 +35,9 @@ inline constexpr std::string_view kInject[] = {"name",         "kind",     "targ
 inline constexpr std::string_view kVerify[] = {"name",         "kind",    "source",     "format",
                                                "probe_format", "backing", "filesystem", "keys",
                                                "replay",       "select",  "against",    "report"};
-inline constexpr std::string_view kList[] = {"name",         "kind",    "source",     "format",
-                                             "probe_format", "backing", "filesystem", "keys",
-                                             "replay",       "select",  "hashes",     "report"};
+inline constexpr std::string_view kList[] = {
+    "name", "kind",   "source", "format", "probe_format", "backing", "filesystem",
+    "keys", "replay", "select", "hashes", "report",       "output"};
 // A job whose kind is missing or unknown is read with every key any kind has.
 inline constexpr std::string_view kAnyJob[] = {
     "name",       "kind",   "source",   "target", "format", "probe_format", "backing",
@@ -64,7 +67,8 @@ inline constexpr std::string_view kMove[] = {"from", "to"};
 // "ewf": E01/Ex01 evidence images, read-only (appliance/ewf.h).
 inline constexpr std::string_view kFormats[] = {"raw", "qcow2", "vmdk", "vdi", "vhdx", "ewf"};
 inline constexpr std::string_view kOnExists[] = {"overwrite", "skip", "fail"};
-inline constexpr std::string_view kOutputKinds[] = {"dir", "tar"};
+// "none": an extract output with neither (only dfxml and/or bodyfile); not a key.
+inline constexpr std::string_view kOutputKinds[] = {"dir", "tar", "none"};
 inline constexpr std::string_view kTarSuffixes[] = {".tar", ".tar.gz", ".tar.zst"};
 // `compress:`, in the order of ArchiveCompression; each kTarSuffixes entry asks for the same.
 inline constexpr std::string_view kCompress[] = {"none", "gzip", "zstd"};

@@ -36,7 +36,8 @@ enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid, kOs };
 // `on_exists:`. (pipeline/host_tree_writer.h's OnExists is the writer's own, narrower
 // setting: kSkip maps to its kKeep, and kFail is the runner's to enforce.)
 enum class OnExistsPolicy { kOverwrite, kSkip, kFail };
-enum class OutputKind { kDir, kTar };
+// kNone: an extract job with only forensic listings (`output: {dfxml: ...}`), no files.
+enum class OutputKind { kDir, kTar, kNone };
 // `compress:` of a tar output: the archive's compression filter.
 enum class ArchiveCompression { kNone, kGzip, kZstd };
 enum class HashAlgorithm { kSha256, kSha1, kMd5 };
@@ -109,6 +110,13 @@ struct PreserveSpec {  // default [mode, owner, times], as copy-out
   bool all_xattrs = false;  // extended attributes of every namespace (implies xattrs)
 };
 
+// `dfxml:` and `bodyfile:` of an extract or list job's output (pipeline/forensic_outputs.h).
+struct ForensicOutputSpec {
+  std::optional<HostPath> dfxml;
+  std::optional<HostPath> bodyfile;
+  bool any() const { return dfxml.has_value() || bodyfile.has_value(); }
+};
+
 struct ExtractOutputSpec {
   OutputKind kind = OutputKind::kDir;
   // For kTar the path ends in .tar, .tar.gz or .tar.zst, and that ending is the whole
@@ -122,6 +130,7 @@ struct ExtractOutputSpec {
   // With ExtractSpec::recover_deleted: the directory the deleted files are written to
   // (`deleted:`, default the dir path + ".deleted").
   HostPath deleted;
+  ForensicOutputSpec forensic;
 };
 
 struct ExtractSpec {
@@ -145,6 +154,7 @@ struct ListSpec {
   PathSelector select;
   std::vector<HashAlgorithm> hashes;
   std::optional<HostPath> report;
+  ForensicOutputSpec forensic;  // `output:` of a list job: only these
 };
 
 struct Owner {

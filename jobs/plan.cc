@@ -137,6 +137,7 @@ std::string Report(const std::optional<HostPath>& report) {
 
 // "dir out/etc", "tar out/etc.tar.zst", "tar on standard output (zstd)".
 std::string Destination(const ExtractOutputSpec& out) {
+  if (out.kind == OutputKind::kNone) return "no files (listings only)";
   if (out.to_stdout) {
     return "tar on standard output (" + std::string(ArchiveCompressionName(out.compression)) + ")";
   }
@@ -145,15 +146,25 @@ std::string Destination(const ExtractOutputSpec& out) {
 
 // An archive on stdout has nothing to exist beforehand: on_exists does not apply.
 std::string OnExists(const ExtractOutputSpec& out) {
-  if (out.to_stdout) return "";
+  if (out.to_stdout || out.kind == OutputKind::kNone) return "";
   return "; on_exists " + std::string(OnExistsPolicyName(out.on_exists));
+}
+
+// "; DFXML to out/etc.xml; body file to out/etc.body".
+std::string Listings(const ForensicOutputSpec& f) {
+  std::string text;
+  if (f.dfxml) text += "; DFXML to " + f.dfxml->text;
+  if (f.bodyfile) text += "; body file to " + f.bodyfile->text;
+  return text;
 }
 
 std::vector<PlanLine> PlanExtract(const ExtractSpec& e, const HostFileProbe& probe) {
   const ExtractOutputSpec& out = e.output;
+  const std::string preserving =
+      out.kind == OutputKind::kNone ? "" : " preserving " + Preserved(out.preserve);
   std::vector<PlanLine> lines{{"extract " + Selection(e.select) + " from " + Disk(e.source) +
-                                   " to " + Destination(out) + " preserving " +
-                                   Preserved(out.preserve) + OnExists(out) + Hashes(e.hashes),
+                                   " to " + Destination(out) + preserving + OnExists(out) +
+                                   Hashes(e.hashes) + Listings(out.forensic),
                                ""}};
   for (PlanLine& line : OpenLines(e.source)) lines.push_back(std::move(line));
   if (e.recover_deleted) {
@@ -185,7 +196,8 @@ std::vector<PlanLine> PlanVerify(const VerifySpec& v, const HostFileProbe& probe
 
 std::vector<PlanLine> PlanList(const ListSpec& l) {
   std::vector<PlanLine> lines{{"list " + Selection(l.select) + " in " + Disk(l.source) +
-                                   " with metadata" + Hashes(l.hashes) + Report(l.report),
+                                   " with metadata" + Hashes(l.hashes) + Report(l.report) +
+                                   Listings(l.forensic),
                                ""}};
   for (PlanLine& line : OpenLines(l.source)) lines.push_back(std::move(line));
   return lines;

@@ -24,10 +24,16 @@ struct FileRecord {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int64_t mtime_ns = 0;
+  // Forensic metadata (DFXML, body files); 0 = unknown (an older report, or a filesystem
+  // that keeps no creation time).
+  uint64_t ino = 0;
+  uint32_t nlink = 0;
+  int64_t atime_ns = 0;
+  int64_t ctime_ns = 0;
+  int64_t crtime_ns = 0;
   std::string target;  // symlink target, or a hard link's earlier path; raw bytes
   std::map<std::string, std::string> hashes;    // "sha256" -> lowercase hex digest
   std::string status = std::string(kStatusOk);  // "ok", or what went wrong with this entry
-  uint64_t ino = 0;      // the inode number in the source filesystem; 0 = unknown
   bool deleted = false;  // a deleted file recovered by `recover: deleted` (JSON only when set)
 
   bool operator==(const FileRecord&) const = default;

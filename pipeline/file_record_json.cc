@@ -147,10 +147,15 @@ Json FileRecordToJson(const std::string& job, const FileRecord& record) {
   j["uid"] = record.uid;
   j["gid"] = record.gid;
   j["mtime_ns"] = record.mtime_ns;
+  // Written only when known, so reports without them (older ones too) read back as 0.
+  if (record.ino != 0) j["ino"] = record.ino;
+  if (record.nlink != 0) j["nlink"] = record.nlink;
+  if (record.atime_ns != 0) j["atime_ns"] = record.atime_ns;
+  if (record.ctime_ns != 0) j["ctime_ns"] = record.ctime_ns;
+  if (record.crtime_ns != 0) j["crtime_ns"] = record.crtime_ns;
   if (!record.target.empty()) PutBytes(&j, "target", record.target);
   if (!record.hashes.empty()) j["hashes"] = record.hashes;
   j["status"] = record.status;
-  if (record.ino != 0) j["ino"] = record.ino;
   if (record.deleted) j["deleted"] = true;
   return j;
 }
@@ -160,11 +165,13 @@ Result<FileRecord> FileRecordFromJson(const Json& j) {
   FileRecord r;
   if (!j.contains("path") && !j.contains("path_b64")) return FieldError("path", "missing");
   if (!j.contains("type")) return FieldError("type", "missing");
-  for (Status st :
-       {GetBytes(j, "path", &r.path), GetBytes(j, "type", &r.type), GetNumber(j, "size", &r.size),
-        GetMode(j, &r.mode), GetNumber(j, "uid", &r.uid), GetNumber(j, "gid", &r.gid),
-        GetNumber(j, "mtime_ns", &r.mtime_ns), GetBytes(j, "target", &r.target),
-        GetHashes(j, &r.hashes), GetBytes(j, "status", &r.status), GetNumber(j, "ino", &r.ino)}) {
+  for (Status st : {GetBytes(j, "path", &r.path), GetBytes(j, "type", &r.type),
+                    GetNumber(j, "size", &r.size), GetMode(j, &r.mode), GetNumber(j, "uid", &r.uid),
+                    GetNumber(j, "gid", &r.gid), GetNumber(j, "mtime_ns", &r.mtime_ns),
+                    GetNumber(j, "ino", &r.ino), GetNumber(j, "nlink", &r.nlink),
+                    GetNumber(j, "atime_ns", &r.atime_ns), GetNumber(j, "ctime_ns", &r.ctime_ns),
+                    GetNumber(j, "crtime_ns", &r.crtime_ns), GetBytes(j, "target", &r.target),
+                    GetHashes(j, &r.hashes), GetBytes(j, "status", &r.status)}) {
     if (!st.ok()) return st;
   }
   if (auto it = j.find("deleted"); it != j.end()) {

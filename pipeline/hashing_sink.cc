@@ -18,6 +18,10 @@ FileRecord Describe(const Record& r) {
   out.gid = r.meta.gid;
   out.mtime_ns = r.meta.mtime_ns;
   out.ino = r.meta.ino;
+  out.nlink = r.meta.nlink;
+  out.atime_ns = r.meta.atime_ns;
+  out.ctime_ns = r.meta.ctime_ns;
+  if (r.meta.flags & kRecordHasCrtime) out.crtime_ns = r.meta.crtime_ns;
   if (r.meta.type == RecordType::kSymlink || r.meta.type == RecordType::kHardlink) {
     out.target = std::string(r.target);
   }

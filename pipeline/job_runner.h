@@ -45,6 +45,7 @@ struct RunSeams {
 struct RunOptions {
   std::string report_path;  // the run's JSON Lines manifest; REPORT.journal beside it
   std::string kernel;       // --kernel for the appliances
+  std::string command_line;  // as run, for the DFXML listings' <command_line>
   int appliances = 0;       // -j; 0: run.max_parallel, else from cores and memory
   bool resume = false;      // continue the interrupted run whose report is report_path
   std::chrono::milliseconds hang_timeout = std::chrono::seconds(60);

@@ -4,7 +4,10 @@
 //
 // Lines, each with "record" first:
 //   {"record":"file","job":J,"path":P,"type":T,"size":N,"mode":"100644","uid":N,"gid":N,
-//    "mtime_ns":N,["target":P,]["hashes":{"sha256":HEX,...},]"status":"ok"|MESSAGE}
+//    "mtime_ns":N,["ino":N,]["nlink":N,]["atime_ns":N,]["ctime_ns":N,]["crtime_ns":N,]
+//    ["target":P,]["hashes":{"sha256":HEX,...},]"status":"ok"|MESSAGE}
+//   (ino, nlink and the times other than mtime are written only when not 0, and read as 0
+//   when absent: crtime_ns is 0 where the filesystem keeps no creation time)
 //   {"record":"job","job":J,"kind":K,"status":S,["message":M,]"files":N,"bytes":N,
 //    "skipped":N,"errors":N,["withheld":{"devices":N,"setuid":N,"xattrs":N},]
 //    ["filesystems":[{"device":D,"type":T,"mount_point":M,"replayed":B},...],]

@@ -51,7 +51,8 @@ Result<std::vector<std::string>> VerifyHashNames(const VerifySpec& spec) {
 
 // The output of an extract job, checked against on_exists. *skip: the job has nothing to do.
 Status PrepareOutput(const ExtractOutputSpec& out, bool resumed, bool* skip) {
-  if (out.to_stdout) return Status::Ok();  // nothing on disk to check or make
+  // Nothing on disk to check or make (the listings are made at the job's end).
+  if (out.to_stdout || out.kind == OutputKind::kNone) return Status::Ok();
   Result<std::filesystem::path> path = HostFsPath(out.path.path);
   if (!path.ok()) return path.status();
   std::error_code ec;

@@ -1,11 +1,13 @@
 // The end of a walking job: one pass over its parts' spools, in walk order, makes the
-// numbers, OUTPUT.sha256, list and verify output and an incremental job's deletions; then
-// the spools go into the report and the directories get their metadata.
+// numbers, OUTPUT.sha256, the DFXML and body-file listings, list and verify output and an
+// incremental job's deletions; then the spools go into the report and the directories get
+// their metadata.
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 
+#include "pipeline/forensic_outputs.h"
 #include "pipeline/run_tasks.h"
 #include "protocol/host_path.h"
 #include "protocol/printable_text.h"
@@ -103,10 +105,12 @@ Status FinishDirectories(RunShared& run, JobRun& job, const ExtractSpec& spec,
 
 // The records of `recover: deleted` into the report. Returns the job's line about them:
 // "N deleted files recovered, M could not be".
-Result<std::string> AddDeletedRecords(RunShared& run, JobRun& job) {
+// They go into the job's DFXML (alloc 0) and body file ("(deleted)") too.
+Result<std::string> AddDeletedRecords(RunShared& run, JobRun& job, ForensicListings& listings) {
   const std::string spool = run.journal.DeletedSpoolPath(job.job.name);
   uint64_t recovered = 0, lost = 0;
   Status st = ForEachFileRecord(spool, job.job.name, [&](FileRecord r) {
+    listings.Add(r);
     if (r.type == "file" && r.status == kStatusOk) {
       ++recovered;
     } else {
@@ -121,6 +125,25 @@ Result<std::string> AddDeletedRecords(RunShared& run, JobRun& job) {
          " recovered, " + std::to_string(lost) + " could not be";
 }
 
+// The job's DFXML and body file, if it asked for them.
+Status OpenListings(const RunShared& run, const JobRun& job, const ForensicOutputSpec& spec,
+                    const MachineSpec& source, ForensicListings* listings) {
+  if (spec.dfxml) {
+    if (Status st = MakeOutputParents(*spec.dfxml); !st.ok()) return st.WithContext("dfxml");
+  }
+  if (spec.bodyfile) {
+    if (Status st = MakeOutputParents(*spec.bodyfile); !st.ok()) return st.WithContext("bodyfile");
+  }
+  DfxmlOptions options;
+  options.program_version = DISKFERRY_VERSION;
+  options.command_line = run.options.command_line;
+  options.start_time = FormatUtcTime(job.started);
+  for (const DiskSpec& disk : source.disks) options.image_filenames.push_back(disk.image.path);
+  options.filesystems = job.filesystems;
+  return listings->Open(spec.dfxml ? spec.dfxml->path : "",
+                        spec.bodyfile ? spec.bodyfile->path : "", options);
+}
+
 }  // namespace
 
 Status FinishWalkJob(RunShared& run, JobRun& job) {
@@ -128,8 +151,17 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   const auto* verify = std::get_if<VerifySpec>(&job.job.task);
   const bool listing = std::holds_alternative<ListSpec>(job.job.task);
   const bool to_dir = extract != nullptr && extract->output.kind == OutputKind::kDir;
+  const auto* list_spec = std::get_if<ListSpec>(&job.job.task);
+  ForensicListings listings;
+  if (extract || list_spec) {
+    Status st = extract
+                    ? OpenListings(run, job, extract->output.forensic, extract->source, &listings)
+                    : OpenListings(run, job, list_spec->forensic, list_spec->source, &listings);
+    if (!st.ok()) return st;
+  }
   std::optional<Sha256SumsWriter> sums;
-  if (extract && std::find(job.hash_names.begin(), job.hash_names.end(), "sha256") != job.hash_names.end()) {
+  if (extract && extract->output.kind != OutputKind::kNone &&
+      std::find(job.hash_names.begin(), job.hash_names.end(), "sha256") != job.hash_names.end()) {
     auto opened = Sha256SumsWriter::Open(extract->output.path.path + ".sha256");
     if (!opened.ok()) return opened.status();
     sums.emplace(std::move(*opened));
@@ -154,7 +186,6 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   }
   // report: of a list job, its inventory: the file records, as in the run report; of a
   // verify job, its differences, the lines it prints.
-  const auto* list_spec = std::get_if<ListSpec>(&job.job.task);
   const std::optional<HostPath>& report_path = list_spec ? list_spec->report
                                                : verify  ? verify->report
                                                          : std::optional<HostPath>();
@@ -189,6 +220,7 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
       job.previous.erase(r.path);
       if (baseline && baseline_error.ok()) baseline_error = baseline->AddFile(job.job.name, r);
       if (inventory && inventory_error.ok()) inventory_error = inventory->AddFile(job.job.name, r);
+      listings.Add(r);
       if (r.status == "unchanged") {
         ++tally.skipped;
         return;
@@ -212,10 +244,11 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   if (!sums_error.ok()) return sums_error;
   std::string deleted_summary;
   if (extract && extract->recover_deleted) {
-    auto summary = AddDeletedRecords(run, job);
+    auto summary = AddDeletedRecords(run, job, listings);
     if (!summary.ok()) return summary.status();
     deleted_summary = std::move(*summary);
   }
+  if (Status s = listings.Close(); !s.ok()) return s;
   if (baseline) {
     if (baseline_error.ok()) baseline_error = baseline->Close();
     if (!baseline_error.ok()) return baseline_error.WithContext("incremental: baseline");

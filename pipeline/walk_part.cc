@@ -20,7 +20,8 @@ constexpr int kStdoutFd = 1;  // standard output's descriptor on every host
 Status Interrupted() { return Status(Code::kCancelled, "interrupted"); }
 
 // Where a part's output goes for one attempt: a directory writer (shared DEST, directory
-// metadata deferred to the job's end), a tar archive, or nothing (list, verify).
+// metadata deferred to the job's end), a tar archive, or nothing (list, verify, an extract
+// job with only forensic listings).
 struct PartOutput {
   std::unique_ptr<TreeSink> sink;
   HostTreeWriter* writer = nullptr;
@@ -43,7 +44,7 @@ TarCompression TarCompressionOf(ArchiveCompression compression) {
 Result<PartOutput> OpenPartOutput(const JobRun& job) {
   PartOutput out;
   const auto* e = std::get_if<ExtractSpec>(&job.job.task);
-  if (e == nullptr) return out;
+  if (e == nullptr || e->output.kind == OutputKind::kNone) return out;
   out.xattrs = e->output.preserve.xattrs;
   if (e->output.kind == OutputKind::kTar) {
     TarOptions options;

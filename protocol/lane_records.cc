@@ -8,22 +8,23 @@
 namespace diskferry {
 namespace {
 
-// Fixed little-endian layout of the 104-byte header; offsets are part of the protocol.
+// Fixed little-endian layout of the 112-byte header; offsets are part of the protocol.
 enum Offset : size_t {
-  kOffRecordSize = 0,   // u32 total bytes of this record, padding included
-  kOffType = 4,         // u16
-  kOffFlags = 6,        // u16
-  kOffPathLen = 8,      // u32
-  kOffTargetLen = 12,   // u32
-  kOffXattrLen = 16,    // u32
-  kOffErrno = 20,       // i32
-  kOffDataLen = 24,     // u64
-  kOffFileId = 32,      // u64
-  kOffMode = 40,        // u32 x4: mode uid gid nlink
-  kOffSize = 56,        // u64 x3: size ino rdev
-  kOffAtime = 80,       // i64 x3: atime mtime ctime
+  kOffRecordSize = 0,  // u32 total bytes of this record, padding included
+  kOffType = 4,        // u16
+  kOffFlags = 6,       // u16
+  kOffPathLen = 8,     // u32
+  kOffTargetLen = 12,  // u32
+  kOffXattrLen = 16,   // u32
+  kOffErrno = 20,      // i32
+  kOffDataLen = 24,    // u64
+  kOffFileId = 32,     // u64
+  kOffMode = 40,       // u32 x4: mode uid gid nlink
+  kOffSize = 56,       // u64 x3: size ino rdev
+  kOffAtime = 80,      // i64 x3: atime mtime ctime
+  kOffCrtime = 104,    // i64: creation time, when flags has kRecordHasCrtime
 };
-static_assert(kOffAtime + 24 == kRecordHeaderSize);
+static_assert(kOffCrtime + 8 == kRecordHeaderSize);
 
 template <typename T>
 void Put(uint8_t* p, T v) {
@@ -60,6 +61,7 @@ void PutHeader(uint8_t* h, const RecordMeta& m, uint32_t size, std::string_view 
   std::memcpy(h + kOffSize, nums, sizeof nums);
   const int64_t times[3] = {m.atime_ns, m.mtime_ns, m.ctime_ns};
   std::memcpy(h + kOffAtime, times, sizeof times);
+  Put<int64_t>(h + kOffCrtime, m.crtime_ns);
 }
 
 RecordMeta GetMeta(const uint8_t* h) {
@@ -78,6 +80,7 @@ RecordMeta GetMeta(const uint8_t* h) {
   m.atime_ns = Get<int64_t>(h + kOffAtime);
   m.mtime_ns = Get<int64_t>(h + kOffAtime + 8);
   m.ctime_ns = Get<int64_t>(h + kOffAtime + 16);
+  m.crtime_ns = Get<int64_t>(h + kOffCrtime);
   return m;
 }
 
@@ -140,6 +143,10 @@ Result<std::optional<Record>> RecordReader::Next() {
   const auto needed = RecordSize(path_len, target_len, xattr_len, data_len);
   if (!needed || *needed != size) return Bad(seen_, "field lengths do not add up to its size");
   if (!ValidType(Get<uint16_t>(h + kOffType))) return Bad(seen_, "unknown record type");
+  if ((Get<uint16_t>(h + kOffFlags) & ~kRecordKnownFlags) != 0) return Bad(seen_, "unknown flags");
+  if (!(Get<uint16_t>(h + kOffFlags) & kRecordHasCrtime) && Get<int64_t>(h + kOffCrtime) != 0) {
+    return Bad(seen_, "creation time without its flag");
+  }
   Record r;
   r.meta = GetMeta(h);
   const char* base = reinterpret_cast<const char*>(h) + kRecordHeaderSize;

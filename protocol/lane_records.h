@@ -4,7 +4,7 @@
 // when injecting.
 //
 // Wire layout (little-endian, every record 8-byte aligned):
-//   RecordHeader (104 bytes) | path | target | xattrs | data | zero padding to 8
+//   RecordHeader (112 bytes) | path | target | xattrs | data | zero padding to 8
 // `path` is relative to the transfer root ("etc/hostname"); `target` is a symlink's target,
 // a hard link's earlier path, or an error's message; `xattrs` is a sequence of
 // {u32 name_len, u32 value_len, name, value}.
@@ -39,6 +39,10 @@ enum class RecordType : uint16_t {
   kError = 7,       // the file at path could not be read: errno_value, target = message
 };
 
+// RecordMeta::flags bits. Any other bit set is a protocol error.
+inline constexpr uint16_t kRecordHasCrtime = 1;  // crtime_ns is the file's creation time
+inline constexpr uint16_t kRecordKnownFlags = kRecordHasCrtime;
+
 struct RecordMeta {
   RecordType type = RecordType::kFile;
   uint16_t flags = 0;
@@ -47,6 +51,7 @@ struct RecordMeta {
   uint32_t mode = 0, uid = 0, gid = 0, nlink = 0;
   uint64_t size = 0, ino = 0, rdev = 0;
   int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;
+  int64_t crtime_ns = 0;  // creation (birth) time; meaningful only with kRecordHasCrtime
 };
 
 // A decoded record. The views alias the buffer given to RecordReader.
@@ -58,7 +63,7 @@ struct Record {
   std::span<const uint8_t> data;
 };
 
-inline constexpr size_t kRecordHeaderSize = 104;
+inline constexpr size_t kRecordHeaderSize = 112;
 inline constexpr size_t kMaxRecordPath = 4096;
 
 // Bytes a record with these field sizes occupies, or nullopt on overflow.

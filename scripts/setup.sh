@@ -49,6 +49,10 @@ packages=(
   # the Windows unit tests
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev dpkg-dev
   wine64 wine
+  # forensic outputs' tests: xmllint validates the DFXML against the shipped schema, and
+  # The Sleuth Kit's fiwalk, fls and mactime are the reference the DFXML and body files
+  # are compared with
+  libxml2-utils sleuthkit
 )
 
 missing=()

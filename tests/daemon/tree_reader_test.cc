@@ -111,6 +111,25 @@ TEST_F(TreeReaderTest, DescribesEachKindOfEntry) {
   EXPECT_EQ(sub->meta.mode, S_IFDIR | 0700u);
 }
 
+TEST_F(TreeReaderTest, InodeLinksTimesAndCreationTimeAreStatxs) {
+  const std::vector<SourceEntry> entries = WalkAll({"/tree"}, false);
+  const SourceEntry* a = Find(entries, "tree/a.txt");
+  ASSERT_NE(a, nullptr);
+  struct statx sx {};
+  const std::string path = sysroot_ + "/tree/a.txt";
+  ASSERT_EQ(
+      ::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &sx),
+      0);
+  EXPECT_EQ(a->meta.ino, sx.stx_ino);
+  EXPECT_EQ(a->meta.nlink, sx.stx_nlink);
+  EXPECT_EQ(a->meta.ctime_ns, int64_t{sx.stx_ctime.tv_sec} * 1000000000 + sx.stx_ctime.tv_nsec);
+  // Known exactly where this scratch filesystem keeps one (tmpfs and ext4 do).
+  const bool has_btime = (sx.stx_mask & STATX_BTIME) != 0;
+  EXPECT_EQ((a->meta.flags & kRecordHasCrtime) != 0, has_btime);
+  EXPECT_EQ(a->meta.crtime_ns,
+            has_btime ? int64_t{sx.stx_btime.tv_sec} * 1000000000 + sx.stx_btime.tv_nsec : 0);
+}
+
 TEST_F(TreeReaderTest, SecondPathOfAnInodeIsAHardlinkToTheFirst) {
   const std::vector<SourceEntry> entries = WalkAll({"/tree"}, false);
   const SourceEntry* first = Find(entries, "tree/hard1");

@@ -3,7 +3,7 @@
 // steps set modes and owners (read back with debugfs, not with diskferry). Keys covered
 // elsewhere: select, hashes, incremental, tar, preserve, report, against (run_test.cc),
 // keys and filesystem (storage tests), backing (hostile_image_test.cc), tar: "-" and
-// compress (backup_tools_test.cc).
+// compress (backup_tools_test.cc), dfxml and bodyfile (forensic_outputs_test.cc).
 #include <gtest/gtest.h>
 
 #include <fstream>

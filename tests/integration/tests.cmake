@@ -22,9 +22,11 @@ add_executable(integration_tests
   integration/manifest_keys_test.cc
   integration/inject_examples_test.cc
   integration/backup_tools_test.cc
-  integration/deleted_files_test.cc)
+  integration/deleted_files_test.cc
+  integration/forensic_outputs_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
-target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples")
+target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples"
+                           DF_DFXML_XSD="${CMAKE_SOURCE_DIR}/tests/data/dfxml/dfxml.xsd")
 add_dependencies(integration_tests diskferry diskferry-daemon)
 # Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.
 gtest_discover_tests(integration_tests

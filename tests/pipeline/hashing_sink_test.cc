@@ -69,6 +69,29 @@ TEST_F(HashingSinkTest, HashesInlineFilesWithEveryAlgorithmAsked) {
   EXPECT_EQ(records_[1].hashes.at("sha256"), kSha256Empty);
 }
 
+TEST_F(HashingSinkTest, DescribesInodeLinksTimesAndACreationTimeOnlyWhenFlagged) {
+  auto sink = Make(nullptr);
+  Record known = testing::FileRecord("known", "abc");
+  known.meta.ino = 12;
+  known.meta.nlink = 2;
+  known.meta.atime_ns = 11;
+  known.meta.ctime_ns = 22;
+  known.meta.flags = kRecordHasCrtime;
+  known.meta.crtime_ns = 33;
+  Record unknown = testing::FileRecord("unknown", "abc");
+  unknown.meta.crtime_ns = 44;  // without the flag: not a creation time
+  ASSERT_TRUE(sink->OnRecord(known).ok());
+  ASSERT_TRUE(sink->OnRecord(unknown).ok());
+  ASSERT_TRUE(sink->Finish().ok());
+  ASSERT_EQ(records_.size(), 2u);
+  EXPECT_EQ(records_[0].ino, 12u);
+  EXPECT_EQ(records_[0].nlink, 2u);
+  EXPECT_EQ(records_[0].atime_ns, 11);
+  EXPECT_EQ(records_[0].ctime_ns, 22);
+  EXPECT_EQ(records_[0].crtime_ns, 33);
+  EXPECT_EQ(records_[1].crtime_ns, 0);
+}
+
 TEST_F(HashingSinkTest, HashesStreamFilesAsTheirLogicalContentWithHolesAsZeros) {
   auto sink = Make(nullptr);
   const uint64_t size = (1 << 20) + 300;

@@ -65,6 +65,11 @@ TEST_F(RunReportTest, FileRecordsRoundTripPerJobIncludingNonUtf8Paths) {
   error.status = "etc/shadow: Permission denied";
   FileRecord negative = Sample("old");
   negative.mtime_ns = -1500000000;
+  negative.ino = 1u << 40;
+  negative.nlink = 3;
+  negative.atime_ns = -7;
+  negative.ctime_ns = 1700000000000000001;
+  negative.crtime_ns = 1600000000000000002;
   RunReport report = Open();
   ASSERT_TRUE(report.AddFile("etc", plain).ok());
   ASSERT_TRUE(report.AddFile("other", Sample("elsewhere")).ok());

@@ -4,6 +4,7 @@ set(DF_PIPELINE_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_executable(pipeline_tests
   ${DF_PIPELINE_TEST_DIR}/beneath_dir_test.cc
   ${DF_PIPELINE_TEST_DIR}/bounded_memory_test.cc
+  ${DF_PIPELINE_TEST_DIR}/forensic_outputs_test.cc
   ${DF_PIPELINE_TEST_DIR}/guest_delete_test.cc
   ${DF_PIPELINE_TEST_DIR}/upload_source_test.cc
   ${DF_PIPELINE_TEST_DIR}/hashing_sink_test.cc
@@ -23,6 +24,9 @@ add_executable(pipeline_tests
   ${DF_PIPELINE_TEST_DIR}/tree_test_support.cc)
 target_link_libraries(pipeline_tests PRIVATE df_pipeline PkgConfig::LIBARCHIVE OpenSSL::Crypto
                       GTest::gtest_main)
+# The DFXML schema the forensic outputs' tests validate against (xmllint, offline).
+target_compile_definitions(pipeline_tests PRIVATE
+  DF_DFXML_XSD="${CMAKE_SOURCE_DIR}/tests/data/dfxml/dfxml.xsd")
 gtest_discover_tests(pipeline_tests DISCOVERY_TIMEOUT 60)
 include(${DF_PIPELINE_TEST_DIR}/digests_tests.cmake)
 include(${DF_PIPELINE_TEST_DIR}/host_tests.cmake)

@@ -38,6 +38,9 @@ TEST(LaneRecordsTest, RoundTripsEveryField) {
   m.ino = 42;
   m.mtime_ns = 1795446245123456789;
   m.atime_ns = -5;
+  m.ctime_ns = 1795446246000000001;
+  m.flags = kRecordHasCrtime;
+  m.crtime_ns = 1600000000000000007;
   const auto xattrs = EncodeXattrs({{"user.a", "1"}, {"security.selinux", std::string("x\0y", 3)}});
   ASSERT_TRUE(w.Append(m, "etc/alias", "hostname", xattrs, {}));
   ASSERT_TRUE(w.Append(RecordMeta{}, "f", "", {}, {}));
@@ -53,6 +56,11 @@ TEST(LaneRecordsTest, RoundTripsEveryField) {
   EXPECT_EQ(rec.meta.uid, 1000u);
   EXPECT_EQ(rec.meta.mtime_ns, 1795446245123456789);
   EXPECT_EQ(rec.meta.atime_ns, -5);
+  EXPECT_EQ(rec.meta.ctime_ns, 1795446246000000001);
+  EXPECT_EQ(rec.meta.ino, 42u);
+  EXPECT_EQ(rec.meta.nlink, 1u);
+  EXPECT_EQ(rec.meta.flags, kRecordHasCrtime);
+  EXPECT_EQ(rec.meta.crtime_ns, 1600000000000000007);
   auto decoded = DecodeXattrs(rec.xattrs);
   ASSERT_TRUE(decoded.ok());
   ASSERT_EQ(decoded->size(), 2u);
@@ -117,6 +125,24 @@ TEST(LaneRecordsTest, RejectsUnknownTypeAndMisalignedSize) {
   size -= 4;
   std::memcpy(buf.data(), &size, 4);
   EXPECT_FALSE(RecordReader(buf, 1).Next().ok());
+}
+
+TEST(LaneRecordsTest, RejectsUnknownFlags) {
+  auto buf = OneFileRecord("a", "hello");
+  const uint16_t flags = 0x8000;
+  std::memcpy(buf.data() + 6, &flags, 2);
+  auto rec = RecordReader(buf, 1).Next();
+  ASSERT_FALSE(rec.ok());
+  EXPECT_NE(rec.status().message().find("unknown flags"), std::string::npos);
+}
+
+TEST(LaneRecordsTest, RejectsCreationTimeWithoutItsFlag) {
+  auto buf = OneFileRecord("a", "hello");
+  const int64_t crtime = 1600000000;
+  std::memcpy(buf.data() + 104, &crtime, 8);
+  auto rec = RecordReader(buf, 1).Next();
+  ASSERT_FALSE(rec.ok());
+  EXPECT_NE(rec.status().message().find("creation time without its flag"), std::string::npos);
 }
 
 TEST(LaneRecordsTest, RejectsInlineDataThatDisagreesWithSize) {
