@@ -20,7 +20,8 @@ add_executable(integration_tests
   integration/backup_example_test.cc
   integration/manifest_keys_test.cc
   integration/inject_examples_test.cc
-  integration/backup_tools_test.cc)
+  integration/backup_tools_test.cc
+  integration/evidence_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples")
 add_dependencies(integration_tests diskferry diskferry-daemon)
