@@ -181,12 +181,21 @@ TEST_F(EvidenceRunTest, EveryDiskAndBackingFileGetsOneRecord) {
             0)
       << out;
   // --evidence on the command line, for a job that does not ask for it.
-  ASSERT_EQ(Run("version: 1\njobs:\n  - name: inv\n    kind: list\n"
+  ASSERT_EQ(Run("version: 1\ncase: {id: C-9}\njobs:\n  - name: inv\n    kind: list\n"
                 "    source: [top.qcow2, data.raw]\n    format: [qcow2, raw]\n"
-                "    backing: [[base.raw], []]\n    filesystem: /dev/sdb\n",
+                "    backing: [[base.raw], []]\n    filesystem: /dev/sdb\n"
+                "    report: inventory.jsonl\n",
                 "--evidence", &out),
             0)
       << out;
+  // The case heads the inventory and is in the job's record.
+  std::ifstream inventory(dir_ + "/inventory.jsonl");
+  std::string first;
+  std::getline(inventory, first);
+  EXPECT_EQ(first, "{\"record\":\"case\",\"id\":\"C-9\"}");
+  const std::vector<Json> jobs = ReportRecords(dir_ + "/run.jsonl", "job");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["case"], (Json{{"id", "C-9"}}));
   const std::vector<Json> evidence = ReportRecords(dir_ + "/run.jsonl", "evidence");
   ASSERT_EQ(evidence.size(), 3u) << out;
   for (const std::string name : {"top.qcow2", "base.raw", "data.raw"}) {
@@ -196,6 +205,31 @@ TEST_F(EvidenceRunTest, EveryDiskAndBackingFileGetsOneRecord) {
     EXPECT_EQ(e["after"]["md5"], Sum("md5sum", dir_ + "/" + name)) << name;
     EXPECT_EQ(e["match"], true) << name;
   }
+}
+
+// A block device (a read-only loop device over an image file) is hashed the same way, its
+// size from BLKGETSIZE64. Needs root and a free loop device.
+TEST_F(EvidenceRunTest, ABlockDeviceSourceIsHashedWhole) {
+  MakeRaw("src.img", 20, 20);
+  std::string device;
+  if (::geteuid() != 0 ||
+      RunShell("losetup -f --show -r " + Quoted(dir_ + "/src.img"), &device) != 0) {
+    GTEST_SKIP() << "no loop device: " << device;
+  }
+  device.erase(device.find_last_not_of('\n') + 1);
+  std::string out;
+  const int rc = Run("version: 1\njobs:\n  - name: dev\n    kind: list\n    source: " + device +
+                         "\n    evidence: true\n",
+                     "", &out);
+  std::string detach;
+  RunShell("losetup -d " + Quoted(device), &detach);
+  ASSERT_EQ(rc, 0) << out;
+  const std::vector<Json> evidence = ReportRecords(dir_ + "/run.jsonl", "evidence");
+  ASSERT_EQ(evidence.size(), 1u) << out;
+  EXPECT_EQ(evidence[0]["path"], device);
+  EXPECT_EQ(evidence[0]["size"], 20u << 20);
+  EXPECT_EQ(evidence[0]["before"]["sha256"], Sum("sha256sum", dir_ + "/src.img"));
+  EXPECT_EQ(evidence[0]["after"]["md5"], Sum("md5sum", dir_ + "/src.img"));
 }
 
 TEST_F(EvidenceRunTest, CopyOutEvidencePrintsTheHashesOfSha256sumAndMd5sumAndTheCase) {
