@@ -220,6 +220,22 @@ Result<std::string> ProbeImageFormat(const std::string& path) {
   return std::string();
 }
 
+namespace {
+
+// A raw image's size. A block device has no file size, but seeking to its end gives it
+// (lseek on Linux), which the throw-away overlay over it must cover: an overlay of 0
+// bytes shows the guest an empty disk. 0 when neither works.
+uint64_t RawSize(const std::string& path) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(std::filesystem::path(path), ec);
+  if (!ec) return size;
+  std::ifstream in(std::filesystem::path(path), std::ios::binary | std::ios::ate);
+  const std::streamoff end = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+  return end > 0 ? static_cast<uint64_t>(end) : 0;
+}
+
+}  // namespace
+
 Result<ImageInfo> InspectImage(const std::string& path, const std::string& format) {
   if (!IsKnownImageFormat(format)) {
     return Refuse(path, "unknown format " + QuotedText(format) + "; one of " + KnownImageFormats());
@@ -227,11 +243,9 @@ Result<ImageInfo> InspectImage(const std::string& path, const std::string& forma
   auto head = ReadHead(path, kHeaderBytes);
   if (!head.ok()) return head.status();
   if (format == "raw") {
-    std::error_code ec;
-    const uint64_t size = std::filesystem::file_size(std::filesystem::path(path), ec);
     ImageInfo info;
     info.format = format;
-    info.virtual_size = ec ? 0 : size;  // a block device: the guest sees its size
+    info.virtual_size = RawSize(path);
     return info;
   }
   if (format == "qcow2") {

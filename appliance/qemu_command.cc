@@ -1,8 +1,11 @@
 #include "appliance/qemu_command.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
+#include "protocol/host_path.h"
 #include "protocol/storage_disk.h"
 
 namespace diskferry {
@@ -241,11 +244,21 @@ bool HasBackingOption(std::string_view format) {
   return format == "qcow2" || format == "qed" || format == "vmdk" || format == "qcow";
 }
 
+// QEMU's protocol driver for a layer: `file` refuses anything but a regular file
+// ("'file' driver requires '/dev/loop0' to be a regular file"), so a block device gets
+// `host_device`, which opens it by name the same way.
+const char* ProtocolDriverFor(const std::string& path) {
+  Result<std::filesystem::path> fs_path = HostFsPath(path);
+  std::error_code ec;
+  return fs_path.ok() && std::filesystem::is_block_file(*fs_path, ec) ? "host_device" : "file";
+}
+
 // One layer: a file node, then the format node over it. `backing` names the node below
 // (or "null"); "" for a format without backing files. The file node is opened by name
-// with driver=file, so its path is never parsed as a protocol; a layer served over NBD
-// (ImageLayer::nbd_socket) gets a read-only nbd node on that unix socket instead. Cache: the
-// -blockdev defaults (cache.direct=off, flushes honoured) with the device's write cache on: what
+// with driver=file (host_device for a block device), so its path is never parsed as a
+// protocol; a layer served over NBD (ImageLayer::nbd_socket) gets a read-only nbd node on
+// that unix socket instead. Cache: the -blockdev defaults (cache.direct=off, flushes
+// honoured) with the device's write cache on: what
 // cache=writeback means. cache=none would need O_DIRECT, which tmpfs (a common home for
 // test images) refuses.
 void AppendLayer(std::vector<std::string>* argv, const std::string& node, const ImageLayer& layer,
@@ -258,9 +271,9 @@ void AppendLayer(std::vector<std::string>* argv, const std::string& node, const 
                  {"-blockdev", "driver=nbd,node-name=" + node + "f,server.type=unix,server.path=" +
                                    EscapeOptionValue(layer.nbd_socket) + ",read-only=on"});
   } else {
-    argv->insert(argv->end(), {"-blockdev", "driver=file,node-name=" + node +
-                                                "f,filename=" + EscapeOptionValue(layer.path) +
-                                                ",read-only=" + ro});
+    argv->insert(argv->end(), {"-blockdev", std::string("driver=") + ProtocolDriverFor(layer.path) +
+                                                ",node-name=" + node + "f,filename=" +
+                                                EscapeOptionValue(layer.path) + ",read-only=" + ro});
   }
   std::string format = "driver=" + EscapeOptionValue(layer.format) + ",node-name=" + node +
                        ",file=" + node + "f,read-only=" + ro;

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@
 #include "pipeline/forensic_outputs.h"
 #include "pipeline/hashing_sink.h"
 #include "pipeline/host_file.h"
+#include "pipeline/evidence.h"
 #include "pipeline/host_tree_reader.h"
 #include "pipeline/host_tree_writer.h"
 #include "pipeline/run_events_text.h"
@@ -50,6 +53,8 @@ struct CopyOptions {
   std::string recover_deleted;  // copy-out: where the image's deleted files go
   std::string dfxml;            // copy-out: a DFXML listing of what was copied
   std::string bodyfile;         // copy-out: a TSK body file of what was copied
+  bool evidence = false;  // copy-out: hash the image files before and after
+  CaseInfo case_info;     // copy-out: --case-id, --examiner, --evidence-id, --case-notes
 };
 
 constexpr int kStdoutFd = STDOUT_FILENO;
@@ -296,6 +301,57 @@ int RecoverDeletedFiles(const CopyOptions& o, ImageSession& session, const std::
   return rc;
 }
 
+// The files the appliance reads for `config`: every disk and its backing files.
+std::vector<std::string> EvidencePathsFor(const ImageSessionConfig& config) {
+  std::vector<EvidenceDisk> disks;
+  for (const DiskConfig& d : SessionDisks(config)) {
+    EvidenceDisk disk{d.image, {}};
+    for (const ImageLayer& layer : d.backing) disk.backing.push_back(layer.path);
+    disks.push_back(std::move(disk));
+  }
+  return EvidencePaths(disks);
+}
+
+// "id C-17, examiner A. Smith": the fields given, escaped for the terminal.
+std::string CaseWords(const CaseInfo& c) {
+  std::string words;
+  for (const auto& [key, value] :
+       {std::pair{"id", &c.id}, std::pair{"examiner", &c.examiner},
+        std::pair{"evidence_id", &c.evidence_id}, std::pair{"notes", &c.notes}}) {
+    if (!value->empty()) words += (words.empty() ? "" : ", ") + std::string(key) + " " + *value;
+  }
+  return PrintableText(words);
+}
+
+// --evidence after the copy: hashes every file again and prints one line per file, with
+// the "before" hashes. kExitError (and the one-line reason) for a file that changed or
+// could not be read.
+int ReportEvidence(EvidencePass& pass) {
+  Result<std::vector<ImageDigests>> before = pass.Wait();
+  if (!before.ok()) return ReportFailure(before.status().WithContext("evidence: before the copy"));
+  int rc = kExitOk;
+  for (const ImageDigests& b : *before) {
+    ImageEvidence e{b, std::nullopt, ""};
+    Result<ImageDigests> after = DigestImage(b.path);
+    if (after.ok()) {
+      e.after = std::move(*after);
+    } else {
+      e.error = "evidence: after the copy: " + after.status().message();
+    }
+    if (!e.match()) {
+      std::fprintf(stderr, "diskferry: %s\n", PrintableText(EvidenceProblem(e)).c_str());
+      rc = kExitError;
+      continue;
+    }
+    std::fprintf(stderr,
+                 "diskferry: evidence: %s (%llu bytes): sha256 %s, md5 %s, the same before and "
+                 "after the copy\n",
+                 PrintableText(b.path).c_str(), static_cast<unsigned long long>(b.size),
+                 b.hashes.at("sha256").c_str(), b.hashes.at("md5").c_str());
+  }
+  return rc;
+}
+
 int RunCopyOut(const CopyOptions& o) {
   const bool to_tar = !o.tar.empty();
   if (o.args.size() < (to_tar ? 1u : 2u)) {
@@ -320,8 +376,16 @@ int RunCopyOut(const CopyOptions& o) {
   if (!out.ok()) return ReportFailure(out.status());
   auto config = SessionFor(o, image);
   if (!config.ok()) return ReportFailure(config.status());
+  // The "before" pass runs while the appliance boots and copies; a copy that cannot start
+  // stops it.
+  std::atomic<bool> stop_evidence{false};
+  std::optional<EvidencePass> evidence;
+  if (o.evidence) evidence.emplace(EvidencePathsFor(*config), &stop_evidence, nullptr);
   auto session = ImageSession::Open(*config);
-  if (!session.ok()) return ReportFailure(session.status());
+  if (!session.ok()) {
+    stop_evidence = true;
+    return ReportFailure(session.status());
+  }
   ReportSession(**session, image);
   const bool listing = !o.dfxml.empty() || !o.bodyfile.empty();
   CopyOutListings listings;
@@ -344,6 +408,10 @@ int RunCopyOut(const CopyOptions& o) {
   if (result.ok() && listing) {
     if (Status st = listings.Close(); !st.ok()) return ReportFailure(st);
   }
+  if (!o.case_info.empty()) {
+    std::fprintf(stderr, "diskferry: case: %s\n", CaseWords(o.case_info).c_str());
+  }
+  const int evidence_rc = evidence ? ReportEvidence(*evidence) : kExitOk;
   if (!result.ok()) {
     // Stream files are created at their full size before their data comes: a transfer
     // that broke off would leave them looking complete.
@@ -363,7 +431,8 @@ int RunCopyOut(const CopyOptions& o) {
   Summarize("copy-out", *result, start, o.quiet);
   ReportWithheld(out->report->withheld);
   int rc = std::max(
-      {ReportGuestProblems(image, *result), ReportSourceErrors(image, *out->report), deleted_rc});
+      {evidence_rc, ReportGuestProblems(image, *result), ReportSourceErrors(image, *out->report),
+       deleted_rc});
   for (const auto& p : out->report->problems.items()) {
     std::fprintf(stderr, "diskferry: %s%s%s: %s\n", PrintableText(out->name).c_str(),
                  to_tar ? ": " : "/", PrintableText(p.path).c_str(),
@@ -491,6 +560,18 @@ void RegisterCopyCommands(CLI::App* app, int* exit_code) {
                "create the image's device nodes (not created by default)");
   co->add_flag("--preserve-setuid", out.preserve_setuid,
                "keep setuid/setgid bits of regular files (cleared by default)");
+  co->add_flag("--evidence", out.evidence,
+               "hash every image file (each disk and backing file) with sha256 and md5 before "
+               "and after the copy; a file that changed fails it");
+  co->add_option("--case-id", out.case_info.id,
+                 "case metadata, printed after the copy and kept in the reports it writes")
+      ->type_name("TEXT");
+  co->add_option("--examiner", out.case_info.examiner, "case metadata: who made the copy")
+      ->type_name("TEXT");
+  co->add_option("--evidence-id", out.case_info.evidence_id, "case metadata: the evidence item")
+      ->type_name("TEXT");
+  co->add_option("--case-notes", out.case_info.notes, "case metadata: free text")
+      ->type_name("TEXT");
   co->add_option("--recover-deleted", out.recover_deleted,
                  "also write the filesystem's deleted files that The Sleuth Kit can recover "
                  "under DIR, at their original paths")

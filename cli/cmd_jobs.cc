@@ -34,6 +34,7 @@ struct JobsOptions {
   uint64_t min_part_mib = 0;
   bool json = false;
   bool dry_run = false;
+  bool evidence = false;  // run --evidence: every reading job hashes its images
 };
 
 // Loads and validates; prints every problem as FILE:LINE:COL and returns the exit code
@@ -52,6 +53,7 @@ Result<ManifestSpec> Load(const JobsOptions& o, int* code) {
   auto spec = LoadManifestFile(o.file, options, &diagnostics);
   if (!diagnostics.empty()) std::fputs(diagnostics.ToString().c_str(), stderr);
   if (!spec.ok()) *code = diagnostics.empty() ? kExitUsage : kExitInvalidManifest;
+  if (spec.ok() && o.evidence) RequireEvidence(&*spec);
   return spec;
 }
 
@@ -93,9 +95,11 @@ bool LiveTerminal(int fd) {
 }
 
 // --json: JSON Lines events on stdout; a terminal: the live display; else quiet. When a job
-// writes its archive to stdout, everything else goes to stderr: the live display when
-// stderr is a terminal, and the jobs' own output (listings, verify differences).
+// writes its archive to stdout, everything else goes to stderr: the --json events (logs
+// among them, as events), else the live display when stderr is a terminal, and the jobs'
+// own output (listings, verify differences).
 std::unique_ptr<RunEvents> MakeEvents(bool json, bool tar_on_stdout) {
+  if (tar_on_stdout && json) return MakeJsonEvents(stderr, nullptr);
   if (tar_on_stdout) {
     if (LiveTerminal(STDERR_FILENO)) {
       return MakeTerminalEvents(stderr, stderr, {.verbose = Verbose()});
@@ -109,16 +113,11 @@ std::unique_ptr<RunEvents> MakeEvents(bool json, bool tar_on_stdout) {
   return MakeQuietEvents(stdout, stderr, Verbose());
 }
 
-// Standard output holds one job's archive and nothing else: not the --json events, and
-// not a terminal (as tar(1) refuses to write an archive to one).
-Status CheckStdoutArchive(const JobSpec& job, bool json) {
+// Standard output holds one job's archive and nothing else (--json events go to stderr),
+// and is not a terminal (as tar(1) refuses to write an archive to one).
+Status CheckStdoutArchive(const JobSpec& job) {
   const std::string what =
       "job '" + job.name + "' writes its archive to standard output (tar: \"-\")";
-  if (json) {
-    return Status(
-        Code::kInvalidArgument,
-        what + ", where --json would write events: leave out --json or give the job a file");
-  }
   if (::isatty(STDOUT_FILENO)) {
     return Status(Code::kInvalidArgument,
                   what + ", which is a terminal: redirect it to a file or a pipe");
@@ -141,7 +140,7 @@ int RunRun(const JobsOptions& o) {
   }
   const JobSpec* stdout_job = StdoutJob(*spec);
   if (stdout_job != nullptr) {
-    if (Status st = CheckStdoutArchive(*stdout_job, o.json); !st.ok()) {
+    if (Status st = CheckStdoutArchive(*stdout_job); !st.ok()) {
       PrintError(st);
       return kExitUsage;
     }
@@ -218,7 +217,12 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
                 "has at most one part per core beyond the first")
       ->type_name("MIB")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
-  r->add_flag("--json", run.json, "JSON Lines events on stdout (logs on stderr)");
+  r->add_flag("--json", run.json,
+              "JSON Lines events on stdout (logs on stderr); when a job writes its archive to "
+              "stdout, events on stderr with the logs as events");
+  r->add_flag("--evidence", run.evidence,
+              "every extract, list and verify job hashes its images (sha256, md5) before and "
+              "after, and fails if they changed (as evidence: true)");
   r->callback([=] { *exit_code = RunRun(run); });
 }
 

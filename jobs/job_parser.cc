@@ -21,6 +21,7 @@ constexpr JobScalarField kJobScalars[] = {{"name", &JobConfig::name},
                                           {"probe_format", &JobConfig::probe_format},
                                           {"filesystem", &JobConfig::filesystem},
                                           {"replay", &JobConfig::replay},
+                                          {"evidence", &JobConfig::evidence},
                                           {"against", &JobConfig::against},
                                           {"report", &JobConfig::report},
                                           {"in_place", &JobConfig::in_place},
@@ -52,6 +53,10 @@ std::string OtherKindHint(std::string_view kind, const std::string& key) {
     return "key 'replay' does not apply to inject jobs: they mount read-write, which always "
            "replays a journal that needs it (into the output overlay, or into the target "
            "with in_place)";
+  }
+  if (kind == "inject" && key == "evidence") {
+    return "key 'evidence' does not apply to inject jobs: they write their target; hash it "
+           "with a list job (evidence: true) before and after";
   }
   std::vector<std::string_view> owners;
   for (std::string_view other : keys::kKinds) {

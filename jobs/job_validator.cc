@@ -246,6 +246,7 @@ MachineSpec ValidateMachine(const JobConfig& job, const ScalarList& images, std:
   ValidateFilesystem(job.filesystem, fields, &machine.filesystem);
   machine.keys = ValidateKeys(job.keys, fields);
   fields.Bool(job.replay, "replay", &machine.replay);
+  fields.Bool(job.evidence, "evidence", &machine.evidence);
   return machine;
 }
 
@@ -567,6 +568,7 @@ JobConfig MergeDefaults(const JobConfig& d, const JobConfig& job, JobKind kind) 
   Inherit(m.backing, d.backing);
   Inherit(m.keys, d.keys);
   if (has("replay")) Inherit(m.replay, d.replay);
+  if (has("evidence")) Inherit(m.evidence, d.evidence);
   if (has("select")) {
     Inherit(m.select, d.select);
     Inherit(m.select.include, d.select.include);

@@ -141,6 +141,7 @@ struct JobConfig {
   Scalar filesystem;
   KeysConfig keys;  // LUKS key files
   Scalar replay;    // extract, verify, list
+  Scalar evidence;  // extract, verify, list: hash the source before and after
 
   SelectConfig select;            // extract, verify, list
   ExtractOutputConfig output;     // extract: `output:` is a mapping
@@ -157,6 +158,16 @@ struct JobConfig {
   bool steps_present = false;  // also when written but not as a list (already reported)
 };
 
+// `case: {id, examiner, evidence_id, notes}`: free text, every field optional.
+struct CaseConfig {
+  Scalar id;
+  Scalar examiner;
+  Scalar evidence_id;
+  Scalar notes;
+  SourceMark mark;
+  bool present = false;
+};
+
 struct ManifestConfig {
   std::string file;  // as given to ParseManifest; every mark names it
   Scalar version;
@@ -164,6 +175,7 @@ struct ManifestConfig {
   JobConfig defaults;
   bool defaults_present = false;
   RunConfig run;
+  CaseConfig case_config;
   std::vector<JobConfig> jobs;
   SourceMark jobs_mark;
   bool jobs_present = false;

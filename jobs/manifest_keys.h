@@ -12,7 +12,9 @@ namespace diskferry::manifest_keys {
 
 using Keys = std::span<const std::string_view>;
 
-inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run", "jobs"};
+inline constexpr std::string_view kTop[] = {"version", "vars", "defaults", "run", "jobs", "case"};
+// `case:`: the case metadata every report carries.
+inline constexpr std::string_view kCase[] = {"id", "examiner", "evidence_id", "notes"};
 inline constexpr std::string_view kVar[] = {"type", "default"};
 inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast", "retries", "split"};
 inline constexpr std::string_view kSelect[] = {"include", "exclude"};
@@ -28,27 +30,27 @@ inline constexpr std::string_view kKinds[] = {"extract", "inject", "verify", "li
 // mount always replays a journal that needs it.
 inline constexpr std::string_view kExtract[] = {
     "name", "kind",   "source", "format", "probe_format", "backing", "filesystem",
-    "keys", "replay", "select", "output", "incremental",  "hashes",  "recover"};
+    "keys", "replay", "select", "output", "incremental",  "hashes",  "evidence", "recover"};
 inline constexpr std::string_view kInject[] = {"name",         "kind",     "target",     "format",
                                                "probe_format", "backing",  "filesystem", "keys",
                                                "output",       "in_place", "steps"};
-inline constexpr std::string_view kVerify[] = {"name",         "kind",    "source",     "format",
-                                               "probe_format", "backing", "filesystem", "keys",
-                                               "replay",       "select",  "against",    "report"};
+inline constexpr std::string_view kVerify[] = {
+    "name", "kind",   "source", "format",  "probe_format", "backing", "filesystem",
+    "keys", "replay", "select", "against", "report",       "evidence"};
 inline constexpr std::string_view kList[] = {
     "name", "kind",   "source", "format", "probe_format", "backing", "filesystem",
-    "keys", "replay", "select", "hashes", "report",       "output"};
+    "keys", "replay", "select", "hashes", "report",       "evidence", "output"};
 // A job whose kind is missing or unknown is read with every key any kind has.
 inline constexpr std::string_view kAnyJob[] = {
-    "name",       "kind",   "source",   "target", "format", "probe_format", "backing",
-    "filesystem", "keys",   "replay",   "select", "output", "incremental",  "hashes",
-    "against",    "report", "in_place", "steps",  "recover"};
+    "name",       "kind",   "source",   "target", "format",  "probe_format", "backing",
+    "filesystem", "keys",   "replay",   "select", "output",  "incremental",  "hashes",
+    "against",    "report", "in_place", "steps",  "evidence", "recover"};
 // `defaults:` takes every job key except these, each applied to the jobs whose kind has it.
 inline constexpr std::string_view kNotInDefaults[] = {"name", "kind", "steps"};
 inline constexpr std::string_view kDefaults[] = {
     "source",  "target", "format",   "probe_format", "backing",     "filesystem",
     "keys",    "replay", "select",   "output",       "incremental", "hashes",
-    "against", "report", "in_place", "recover"};
+    "against", "report", "in_place", "evidence", "recover"};
 // One entry of `keys:`.
 inline constexpr std::string_view kKey[] = {"device", "file"};
 

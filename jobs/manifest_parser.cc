@@ -71,6 +71,26 @@ RunConfig ParseRun(YamlReader& reader, const YAML::Node& key, const YAML::Node& 
   return run;
 }
 
+// The field of `case` that holds key `k`, one of keys::kCase.
+Scalar& CaseField(CaseConfig& c, std::string_view k) {
+  if (k == "id") return c.id;
+  if (k == "examiner") return c.examiner;
+  if (k == "evidence_id") return c.evidence_id;
+  return c.notes;
+}
+
+CaseConfig ParseCase(YamlReader& reader, const YAML::Node& key, const YAML::Node& value) {
+  CaseConfig c;
+  c.mark = reader.MarkOf(key);
+  if (!reader.ExpectMap(value, c.mark, "case")) return c;
+  c.present = true;
+  reader.ForEachKey(value, keys::kCase, "case",
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      CaseField(c, k) = reader.ReadScalar(kn, v);
+                    });
+  return c;
+}
+
 void ParseJobs(YamlReader& reader, const YAML::Node& key, const YAML::Node& value,
                ManifestConfig* config) {
   config->jobs_mark = reader.MarkOf(key);
@@ -107,6 +127,8 @@ void ReadTopKey(YamlReader& reader, const std::string& key, const YAML::Node& ke
     }
   } else if (key == "run") {
     config->run = ParseRun(reader, key_node, value);
+  } else if (key == "case") {
+    config->case_config = ParseCase(reader, key_node, value);
   } else {
     ParseJobs(reader, key_node, value, config);
   }
@@ -280,7 +302,7 @@ Result<YAML::Node> LoadDocument(YamlReader& reader, std::string_view text) {
   if (!root.IsMap()) {
     return fail(YAML::Mark(),
                 "the manifest must be a mapping (version, vars, defaults, run, "
-                "jobs), found " +
+                "case, jobs), found " +
                     std::string(YamlReader::KindName(root)));
   }
   return root;

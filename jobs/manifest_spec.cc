@@ -1,5 +1,7 @@
 #include "jobs/manifest_spec.h"
 
+#include <type_traits>
+
 #include "jobs/manifest_keys.h"
 
 namespace diskferry {
@@ -39,6 +41,18 @@ std::string FilesystemSpec::ToString() const {
 
 std::string FilesystemSpec::AsFsArgument() const {
   return kind == FilesystemKind::kAuto ? "" : ToString();
+}
+
+void RequireEvidence(ManifestSpec* spec) {
+  for (JobSpec& job : spec->jobs) {
+    std::visit(
+        [](auto& t) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(t)>, InjectSpec>) {
+            t.source.evidence = true;
+          }
+        },
+        job.task);
+  }
 }
 
 const JobSpec* StdoutJob(const ManifestSpec& spec) {

@@ -96,6 +96,10 @@ struct MachineSpec {
   // Reading jobs: replay a journal that needs it into a throw-away overlay (true), or read
   // the on-disk state (false). Inject jobs have no `replay:` and keep true.
   bool replay = true;
+  // Reading jobs (`evidence: true`, or `diskferry run --evidence`): sha256 and md5 of every
+  // disk and backing file before and after the job, which fails if they differ
+  // (pipeline/evidence.h). Inject jobs have no `evidence:` and keep false.
+  bool evidence = false;
 
   const DiskSpec& first() const { return disks.front(); }
 };
@@ -244,14 +248,27 @@ struct RunSpec {
   bool split = true;
 };
 
+// `case:`: the case metadata every report carries, as written (variables expanded). Empty
+// fields were not given.
+struct CaseSpec {
+  std::string id;
+  std::string examiner;
+  std::string evidence_id;
+  std::string notes;
+};
+
 struct ManifestSpec {
   std::string file;
   std::string base_dir;                     // relative host paths were resolved against this
   LocalTime now;                            // the time ${date} and ${time} came from
   std::map<std::string, std::string> vars;  // every variable's value, as given
   RunSpec run;
+  CaseSpec case_spec;
   std::vector<JobSpec> jobs;  // in manifest order
 };
+
+// `diskferry run --evidence`: sets `evidence` on every reading job (extract, list, verify).
+void RequireEvidence(ManifestSpec* spec);
 
 // The job whose archive goes to standard output (`tar: "-"`; at most one), or nullptr.
 const JobSpec* StdoutJob(const ManifestSpec& spec);

@@ -103,6 +103,9 @@ std::vector<PlanLine> OpenLines(const MachineSpec& machine) {
   if (!machine.replay) {
     lines.push_back({"read the on-disk state: journals are not replayed (replay: false)", ""});
   }
+  if (machine.evidence) {
+    lines.push_back({"evidence: sha256 and md5 of each source before and after", ""});
+  }
   return lines;
 }
 
@@ -280,7 +283,7 @@ std::string RunWords(const RunSpec& run) {
 }  // namespace
 
 RunPlan PlanManifest(const ManifestSpec& spec, const HostFileProbe& probe) {
-  RunPlan plan{spec.file, spec.run, {}};
+  RunPlan plan{spec.file, spec.run, spec.case_spec, {}};
   for (const JobSpec& job : spec.jobs) {
     std::vector<PlanLine> lines =
         std::visit(Overloaded{[&](const ExtractSpec& e) { return PlanExtract(e, probe); },
@@ -301,6 +304,14 @@ std::string FormatPlan(const RunPlan& plan) {
   const size_t n = plan.jobs.size();
   std::string out = "plan for " + plan.file + ": " + std::to_string(n) +
                     (n == 1 ? " job, " : " jobs, ") + RunWords(plan.run) + "\n";
+  std::vector<std::string> case_words;
+  for (const auto& [key, value] :
+       {std::pair{"id", &plan.case_spec.id}, std::pair{"examiner", &plan.case_spec.examiner},
+        std::pair{"evidence_id", &plan.case_spec.evidence_id},
+        std::pair{"notes", &plan.case_spec.notes}}) {
+    if (!value->empty()) case_words.push_back(std::string(key) + " " + *value);
+  }
+  if (!case_words.empty()) out += "case: " + Join(case_words, ", ") + "\n";
   for (const JobPlan& job : plan.jobs) {
     out += "job " + job.job.name + " (" + std::string(JobKindName(job.job.kind())) + ")\n";
     for (const PlanLine& line : job.lines) {

@@ -32,6 +32,7 @@ struct JobPlan {
 struct RunPlan {
   std::string file;
   RunSpec run;
+  CaseSpec case_spec;
   std::vector<JobPlan> jobs;  // in manifest order
 };
 
@@ -42,6 +43,8 @@ std::string DescribeStep(const StepSpec& step);
 
 // The plan as text:
 //   plan for FILE: N jobs, appliances: M, retries: R, keep going after a failure
+//   case: id ID, examiner NAME, evidence_id ID, notes TEXT   (the fields given; no line
+//                                                             without `case:`)
 //   job NAME (KIND)
 //     LINE
 //     LINE (cannot be previewed: WHY)

@@ -64,6 +64,17 @@ RunSpec ValidateRun(const RunConfig& run, FieldReader& top) {
   return spec;
 }
 
+// `case:`: each field's text, variables expanded.
+CaseSpec ValidateCase(const CaseConfig& c, FieldReader& top) {
+  CaseSpec spec;
+  auto text = [&](const Scalar& s) { return s.present ? top.Text(s).value_or("") : ""; };
+  spec.id = text(c.id);
+  spec.examiner = text(c.examiner);
+  spec.evidence_id = text(c.evidence_id);
+  spec.notes = text(c.notes);
+  return spec;
+}
+
 // The job's name, checked and unique; "" when it has none that can be used.
 std::string NameOf(const JobConfig& job, FieldReader& top,
                    std::map<std::string, SourceMark>* seen) {
@@ -155,6 +166,7 @@ Result<ManifestSpec> ValidateManifest(const ManifestConfig& config, const Valida
   FieldReader top(vars, "", spec.base_dir, options, diagnostics);
   CheckVersion(config, top);
   spec.run = ValidateRun(config.run, top);
+  spec.case_spec = ValidateCase(config.case_config, top);
   ValidateJobs(config, vars, spec.base_dir, options, diagnostics, &spec);
   if (!diagnostics->empty()) {
     const size_t n = diagnostics->Sorted().size();

@@ -59,6 +59,13 @@ int FileSize(int fd, uint64_t* size);
 // The ranges of [0, size) that hold data, in order (see SpoolFile::DataExtents): the whole
 // range where the filesystem cannot tell holes from data.
 int FileDataExtents(int fd, uint64_t size, std::vector<Extent>* out);
+// Opens a source image (a file or a block device) to be read once, front to back, and
+// says so to the kernel (POSIX_FADV_SEQUENTIAL); `*size` is its size (a block device's
+// from BLKGETSIZE64). Windows: OpenHostFile(kRead) and FileSize.
+int OpenImageForReading(const std::string& path, UniqueFd* out, uint64_t* size);
+// Tells the kernel that [offset, offset + length) of `fd` will not be read again, so its
+// pages leave the page cache (POSIX_FADV_DONTNEED); nothing on Windows.
+void DropCachedRange(int fd, uint64_t offset, uint64_t length);
 // Flushes the file to the device, data and metadata (fsync / FlushFileBuffers).
 int SyncFile(int fd);
 // Closes the descriptor (if any), reporting the close's own error (a late write failure

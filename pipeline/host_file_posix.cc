@@ -1,8 +1,10 @@
 // The Linux half of host_file.h.
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +104,26 @@ int FileSize(int fd, uint64_t* size) {
   if (::fstat(fd, &st) != 0) return errno;
   *size = static_cast<uint64_t>(st.st_size);
   return 0;
+}
+
+int OpenImageForReading(const std::string& path, UniqueFd* out, uint64_t* size) {
+  if (int err = OpenHostFile(path, HostOpen::kRead, out); err != 0) return err;
+  struct stat st {};
+  if (::fstat(out->get(), &st) != 0) return errno;
+  if (S_ISBLK(st.st_mode)) {
+    if (::ioctl(out->get(), BLKGETSIZE64, size) != 0) return errno;
+  } else if (S_ISREG(st.st_mode)) {
+    *size = static_cast<uint64_t>(st.st_size);
+  } else {
+    return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+  }
+  (void)::posix_fadvise(out->get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // advice only
+  return 0;
+}
+
+void DropCachedRange(int fd, uint64_t offset, uint64_t length) {
+  (void)::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
+                        POSIX_FADV_DONTNEED);
 }
 
 int FileDataExtents(int fd, uint64_t size, std::vector<Extent>* out) {

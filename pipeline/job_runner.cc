@@ -146,7 +146,9 @@ void FinishJob(RunShared& run, JobRun& job) {
     std::lock_guard<std::mutex> lock(job.mu);
     failure = job.failure;
   }
-  if (job.interrupted) {
+  // The job has read its images: hash them again (after the "before" pass has ended).
+  const Status evidence = job.interrupted ? Status::Ok() : FinishEvidence(run, job);
+  if (job.interrupted || evidence.code() == Code::kCancelled) {
     job.outcome.status = "interrupted";
     run.events.JobFinished(job.job.name, "interrupted", "");
     return;  // the journal keeps its parts for --resume
@@ -156,6 +158,12 @@ void FinishJob(RunShared& run, JobRun& job) {
   } else if (job.job.kind() != JobKind::kInject && !job.parts.empty()) {
     if (Status st = FinishWalkJob(run, job); !st.ok() && failure.ok()) failure = st;
   }
+  // A changed image comes first: whatever else failed may follow from it.
+  if (!evidence.ok()) {
+    failure = failure.ok()
+                  ? evidence
+                  : Status(evidence.code(), evidence.message() + "\n" + failure.ToString());
+  }
   if (!failure.ok()) {
     job.outcome.status = "failed";
     job.outcome.message = failure.ToString();
@@ -164,8 +172,19 @@ void FinishJob(RunShared& run, JobRun& job) {
   }
   SettleBaseline(run, job);
   const JobOutcome& o = job.outcome;
-  JobSummary summary{o.name,    o.kind,   o.status,   o.message,   o.files,          o.bytes,
-                     o.skipped, o.errors, o.withheld, job.started, WallClock::now(), {}};
+  JobSummary summary{o.name,
+                     o.kind,
+                     o.status,
+                     o.message,
+                     o.files,
+                     o.bytes,
+                     o.skipped,
+                     o.errors,
+                     o.withheld,
+                     job.started,
+                     WallClock::now(),
+                     {},
+                     CaseInfoOf(run.spec.case_spec)};
   {
     std::lock_guard<std::mutex> lock(job.mu);
     summary.filesystems = job.filesystems;
@@ -272,6 +291,10 @@ ApplianceNotice ToNotice(const PoolEvent& e) {
 }
 
 }  // namespace
+
+CaseInfo CaseInfoOf(const CaseSpec& spec) {
+  return CaseInfo{spec.id, spec.examiner, spec.evidence_id, spec.notes};
+}
 
 Result<ImageSessionConfig> SessionConfigFor(const MachineSpec& machine, bool writable,
                                             RunShared& run, JobRun& job) {
@@ -432,7 +455,9 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
     most_tasks += run.split && walks && !WritesTarOutput(*job) ? static_cast<size_t>(appliances) : 1;
   }
   const size_t workers = std::max<size_t>(1, std::min<size_t>(appliances, most_tasks));
-  RunSummary summary{"", DISKFERRY_VERSION, manifest_sha256, HostName(), WallClock::now(), {}, {}};
+  RunSummary summary{
+      "", DISKFERRY_VERSION,         manifest_sha256, HostName(), WallClock::now(), {}, {},
+      0,  CaseInfoOf(spec.case_spec)};
   events.RunStarted(spec.jobs.size(), appliances);
   {
     RunWatch watch(options.cancel, pool);

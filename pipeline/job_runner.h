@@ -28,6 +28,7 @@
 
 #include "jobs/manifest_spec.h"
 #include "pipeline/appliance_pool.h"
+#include "pipeline/evidence.h"
 #include "pipeline/host_safety.h"
 #include "pipeline/run_events.h"
 #include "protocol/status.h"
@@ -81,6 +82,9 @@ struct RunOutcome {
   // 2 over 3 over 1); 130 interrupted.
   int exit_code = 0;
 };
+
+// The manifest's `case:` as reports and output writers take it.
+CaseInfo CaseInfoOf(const CaseSpec& spec);
 
 // Errors only for the run as a whole: the report or journal cannot be written, or
 // `resume` finds no journal for this manifest.

@@ -184,6 +184,10 @@ class QuietEvents final : public RunEvents {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto line = ApplianceLine(event, verbose_)) Print(*line);
   }
+  void Evidence(const EvidenceNotice& notice) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Print(EvidenceLine(notice));
+  }
   void Log(LogLevel level, const std::string& text) override {
     std::lock_guard<std::mutex> lock(mu_);
     Print({level, text});

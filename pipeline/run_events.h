@@ -18,6 +18,8 @@
 //    "bytes":N,"file_errors":N,"seconds":X}
 //   {"event":"job_mounted","time":T,"job":J,"filesystems":[{"device":D,"type":T,
 //    "mount_point":M,"replayed":B},...]}
+//   {"event":"evidence","time":T,"job":J,"stage":"before"|"after","path":P|"path_b64":B64,
+//    "size":N,"hashes":{"sha256":HEX,"md5":HEX}[,"match":B]}
 //   {"event":"file_error","time":T,"job":J,"path":P|"path_b64":B64,"message":M}
 //   {"event":"appliance","time":T,"what":W,"slot":N,["pid":N,]["image":I|"image_b64":B64,]
 //    ["message":M,]
@@ -31,7 +33,10 @@
 // "progress" comes from a ticker, at most once per interval (1 s) per running job and only
 // when its counters changed; never after that job's "job_finished". "job_mounted" comes once
 // per job, when its first appliance has mounted what the job reads or writes: the same
-// list as the job's record in the run report (run_report.h). Paths are raw bytes:
+// list as the job's record in the run report (run_report.h). "evidence" comes once per
+// image of an `evidence: true` job and stage (evidence.h): "before" as soon as that image
+// is hashed (the job may still be running), "after" with "match" once the job has read
+// it again. Paths are raw bytes:
 // non-UTF-8 ones go base64 under "path_b64", as in the run report (file_record_json.h);
 // so do output lines ("line_b64") and images ("image_b64").
 // Other text that is not UTF-8 has U+FFFD in place of the bad bytes. Info logs go to `log`
@@ -59,9 +64,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "pipeline/evidence.h"
 #include "pipeline/rate_window.h"
 #include "pipeline/run_report.h"
 
@@ -129,6 +136,14 @@ struct ApplianceNotice {
   std::string launch_note{};  // for "launched": why it booted cold when a template was wanted
 };
 
+// An image of an `evidence: true` job hashed (evidence.h).
+struct EvidenceNotice {
+  std::string job{};
+  std::string stage{};  // "before" or "after"
+  ImageDigests digests{};
+  std::optional<bool> match{};  // "after": whether it equals "before"
+};
+
 // The run's end as the runner sees it. How many jobs ended how, RunEvents counts itself
 // from JobFinished.
 struct RunSummaryEvent {
@@ -165,6 +180,9 @@ class RunEvents {
   virtual void FileError(const std::string& job, const std::string& path,
                          const std::string& message) = 0;
   virtual void Appliance(const ApplianceNotice& event) = 0;
+  // Terminal mode prints it as info (EvidenceLine); quiet mode does not print it (a
+  // mismatch fails the job, which says so).
+  virtual void Evidence(const EvidenceNotice& notice) = 0;
   // `text` may hold several lines.
   virtual void Log(LogLevel level, const std::string& text) = 0;
   // One line of what a job prints as its result (a listing, a difference), raw bytes
@@ -191,6 +209,9 @@ std::unique_ptr<RunEvents> MakeTerminalEvents(FILE* terminal, FILE* log,
 struct JsonEventsOptions {
   std::chrono::milliseconds progress_interval{1000};
 };
+// `log` null: no plain-text log; every Log() is a "log" event, info included (level
+// "info"), as are the replayed-journal lines (`diskferry run --json` with an archive on
+// standard output, where events and logs share stderr).
 std::unique_ptr<RunEvents> MakeJsonEvents(FILE* out, FILE* log,
                                           const JsonEventsOptions& options = {});
 

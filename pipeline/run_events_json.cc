@@ -1,4 +1,5 @@
-// JSON mode: JSON Lines events on `out` (format in run_events.h), plain logs on `log`.
+// JSON mode: JSON Lines events on `out` (format in run_events.h), plain logs on `log` (or,
+// without one, as events).
 #include <mutex>
 
 #include "pipeline/file_record_json.h"
@@ -114,10 +115,18 @@ class JsonEvents final : public RunEvents {
     j["job"] = job;
     j["filesystems"] = JobFilesystemsToJson(filesystems);
     Write(j);
-    if (auto line = ReplayedJournalLine(job, filesystems)) {
-      std::fprintf(log_, "%s\n", PlainLogLine(line->level, line->text).c_str());
-      std::fflush(log_);
-    }
+    if (auto line = ReplayedJournalLine(job, filesystems)) LogLine(line->level, line->text);
+  }
+  void Evidence(const EvidenceNotice& notice) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Json j = Event("evidence");
+    j["job"] = notice.job;
+    j["stage"] = notice.stage;
+    PutRawBytes(&j, "path", notice.digests.path);
+    j["size"] = notice.digests.size;
+    j["hashes"] = Json(notice.digests.hashes);
+    if (notice.match) j["match"] = *notice.match;
+    Write(j);
   }
   void FileError(const std::string& job, const std::string& path,
                  const std::string& message) override {
@@ -144,13 +153,7 @@ class JsonEvents final : public RunEvents {
   }
   void Log(LogLevel level, const std::string& text) override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::fprintf(log_, "%s\n", PlainLogLine(level, text).c_str());
-    std::fflush(log_);
-    if (level == LogLevel::kInfo) return;
-    Json j = Event("log");
-    j["level"] = LevelName(level);
-    j["message"] = text;
-    Write(j);
+    LogLine(level, text);
   }
   void Output(const std::string& line) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -174,6 +177,20 @@ class JsonEvents final : public RunEvents {
       r.last_sent = c;
       Write(ProgressEvent(r, c));
     }
+  }
+
+  // A plain line on log_ (info stops there), and warnings and errors as "log" events too;
+  // with no log_, every level as an event. Requires mu_.
+  void LogLine(LogLevel level, const std::string& text) {
+    if (log_ != nullptr) {
+      std::fprintf(log_, "%s\n", PlainLogLine(level, text).c_str());
+      std::fflush(log_);
+      if (level == LogLevel::kInfo) return;
+    }
+    Json j = Event("log");
+    j["level"] = LevelName(level);
+    j["message"] = text;
+    Write(j);
   }
 
   // Requires mu_.

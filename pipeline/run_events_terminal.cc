@@ -59,6 +59,11 @@ class TerminalEvents final : public RunEvents {
       PrintAbove(log_, PlainLogLine(line->level, line->text), /*redraw=*/false);
     }
   }
+  void Evidence(const EvidenceNotice& notice) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const PlainLine line = EvidenceLine(notice);
+    PrintAbove(log_, PlainLogLine(line.level, line.text), /*redraw=*/false);
+  }
   void Log(LogLevel level, const std::string& text) override {
     std::lock_guard<std::mutex> lock(mu_);
     PrintAbove(log_, PlainLogLine(level, text), /*redraw=*/false);

@@ -247,6 +247,21 @@ std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event, bool detail
   return PlainLine{LogLevel::kWarning, std::move(text)};
 }
 
+PlainLine EvidenceLine(const EvidenceNotice& notice) {
+  std::string text = PrintableText(notice.job) +
+                     ": evidence: " + PrintableText(notice.digests.path) + " (" +
+                     std::to_string(notice.digests.size) + " bytes):";
+  for (const char* name : {"sha256", "md5"}) {
+    auto it = notice.digests.hashes.find(name);
+    if (it != notice.digests.hashes.end()) {
+      text += std::string(text.back() == ':' ? " " : ", ") + name + " " + it->second;
+    }
+  }
+  text += " " + PrintableText(notice.stage) + " the job";
+  if (notice.match) text += *notice.match ? ": unchanged" : ": CHANGED";
+  return PlainLine{LogLevel::kInfo, std::move(text)};
+}
+
 std::string SummaryLine(const RunSummaryEvent& s, const StatusCounts& jobs) {
   int total = 0;
   std::string parts;

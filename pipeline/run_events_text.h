@@ -92,6 +92,9 @@ std::optional<PlainLine> ReplayedJournalLine(const std::string& job,
 // job that wanted the appliance says why it failed, or that it retries); messages are cut
 // to their first line unless `details`. "launched" as info, others nullopt.
 std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event, bool details = false);
+// "job: evidence: PATH (N bytes): sha256 X, md5 Y before the job" and "... after the job:
+// unchanged" or "...: CHANGED", at info level.
+PlainLine EvidenceLine(const EvidenceNotice& notice);
 // Jobs by how they ended: ("ok", 3), ("failed", 1), ...
 using StatusCounts = std::vector<std::pair<std::string, int>>;
 // "5 jobs: 3 ok, 1 warnings, 1 failed; 1234 files, 56.7 MiB in 12.3 s; report: PATH",

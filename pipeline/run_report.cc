@@ -130,6 +130,35 @@ class LineFile {
   Status failure_;
 };
 
+Json CaseToJson(const CaseInfo& c) {
+  Json j = Json::object();
+  if (!c.id.empty()) j["id"] = c.id;
+  if (!c.examiner.empty()) j["examiner"] = c.examiner;
+  if (!c.evidence_id.empty()) j["evidence_id"] = c.evidence_id;
+  if (!c.notes.empty()) j["notes"] = c.notes;
+  return j;
+}
+
+Json EvidenceToJson(const std::string& job, const ImageEvidence& e) {
+  Json j = Json::object();
+  j["record"] = "evidence";
+  j["job"] = job;
+  if (IsValidUtf8(e.before.path)) {
+    j["path"] = e.before.path;
+  } else {
+    j["path_b64"] = Base64Encode(e.before.path);
+  }
+  j["size"] = e.before.size;
+  j["before"] = Json(e.before.hashes);
+  if (e.after) {
+    j["after"] = Json(e.after->hashes);
+    if (e.after->size != e.before.size) j["size_after"] = e.after->size;
+  }
+  j["match"] = e.match();
+  if (!e.error.empty()) j["error"] = e.error;
+  return j;
+}
+
 Json JobSummaryToJson(const JobSummary& s) {
   Json j = Json::object();
   j["record"] = "job";
@@ -147,6 +176,7 @@ Json JobSummaryToJson(const JobSummary& s) {
                      {"xattrs", s.withheld.xattrs}};
   }
   if (!s.filesystems.empty()) j["filesystems"] = JobFilesystemsToJson(s.filesystems);
+  if (!s.case_info.empty()) j["case"] = CaseToJson(s.case_info);
   j["started"] = FormatUtcTime(s.started);
   j["ended"] = FormatUtcTime(s.ended);
   return j;
@@ -178,6 +208,7 @@ Json RunSummaryToJson(const RunSummary& s) {
     jobs.push_back(Json{{"job", job.job}, {"status", job.status}});
   j["jobs"] = std::move(jobs);
   if (s.peak_rss_anon_kib > 0) j["peak_rss_anon_kib"] = s.peak_rss_anon_kib;
+  if (!s.case_info.empty()) j["case"] = CaseToJson(s.case_info);
   return j;
 }
 
@@ -238,6 +269,17 @@ Status RunReport::AddJobSummary(const JobSummary& summary) {
 
 Status RunReport::AddApplianceFailure(const ApplianceFailure& failure) {
   return impl_->Append(ApplianceFailureToJson(failure), true);
+}
+
+Status RunReport::AddEvidence(const std::string& job, const ImageEvidence& evidence) {
+  return impl_->Append(EvidenceToJson(job, evidence), true);
+}
+
+Status RunReport::AddCase(const CaseInfo& case_info) {
+  Json j = Json::object();
+  j["record"] = "case";
+  j.update(CaseToJson(case_info));
+  return impl_->Append(j, true);
 }
 
 Status RunReport::AddRunSummary(const RunSummary& summary) {

@@ -11,19 +11,27 @@
 //   {"record":"job","job":J,"kind":K,"status":S,["message":M,]"files":N,"bytes":N,
 //    "skipped":N,"errors":N,["withheld":{"devices":N,"setuid":N,"xattrs":N},]
 //    ["filesystems":[{"device":D,"type":T,"mount_point":M,"replayed":B},...],]
-//    "started":TIME,"ended":TIME}
+//    ["case":{"id":S,"examiner":S,"evidence_id":S,"notes":S},]"started":TIME,"ended":TIME}
 // "withheld" (only when something was): device nodes not created, regular files whose
 // setuid/setgid bits were cleared, and extended attributes not copied, by the safe
 // defaults of pipeline/host_safety.h. "filesystems" (only when the job mounted any): what
 // its appliance mounted, the root first, as the guest named them (JobFilesystem);
 // "replayed" says that a journal was replayed into a throw-away overlay, the image itself
 // unchanged.
+//   {"record":"evidence","job":J,"path":P|"path_b64":B64,"size":N,
+//    "before":{"sha256":HEX,"md5":HEX},["after":{"sha256":HEX,"md5":HEX},]
+//    ["size_after":N,]"match":B,["error":M]}
+// One per file an `evidence: true` job's appliance read (each disk and backing file), before
+// the job's "job" record: its hashes before the job and after it (evidence.h). "size_after"
+// only when the size changed; "error" (and no "after", or an empty "before") when a pass
+// could not read the file.
 //   {"record":"appliance","what":"launch_failed"|"hung"|"killed","slot":N,["pid":N,]
 //    "image":I,"message":M,"time":TIME}
 // One per appliance failure, retried or not, with the whole message (a failed launch's QEMU
 // output, console tail and command line, which terminals show only with --verbose).
 //   {"record":"run","status":"complete"|"interrupted","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
-//    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N]}
+//    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N][,"case":{...}]}
+// "case" (run and job records, only when the manifest has `case:`): its non-empty fields.
 // "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
 // Paths and link targets are raw bytes: valid UTF-8 ones are strings, others are base64
 // under "path_b64"/"target_b64" (file_record_json.h says why). TIME is UTC ISO 8601 with
@@ -44,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/evidence.h"
 #include "pipeline/file_record.h"
 #include "pipeline/host_safety.h"
 #include "protocol/status.h"
@@ -78,6 +87,7 @@ struct JobSummary {
   TimePoint started;
   TimePoint ended;
   std::vector<JobFilesystem> filesystems;  // omitted when empty
+  CaseInfo case_info;                      // omitted when empty
 };
 
 struct ApplianceFailure {
@@ -103,6 +113,7 @@ struct RunSummary {
   TimePoint ended;
   std::vector<JobStatus> jobs;     // in the order they ran
   uint64_t peak_rss_anon_kib = 0;  // the host's anonymous memory at its peak; 0: unknown
+  CaseInfo case_info;              // omitted when empty
 };
 
 enum class ReportMode {
@@ -127,6 +138,11 @@ class RunReport {
   Status AddFile(const std::string& job, const FileRecord& record);
   Status AddJobSummary(const JobSummary& summary);
   Status AddApplianceFailure(const ApplianceFailure& failure);
+  // Flushed at once, like a job summary.
+  Status AddEvidence(const std::string& job, const ImageEvidence& evidence);
+  // {"record":"case",...}: a list job's inventory starts with one when the manifest has
+  // `case:`.
+  Status AddCase(const CaseInfo& case_info);
   Status AddRunSummary(const RunSummary& summary);
   // Appends the complete lines of another JSON Lines file (a job's journal spool) as they
   // are, in one piece: no other thread's line lands among them.

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include "appliance/image_session.h"
 #include "jobs/manifest_spec.h"
 #include "pipeline/appliance_pool.h"
+#include "pipeline/evidence.h"
 #include "pipeline/file_record.h"
 #include "pipeline/host_costs.h"
 #include "pipeline/host_tree_writer.h"
@@ -75,6 +77,12 @@ struct JobRun {
   // Incremental extract: this run's records, written by FinishWalkJob, which FinishJob
   // renames over the baseline when the job succeeded and deletes otherwise.
   std::string baseline_staged;
+  // `evidence: true`: the "before" pass over every disk and backing file, started with the
+  // job (StartEvidence); FinishEvidence waits for it and hashes them again.
+  std::unique_ptr<EvidencePass> evidence_pass;
+  // What the "before" pass found, set by FinishEvidence (for writers of the job's output
+  // that name the images, such as DFXML's <source>).
+  std::vector<ImageDigests> evidence_before;
 
   std::mutex mu;
   Status failure;  // the first part's failure
@@ -144,6 +152,15 @@ void RunWalkPart(RunShared& run, JobRun& job, size_t part, std::optional<Lease> 
 // walk_job_finish.cc: the spools into the report, sums, list and verify output, deletions,
 // directory metadata; sets job.outcome's numbers. Errors fail the job.
 Status FinishWalkJob(RunShared& run, JobRun& job);
+
+// job_evidence.cc: `evidence: true` (evidence.h).
+// Starts hashing the job's disks and backing files on a thread of its own; an "evidence"
+// event for each as it is done. Nothing when the job does not ask for evidence.
+void StartEvidence(RunShared& run, JobRun& job);
+// Waits for the "before" pass, hashes every file again, emits the "after" events and writes
+// the "evidence" records. The first image that changed or could not be read, as the job's
+// failure (kFailedPrecondition, one line); Ok when all match or the job has no evidence.
+Status FinishEvidence(RunShared& run, JobRun& job);
 
 // inject_job.cc
 Status RunInjectJob(RunShared& run, JobRun& job);

@@ -211,6 +211,7 @@ void StartWalkJob(RunShared& run, JobRun& job) {
     if (skip) job.skipped = true;
     return EndPart(run, job, st);
   }
+  StartEvidence(run, job);
   if (!job.config_error.ok()) return EndPart(run, job, job.config_error);
   auto saved = run.journal.LoadPlan(job.job.name);
   if (!saved.ok()) return EndPart(run, job, saved.status());

@@ -197,6 +197,9 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
       auto opened = RunReport::Open(report_path->path);
       if (!opened.ok()) return opened.status().WithContext("report");
       inventory.emplace(std::move(*opened));
+      if (const CaseInfo c = CaseInfoOf(run.spec.case_spec); !c.empty()) {
+        if (Status st = inventory->AddCase(c); !st.ok()) return st.WithContext("report");
+      }
     } else {
       Result<std::filesystem::path> p = HostFsPath(report_path->path);
       if (!p.ok()) return p.status();

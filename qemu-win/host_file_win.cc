@@ -191,6 +191,13 @@ int FileSize(int fd, uint64_t* size) {
   return 0;
 }
 
+int OpenImageForReading(const std::string& path, UniqueFd* out, uint64_t* size) {
+  if (int err = OpenHostFile(path, HostOpen::kRead, out); err != 0) return err;
+  return FileSize(out->get(), size);
+}
+
+void DropCachedRange(int, uint64_t, uint64_t) {}
+
 // A filesystem that cannot answer (FAT, exFAT, some network shares) has no holes.
 int FileDataExtents(int fd, uint64_t size, std::vector<Extent>* out) {
   out->clear();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,18 @@ TEST(QemuCommandTest, CommaInPathsCannotInjectOptions) {
   EXPECT_TRUE(has("socket,id=ctl,path=/tmp/a,,b/ctl.sock,server=off"));
   EXPECT_TRUE(has("memory-backend-file,id=shm,size=8192,share=on,mem-path=/dev/shm/x,,y"));
   EXPECT_TRUE(has("file,id=console,path=/tmp/c,,d.log"));
+}
+
+// QEMU's `file` driver refuses a block device; `host_device` opens it.
+TEST(QemuCommandTest, ABlockDeviceIsOpenedWithTheHostDeviceDriver) {
+  std::error_code ec;
+  if (!std::filesystem::is_block_file("/dev/loop0", ec)) GTEST_SKIP() << "no /dev/loop0 here";
+  QemuCommand cmd;
+  cmd.AddDrive({"/dev/loop0", "raw", true, {}});
+  const Argv argv = cmd.Argv();
+  EXPECT_NE(std::find(argv.begin(), argv.end(),
+                      "driver=host_device,node-name=d0f,filename=/dev/loop0,read-only=on"),
+            argv.end());
 }
 
 TEST(QemuCommandTest, BackingChainIsGivenNodeByNodeDeepestFirst) {

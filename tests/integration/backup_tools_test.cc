@@ -235,14 +235,25 @@ TEST_F(BackupToolsTest, ATarOnStdoutHoldsNoDeviceNodeOrSetuidBitUnlessAsked) {
   EXPECT_NE(asked.find("crw"), std::string::npos) << asked;
 }
 
-TEST_F(BackupToolsTest, AManifestRefusesJsonEventsBesideATarOnStdout) {
+TEST_F(BackupToolsTest, JsonEventsBesideATarOnStdoutGoToStderr) {
   WriteStreamManifest("{tar: \"-\"}");
   std::string out;
-  const int rc = Bash("\"$DISKFERRY\" run stream.yaml --json > events.out", &out);
-  EXPECT_EQ(rc, 64) << out;
-  EXPECT_NE(out.find("--json"), std::string::npos) << out;
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
-  EXPECT_EQ(ReadWholeFile(dir_ + "/events.out"), "");
+  ASSERT_EQ(Bash("\"$DISKFERRY\" run stream.yaml --json --report run.jsonl > root.tar "
+                 "2> events.jsonl && mkdir tree && tar -xpf root.tar -C tree",
+                 &out),
+            0)
+      << out << ReadWholeFile(dir_ + "/events.jsonl");
+  EXPECT_EQ(Differences(dir_ + "/tree"), std::vector<std::string>{});
+  // Only events on stderr, the run's end among them.
+  const std::string events = ReadWholeFile(dir_ + "/events.jsonl");
+  size_t lines = 0;
+  for (size_t at = 0; at < events.size(); at = events.find('\n', at) + 1) {
+    ++lines;
+    EXPECT_EQ(events.compare(at, 10, "{\"event\":\""), 0)
+        << events.substr(at, events.find('\n', at) - at);
+  }
+  EXPECT_GE(lines, 4u) << events;
+  EXPECT_NE(events.find("{\"event\":\"summary\""), std::string::npos) << events;
 }
 
 }  // namespace

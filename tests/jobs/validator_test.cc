@@ -399,5 +399,63 @@ TEST(ValidatorTest, LoadManifestFileReadsTheFileOrSaysWhyNot) {
   }
 }
 
+TEST(ValidatorTest, EvidenceIsOffByDefaultAndComesFromDefaultsForReadingJobsOnly) {
+  Loaded l = Load(
+      "version: 1\ndefaults:\n  evidence: true\njobs:\n"
+      "  - {name: a, kind: list, source: a.img, format: raw}\n"
+      "  - {name: b, kind: verify, source: a.img, format: raw, against: x.json, evidence: false}\n"
+      "  - {name: c, kind: inject, target: a.img, format: raw, in_place: true,\n"
+      "     steps: [{mkdir: {path: /a}}]}\n");
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  EXPECT_TRUE(std::get<ListSpec>(l.spec->jobs[0].task).source.evidence);
+  EXPECT_FALSE(std::get<VerifySpec>(l.spec->jobs[1].task).source.evidence);
+  EXPECT_FALSE(std::get<InjectSpec>(l.spec->jobs[2].task).target.evidence);
+  Loaded plain = Load(OneJob("list", "    source: a.img\n    format: raw\n"));
+  ASSERT_TRUE(plain.spec.ok()) << plain.diagnostics.ToString();
+  EXPECT_FALSE(std::get<ListSpec>(plain.spec->jobs[0].task).source.evidence);
+}
+
+TEST(ValidatorTest, RequireEvidenceSetsItOnEveryReadingJob) {
+  Loaded l = Load(
+      "version: 1\njobs:\n  - {name: a, kind: extract, source: a.img, format: raw, "
+      "output: {dir: out}}\n"
+      "  - {name: c, kind: inject, target: a.img, format: raw, in_place: true,\n"
+      "     steps: [{mkdir: {path: /a}}]}\n");
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  RequireEvidence(&*l.spec);
+  EXPECT_TRUE(Extract(l).source.evidence);
+  EXPECT_FALSE(std::get<InjectSpec>(l.spec->jobs[1].task).target.evidence);
+}
+
+TEST(ValidatorTest, EvidenceOnAnInjectJobIsOneLine) {
+  Loaded l = Load(OneJob("inject",
+                         "    target: a.img\n    format: raw\n    in_place: true\n"
+                         "    evidence: true\n    steps: [{mkdir: {path: /a}}]\n"));
+  ASSERT_FALSE(l.spec.ok());
+  EXPECT_EQ(l.diagnostics.ToString(),
+            "dir/m.yaml:8:5: key 'evidence' does not apply to inject jobs: they write their "
+            "target; hash it with a list job (evidence: true) before and after\n");
+}
+
+TEST(ValidatorTest, CaseFieldsAreTextWithVariablesAndAllOptional) {
+  Loaded l = Load(
+      "version: 1\nvars:\n  who: A. Smith\ncase:\n  id: C-1\n  examiner: \"${who}\"\n"
+      "  notes: 42\njobs:\n  - {name: a, kind: list, source: a.img, format: raw}\n");
+  ASSERT_TRUE(l.spec.ok()) << l.diagnostics.ToString();
+  EXPECT_EQ(l.spec->case_spec.id, "C-1");
+  EXPECT_EQ(l.spec->case_spec.examiner, "A. Smith");
+  EXPECT_EQ(l.spec->case_spec.evidence_id, "");
+  EXPECT_EQ(l.spec->case_spec.notes, "42");
+}
+
+TEST(ValidatorTest, AnUnknownCaseKeyGetsADidYouMean) {
+  Loaded l = Load(
+      "version: 1\ncase:\n  evidenceid: E-1\njobs:\n"
+      "  - {name: a, kind: list, source: a.img, format: raw}\n");
+  ASSERT_FALSE(l.spec.ok());
+  EXPECT_EQ(l.diagnostics.ToString(),
+            "dir/m.yaml:3:3: unknown key 'evidenceid' in case (did you mean 'evidence_id'?)\n");
+}
+
 }  // namespace
 }  // namespace diskferry

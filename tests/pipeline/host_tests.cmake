@@ -6,6 +6,7 @@
 set(DF_PIPELINE_HOST_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_executable(pipeline_host_tests
   ${DF_PIPELINE_HOST_TEST_DIR}/archive_names_test.cc
+  ${DF_PIPELINE_HOST_TEST_DIR}/evidence_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/host_file_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/host_system_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/job_journal_test.cc

@@ -251,5 +251,41 @@ TEST(RunEventsJsonTest, NoEventsAfterDestructionWithoutRunFinished) {
   EXPECT_EQ(out.Text(), text);
 }
 
+TEST(RunEventsJsonTest, EvidenceEventsCarryTheStageHashesAndMatch) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    const ImageDigests d{"disk.img", 3, {{"md5", "bb"}, {"sha256", "aa"}}};
+    events->Evidence({.job = "j", .stage = "before", .digests = d});
+    events->Evidence({.job = "j", .stage = "after", .digests = d, .match = false});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(EventNames(e), (std::vector<std::string>{"evidence", "evidence"}));
+  EXPECT_EQ(e[0]["stage"], "before");
+  EXPECT_EQ(e[0]["path"], "disk.img");
+  EXPECT_EQ(e[0]["size"], 3);
+  EXPECT_EQ(e[0]["hashes"], (Json{{"md5", "bb"}, {"sha256", "aa"}}));
+  EXPECT_FALSE(e[0].contains("match"));
+  EXPECT_EQ(e[1]["match"], false);
+  EXPECT_EQ(log.Text(), "");
+}
+
+TEST(RunEventsJsonTest, WithoutALogEveryLogIsAnEventInfoIncluded) {
+  CapturedFile out;
+  {
+    auto events = MakeJsonEvents(out.get(), nullptr, kNoTicks);
+    events->Log(LogLevel::kInfo, "split into 2 parts");
+    events->JobMounted("j", {{"/dev/sda1", "ext4", "/", true}});
+    events->Log(LogLevel::kWarning, "slow disk");
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(EventNames(e), (std::vector<std::string>{"log", "job_mounted", "log", "log"}));
+  EXPECT_EQ(e[0]["level"], "info");
+  EXPECT_EQ(e[0]["message"], "split into 2 parts");
+  EXPECT_EQ(e[2]["level"], "info");
+  EXPECT_NE(e[2].value("message", "").find("journal replayed"), std::string::npos);
+  EXPECT_EQ(e[3]["level"], "warning");
+}
+
 }  // namespace
 }  // namespace diskferry

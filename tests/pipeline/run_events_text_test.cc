@@ -165,6 +165,16 @@ TEST(RunEventsTextTest, FileErrorLinesStopAfterTheCapWithOneNote) {
   EXPECT_FALSE(FileErrorLine("j", "p", "m", RunEvents::kMaxFileErrorLines + 2).has_value());
 }
 
+TEST(RunEventsTextTest, EvidenceLineGivesBothHashesAndTheVerdictEscaped) {
+  const ImageDigests d{"disk\x1b.img", 3, {{"md5", "bb"}, {"sha256", "aa"}}};
+  EXPECT_EQ(EvidenceLine({.job = "j", .stage = "before", .digests = d}).text,
+            "j: evidence: disk\\x1b.img (3 bytes): sha256 aa, md5 bb before the job");
+  EXPECT_EQ(EvidenceLine({.job = "j", .stage = "after", .digests = d, .match = true}).text,
+            "j: evidence: disk\\x1b.img (3 bytes): sha256 aa, md5 bb after the job: unchanged");
+  EXPECT_EQ(EvidenceLine({.job = "j", .stage = "after", .digests = d, .match = false}).level,
+            LogLevel::kInfo);
+}
+
 TEST(RunEventsTextTest, ReplayedJournalLineNamesEachReplayedFilesystemOnly) {
   EXPECT_EQ(ReplayedJournalLine("j", {{"/dev/sda1", "ext4", "/", false}}), std::nullopt);
   EXPECT_EQ(ReplayedJournalLine("j", {}), std::nullopt);
