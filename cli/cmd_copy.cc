@@ -195,8 +195,10 @@ Result<CopyOutSink> OpenCopyOutSink(const CopyOptions& o, const std::string& des
 // IMAGE:/etc), so the start path's parent goes in front.
 class CopyOutListings {
  public:
+  // `before`: the image files' digests when --evidence has them already (they go into the
+  // DFXML's <source>).
   Status Open(const CopyOptions& o, const ImageSession& session, const std::string& image,
-              const std::vector<std::string>& paths) {
+              const std::vector<std::string>& paths, std::vector<ImageDigests> before) {
     for (const std::string& p : paths) {
       const size_t slash = p.find_last_of('/');
       if (slash == std::string::npos || p == "/") continue;
@@ -206,6 +208,8 @@ class CopyOutListings {
     options.program_version = DISKFERRY_VERSION;
     options.command_line = CommandLine();
     options.image_filenames = {image};
+    options.image_digests = std::move(before);
+    if (!o.case_info.empty()) options.case_info = o.case_info;
     for (const MountedFilesystem& m : session.mounted()) {
       options.filesystems.push_back({m.device, m.fstype, m.mount_point, m.replayed});
     }
@@ -326,8 +330,7 @@ std::string CaseWords(const CaseInfo& c) {
 // --evidence after the copy: hashes every file again and prints one line per file, with
 // the "before" hashes. kExitError (and the one-line reason) for a file that changed or
 // could not be read.
-int ReportEvidence(EvidencePass& pass) {
-  Result<std::vector<ImageDigests>> before = pass.Wait();
+int ReportEvidence(const Result<std::vector<ImageDigests>>& before) {
   if (!before.ok()) return ReportFailure(before.status().WithContext("evidence: before the copy"));
   int rc = kExitOk;
   for (const ImageDigests& b : *before) {
@@ -389,9 +392,17 @@ int RunCopyOut(const CopyOptions& o) {
   ReportSession(**session, image);
   const bool listing = !o.dfxml.empty() || !o.bodyfile.empty();
   CopyOutListings listings;
+  std::optional<Result<std::vector<ImageDigests>>> evidence_before;
   std::unique_ptr<HashingSink> hashing;
   if (listing) {
-    if (Status st = listings.Open(o, **session, image, paths); !st.ok()) return ReportFailure(st);
+    // A DFXML names the image's digests in its header, so with --evidence the copy waits
+    // for the "before" pass here (it ran while the appliance booted).
+    if (evidence && !evidence_before) evidence_before = evidence->Wait();
+    std::vector<ImageDigests> digests;
+    if (evidence_before && evidence_before->ok()) digests = **evidence_before;
+    if (Status st = listings.Open(o, **session, image, paths, std::move(digests)); !st.ok()) {
+      return ReportFailure(st);
+    }
     auto wrapped = listings.Wrap(out->sink.get());
     if (!wrapped.ok()) return ReportFailure(wrapped.status());
     hashing = std::move(*wrapped);
@@ -411,7 +422,8 @@ int RunCopyOut(const CopyOptions& o) {
   if (!o.case_info.empty()) {
     std::fprintf(stderr, "diskferry: case: %s\n", CaseWords(o.case_info).c_str());
   }
-  const int evidence_rc = evidence ? ReportEvidence(*evidence) : kExitOk;
+  if (evidence && !evidence_before) evidence_before = evidence->Wait();
+  const int evidence_rc = evidence ? ReportEvidence(*evidence_before) : kExitOk;
   if (!result.ok()) {
     // Stream files are created at their full size before their data comes: a transfer
     // that broke off would leave them looking complete.

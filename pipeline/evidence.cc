@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include "pipeline/digests.h"
@@ -89,6 +91,30 @@ std::string EvidenceProblem(const ImageEvidence& evidence) {
          HashOf(evidence.before, "sha256") + ", after " + HashOf(*evidence.after, "sha256");
 }
 
+std::string EwfSegmentName(const std::string& first_segment, unsigned n) {
+  const size_t dot = first_segment.find_last_of('.');
+  if (dot == std::string::npos || n < 1) return "";
+  const std::string ext = first_segment.substr(dot + 1);
+  const bool ex01 = ext.size() == 4;  // "Ex01": EWF2; the letters carry over the same way
+  if ((ext.size() != 3 && !ex01) || ext.substr(ext.size() - 2) != "01") return "";
+  const char lead = ext[0];
+  if (lead != 'E' && lead != 'e' && lead != 'L' && lead != 'l') return "";
+  const std::string prefix = first_segment.substr(0, dot + 1) + (ex01 ? ext.substr(0, 2) : "");
+  if (n < 100) {
+    const char digits[3] = {static_cast<char>('0' + n / 10), static_cast<char>('0' + n % 10), 0};
+    return prefix + (ex01 ? "" : std::string(1, lead)) + digits;
+  }
+  if (ex01) return "";  // beyond Ex99: not followed
+  // E99 is followed by EAA..EZZ, FAA..FZZ, ... ZZZ, in the first letter's case.
+  unsigned k = n - 100;
+  const char base = (lead >= 'a' && lead <= 'z') ? 'a' : 'A';
+  const unsigned third = k % 26, second = (k / 26) % 26, first = k / (26 * 26);
+  const char first_letter = static_cast<char>(lead + first);
+  if (first_letter > base + 25) return "";
+  return first_segment.substr(0, dot + 1) + first_letter + static_cast<char>(base + second) +
+         static_cast<char>(base + third);
+}
+
 std::vector<std::string> EvidencePaths(const std::vector<EvidenceDisk>& disks) {
   std::vector<std::string> paths;
   auto add = [&](const std::string& p) {
@@ -96,6 +122,13 @@ std::vector<std::string> EvidencePaths(const std::vector<EvidenceDisk>& disks) {
   };
   for (const EvidenceDisk& d : disks) {
     add(d.image);
+    // An E01's other segments: what nbdkit reads for it (libewf finds them by name too).
+    for (unsigned n = 2; n < 15000; ++n) {
+      const std::string segment = EwfSegmentName(d.image, n);
+      std::error_code ec;
+      if (segment.empty() || !std::filesystem::exists(std::filesystem::path(segment), ec)) break;
+      add(segment);
+    }
     for (const std::string& b : d.backing) add(b);
   }
   return paths;

@@ -89,7 +89,14 @@ struct ImageEvidence {
 // disagree; `error` when one failed; "" when they match.
 std::string EvidenceProblem(const ImageEvidence& evidence);
 
-// The paths an appliance reads for these disks, in order: each disk, then its backing
+// The name of segment `n` (1-based) of the EWF image whose first segment is
+// `first_segment` (FILE.E01 -> FILE.E02 ... FILE.E99, FILE.EAA ... FILE.ZZZ, the letters in
+// the first one's case; FILE.Ex01 -> FILE.Ex99; .L01 the same as .E01), or "" when the name
+// is not a first segment's or `n` is beyond the scheme.
+std::string EwfSegmentName(const std::string& first_segment, unsigned n);
+
+// The paths an appliance reads for these disks, in order: each disk (with the other
+// segment files of an E01 that exist, as EwfSegmentName names them), then its backing
 // files nearest first. (A backing file shared by two disks is listed once.)
 struct EvidenceDisk {
   std::string image;

@@ -140,6 +140,8 @@ Status OpenListings(const RunShared& run, const JobRun& job, const ForensicOutpu
   options.start_time = FormatUtcTime(job.started);
   for (const DiskSpec& disk : source.disks) options.image_filenames.push_back(disk.image.path);
   options.filesystems = job.filesystems;
+  options.image_digests = job.evidence_before;  // empty unless the job has `evidence: true`
+  if (const CaseInfo c = CaseInfoOf(run.spec.case_spec); !c.empty()) options.case_info = c;
   return listings->Open(spec.dfxml ? spec.dfxml->path : "",
                         spec.bodyfile ? spec.bodyfile->path : "", options);
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,31 @@ TEST(EvidencePathsTest, EveryDiskThenItsBackingFilesEachOnce) {
   EXPECT_EQ(
       EvidencePaths({{"a.qcow2", {"base.qcow2"}}, {"b.qcow2", {"base.qcow2"}}, {"c.raw", {}}}),
       (std::vector<std::string>{"a.qcow2", "base.qcow2", "b.qcow2", "c.raw"}));
+}
+
+TEST(EwfSegmentNameTest, FollowsTheE01Scheme) {
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 1), "/c/disk.E01");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 2), "/c/disk.E02");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 99), "/c/disk.E99");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 100), "/c/disk.EAA");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 101), "/c/disk.EAB");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 126), "/c/disk.EBA");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E01", 100 + 26 * 26), "/c/disk.FAA");
+  EXPECT_EQ(EwfSegmentName("/c/disk.e01", 100), "/c/disk.eaa");
+  EXPECT_EQ(EwfSegmentName("/c/disk.Ex01", 7), "/c/disk.Ex07");
+  EXPECT_EQ(EwfSegmentName("/c/disk.Ex01", 100), "");
+  EXPECT_EQ(EwfSegmentName("/c/disk.E02", 3), "");  // not a first segment
+  EXPECT_EQ(EwfSegmentName("/c/disk.raw", 2), "");
+  EXPECT_EQ(EwfSegmentName("/c/E01", 2), "");
+}
+
+TEST_F(EvidenceTest, AnE01BringsItsOtherSegmentsUpToTheFirstMissingOne) {
+  for (const char* name : {"d.E01", "d.E02", "d.E03", "d.E05"}) {
+    std::ofstream(scratch_ / name) << name;
+  }
+  const std::string first = scratch_ / "d.E01";
+  EXPECT_EQ(EvidencePaths({{first, {}}}),
+            (std::vector<std::string>{first, scratch_ / "d.E02", scratch_ / "d.E03"}));
 }
 
 TEST_F(EvidenceTest, TheReportHasOneEvidenceLineAndTheCaseInRunAndJobRecords) {
