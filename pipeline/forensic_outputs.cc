@@ -1,5 +1,6 @@
 #include "pipeline/forensic_outputs.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -217,7 +218,12 @@ std::string Header(const DfxmlOptions& o) {
   }
   x += "  </creator>\n";
   x += "  <source>\n";
-  for (const std::string& image : o.image_filenames) {
+  // Every file the digests cover is named: an E01's other segments and backing files too.
+  std::vector<std::string> images = o.image_filenames;
+  for (const ImageDigests& d : o.image_digests) {
+    if (std::find(images.begin(), images.end(), d.path) == images.end()) images.push_back(d.path);
+  }
+  for (const std::string& image : images) {
     x += "    <image_filename";
     for (const ImageDigests& d : o.image_digests) {
       if (d.path != image) continue;

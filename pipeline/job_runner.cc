@@ -396,6 +396,12 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   DF_CHECK(options.events != nullptr);
   RunEvents& events = *options.events;
   const std::string manifest_sha256 = ManifestSha256(spec.file);
+  if (!options.resume) {  // --report in a directory not made yet, like every other output
+    if (Status st = MakeOutputParents(HostPath{options.report_path, options.report_path});
+        !st.ok()) {
+      return st.WithContext("report");
+    }
+  }
   auto journal = options.resume ? RunJournal::Resume(options.report_path, manifest_sha256)
                                 : RunJournal::Create(options.report_path, manifest_sha256);
   if (!journal.ok()) return journal.status();
