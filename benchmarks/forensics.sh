@@ -74,13 +74,13 @@ df_evidence=$(run_df "$work/evidence.yaml")
 t0=$(now)
 sha256sum "$work/src.img" >/dev/null
 md5sum "$work/src.img" >/dev/null
-virt-ls -a "$work/src.img" --format=raw -m /dev/sda -lR --extra-stats --checksum=sha256 / \
+virt-ls --format=raw -a "$work/src.img" -m /dev/sda -lR --extra-stats --checksum=sha256 / \
   >"$work/virt-ls.txt"
 sha256sum "$work/src.img" >/dev/null
 md5sum "$work/src.img" >/dev/null
 gf_evidence=$(elapsed "$t0")
 t0=$(now)
-virt-ls -a "$work/src.img" --format=raw -m /dev/sda -lR --extra-stats --checksum=sha256 / \
+virt-ls --format=raw -a "$work/src.img" -m /dev/sda -lR --extra-stats --checksum=sha256 / \
   >"$work/virt-ls.txt"
 gf_plain=$(elapsed "$t0")
 t0=$(now)
