@@ -89,6 +89,9 @@ TEST(BodyfileTest, LineHasElevenFieldsWithSecondsAndEscapedName) {
   link.mtime_ns = -1500000000;  // floor, as a timespec's seconds
   EXPECT_EQ(BodyfileName(link), "/link -> a%7Cb");
   EXPECT_NE(BodyfileLine(link, "0").find("|-2|"), std::string::npos);
+  FileRecord gone = File("tmp/dropper");
+  gone.deleted = true;  // recovered by `recover: deleted`: named as fls -m names it
+  EXPECT_EQ(BodyfileName(gone), "/tmp/dropper (deleted)");
 }
 
 class ForensicWritersTest : public ::testing::Test {
@@ -147,7 +150,8 @@ TEST_F(ForensicWritersTest, DfxmlOfHostileNamesIsValidAgainstTheSchema) {
   options.command_line = "diskferry run <m.yaml> & 'x'";
   options.start_time = "2026-12-07T17:31:04Z";
   options.image_filenames = {"/img/disk\x01.raw", "second.qcow2"};
-  options.image_digests = {{"/img/disk\x01.raw", 8388608, {{"md5", "00ff"}, {"sha256", "aa"}}}};
+  options.image_digests = {{"/img/disk\x01.raw", 8388608, {{"md5", "00ff"}, {"sha256", "aa"}}},
+                           {"/img/seized.E02", 1024, {{"md5", "11ee"}, {"sha256", "bb"}}}};
   options.case_info = CaseInfo{"C-1", "Ex <aminer>", "E\xff", "notes\nline"};
   options.filesystems = {{"/dev/sda1", "ext4", "/", false}};
   options.partition_offset = 1048576;
@@ -167,7 +171,11 @@ TEST_F(ForensicWritersTest, DfxmlOfHostileNamesIsValidAgainstTheSchema) {
   error.status = "d/unreadable: Permission denied <13>";
   FileRecord broken = File("d/half");
   broken.status = "not hashed: stream data out of order";
-  for (const FileRecord& r : {dir, odd, link, error, broken}) ASSERT_TRUE(writer->Add(r).ok());
+  FileRecord gone = File("d/gone");
+  gone.deleted = true;
+  for (const FileRecord& r : {dir, odd, link, error, broken, gone}) {
+    ASSERT_TRUE(writer->Add(r).ok());
+  }
   ASSERT_TRUE(writer->Close().ok());
 
   const std::string text = ReadWholeFile(path);
@@ -177,6 +185,11 @@ TEST_F(ForensicWritersTest, DfxmlOfHostileNamesIsValidAgainstTheSchema) {
   EXPECT_NE(text.find("<mtime>2020-01-02T03:04:05.123456789Z</mtime>"), std::string::npos);
   EXPECT_NE(text.find("<hashdigest type='sha256'>5891b5b5"), std::string::npos);
   EXPECT_NE(text.find("diskferry:md5='00ff'"), std::string::npos);
+  // A file the digests cover but the image names do not (an E01's second segment).
+  EXPECT_NE(text.find("diskferry:md5='11ee' diskferry:sha256='bb'>/img/seized.E02</image_filename>"),
+            std::string::npos);
+  EXPECT_NE(text.find("<filename>d/gone</filename>"), std::string::npos);
+  EXPECT_NE(text.find("<alloc>0</alloc>"), std::string::npos);
   EXPECT_NE(text.find("<mode>420</mode>"), std::string::npos);
   EXPECT_NE(text.find("<meta_type>6</meta_type>"), std::string::npos);
   EXPECT_NE(text.find("<error>not hashed: stream data out of order</error>"), std::string::npos);
