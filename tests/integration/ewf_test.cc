@@ -21,13 +21,6 @@
 namespace diskferry::testing {
 namespace {
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 std::string Join(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += l + "\n";
@@ -227,23 +220,6 @@ TEST_F(EwfTest, CopyInAndInjectIntoAnE01AreRefusedInOneLine) {
       << out;
   EXPECT_EQ(lines[1], "diskferry: inject.yaml: 1 problem");
   EXPECT_EQ(Sha256(e01), before);
-}
-
-// Pids of processes whose command line mentions both `marker` and `program`.
-std::vector<int> ProcessesMentioning(const std::string& marker, const std::string& program) {
-  std::vector<int> pids;
-  DIR* proc = ::opendir("/proc");
-  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
-    const int pid = std::atoi(e->d_name);
-    if (pid <= 0 || pid == ::getpid()) continue;
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (args.find(marker) != std::string::npos && args.find(program) != std::string::npos) {
-      pids.push_back(pid);
-    }
-  }
-  if (proc) ::closedir(proc);
-  return pids;
 }
 
 class EwfKillTest : public EwfTest, public ::testing::WithParamInterface<int> {};

@@ -1,5 +1,6 @@
 #include "tests/integration/fs_images.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "appliance/appliance_builder.h"
@@ -164,6 +166,29 @@ Result<ApplianceImage> BuildTestAppliance() {
   ApplianceBuildConfig build;
   build.daemon = *daemon;
   return BuildAppliance(build);
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<int> ProcessesMentioning(const std::string& marker, const std::string& program) {
+  std::vector<int> pids;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find(marker) != std::string::npos && args.find(program) != std::string::npos) {
+      pids.push_back(pid);
+    }
+  }
+  if (proc) ::closedir(proc);
+  return pids;
 }
 
 }  // namespace diskferry::testing

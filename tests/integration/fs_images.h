@@ -49,6 +49,13 @@ std::string BuiltProgram(const std::string& name);
 // A shell command running the built diskferry with `args` (already shell-quoted).
 std::string Diskferry(const std::string& args);
 
+// The lines of `text`, without their newlines.
+std::vector<std::string> Lines(const std::string& text);
+
+// Pids of live or zombie processes (not this one) whose command line mentions both
+// `marker` and `program`.
+std::vector<int> ProcessesMentioning(const std::string& marker, const std::string& program);
+
 }  // namespace diskferry::testing
 
 #endif  // DISKFERRY_TESTS_INTEGRATION_FS_IMAGES_H_

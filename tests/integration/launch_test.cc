@@ -81,23 +81,6 @@ TEST_F(LaunchTest, SilentGuestTimesOutWithTheConsoleTail) {
       << appliance.status().message();
 }
 
-// Pids of live or zombie processes whose command line mentions `marker`.
-std::vector<int> ProcessesMentioning(const std::string& marker) {
-  std::vector<int> pids;
-  DIR* proc = ::opendir("/proc");
-  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
-    const int pid = std::atoi(e->d_name);
-    if (pid <= 0 || pid == ::getpid()) continue;
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (args.find(marker) != std::string::npos && args.find("qemu") != std::string::npos) {
-      pids.push_back(pid);
-    }
-  }
-  if (proc) ::closedir(proc);
-  return pids;
-}
-
 class KillTest : public LaunchTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(KillTest, NoQemuRemainsAfterDiskferryIsKilled) {
@@ -118,19 +101,19 @@ TEST_P(KillTest, NoQemuRemainsAfterDiskferryIsKilled) {
     ::_exit(127);
   }
   const auto deadline = Clock::now() + seconds(60);
-  while (ProcessesMentioning(marker).empty() && Clock::now() < deadline) {
+  while (ProcessesMentioning(marker, "qemu").empty() && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_FALSE(ProcessesMentioning(marker).empty()) << "QEMU never started";
+  ASSERT_FALSE(ProcessesMentioning(marker, "qemu").empty()) << "QEMU never started";
   ::kill(child, GetParam());
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFSIGNALED(status)) << "diskferry should die by the signal, status " << status;
   const auto gone_by = Clock::now() + seconds(10);
-  while (!ProcessesMentioning(marker).empty() && Clock::now() < gone_by) {
+  while (!ProcessesMentioning(marker, "qemu").empty() && Clock::now() < gone_by) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_TRUE(ProcessesMentioning(marker).empty()) << "QEMU outlived diskferry";
+  EXPECT_TRUE(ProcessesMentioning(marker, "qemu").empty()) << "QEMU outlived diskferry";
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, KillTest, ::testing::Values(SIGKILL, SIGTERM, SIGINT),

@@ -11,13 +11,6 @@
 namespace diskferry::testing {
 namespace {
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 class LsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
