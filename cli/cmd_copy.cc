@@ -228,6 +228,9 @@ class CopyOutListings {
     });
   }
 
+  // A record whose path already runs from the filesystem's root (a recovered file's).
+  void AddRooted(const FileRecord& r) { listings_.Add(r); }
+
   Status Close() { return listings_.Close(); }
 
  private:
@@ -260,7 +263,8 @@ int ReportSourceErrors(const std::string& image, const WriteReport& report) {
 // --recover-deleted DIR: the deleted files the appliance's Sleuth Kit finds in the
 // filesystem, written under DIR (made if missing) at their original paths. Those it cannot
 // recover are listed, but do not fail the copy. Returns the exit code's contribution.
-int RecoverDeletedFiles(const CopyOptions& o, ImageSession& session, const std::string& image) {
+int RecoverDeletedFiles(const CopyOptions& o, ImageSession& session, const std::string& image,
+                        CopyOutListings* listings) {
   if (int err = MakeHostDirectory(o.recover_deleted); err != 0 && err != EEXIST) {
     return ReportFailure(ErrnoStatus(err, o.recover_deleted));
   }
@@ -273,7 +277,16 @@ int RecoverDeletedFiles(const CopyOptions& o, ImageSession& session, const std::
   t.call_timeout = std::chrono::minutes(30);  // fls, then icat twice per file: see transfer.h
   t.progress_deadline = std::chrono::minutes(30);
   uint64_t recovered = 0, lost = 0;
-  auto counting = HashingSink::Create(writer->get(), {}, [&](const FileRecord& r) {
+  // With --dfxml or --bodyfile the recovered files are listed there too, hashed like the
+  // others and marked deleted (DFXML alloc 0, "(deleted)" in the body file).
+  std::vector<std::string> hashes;
+  if (listings != nullptr) hashes = {"sha256", "md5"};
+  auto counting = HashingSink::Create(writer->get(), hashes, [&](const FileRecord& r) {
+    if (listings != nullptr && r.type != "dir") {
+      FileRecord deleted = r;
+      deleted.deleted = true;
+      listings->AddRooted(deleted);
+    }
     if (r.type == "file" && r.status == kStatusOk) {
       ++recovered;
     } else if (r.type != "dir") {
@@ -412,7 +425,7 @@ int RunCopyOut(const CopyOptions& o) {
   auto result = ExtractTree((*session)->appliance(), paths, sink, TransferFor(o));
   int deleted_rc = kExitOk;
   if (result.ok() && !o.recover_deleted.empty()) {
-    deleted_rc = RecoverDeletedFiles(o, **session, image);
+    deleted_rc = RecoverDeletedFiles(o, **session, image, listing ? &listings : nullptr);
   }
   Status closed = (*session)->Close();
   // The listings are complete only when the copy is: a broken-off one leaves neither.

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tests/integration/fs_images.h"
@@ -127,6 +128,31 @@ TEST_F(DeletedFilesTest, CopyOutRecoversIntoTheGivenDirectory) {
   EXPECT_EQ(Sha256Of(dir_ + "/rec/sub/secret.txt"), secret_sha_);
   EXPECT_EQ(Sha256Of(dir_ + "/dest/keep.txt"), Sha256Of(dir_ + "/tree/keep.txt"));
   EXPECT_EQ(Sha256Of(dir_ + "/src.img"), before);
+}
+
+TEST_F(DeletedFilesTest, CopyOutListsRecoveredFilesInItsDfxmlAndBodyFileAsDeleted) {
+  MakeExtWithDebugfs("ext3");
+  std::string out;
+  ASSERT_EQ(RunShell("cd '" + dir_ + "' && mkdir dest && " +
+                         Diskferry("copy-out --format raw --recover-deleted rec --dfxml l.xml "
+                                   "--bodyfile l.body src.img:/ dest"),
+                     &out),
+            0)
+      << out;
+  std::ifstream body_in(dir_ + "/l.body");
+  std::string body((std::istreambuf_iterator<char>(body_in)), std::istreambuf_iterator<char>());
+  std::ifstream xml_in(dir_ + "/l.xml");
+  std::string xml((std::istreambuf_iterator<char>(xml_in)), std::istreambuf_iterator<char>());
+  // The body file's first column is the recovered bytes' MD5, as fls -m names the file.
+  ASSERT_EQ(RunShell("md5sum '" + dir_ + "/tree/sub/secret.txt' | cut -c1-32", &out), 0);
+  out.erase(out.find_last_not_of('\n') + 1);
+  EXPECT_NE(body.find(out + "|/sub/secret.txt (deleted)|"), std::string::npos) << body;
+  EXPECT_NE(body.find("|/keep.txt|"), std::string::npos) << body;
+  EXPECT_NE(xml.find("<filename>sub/secret.txt</filename>"), std::string::npos);
+  EXPECT_NE(xml.find("<alloc>0</alloc>"), std::string::npos);
+  EXPECT_NE(xml.find("<hashdigest type='sha256'>" + secret_sha_.substr(0, 64) + "</hashdigest>"),
+            std::string::npos)
+      << xml;
 }
 
 // The kernel's ext3 and ext4 unlink clears the inode's size and its block pointers or
