@@ -8,12 +8,6 @@
 namespace diskferry::testing {
 namespace {
 
-std::string Join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
 struct FsCase {
   std::string fstype;
   std::string lane;

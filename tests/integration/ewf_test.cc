@@ -21,12 +21,6 @@
 namespace diskferry::testing {
 namespace {
 
-std::string Join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
 // The first whitespace-separated word of `command`'s output.
 std::string FirstWord(const std::string& command) {
   std::string out;
@@ -238,21 +232,13 @@ TEST_P(EwfKillTest, NoNbdkitRemainsAfterDiskferryIsKilled) {
             e01.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  using Clock = std::chrono::steady_clock;
-  // Waiting for processes of another program to appear: nothing to block on but /proc.
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (ProcessesMentioning(marker, "qemu").empty() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForProcesses(marker, "qemu", true, std::chrono::seconds(60));
   ASSERT_FALSE(ProcessesMentioning(marker, "nbdkit").empty()) << "nbdkit never started";
   ::kill(child, GetParam());
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFSIGNALED(status)) << "diskferry should die by the signal, status " << status;
-  const auto gone_by = Clock::now() + std::chrono::seconds(10);
-  while (!ProcessesMentioning(marker, "nbdkit").empty() && Clock::now() < gone_by) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForProcesses(marker, "nbdkit", false, std::chrono::seconds(10));
   EXPECT_TRUE(ProcessesMentioning(marker, "nbdkit").empty()) << "nbdkit outlived diskferry";
 }
 

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 #include "appliance/appliance_builder.h"
 #include "appliance/image_session.h"
@@ -189,6 +191,22 @@ std::vector<int> ProcessesMentioning(const std::string& marker, const std::strin
   }
   if (proc) ::closedir(proc);
   return pids;
+}
+
+bool WaitForProcesses(const std::string& marker, const std::string& program, bool present,
+                      std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (ProcessesMentioning(marker, program).empty() == present) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+std::string Join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
 }
 
 }  // namespace diskferry::testing

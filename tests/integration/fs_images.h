@@ -4,6 +4,7 @@
 #ifndef DISKFERRY_TESTS_INTEGRATION_FS_IMAGES_H_
 #define DISKFERRY_TESTS_INTEGRATION_FS_IMAGES_H_
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,15 @@ std::vector<std::string> Lines(const std::string& text);
 // Pids of live or zombie processes (not this one) whose command line mentions both
 // `marker` and `program`.
 std::vector<int> ProcessesMentioning(const std::string& marker, const std::string& program);
+
+// Waits until processes mentioning `marker` and `program` exist (`present`) or are all gone,
+// for at most `limit`; whether they did. Another program's processes give nothing to block
+// on but /proc, so it looks every 50 ms.
+bool WaitForProcesses(const std::string& marker, const std::string& program, bool present,
+                      std::chrono::seconds limit);
+
+// `lines`, each followed by a newline.
+std::string Join(const std::vector<std::string>& lines);
 
 }  // namespace diskferry::testing
 

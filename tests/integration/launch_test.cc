@@ -100,19 +100,13 @@ TEST_P(KillTest, NoQemuRemainsAfterDiskferryIsKilled) {
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  const auto deadline = Clock::now() + seconds(60);
-  while (ProcessesMentioning(marker, "qemu").empty() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForProcesses(marker, "qemu", true, seconds(60));
   ASSERT_FALSE(ProcessesMentioning(marker, "qemu").empty()) << "QEMU never started";
   ::kill(child, GetParam());
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFSIGNALED(status)) << "diskferry should die by the signal, status " << status;
-  const auto gone_by = Clock::now() + seconds(10);
-  while (!ProcessesMentioning(marker, "qemu").empty() && Clock::now() < gone_by) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForProcesses(marker, "qemu", false, seconds(10));
   EXPECT_TRUE(ProcessesMentioning(marker, "qemu").empty()) << "QEMU outlived diskferry";
 }
 

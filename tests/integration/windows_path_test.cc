@@ -25,12 +25,6 @@ std::vector<std::string> SortedLines(const std::string& text) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
 class WindowsPathTest : public ::testing::Test {
  protected:
   void SetUp() override {
