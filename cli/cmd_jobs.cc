@@ -262,6 +262,12 @@ int RunRun(const JobsOptions& o) {
       return kExitUsage;
     }
     shard = std::move(*taken);
+    if (spec->jobs.empty()) {
+      std::fprintf(stderr,
+                   "diskferry: shard %d/%d has no jobs (more shards than the manifest's jobs "
+                   "fill); it writes its report all the same, for report merge\n",
+                   shard->index, shard->count);
+    }
     if (o.dry_run) {
       std::printf("shard %d/%d: %zu of the manifest's jobs\n", shard->index, shard->count,
                   spec->jobs.size());
