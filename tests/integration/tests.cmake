@@ -25,7 +25,8 @@ add_executable(integration_tests
   integration/deleted_files_test.cc
   integration/forensic_outputs_test.cc
   integration/forensic_example_test.cc
-  integration/evidence_test.cc)
+  integration/evidence_test.cc
+  integration/shard_run_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples"
                            DF_DFXML_XSD="${CMAKE_SOURCE_DIR}/tests/data/dfxml/dfxml.xsd")
