@@ -32,8 +32,8 @@ struct Ran {
   std::string output;  // stdout and stderr
 };
 
-// `command` through sh; the arguments the tests pass are paths of their own scratch
-// directories and names from the example, quoted where they need it.
+// `command` through sh, unquoted: its words are scratch paths (temp_directory_path() and
+// digits) and names from the example, none with spaces or shell characters.
 Ran Shell(const std::string& command) {
   Ran ran;
   FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
