@@ -82,27 +82,24 @@ free_port() {
   exit 1
 }
 
-# Sends SIGTERM to the daemon of `pid_file` and waits until it is gone.
-stop_daemon() {
-  local pid_file=$1 pid
-  [ -s "$pid_file" ] || return 0
-  pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + stop_limit))
+# Sends SIGTERM to the daemons of the pid files, then waits until they are gone (each
+# takes a second or two to shut down: in parallel, not in turn).
+stop_daemons() {
+  local pid_file pids=() pid
+  for pid_file in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munged.pid"; do
+    [ -s "$pid_file" ] || continue
+    pid=$(cat "$pid_file")
+    if kill -TERM "$pid" 2>/dev/null; then pids+=("$pid"); fi
+    rm -f "$pid_file"
+  done
+  local deadline=$((SECONDS + stop_limit))
+  for pid in "${pids[@]}"; do
     while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
-      echo "slurm_cluster: $pid_file ($pid) still running after ${stop_limit}s; SIGKILL" >&2
+      echo "slurm_cluster: $pid still running after ${stop_limit}s; SIGKILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
     fi
-  fi
-  rm -f "$pid_file"
-}
-
-stop_daemons() {
-  stop_daemon "$dir/slurmd.pid"
-  stop_daemon "$dir/slurmctld.pid"
-  stop_daemon "$dir/munged.pid"
+  done
 }
 
 start() {
