@@ -32,16 +32,16 @@ export SLURM_CONF=$conf
 start_limit=60
 stop_limit=30
 
-# Whether `command` succeeds within `limit` seconds, trying every 0.1 s; `alive` (a pid
-# file list) fails it early when one of those daemons has exited.
+# Whether `command` succeeds within `limit` seconds, trying every 0.1 s; `alive` (a list
+# of pids) fails it early when one of those daemons has exited.
 poll() {
   local limit=$1 alive=$2
   shift 2
-  local deadline=$((SECONDS + limit)) pid_file
+  local deadline=$((SECONDS + limit)) pid
   while ! "$@" >/dev/null 2>&1; do
-    for pid_file in $alive; do
-      if ! kill -0 "$(cat "$pid_file" 2>/dev/null || echo 0)" 2>/dev/null; then
-        echo "exited"
+    for pid in $alive; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "process $pid exited"
         return 1
       fi
     done
@@ -82,10 +82,16 @@ free_port() {
   exit 1
 }
 
-# Sends SIGTERM to the daemons of the pid files, then waits until they are gone (each
-# takes a second or two to shut down: in parallel, not in turn).
+# The daemons `start` launched, for a start that fails before they wrote their pid files.
+started=()
+
+# Sends SIGTERM to the daemons of the pid files (and those this start started), then waits
+# until they are gone (each takes a second or two to shut down: in parallel, not in turn).
 stop_daemons() {
   local pid_file pids=() pid
+  for pid in "${started[@]}"; do
+    if kill -TERM "$pid" 2>/dev/null; then pids+=("$pid"); fi
+  done
   for pid_file in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munged.pid"; do
     [ -s "$pid_file" ] || continue
     pid=$(cat "$pid_file")
@@ -184,19 +190,25 @@ EOF
 
   # The daemons run in the foreground (-D) in their own session, with their output in
   # files so that no caller's pipe stays open; each writes its pid file.
+  # setsid execs the daemon in place: $! is its pid.
+  local ctld_pid slurmd_pid
   setsid slurmctld -D -i -f "$conf" </dev/null >"$dir/log/slurmctld.out" 2>&1 &
-  if ! poll "$start_limit" "" test -s "$dir/slurmctld.pid" ||
-    ! poll "$start_limit" "$dir/slurmctld.pid" scontrol ping; then
+  ctld_pid=$!
+  started+=("$ctld_pid")
+  if ! poll "$start_limit" "$ctld_pid" test -s "$dir/slurmctld.pid" ||
+    ! poll "$start_limit" "$ctld_pid" scontrol ping; then
     cat "$dir/log/slurmctld.out" >>"$dir/log/slurmctld.log" 2>/dev/null || true
     cannot_start "slurmctld answering scontrol ping" "$dir/log/slurmctld.log"
   fi
   setsid slurmd -D -N "$host" -f "$conf" </dev/null >"$dir/log/slurmd.out" 2>&1 &
-  if ! poll "$start_limit" "" test -s "$dir/slurmd.pid"; then
+  slurmd_pid=$!
+  started+=("$slurmd_pid")
+  if ! poll "$start_limit" "$slurmd_pid $ctld_pid" test -s "$dir/slurmd.pid"; then
     cat "$dir/log/slurmd.out" >>"$dir/log/slurmd.log" 2>/dev/null || true
     cannot_start "slurmd writing its pid file" "$dir/log/slurmd.log"
   fi
   node_idle() { [ "$(sinfo -h -n "$host" -o %T)" = idle ]; }
-  if ! poll "$start_limit" "$dir/slurmd.pid $dir/slurmctld.pid" node_idle; then
+  if ! poll "$start_limit" "$slurmd_pid $ctld_pid" node_idle; then
     cat "$dir/log/slurmd.out" >>"$dir/log/slurmd.log" 2>/dev/null || true
     cannot_start "node $host idle in sinfo (state: $(sinfo -h -n "$host" -o %T 2>&1))" \
       "$dir/log/slurmd.log"
@@ -210,7 +222,7 @@ stop() {
     [ -f "$conf" ]; then
     scancel --user=root >/dev/null 2>&1 || true
     no_jobs() { [ -z "$(squeue -h -o %i)" ]; }
-    poll "$stop_limit" "$dir/slurmctld.pid" no_jobs >/dev/null ||
+    poll "$stop_limit" "$(cat "$dir/slurmctld.pid")" no_jobs >/dev/null ||
       echo "slurm_cluster: jobs left after ${stop_limit}s: $(squeue -h -o '%i %T' | tr '\n' ' ')" >&2
   fi
   stop_daemons
@@ -242,7 +254,7 @@ job_ended() {
 wait_job() {
   [ $# -ge 1 ] || usage
   local job=$1 limit=${2:-1800} lines
-  if ! poll "$limit" "$dir/slurmctld.pid" job_ended "$job"; then
+  if ! poll "$limit" "$(cat "$dir/slurmctld.pid")" job_ended "$job"; then
     echo "slurm_cluster: job $job has not ended:"
     job_lines "$job" | sed 's/^/  /'
     return 1
