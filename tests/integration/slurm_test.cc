@@ -183,18 +183,22 @@ TEST_F(SlurmTest, AJobArrayOfShardsMergesIntoTheSingleHostRunsReport) {
   const std::string merge =
       Submit("--dependency=afterok:" + array + " '" + examples + "merge.sbatch'");
   ASSERT_FALSE(merge.empty());
-  const int array_rc = RunShell(Cluster("wait", array), &out);
+  std::string array_out, merge_out, logs;
+  const int array_rc = RunShell(Cluster("wait", array), &array_out);
   const double array_seconds = SecondsSince(phase);
-  std::string logs;
   RunShell("cd '" + dir_ + "' && tail -n 30 diskferry-*.log", &logs);
-  ASSERT_EQ(array_rc, 0) << out << logs;
+  ASSERT_EQ(array_rc, 0) << array_out << logs;
   phase = std::chrono::steady_clock::now();
-  ASSERT_EQ(RunShell(Cluster("wait", merge), &out), 0) << out << logs;
+  const int merge_rc = RunShell(Cluster("wait", merge), &merge_out);
   const double merge_seconds = SecondsSince(phase);
+  RunShell("cd '" + dir_ + "' && tail -n 30 diskferry-merge-*.log", &logs);
+  ASSERT_EQ(merge_rc, 0) << merge_out << logs;
   std::printf(
       "slurm phases: cluster start %.1f s, single-host run %.1f s, %d-task array %.1f s "
-      "(submission to the last task's end), merge %.1f s (from there to the merge's end)\n",
-      cluster_seconds, single_seconds, kShards, array_seconds, merge_seconds);
+      "(submission to the last task's end), merge %.1f s (from there to the merge's end)\n"
+      "slurm tasks (job id, task, state, exit code, run time):\n%s%s",
+      cluster_seconds, single_seconds, kShards, array_seconds, merge_seconds, array_out.c_str(),
+      merge_out.c_str());
 
   // Each shard ran a nonempty part of the jobs, no job twice, and all of them together.
   std::set<std::string> all_jobs;
