@@ -65,13 +65,13 @@ cannot_start() {
 # A TCP port nobody listens on (the local addresses in /proc/net/tcp*), from a range
 # Linux does not hand out as ephemeral ports; `taken` names ports already chosen.
 free_port() {
-  local taken=" $* " port
-  local used
-  used=$(awk 'NR > 1 { split($2, a, ":"); print strtonum("0x" a[2]) }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -u | tr '\n' ' ')
+  local taken=" $* " port used
+  # Ports in /proc/net/tcp are 4 upper-case hex digits (mawk, Debian's awk, has no strtonum).
+  used=$(awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 \
+    2>/dev/null | sort -u | tr '\n' ' ')
   for port in $(shuf -i 20000-32000 -n 200); do
     case " $used $taken " in
-      *" $port "*) ;;
+      *" $(printf '%04X' "$port") "* | *" $port "*) ;;
       *)
         echo "$port"
         return 0
