@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,9 +16,12 @@
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "jobs/plan.h"
+#include "jobs/shards.h"
 #include "jobs/validator.h"
 #include "pipeline/host_costs.h"
 #include "pipeline/job_runner.h"
+#include "pipeline/partition.h"
+#include "pipeline/run_report.h"
 
 namespace diskferry {
 namespace {
@@ -35,7 +39,28 @@ struct JobsOptions {
   bool json = false;
   bool dry_run = false;
   bool evidence = false;  // run --evidence: every reading job hashes its images
+  std::string shard;      // run --shard I/N or auto
+  int shards = 0;         // plan --shards N; run --shards N (with --shard auto)
+  std::string weights;    // a previous run's report: shards weighed by what it moved
 };
+
+// The division into `count` shards: by what the report `o.weights` measured (bytes plus
+// partition.h's per-entry weight, for jobs that ended ok, with warnings or differences),
+// else by image size.
+Result<ShardPlan> Divide(const JobsOptions& o, const ManifestSpec& spec, int count) {
+  if (o.weights.empty()) return DivideShards(spec, count);
+  Result<std::vector<JobStatus>> jobs = ReadJobStatuses(o.weights);
+  if (!jobs.ok()) return jobs.status().WithContext("--weights");
+  std::map<std::string, uint64_t> measured;
+  for (const JobStatus& j : *jobs) {
+    if (j.status == "ok" || j.status == "warnings" || j.status == "differences") {
+      measured[j.job] = j.bytes + j.files * kEntryWeight;
+    } else {
+      measured.erase(j.job);  // a failed or skipped job's counts say nothing of its size
+    }
+  }
+  return DivideShardsByMeasure(spec, count, measured, o.weights);
+}
 
 // Loads and validates; prints every problem as FILE:LINE:COL and returns the exit code
 // through *code when the manifest is not usable.
@@ -57,13 +82,16 @@ Result<ManifestSpec> Load(const JobsOptions& o, int* code) {
   return spec;
 }
 
-std::string DefaultReportPath() {
+// "diskferry-run-DATE-TIME.jsonl", or "...-shard-I-of-N.jsonl" for a shard's run.
+std::string DefaultReportPath(const std::optional<ShardRecord>& shard) {
   char stamp[32];
   const std::time_t t = std::time(nullptr);
   std::tm tm;
   localtime_r(&t, &tm);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return std::string("diskferry-run-") + stamp + ".jsonl";
+  const std::string suffix =
+      shard ? "-shard-" + std::to_string(shard->index) + "-of-" + std::to_string(shard->count) : "";
+  return std::string("diskferry-run-") + stamp + suffix + ".jsonl";
 }
 
 int RunValidate(const JobsOptions& o) {
@@ -84,8 +112,45 @@ int RunPlanCommand(const JobsOptions& o) {
     PrintError(spec.status());
     return code;
   }
+  if (!o.weights.empty() && o.shards == 0) {
+    PrintError(Status(Code::kInvalidArgument, "--weights goes with --shards N"));
+    return kExitUsage;
+  }
+  if (o.shards > 0) {
+    Result<ShardPlan> shards = Divide(o, *spec, o.shards);
+    if (!shards.ok()) return ReportFailure(shards.status());
+    std::fputs(FormatShards(*spec, *shards).c_str(), stdout);
+    return kExitOk;
+  }
   std::fputs(FormatPlan(PlanManifest(*spec)).c_str(), stdout);
   return kExitOk;
+}
+
+// A shard's run: which it is, its share of the jobs in *spec, and its report's name.
+// kInvalidArgument says what to change.
+Result<ShardRecord> TakeShard(const JobsOptions& o, ManifestSpec* spec, std::string* report,
+                              std::string* resume) {
+  Result<ShardIndex> index = ResolveShard(o.shard, o.shards);
+  if (!index.ok()) return index.status();
+  if (!o.report.empty() && o.report.find("{shard}") == std::string::npos && index->count > 1) {
+    return Status(Code::kInvalidArgument,
+                  "--report " + o.report +
+                      ": every shard writes its own report: put {shard} in its name "
+                      "(reports/night-{shard}.jsonl)");
+  }
+  Result<ShardPlan> plan = Divide(o, *spec, index->count);
+  if (!plan.ok()) return plan.status();
+  ShardRecord record;
+  record.index = index->index;
+  record.count = index->count;
+  record.manifest = o.file;
+  record.division = plan->Division(*spec);
+  record.report_template = o.report;
+  for (const std::string& v : o.vars) record.var_names.push_back(v.substr(0, v.find('=')));
+  *spec = ShardOf(*spec, *plan, index->index);
+  *report = ExpandShardTemplate(o.report, index->index);
+  *resume = ExpandShardTemplate(o.resume, index->index);
+  return record;
 }
 
 // A terminal that can redraw lines (not TERM=dumb, as in Emacs shells).
@@ -126,7 +191,17 @@ Status CheckStdoutArchive(const JobSpec& job) {
 }
 
 int RunRun(const JobsOptions& o) {
-  if (o.dry_run) return RunPlanCommand(o);
+  if (o.shards > 0 && o.shard.empty()) {
+    PrintError(Status(Code::kInvalidArgument,
+                      "--shards N goes with --shard auto (a Kubernetes Indexed Job); "
+                      "elsewhere give --shard I/N"));
+    return kExitUsage;
+  }
+  if (!o.weights.empty() && o.shard.empty()) {
+    PrintError(Status(Code::kInvalidArgument, "--weights goes with --shard"));
+    return kExitUsage;
+  }
+  if (o.dry_run && o.shard.empty()) return RunPlanCommand(o);
   if (!o.resume.empty() && !o.report.empty() && o.resume != o.report) {
     PrintError(Status(Code::kInvalidArgument,
                       "--resume names the report of the run to continue; --report must be the same or left out"));
@@ -137,6 +212,23 @@ int RunRun(const JobsOptions& o) {
   if (!spec.ok()) {
     PrintError(spec.status());
     return code;
+  }
+  std::optional<ShardRecord> shard;
+  std::string report = o.report;
+  std::string resume = o.resume;
+  if (!o.shard.empty()) {
+    Result<ShardRecord> taken = TakeShard(o, &*spec, &report, &resume);
+    if (!taken.ok()) {
+      PrintError(taken.status());
+      return kExitUsage;
+    }
+    shard = std::move(*taken);
+    if (o.dry_run) {
+      std::printf("shard %d/%d: %zu of the manifest's jobs\n", shard->index, shard->count,
+                  spec->jobs.size());
+      std::fputs(FormatPlan(PlanManifest(*spec)).c_str(), stdout);
+      return kExitOk;
+    }
   }
   const JobSpec* stdout_job = StdoutJob(*spec);
   if (stdout_job != nullptr) {
@@ -149,8 +241,11 @@ int RunRun(const JobsOptions& o) {
   const bool live =
       stdout_job != nullptr ? LiveTerminal(STDERR_FILENO) : LiveTerminal(STDOUT_FILENO);
   RunOptions options;
-  options.report_path = !o.resume.empty() ? o.resume : !o.report.empty() ? o.report : DefaultReportPath();
-  options.resume = !o.resume.empty();
+  options.report_path = !resume.empty()   ? resume
+                        : !report.empty() ? report
+                                          : DefaultReportPath(shard);
+  options.resume = !resume.empty();
+  options.shard = shard;
   options.kernel = o.kernel;
   options.command_line = CommandLine();
   options.appliances = o.appliances;
@@ -172,8 +267,12 @@ int RunRun(const JobsOptions& o) {
     return ExitCodeFor(outcome.status());
   }
   if (outcome->interrupted) {
-    std::fprintf(stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
-                 o.file.c_str(), options.report_path.c_str());
+    std::fprintf(
+        stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
+        (o.file + (shard ? " --shard " + o.shard : "") +
+         (o.shards > 0 ? " --shards " + std::to_string(o.shards) : ""))
+            .c_str(),
+        options.report_path.c_str());
   } else if (!o.json && !live) {  // the live display's summary names it
     std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
   }
@@ -193,6 +292,15 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
   v->callback([=] { *exit_code = RunValidate(validate); });
   auto* p = app->add_subcommand("plan", "print what each job of a manifest would do");
   add_common(p, &plan);
+  p->add_option("--shards", plan.shards,
+                "print how the jobs divide into N shards (run --shard I/N), balanced by image "
+                "size; jobs that share an output stay together")
+      ->type_name("N")
+      ->check(CLI::Range(1, kMaxShards));
+  p->add_option("--weights", plan.weights,
+                "with --shards: weigh each job by what it moved in this earlier run's report "
+                "(bytes + 64 KiB per file) instead of by image size")
+      ->type_name("REPORT");
   p->callback([=] { *exit_code = RunPlanCommand(plan); });
   auto* r = app->add_subcommand(
       "run",
@@ -223,6 +331,19 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
   r->add_flag("--evidence", run.evidence,
               "every extract, list and verify job hashes its images (sha256, md5) before and "
               "after, and fails if they changed (as evidence: true)");
+  r->add_option("--shard", run.shard,
+                "run only shard I of N (0-based), as `plan --shards N` divides them; auto: from "
+                "a Slurm job array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job "
+                "(JOB_COMPLETION_INDEX, with --shards N). {shard} in --report and --resume "
+                "becomes I")
+      ->type_name("I/N|auto");
+  r->add_option("--shards", run.shards, "with --shard auto: how many shards there are")
+      ->type_name("N")
+      ->check(CLI::Range(1, kMaxShards));
+  r->add_option("--weights", run.weights,
+                "with --shard: divide by what each job moved in this earlier run's report, as "
+                "plan --shards N --weights REPORT shows (every shard must be given the same)")
+      ->type_name("REPORT");
   r->callback([=] { *exit_code = RunRun(run); });
 }
 

@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok; 1 error, or (run) finished with warnings, or (image verify) a\n"
       "mismatch; 2 (run) a job failed;\n"
-      "3 (run) verify found differences; 64 usage error; 65 invalid manifest;\n"
-      "69 QEMU or appliance unavailable; 70 internal or protocol error; 130 interrupted.");
+      "3 (run) verify found differences; 64 usage error; 65 invalid manifest, or\n"
+      "(report merge) a shard missing or unfinished; 69 QEMU or appliance unavailable;\n"
+      "70 internal or protocol error; 130 interrupted.");
   // Given before or after the subcommand's name ("diskferry run -v m.yaml").
   app.fallthrough();
   app.add_flag_function(
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   diskferry::RegisterCopyCommands(&app, &exit_code);
   diskferry::RegisterJobCommands(&app, &exit_code);
   diskferry::RegisterImageCommands(&app, &exit_code);
+  diskferry::RegisterReportCommands(&app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

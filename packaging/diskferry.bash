@@ -35,7 +35,7 @@ _diskferry() {
       prev=$word
       continue
     fi
-    if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == @(appliance|image) && ${#cmd[@]} -eq 1) ]] &&
+    if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == @(appliance|image|report) && ${#cmd[@]} -eq 1) ]] &&
       [[ $prev != --* || $prev == *=* ]]; then
       cmd+=("$word")
     fi
@@ -57,7 +57,7 @@ _diskferry() {
     _diskferry_values "$prev" "$cur"
     return 0
   fi
-  if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == @(appliance|image) && ${#cmd[@]} -eq 1) ]]; then
+  if [[ ${#cmd[@]} -eq 0 || (${cmd[0]} == @(appliance|image|report) && ${#cmd[@]} -eq 1) ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$(_diskferry_subcommands "$prog" "${cmd[@]}")" -- "$cur")
     return 0
   fi
@@ -70,6 +70,7 @@ _diskferry() {
     validate | plan | run) _diskferry_files "$cur" '*.@(yaml|yml)' ;;
     appliance) [[ ${cmd[1]} == export ]] && _diskferry_dirs "$cur" ;;
     image) [[ ${cmd[1]} == verify ]] && _diskferry_files "$cur" ;;
+    report) [[ ${cmd[1]} == merge ]] && _diskferry_files "$cur" '*.jsonl' ;;
   esac
   return 0
 }
@@ -89,6 +90,7 @@ _diskferry_values() {
     --accel) mapfile -t COMPREPLY < <(compgen -W "auto kvm whpx tcg" -- "$cur") ;;
     --lane) mapfile -t COMPREPLY < <(compgen -W "shm socket" -- "$cur") ;;
     --xattrs) mapfile -t COMPREPLY < <(compgen -W "user all" -- "$cur") ;;
+    --shard) mapfile -t COMPREPLY < <(compgen -W "auto" -- "$cur") ;;
     --compress) mapfile -t COMPREPLY < <(compgen -W "none gzip zstd" -- "$cur") ;;
     --kernel) mapfile -t COMPREPLY < <(compgen -f -X '!*vmlinuz*' -- "${cur:-/boot/}") ;;
     --appliance | --cache-dir) _diskferry_dirs "$cur" ;;

@@ -94,15 +94,21 @@ std::string ManifestSha256(const std::string& path) {
   return hex.ok() ? (*hex)["sha256"] : "";
 }
 
-int ExitCodeOf(const std::vector<JobOutcome>& jobs, bool interrupted) {
-  if (interrupted) return 130;
-  int code = 0;
-  for (const auto& j : jobs) {
-    if (j.status == "failed") return 2;
-    if (j.status == "differences") code = 3;
-    if (j.status == "warnings" && code == 0) code = 1;
+// sha256 of the vars' values as "NAME=VALUE\n" lines in name order: a shard's identity.
+// Without the built-ins ${date} and ${time}: each task reads the clock when it starts, and
+// shards started a second apart are still one run (docs/scale-out.md says how to pin a
+// date).
+std::string VarsSha256(const std::map<std::string, std::string>& vars) {
+  std::string text;
+  for (const auto& [name, value] : vars) {
+    if (name != "date" && name != "time") text += name + "=" + value + "\n";
   }
-  return code;
+  const DigestAlgorithm sha256[] = {DigestAlgorithm::kSha256};
+  auto digest = MultiDigest::Create(sha256);
+  if (!digest.ok()) return "";
+  digest->Update({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  auto hex = digest->Final();
+  return hex.ok() ? (*hex)["sha256"] : "";
 }
 
 // An incremental job's staged baseline replaces the old one when the job succeeded (ok or
@@ -414,6 +420,12 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   auto report = RunReport::Open(options.report_path,
                                 options.resume ? ReportMode::kAppend : ReportMode::kTruncate);
   if (!report.ok()) return report.status().WithContext(options.report_path);
+  if (options.shard) {
+    ShardRecord shard = *options.shard;
+    shard.manifest_sha256 = manifest_sha256;
+    shard.vars_sha256 = VarsSha256(spec.vars);
+    if (Status st = report->AddShard(shard); !st.ok()) return st;
+  }
 
   const int appliances = options.appliances > 0  ? options.appliances
                          : spec.run.max_parallel ? *spec.run.max_parallel
@@ -464,6 +476,10 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   RunSummary summary{
       "", DISKFERRY_VERSION,         manifest_sha256, HostName(), WallClock::now(), {}, {},
       0,  CaseInfoOf(spec.case_spec)};
+  if (options.shard) {
+    summary.shard_index = options.shard->index;
+    summary.shard_count = options.shard->count;
+  }
   events.RunStarted(spec.jobs.size(), appliances);
   {
     RunWatch watch(options.cancel, pool);
@@ -523,7 +539,7 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
                           costs.Merge(LoadHostCosts(options.host_costs_path)));  // best effort
     }
   }
-  outcome.exit_code = ExitCodeOf(outcome.jobs, outcome.interrupted);
+  outcome.exit_code = RunExitCode(summary.jobs, outcome.interrupted);
   RunSummaryEvent end;
   end.exit_code = outcome.exit_code;
   end.interrupted = outcome.interrupted;

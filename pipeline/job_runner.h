@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,10 @@ struct RunOptions {
   RunEvents* events = nullptr;   // required
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const std::string&)> out = [](const std::string&) {};  // list/verify lines
-  RunSeams seams;                                                           // tests only
+  // A shard's run (jobs/shards.h): the spec holds only this shard's jobs, and the report
+  // starts with this record (the runner fills in manifest_sha256 and vars_sha256).
+  std::optional<ShardRecord> shard;
+  RunSeams seams;  // tests only
 };
 
 // Job status words, as in the report: "ok", "warnings", "failed", "differences",

@@ -209,6 +209,23 @@ Json RunSummaryToJson(const RunSummary& s) {
   j["jobs"] = std::move(jobs);
   if (s.peak_rss_anon_kib > 0) j["peak_rss_anon_kib"] = s.peak_rss_anon_kib;
   if (!s.case_info.empty()) j["case"] = CaseToJson(s.case_info);
+  if (s.shard_count > 0) j["shard"] = Json{{"index", s.shard_index}, {"count", s.shard_count}};
+  if (s.shards_merged > 0) j["shards"] = s.shards_merged;
+  if (!s.hosts.empty()) j["hosts"] = s.hosts;
+  return j;
+}
+
+Json ShardToJson(const ShardRecord& s) {
+  Json j = Json::object();
+  j["record"] = "shard";
+  j["index"] = s.index;
+  j["count"] = s.count;
+  j["manifest"] = s.manifest;
+  j["manifest_sha256"] = s.manifest_sha256;
+  j["vars_sha256"] = s.vars_sha256;
+  j["division"] = s.division;
+  if (!s.report_template.empty()) j["report"] = s.report_template;
+  if (!s.var_names.empty()) j["vars"] = s.var_names;
   return j;
 }
 
@@ -229,6 +246,23 @@ std::string FormatUtcTime(TimePoint t) {
                 static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
                 static_cast<int>(time.subseconds().count()));
   return buf;
+}
+
+std::optional<TimePoint> ParseUtcTime(std::string_view text) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0, used = 0;
+  const std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &sec, &ms,
+                  &used) != 7 ||
+      static_cast<size_t>(used) != s.size()) {
+    return std::nullopt;
+  }
+  const year_month_day date{year(y), month(static_cast<unsigned>(mo)),
+                            day(static_cast<unsigned>(d))};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  return TimePoint(duration_cast<TimePoint::duration>(sys_days(date).time_since_epoch() + hours(h) +
+                                                      minutes(mi) + seconds(sec) +
+                                                      milliseconds(ms)));
 }
 
 struct RunReport::Impl {
@@ -284,6 +318,26 @@ Status RunReport::AddCase(const CaseInfo& case_info) {
 
 Status RunReport::AddRunSummary(const RunSummary& summary) {
   return impl_->Append(RunSummaryToJson(summary), true);
+}
+
+int RunExitCode(const std::vector<JobStatus>& jobs, bool interrupted) {
+  if (interrupted) return 130;
+  int code = 0;
+  for (const JobStatus& j : jobs) {
+    if (j.status == "failed") return 2;
+    if (j.status == "differences") code = 3;
+    if (j.status == "warnings" && code == 0) code = 1;
+  }
+  return code;
+}
+
+Status RunReport::AddShard(const ShardRecord& shard) {
+  return impl_->Append(ShardToJson(shard), true);
+}
+
+Status RunReport::AddLine(const std::string& json_line) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->file.Append(json_line);
 }
 
 Status RunReport::AppendLinesOf(const std::string& path) {

@@ -32,6 +32,15 @@
 //   {"record":"run","status":"complete"|"interrupted","tool_version":V,"manifest_sha256":HEX,"host":H,"started":TIME,
 //    "ended":TIME,"jobs":[{"job":J,"status":S},...][,"peak_rss_anon_kib":N][,"case":{...}]}
 // "case" (run and job records, only when the manifest has `case:`): its non-empty fields.
+// A shard's run (`diskferry run --shard I/N`, jobs/shards.h) adds "shard":{"index":I,
+// "count":N} to its run records, and its report starts with
+//   {"record":"shard","index":I,"count":N,"manifest":M,"manifest_sha256":HEX,
+//    "vars_sha256":HEX,"division":[[J,...],...],["report":TEMPLATE,]["vars":[NAME,...]]}
+// (again at each resume): the manifest as given, the digest of its vars' values (sorted
+// NAME=VALUE lines, without the built-ins date and time), every shard's jobs by index, the --report
+// it was given with
+// "{shard}" in it, and the names of the --var overrides (not their values). A merged
+// report (report_merge.h) has "shards":N in its run record instead.
 // "mode" is the full st_mode in octal (git's notation: "100644", "040755", "120777").
 // Paths and link targets are raw bytes: valid UTF-8 ones are strings, others are base64
 // under "path_b64"/"target_b64" (file_record_json.h says why). TIME is UTC ISO 8601 with
@@ -48,7 +57,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,6 +74,8 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 // "2024-05-01T12:34:56.789Z".
 std::string FormatUtcTime(TimePoint t);
+// The inverse of FormatUtcTime; nullopt for any other text.
+std::optional<TimePoint> ParseUtcTime(std::string_view text);
 
 // A filesystem a job's appliance mounted (appliance/guest_types.h MountedFilesystem),
 // in the guest's words: written raw to reports and JSON events, escaped before a terminal.
@@ -102,6 +115,26 @@ struct ApplianceFailure {
 struct JobStatus {
   std::string job;
   std::string status;
+  // What the job moved, as its job record says (ReadJobStatuses); not in the run record.
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+};
+
+// A run's exit code from its jobs' statuses: 0 all ok; 1 warnings; 2 a job failed; 3
+// verify found differences (the worst wins: 2 over 3 over 1); 130 interrupted.
+int RunExitCode(const std::vector<JobStatus>& jobs, bool interrupted);
+
+// A shard's identity, as its "shard" record states it (above).
+struct ShardRecord {
+  int index = 0;
+  int count = 0;
+  std::string manifest;
+  std::string manifest_sha256;
+  std::string vars_sha256;
+  std::vector<std::vector<std::string>> division;
+  std::string report_template;  // "" when the report had the default name
+  std::vector<std::string> var_names;
+  bool operator==(const ShardRecord&) const = default;
 };
 
 struct RunSummary {
@@ -114,6 +147,12 @@ struct RunSummary {
   std::vector<JobStatus> jobs;     // in the order they ran
   uint64_t peak_rss_anon_kib = 0;  // the host's anonymous memory at its peak; 0: unknown
   CaseInfo case_info;              // omitted when empty
+  // A shard's run: "shard":{"index":I,"count":N}; a merged report: "shards":N. Both 0
+  // (omitted) for a run of the whole manifest.
+  int shard_index = 0;
+  int shard_count = 0;
+  int shards_merged = 0;
+  std::vector<std::string> hosts;  // a merged report: every shard's host, when they differ
 };
 
 enum class ReportMode {
@@ -144,6 +183,11 @@ class RunReport {
   // `case:`.
   Status AddCase(const CaseInfo& case_info);
   Status AddRunSummary(const RunSummary& summary);
+  // Flushed at once: the first line of a shard's report, so that even a shard that died
+  // says which it was.
+  Status AddShard(const ShardRecord& shard);
+  // A line another report had, as it was (a merge): flushed with the next flushing line.
+  Status AddLine(const std::string& json_line);
   // Appends the complete lines of another JSON Lines file (a job's journal spool) as they
   // are, in one piece: no other thread's line lands among them.
   Status AppendLinesOf(const std::string& path);
@@ -170,9 +214,16 @@ Status ForEachFileRecord(const std::string& path, const std::string& job,
 // record is the one to believe.
 Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const std::string& job);
 
-// The "job" records of a report, in file order (a resumed run skips the jobs listed).
+// The "job" records of a report, in file order (a resumed run skips the jobs listed), with
+// their files and bytes (0 where absent).
 // Errors as ForEachFileRecord.
 Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path);
+
+// Calls `fn` with the text of each non-empty line of the report at `path`, in order,
+// without its '\n' (a last line without one, cut short by a crash, is passed too: the
+// caller tells). Stops at the first error `fn` returns. kNotFound/kIoError for the file.
+Status ForEachReportLine(const std::string& path,
+                         const std::function<Status(std::string_view line, bool terminated)>& fn);
 
 // Writes `sha256sum -c`-compatible lines ("<hex>  <path>\n") for the records that have a
 // "sha256" hash, in the order given. Like GNU sha256sum, a path holding '\\', '\n' or '\r'

@@ -114,6 +114,20 @@ Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const s
   return records;
 }
 
+Status ForEachReportLine(const std::string& path,
+                         const std::function<Status(std::string_view, bool)>& fn) {
+  UniqueFd fd;
+  if (int err = OpenHostFile(path, HostOpen::kRead, &fd); err != 0) return ErrnoStatus(err, path);
+  LineReader reader(fd.get());
+  Line line;
+  while (reader.Next(&line)) {
+    if (line.text.empty()) continue;
+    if (Status st = fn(line.text, line.terminated); !st.ok()) return st;
+  }
+  if (reader.error() != 0) return ErrnoStatus(reader.error(), "reading " + path);
+  return Status::Ok();
+}
+
 Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
   UniqueFd fd;
   if (int err = OpenHostFile(path, HostOpen::kRead, &fd); err != 0) return ErrnoStatus(err, path);
@@ -136,7 +150,12 @@ Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
       return Status(Code::kInvalidArgument, path + ":" + std::to_string(line.number) +
                                                 ": job record without job and status");
     }
-    jobs.push_back({job->get<std::string>(), status->get<std::string>()});
+    JobStatus js{job->get<std::string>(), status->get<std::string>()};
+    const auto files = j.find("files");
+    const auto bytes = j.find("bytes");
+    if (files != j.end() && files->is_number_unsigned()) js.files = files->get<uint64_t>();
+    if (bytes != j.end() && bytes->is_number_unsigned()) js.bytes = bytes->get<uint64_t>();
+    jobs.push_back(std::move(js));
   }
   if (reader.error() != 0) return ErrnoStatus(reader.error(), "reading " + path);
   return jobs;

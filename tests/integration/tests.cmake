@@ -26,6 +26,7 @@ add_executable(integration_tests
   integration/forensic_outputs_test.cc
   integration/forensic_example_test.cc
   integration/evidence_test.cc
+  integration/shard_run_test.cc
   integration/slurm_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples"

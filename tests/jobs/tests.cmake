@@ -11,6 +11,7 @@ add_executable(jobs_tests
   ${DF_JOBS_TEST_DIR}/manifest_cases_test.cc
   ${DF_JOBS_TEST_DIR}/parser_test.cc
   ${DF_JOBS_TEST_DIR}/plan_test.cc
+  ${DF_JOBS_TEST_DIR}/shards_test.cc
   ${DF_JOBS_TEST_DIR}/validator_test.cc
   ${DF_JOBS_TEST_DIR}/vars_test.cc)
 target_link_libraries(jobs_tests PRIVATE df_jobs GTest::gtest_main)

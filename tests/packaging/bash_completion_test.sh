@@ -42,11 +42,14 @@ touch disk.img disk.qcow2 nightly.yaml notes.txt images/web01.qcow2
 # A host path that text after a colon would match, were it completed as a host file.
 mkdir disk.img: && touch disk.img:/etc
 
-expect "diskferry " "appliance cat copy-in copy-out image ls plan run validate"
+expect "diskferry " "appliance cat copy-in copy-out image ls plan report run validate"
 expect "diskferry co" "copy-in copy-out"
 expect "diskferry appliance " "build check export"
 expect "diskferry appliance check --sh" "--show-command"
 expect "diskferry image " "verify"
+expect "diskferry report " "merge"
+expect "diskferry report merge -" "--help --output -h -o"
+expect "diskferry run m.yaml --shard a" "auto"
 expect "diskferry image verify --format e" "ewf"
 expect "diskferry image verify --format ewf images/" "images/web01.qcow2"
 expect "diskferry copy-out --preserve-" "--preserve-devices --preserve-setuid"

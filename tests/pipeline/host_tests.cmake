@@ -10,6 +10,7 @@ add_executable(pipeline_host_tests
   ${DF_PIPELINE_HOST_TEST_DIR}/host_file_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/host_system_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/job_journal_test.cc
+  ${DF_PIPELINE_HOST_TEST_DIR}/report_merge_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/run_report_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/spool_file_test.cc
   ${DF_PIPELINE_HOST_TEST_DIR}/tar_sink_host_test.cc

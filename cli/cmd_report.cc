@@ -1,0 +1,63 @@
+// `diskferry report merge`: the reports of a sharded run's shards into one run report
+// (pipeline/report_merge.h, docs/scale-out.md).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "pipeline/report_merge.h"
+#include "protocol/printable_text.h"
+
+namespace diskferry {
+namespace {
+
+inline constexpr int kExitShardsIncomplete = 65;  // EX_DATAERR, as an invalid manifest
+
+struct MergeOptions {
+  std::vector<std::string> reports;
+  std::string out;
+};
+
+int RunMerge(const MergeOptions& o) {
+  Result<MergeOutcome> merged = MergeShardReports(o.reports, o.out);
+  if (!merged.ok() && merged.status().code() == Code::kFailedPrecondition) {
+    // Every problem on a line of its own: each names a shard and what to run.
+    const std::string text = PrintableText(merged.status().message());
+    size_t start = 0;
+    for (size_t end; start <= text.size(); start = end + 1) {
+      end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::fprintf(stderr, "diskferry: report merge: %s\n",
+                   text.substr(start, end - start).c_str());
+    }
+    std::fprintf(stderr, "diskferry: report merge: nothing written to %s\n",
+                 PrintableText(o.out).c_str());
+    return kExitShardsIncomplete;
+  }
+  if (!merged.ok()) return ReportFailure(merged.status());
+  size_t failed = 0;
+  for (const JobStatus& j : merged->jobs) failed += j.status == "failed" ? 1 : 0;
+  std::printf("%s: %d shards, %zu jobs merged%s\n", PrintableText(o.out).c_str(), merged->shards,
+              merged->jobs.size(),
+              failed == 0 ? "" : (", " + std::to_string(failed) + " failed").c_str());
+  return merged->exit_code;
+}
+
+}  // namespace
+
+void RegisterReportCommands(CLI::App* app, int* exit_code) {
+  auto* report = app->add_subcommand("report", "work with run reports");
+  report->require_subcommand(1);
+  static MergeOptions merge;
+  auto* m = report->add_subcommand(
+      "merge",
+      "merge the reports of every shard of a sharded run (run --shard I/N) into one run "
+      "report. Exit: as run for the jobs' statuses, 65 when a shard is missing, unfinished or "
+      "from another manifest, vars or division (each named, with the command that runs it)");
+  m->add_option("reports", merge.reports, "every shard's report")->required();
+  m->add_option("-o,--output", merge.out, "the merged run report to write")->required();
+  m->callback([=] { *exit_code = RunMerge(merge); });
+}
+
+}  // namespace diskferry
