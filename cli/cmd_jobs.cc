@@ -20,6 +20,7 @@
 #include "jobs/validator.h"
 #include "pipeline/host_costs.h"
 #include "pipeline/job_runner.h"
+#include "pipeline/job_survey.h"
 #include "pipeline/partition.h"
 #include "pipeline/run_report.h"
 
@@ -42,6 +43,7 @@ struct JobsOptions {
   std::string shard;      // run --shard I/N or auto
   int shards = 0;         // plan --shards N; run --shards N (with --shard auto)
   std::string weights;    // a previous run's report: shards weighed by what it moved
+  std::string survey;     // plan --survey FILE: survey the jobs, write FILE, weigh by it
 };
 
 // The division into `count` shards: by what the report `o.weights` measured (bytes plus
@@ -105,6 +107,31 @@ int RunValidate(const JobsOptions& o) {
   return kExitOk;
 }
 
+// plan --survey FILE: every reading job's selection counted by an appliance, into FILE.
+Status WriteSurvey(const JobsOptions& o, const ManifestSpec& spec) {
+  std::optional<std::vector<JobSurvey>> surveys;
+  {
+    InterruptWatch interrupt([](int) {});
+    SurveyOptions options;
+    options.cancel = interrupt.flag();
+    std::fprintf(stderr, "surveying the extract, list and verify jobs of %s\n", o.file.c_str());
+    surveys.emplace(SurveyJobs(spec, options));
+  }
+  for (const JobSurvey& s : *surveys) {
+    if (s.status.code() == Code::kCancelled) return Status(Code::kCancelled, "interrupted");
+    if (!s.status.ok()) {
+      std::fprintf(stderr, "%s: not surveyed, weighs the mean: %s\n", s.job.c_str(),
+                   std::string(MessageSummary(s.status.ToString())).c_str());
+    }
+  }
+  if (Status st = WriteSurveyReport(o.survey, *surveys); !st.ok()) {
+    return st.WithContext("--survey");
+  }
+  std::fprintf(stderr, "survey: %s (give it to run --shard as --weights %s)\n", o.survey.c_str(),
+               o.survey.c_str());
+  return Status::Ok();
+}
+
 int RunPlanCommand(const JobsOptions& o) {
   int code = kExitOk;
   auto spec = Load(o, &code);
@@ -112,12 +139,24 @@ int RunPlanCommand(const JobsOptions& o) {
     PrintError(spec.status());
     return code;
   }
-  if (!o.weights.empty() && o.shards == 0) {
-    PrintError(Status(Code::kInvalidArgument, "--weights goes with --shards N"));
+  if ((!o.weights.empty() || !o.survey.empty()) && o.shards == 0) {
+    PrintError(
+        Status(Code::kInvalidArgument,
+               std::string(o.survey.empty() ? "--weights" : "--survey") + " goes with --shards N"));
     return kExitUsage;
   }
+  if (!o.weights.empty() && !o.survey.empty()) {
+    PrintError(Status(Code::kInvalidArgument,
+                      "--survey writes the weights that --weights reads: give one of them"));
+    return kExitUsage;
+  }
+  JobsOptions weighed = o;
+  if (!o.survey.empty()) {
+    if (Status st = WriteSurvey(o, *spec); !st.ok()) return ReportFailure(st);
+    weighed.weights = o.survey;
+  }
   if (o.shards > 0) {
-    Result<ShardPlan> shards = Divide(o, *spec, o.shards);
+    Result<ShardPlan> shards = Divide(weighed, *spec, o.shards);
     if (!shards.ok()) return ReportFailure(shards.status());
     std::fputs(FormatShards(*spec, *shards).c_str(), stdout);
     return kExitOk;
@@ -223,6 +262,12 @@ int RunRun(const JobsOptions& o) {
       return kExitUsage;
     }
     shard = std::move(*taken);
+    if (spec->jobs.empty()) {
+      std::fprintf(stderr,
+                   "diskferry: shard %d/%d has no jobs (more shards than the manifest's jobs "
+                   "fill); it writes its report all the same, for report merge\n",
+                   shard->index, shard->count);
+    }
     if (o.dry_run) {
       std::printf("shard %d/%d: %zu of the manifest's jobs\n", shard->index, shard->count,
                   spec->jobs.size());
@@ -301,6 +346,11 @@ void RegisterJobCommands(CLI::App* app, int* exit_code) {
                 "with --shards: weigh each job by what it moved in this earlier run's report "
                 "(bytes + 64 KiB per file) instead of by image size")
       ->type_name("REPORT");
+  p->add_option("--survey", plan.survey,
+                "with --shards: boot appliances to count what each extract, list and verify job "
+                "selects (no file is read), write the counts to FILE for run --shard --weights "
+                "FILE, and divide by them")
+      ->type_name("FILE");
   p->callback([=] { *exit_code = RunPlanCommand(plan); });
   auto* r = app->add_subcommand(
       "run",

@@ -54,9 +54,21 @@ std::optional<ShardRecord> ShardFromJson(const Json& j) {
   return s;
 }
 
+// The kind of a line as RunReport writes it ({"record":"KIND",...}) without parsing it:
+// reports are mostly file records, which the merge copies as they are. "" when the line
+// does not start that way (it is then parsed).
+std::string_view KindOf(std::string_view line) {
+  static constexpr std::string_view kStart = "{\"record\":\"";
+  if (!line.starts_with(kStart) || !line.ends_with('}')) return "";
+  const size_t end = line.find('"', kStart.size());
+  return end == std::string_view::npos ? "" : line.substr(kStart.size(), end - kStart.size());
+}
+
 Result<ShardReport> ReadShardReport(const std::string& path) {
   ShardReport r{path, std::nullopt, std::nullopt};
   Status st = ForEachReportLine(path, [&](std::string_view line, bool terminated) {
+    const std::string_view kind_seen = KindOf(line);
+    if (!kind_seen.empty() && kind_seen != "shard" && kind_seen != "run") return Status::Ok();
     Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
       if (!terminated) return Status::Ok();  // the shard died mid-line
@@ -207,10 +219,13 @@ RunSummary MergedSummary(const std::vector<const ShardReport*>& shards,
 // Every line of `path` but its shard and run records, as it is.
 Status CopyRecords(const std::string& path, RunReport& out) {
   return ForEachReportLine(path, [&](std::string_view line, bool terminated) {
-    const Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return Status::Ok();  // a last line cut short (checked on reading)
-    const std::string kind = Text(j, "record");
-    if (kind == "shard" || kind == "run" || !terminated) return Status::Ok();
+    if (!terminated) return Status::Ok();  // a last line cut short by a crash
+    std::string kind(KindOf(line));
+    if (kind.empty()) {
+      const Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+      kind = j.is_object() ? Text(j, "record") : "";
+    }
+    if (kind == "shard" || kind == "run") return Status::Ok();
     return out.AddLine(std::string(line));
   });
 }

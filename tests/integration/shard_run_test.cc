@@ -151,6 +151,21 @@ TEST_F(ShardRunTest, ThreeShardsMergeIntoTheRecordsOfOneRun) {
   EXPECT_NE(out.find("5 jobs in 2 shards, balanced by what merged.jsonl measured\n"),
             std::string::npos)
       << out;
+  // A survey counts what each job selects, for run --shard --weights.
+  ASSERT_EQ(Sh("plan m.yaml --shards 2 --survey survey.jsonl", &out), 0) << out;
+  EXPECT_NE(out.find("5 jobs in 2 shards, balanced by what survey.jsonl measured\n"),
+            std::string::npos)
+      << out;
+  for (const Json& j : Records(dir_ + "/survey.jsonl", "job")) {
+    const std::string name = j["job"];
+    EXPECT_EQ(j["status"], "ok") << j.dump();
+    // The survey counts the regular files and bytes that the run moved, per job.
+    for (const Json& ran : Records(dir_ + "/single.jsonl", "job")) {
+      if (ran["job"] != name) continue;
+      EXPECT_EQ(j["files"], ran["files"]) << name;
+      EXPECT_EQ(j["bytes"], ran["bytes"]) << name;
+    }
+  }
   const std::vector<Json> run = Records(dir_ + "/merged.jsonl", "run");
   ASSERT_EQ(run.size(), 1u);
   EXPECT_EQ(run[0]["shards"], 3);

@@ -47,3 +47,15 @@ set_tests_properties(Packaging.Integration.InstalledCommandListsAnImage
                      Packaging.Integration.ServiceCommandRunsTheNightlyManifest
                      PROPERTIES FIXTURES_REQUIRED df_installed LABELS "packaging;integration"
                                 TIMEOUT 600 RESOURCE_LOCK df_installed_cache)
+
+# examples/k8s without a cluster or a container engine: the Jobs' YAML against the shard
+# logic, the ConfigMap's manifest through the built command, the shard pod's script with a
+# stand-in diskferry, and the Dockerfile against this build's package and Debian 12.
+find_package(yaml-cpp REQUIRED)
+add_executable(k8s_example_tests ${DF_PACKAGING_TESTS}/k8s_example_test.cc)
+target_link_libraries(k8s_example_tests PRIVATE df_pipeline yaml-cpp GTest::gtest_main)
+target_compile_definitions(k8s_example_tests PRIVATE
+  DF_K8S_EXAMPLE_DIR="${CMAKE_SOURCE_DIR}/examples/k8s"
+  DF_DISKFERRY_BINARY="$<TARGET_FILE:diskferry>")
+add_dependencies(k8s_example_tests diskferry)
+gtest_discover_tests(k8s_example_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS packaging)
