@@ -53,6 +53,9 @@ packages=(
   # The Sleuth Kit's fiwalk, fls and mactime are the reference the DFXML and body files
   # are compared with
   libxml2-utils sleuthkit
+  # the scale-out test (tests/scaleout): a single-node Slurm cluster with its own munged
+  # runs examples/slurm's job array on this host
+  slurm-wlm munge
 )
 
 missing=()

@@ -26,14 +26,16 @@ add_executable(integration_tests
   integration/forensic_outputs_test.cc
   integration/forensic_example_test.cc
   integration/evidence_test.cc
-  integration/shard_run_test.cc)
+  integration/shard_run_test.cc
+  integration/slurm_test.cc)
 target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
 target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples"
-                           DF_DFXML_XSD="${CMAKE_SOURCE_DIR}/tests/data/dfxml/dfxml.xsd")
+                           DF_DFXML_XSD="${CMAKE_SOURCE_DIR}/tests/data/dfxml/dfxml.xsd"
+                           DF_SLURM_CLUSTER="${CMAKE_SOURCE_DIR}/tests/scaleout/slurm_cluster.sh")
 add_dependencies(integration_tests diskferry diskferry-daemon)
 # Each test boots its own appliance(s); under TCG on 2 cores a boot takes a few seconds.
 gtest_discover_tests(integration_tests
-  TEST_FILTER "-ParallelRunTest.*"
+  TEST_FILTER "-ParallelRunTest.*:SlurmTest.*"
   DISCOVERY_TIMEOUT 60
   PROPERTIES TIMEOUT 300 LABELS integration
   ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")
@@ -51,4 +53,13 @@ gtest_discover_tests(integration_tests
   TEST_FILTER "ParallelRunTest.*"
   DISCOVERY_TIMEOUT 60
   PROPERTIES TIMEOUT 600 LABELS integration RUN_SERIAL TRUE
+  ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")
+# The scale-out test starts a single-node Slurm cluster (tests/scaleout/slurm_cluster.sh)
+# and runs a manifest on it as a job array, two tasks at once, after a single-host run of
+# it: it runs alone, and skips where slurmctld, slurmd or munged cannot start. Its label is
+# scaleout alone: gtest_discover_tests (CMake 3.25) splits a list of labels into properties.
+gtest_discover_tests(integration_tests
+  TEST_FILTER "SlurmTest.*"
+  DISCOVERY_TIMEOUT 60
+  PROPERTIES TIMEOUT 900 LABELS scaleout RUN_SERIAL TRUE
   ENVIRONMENT "XDG_CACHE_HOME=${CMAKE_BINARY_DIR}/test-cache")
