@@ -95,13 +95,17 @@ std::string ManifestSha256(const std::string& path) {
 }
 
 // sha256 of the vars' values as "NAME=VALUE\n" lines in name order: a shard's identity.
-// Without the built-ins ${date} and ${time}: each task reads the clock when it starts, and
-// shards started a second apart are still one run (docs/scale-out.md says how to pin a
-// date).
-std::string VarsSha256(const std::map<std::string, std::string>& vars) {
+// Without the built-ins ${date} and ${time} unless --var `overridden` them: each task reads
+// the clock when it starts, and shards started a second apart are still one run
+// (docs/scale-out.md says how to pin a date).
+std::string VarsSha256(const std::map<std::string, std::string>& vars,
+                       const std::vector<std::string>& overridden) {
   std::string text;
   for (const auto& [name, value] : vars) {
-    if (name != "date" && name != "time") text += name + "=" + value + "\n";
+    const bool clock = name == "date" || name == "time";
+    if (!clock || std::find(overridden.begin(), overridden.end(), name) != overridden.end()) {
+      text += name + "=" + value + "\n";
+    }
   }
   const DigestAlgorithm sha256[] = {DigestAlgorithm::kSha256};
   auto digest = MultiDigest::Create(sha256);
@@ -423,7 +427,7 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   if (options.shard) {
     ShardRecord shard = *options.shard;
     shard.manifest_sha256 = manifest_sha256;
-    shard.vars_sha256 = VarsSha256(spec.vars);
+    shard.vars_sha256 = VarsSha256(spec.vars, shard.var_names);
     if (Status st = report->AddShard(shard); !st.ok()) return st;
   }
 

@@ -37,7 +37,7 @@
 //   {"record":"shard","index":I,"count":N,"manifest":M,"manifest_sha256":HEX,
 //    "vars_sha256":HEX,"division":[[J,...],...],["report":TEMPLATE,]["vars":[NAME,...]]}
 // (again at each resume): the manifest as given, the digest of its vars' values (sorted
-// NAME=VALUE lines, without the built-ins date and time), every shard's jobs by index, the --report
+// NAME=VALUE lines, without the built-ins date and time unless --var set them), every shard's jobs by index, the --report
 // it was given with
 // "{shard}" in it, and the names of the --var overrides (not their values). A merged
 // report (report_merge.h) has "shards":N in its run record instead.
