@@ -9,6 +9,7 @@
 #include <numeric>
 #include <system_error>
 
+#include "protocol/byte_count.h"
 #include "protocol/host_path.h"
 
 namespace diskferry {
@@ -137,19 +138,6 @@ std::vector<std::optional<uint64_t>> ImageSizes(const ManifestSpec& spec,
     sizes.push_back(total);
   }
   return sizes;
-}
-
-std::string Bytes(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
-  return buf;
 }
 
 Result<int> Number(std::string_view text, std::string_view what) {
@@ -374,7 +362,7 @@ std::string FormatShards(const ManifestSpec& spec, const ShardPlan& plan) {
     }
     out += std::to_string(s.jobs.size()) + (s.jobs.size() == 1 ? " job, " : " jobs, ") +
            (plan.basis == ShardBasis::kJobCount ? std::to_string(s.weight) + " by count"
-                                                : Bytes(s.weight)) +
+                                                : FormatBytes(s.weight)) +
            ":";
     for (size_t k = 0; k < s.jobs.size(); ++k) {
       out += (k == 0 ? " " : ", ") + spec.jobs[s.jobs[k]].name;

@@ -77,6 +77,16 @@ class WorkQueue {
   std::deque<size_t> jobs_;
 };
 
+// SHA-256 of `bytes` in hex ("" if no digest could be made).
+std::string Sha256Hex(const std::string& bytes) {
+  const DigestAlgorithm sha256[] = {DigestAlgorithm::kSha256};
+  auto digest = MultiDigest::Create(sha256);
+  if (!digest.ok()) return "";
+  digest->Update({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  auto hex = digest->Final();
+  return hex.ok() ? (*hex)["sha256"] : "";
+}
+
 // SHA-256 of the manifest file as run, for the run summary and the journal ("" if
 // unreadable).
 std::string ManifestSha256(const std::string& path) {
@@ -85,13 +95,7 @@ std::string ManifestSha256(const std::string& path) {
   std::ifstream in(*fs_path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  const std::string bytes = text.str();
-  const DigestAlgorithm sha256[] = {DigestAlgorithm::kSha256};
-  auto digest = MultiDigest::Create(sha256);
-  if (!digest.ok()) return "";
-  digest->Update({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  auto hex = digest->Final();
-  return hex.ok() ? (*hex)["sha256"] : "";
+  return Sha256Hex(text.str());
 }
 
 // sha256 of the vars' values as "NAME=VALUE\n" lines in name order: a shard's identity.
@@ -107,12 +111,7 @@ std::string VarsSha256(const std::map<std::string, std::string>& vars,
       text += name + "=" + value + "\n";
     }
   }
-  const DigestAlgorithm sha256[] = {DigestAlgorithm::kSha256};
-  auto digest = MultiDigest::Create(sha256);
-  if (!digest.ok()) return "";
-  digest->Update({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-  auto hex = digest->Final();
-  return hex.ok() ? (*hex)["sha256"] : "";
+  return Sha256Hex(text);
 }
 
 // An incremental job's staged baseline replaces the old one when the job succeeded (ok or

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pipeline/run_events.h"
+#include "protocol/byte_count.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {
@@ -39,8 +40,6 @@ struct RunView {
   std::vector<JobView> running;  // in the order they started
 };
 
-// "0 B", "1023 B", "1.0 KiB", "56.7 MiB", ... (binary units, one decimal).
-std::string FormatBytes(uint64_t bytes);
 // "0:07", "12:34", "1:02:03": for ETAs and elapsed time. Negative counts as 0.
 std::string FormatClock(double seconds);
 // "3.2 s" below a minute, FormatClock above.
