@@ -127,6 +127,7 @@ std::vector<std::string> Problems(const std::vector<ShardReport>& reports) {
   if (first == nullptr) return problems;
   const ShardRecord& ref = *first->shard;
   std::map<int, const ShardReport*> by_index;
+  size_t unfinished = 0;
   for (const ShardReport& r : reports) {
     if (!r.shard) continue;
     const ShardRecord& s = *r.shard;
@@ -151,13 +152,16 @@ std::vector<std::string> Problems(const std::vector<ShardReport>& reports) {
       problems.push_back(r.path + " and " + it->second->path + " are both " +
                          ShardName(s.index, s.count));
     } else if (!Finished(r)) {
+      ++unfinished;
       problems.push_back(
           name + ": did not finish (" +
           (r.run ? "interrupted" : "no run record: it died or is running") +
           "); resume it with: " + RunCommand(s, s.index, " --resume " + Quote(r.path)));
     }
   }
-  if (!problems.empty()) return problems;
+  // Missing shards are worth naming beside unfinished ones, not beside shards of another
+  // run.
+  if (problems.size() != unfinished) return problems;
   for (int i = 0; i < ref.count; ++i) {
     if (by_index.count(i) != 0) continue;
     const std::string report =

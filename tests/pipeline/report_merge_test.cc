@@ -179,6 +179,15 @@ TEST_F(ReportMergeTest, AnUnfinishedShardIsNamedWithItsResumeCommand) {
                     Path(2)}));
 }
 
+TEST_F(ReportMergeTest, MissingAndUnfinishedShardsAreNamedTogether) {
+  Write(Identity(0));
+  Write(Identity(2), "interrupted");
+  const std::vector<std::string> problems = Problems({Path(0), Path(2)});
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("(shard 2/3): did not finish (interrupted)"), std::string::npos);
+  EXPECT_NE(problems[1].find("shard 1/3 is missing"), std::string::npos);
+}
+
 TEST_F(ReportMergeTest, AResumedShardCountsByItsLastRunRecord) {
   Write(Identity(0));
   Write(Identity(2));
