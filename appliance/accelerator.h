@@ -1,5 +1,5 @@
 // Choosing the QEMU accelerator: the host's hypervisor when it is usable, else TCG
-// (DESIGN.md, "Accelerator"). The hypervisor is KVM on Linux (/dev/kvm) and WHPX, the
+// (docs/design-notes.md, "Accelerator"). The hypervisor is KVM on Linux (/dev/kvm) and WHPX, the
 // Windows Hypervisor Platform, on Windows (WinHvPlatform.dll, present once that Windows
 // feature is on). The choice and the reason behind it are reported to the user
 // (`diskferry appliance check`, launch errors), so every outcome carries a sentence.

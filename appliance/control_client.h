@@ -1,4 +1,4 @@
-// ControlClient: the host end of the control channel (DESIGN.md, "Control channel").
+// ControlClient: the host end of the control channel (docs/design-notes.md, "Control channel").
 // Sends Requests with fresh ids and returns the matching Responses, verified, as the
 // plain structs of guest_types.h.
 //

@@ -1,4 +1,4 @@
-// QemuCommand: the one typed builder for QEMU command lines (STYLE.md, "Protocol and shared
+// QemuCommand: the one typed builder for QEMU command lines (docs/style.md, "Protocol and shared
 // memory"). Nothing else in diskferry pastes QEMU options together.
 //
 // Setters record values; Argv() renders them in a fixed order, so equal builders give

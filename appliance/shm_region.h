@@ -11,7 +11,7 @@
 //    stale: Unlink() only records that the name no longer matters (the name stays
 //    openable while any handle, ours or another process's, is open), and
 //    RemoveStaleShmFiles() removes nothing. Upstream QEMU for Windows builds no ivshmem
-//    and has no memory backend that could map such a section (DESIGN.md,
+//    and has no memory backend that could map such a section (docs/design-notes.md,
 //    docs/windows.md), so Windows appliances use the socket lane; this half exists for a
 //    future shared-memory lane on Windows and for its tests.
 //

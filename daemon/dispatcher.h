@@ -1,4 +1,4 @@
-// Dispatcher: turns one verified Request into exactly one Response (STYLE.md: the
+// Dispatcher: turns one verified Request into exactly one Response (docs/style.md: the
 // dispatcher alone builds replies; handlers return OpResult values). The Response carries
 // the Request's id and either the op's reply or an Error whose code is the symbolic errno
 // ("ENOENT") and whose message names the path or device.

@@ -24,7 +24,7 @@ struct MountOptions {
 };
 
 // Read-only mounts must not write to the device, where the drive is attached with
-// readonly=on (DESIGN.md): ext3/ext4 "noload" (no journal replay), xfs "norecovery",
+// readonly=on (docs/design-notes.md): ext3/ext4 "noload" (no journal replay), xfs "norecovery",
 // btrfs "rescue=nologreplay" (the 5.9+ spelling of nologreplay; the old one logs a
 // deprecation warning on 6.1). ext2, vfat and the rest need nothing beyond MS_RDONLY.
 // With `replay` (read-only only: the device is a throw-away overlay over the source) none

@@ -1,6 +1,6 @@
 // Building Responses: the helpers the Dispatcher's parts share (dispatcher.cc for session
 // and mount requests, dispatch_fs.cc for filesystem requests, dispatch_transfer.cc for the
-// lanes). Nothing outside the dispatcher builds a Response (STYLE.md).
+// lanes). Nothing outside the dispatcher builds a Response (docs/style.md).
 //
 // Stateless functions; thread-safe.
 #ifndef DISKFERRY_DAEMON_REPLIES_H_

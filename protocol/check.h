@@ -1,4 +1,4 @@
-// DF_CHECK: invariants only (STYLE.md tier 2). Never use it on anything the guest, a
+// DF_CHECK: invariants only (docs/style.md tier 2). Never use it on anything the guest, a
 // manifest or the environment controls; those are Status values.
 #ifndef DISKFERRY_PROTOCOL_CHECK_H_
 #define DISKFERRY_PROTOCOL_CHECK_H_

@@ -1,4 +1,4 @@
-// Status and Result<T>: expected failures as values (STYLE.md, "Errors: three tiers").
+// Status and Result<T>: expected failures as values (docs/style.md, "Errors: three tiers").
 //
 // Shared by host and guest, so it depends on nothing but the standard library.
 // Thread-compatible: values, no shared state.

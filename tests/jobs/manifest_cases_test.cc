@@ -1,4 +1,4 @@
-// Manifest cases as files (STYLE.md): cases/valid/NAME.yaml must validate and plan to
+// Manifest cases as files (docs/style.md): cases/valid/NAME.yaml must validate and plan to
 // NAME.plan; cases/invalid/NAME.yaml must fail with exactly the lines of NAME.errors.
 // NAME.vars, if present, holds --var overrides. Every case runs with the fixed clock
 // 2026-11-23 02:30:00 and resolves host paths against cases/, where images/ and site/
