@@ -149,18 +149,19 @@ TEST_F(ApplianceBuilderTest, PacksStorageToolsWithLibrariesAndConfigurationAndKe
   EXPECT_NE(again->cache_key, image->cache_key);
 }
 
-TEST_F(ApplianceBuilderTest, SecondBuildReusesTheEntryQuickly) {
+// How long a reuse takes is benchmarks/'s business (a timed bound fails on a loaded
+// machine); that it reuses, without building again, is checked here.
+TEST_F(ApplianceBuilderTest, SecondBuildReusesTheEntry) {
   Result<ApplianceImage> first = BuildAppliance(config_);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  auto start = std::chrono::steady_clock::now();
+  const auto initrd_mtime = fs::last_write_time(first->initrd);
   Result<ApplianceImage> second = BuildAppliance(config_);
-  double ms = MillisecondsSince(start);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_TRUE(second->reused);
   EXPECT_EQ(second->cache_key, first->cache_key);
   EXPECT_EQ(second->initrd, first->initrd);
+  EXPECT_EQ(fs::last_write_time(second->initrd), initrd_mtime) << "the initrd was written again";
   EXPECT_EQ(second->filesystems, first->filesystems);
-  EXPECT_LT(ms, 50.0);
 }
 
 TEST_F(ApplianceBuilderTest, ChangingAnInputsMtimeBuildsANewEntry) {
@@ -267,7 +268,6 @@ TEST(ApplianceBuilderRealKernelTest, BuildsFromTheHostKernelAndReusesQuickly) {
   double reuse_ms = MillisecondsSince(start);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->reused);
-  EXPECT_LT(reuse_ms, 100.0);
   std::printf("real kernel %s: build %.0f ms, reuse %.1f ms, initrd %zu bytes, fs: ",
               kernel->release.c_str(), build_ms, reuse_ms,
               static_cast<size_t>(fs::file_size(image->initrd)));

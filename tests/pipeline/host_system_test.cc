@@ -58,11 +58,10 @@ TEST(HostSystemTest, KillProcessNowEndsAChildAtOnce) {
   options.argv = Sleeper();
   Result<Process> child = Process::Spawn(options);
   ASSERT_TRUE(child.ok()) << child.status().ToString();
-  const auto start = std::chrono::steady_clock::now();
   KillProcessNow(child->pid());
+  // The child sleeps 30 s: ending within the wait means the kill ended it.
   Result<ExitStatus> status = child->Wait(std::chrono::seconds(20));
   ASSERT_TRUE(status.ok()) << status.status().ToString();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 #ifdef _WIN32
   EXPECT_EQ(*status, (ExitStatus{ExitStatus::Kind::kExited, 137}));
 #else
