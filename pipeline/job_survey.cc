@@ -7,6 +7,7 @@
 #include "appliance/image_inspect.h"
 #include "pipeline/appliance_pool.h"
 #include "pipeline/partition.h"
+#include "pipeline/run_tasks.h"
 #include "pipeline/session_config.h"
 
 namespace diskferry {
@@ -23,12 +24,6 @@ const MachineSpec* SourceOf(const JobSpec& job) {
   return nullptr;
 }
 
-const PathSelector& SelectOf(const JobSpec& job) {
-  if (const auto* e = std::get_if<ExtractSpec>(&job.task)) return e->select;
-  if (const auto* l = std::get_if<ListSpec>(&job.task)) return l->select;
-  return std::get<VerifySpec>(job.task).select;
-}
-
 void Survey(const JobSpec& job, const SurveyOptions& options, AppliancePool& pool, JobSurvey* out) {
   out->started = std::chrono::system_clock::now();
   std::vector<ProbedFormat> probed;
@@ -39,7 +34,7 @@ void Survey(const JobSpec& job, const SurveyOptions& options, AppliancePool& poo
     Result<Lease> lease = pool.Acquire(*config);
     if (lease.ok()) {
       auto survey = lease->session().appliance().control().Survey(
-          "/", 1u << 30, kEntryWeight, kSurveyTimeout, SelectOf(job).patterns());
+          "/", 1u << 30, kEntryWeight, kSurveyTimeout, SelectOfWalk(job).patterns());
       if (survey.ok()) {
         out->files = survey->files;
         out->bytes = survey->bytes;

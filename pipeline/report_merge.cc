@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "jobs/shards.h"
 #include "pipeline/file_record_json.h"
 #include "pipeline/host_file.h"
 
@@ -165,13 +166,9 @@ std::vector<std::string> Problems(const std::vector<ShardReport>& reports) {
   for (int i = 0; i < ref.count; ++i) {
     if (by_index.count(i) != 0) continue;
     const std::string report =
-        ref.report_template.empty() ? "" : " --report " + Quote([&] {
-                                             std::string t = ref.report_template;
-                                             for (size_t at;
-                                                  (at = t.find("{shard}")) != std::string::npos;)
-                                               t.replace(at, 7, std::to_string(i));
-                                             return t;
-                                           }());
+        ref.report_template.empty()
+            ? ""
+            : " --report " + Quote(ExpandShardTemplate(ref.report_template, i));
     problems.push_back(ShardName(i, ref.count) + " is missing: run it with: " +
                        RunCommand(ref, i, report) + ", then merge its report too");
   }
