@@ -110,7 +110,7 @@ class Appliance {
   // An appliance without QEMU, kReady at once: its control channel is `control`, connected
   // to a daemon that already said `hello` (one serving a scratch directory in-process, or
   // a scripted fake guest), with no shared memory. For tests of what drives appliances
-  // (pipeline/): Shutdown() asks the peer to power off and waits for nothing else.
+  // (runner/): Shutdown() asks the peer to power off and waits for nothing else.
   static std::unique_ptr<Appliance> OverStream(std::unique_ptr<ControlClient> control,
                                                HelloInfo hello);
 

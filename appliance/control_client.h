@@ -58,7 +58,7 @@ inline constexpr uint64_t kMaxReadDirAllBytes = uint64_t{1} << 30;
 std::string_view GuestErrno(const Status& status);
 
 // What the host saw of the guest on the control channel, on its own clock: for a watchdog
-// that must not trust anything the guest writes (pipeline/appliance_pool.h).
+// that must not trust anything the guest writes (runner/appliance_pool.h).
 struct ChannelActivity {
   // Requests sent whose Response has not arrived. 0 after Close() or a failure.
   uint32_t unanswered = 0;

@@ -143,7 +143,7 @@ class ImageSession {
   static Result<std::unique_ptr<ImageSession>> Open(const ImageSessionConfig& config);
   // A session over an appliance already running (Appliance::OverStream) whose daemon
   // serves its own directory: nothing is mounted by the session, no warnings. For tests
-  // that drive sessions (pipeline/) without a VM.
+  // that drive sessions (runner/) without a VM.
   static std::unique_ptr<ImageSession> OverAppliance(std::unique_ptr<Appliance> appliance);
 
   Appliance& appliance() { return *appliance_; }

@@ -7,9 +7,9 @@
 #include "appliance/kernel_choice.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "pipeline/host_costs.h"
-#include "pipeline/partition.h"
 #include "protocol/printable_text.h"
+#include "runner/partition.h"
+#include "sinks/host_costs.h"
 
 namespace diskferry {
 namespace {

@@ -21,15 +21,15 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/image_spec.h"
-#include "pipeline/forensic_outputs.h"
-#include "pipeline/hashing_sink.h"
-#include "pipeline/host_file.h"
-#include "pipeline/evidence.h"
-#include "pipeline/host_tree_reader.h"
-#include "pipeline/host_tree_writer.h"
-#include "pipeline/run_events_text.h"
-#include "pipeline/tar_sink.h"
+#include "cli/run_events_text.h"
 #include "protocol/printable_text.h"
+#include "sinks/evidence.h"
+#include "sinks/forensic_outputs.h"
+#include "sinks/hashing_sink.h"
+#include "sinks/host_file.h"
+#include "sinks/host_tree_reader.h"
+#include "sinks/host_tree_writer.h"
+#include "sinks/tar_sink.h"
 
 namespace diskferry {
 namespace {

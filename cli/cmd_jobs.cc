@@ -15,14 +15,15 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
+#include "cli/run_events_display.h"
 #include "jobs/plan.h"
 #include "jobs/shards.h"
 #include "jobs/validator.h"
-#include "pipeline/host_costs.h"
-#include "pipeline/job_runner.h"
-#include "pipeline/job_survey.h"
-#include "pipeline/partition.h"
-#include "pipeline/run_report.h"
+#include "runner/job_runner.h"
+#include "runner/job_survey.h"
+#include "runner/partition.h"
+#include "sinks/host_costs.h"
+#include "sinks/run_report.h"
 
 namespace diskferry {
 namespace {

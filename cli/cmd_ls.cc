@@ -7,7 +7,7 @@
 #include "cli/exit_codes.h"
 #include "cli/image_spec.h"
 #include "cli/ls_format.h"
-#include "pipeline/guest_walk.h"
+#include "runner/guest_walk.h"
 
 namespace diskferry {
 namespace {

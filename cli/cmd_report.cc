@@ -1,13 +1,13 @@
 // `diskferry report merge`: the reports of a sharded run's shards into one run report
-// (pipeline/report_merge.h, docs/scale-out.md).
+// (runner/report_merge.h, docs/scale-out.md).
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "pipeline/report_merge.h"
 #include "protocol/printable_text.h"
+#include "runner/report_merge.h"
 
 namespace diskferry {
 namespace {

@@ -45,7 +45,7 @@ void RegisterCopyCommands(CLI::App* app, int* exit_code);
 void RegisterJobCommands(CLI::App* app, int* exit_code);
 // `image verify`: an E01's stored hashes against its medium (appliance/ewf.h).
 void RegisterImageCommands(CLI::App* app, int* exit_code);
-// `report merge`: a sharded run's reports into one (pipeline/report_merge.h).
+// `report merge`: a sharded run's reports into one (runner/report_merge.h).
 void RegisterReportCommands(CLI::App* app, int* exit_code);
 
 }  // namespace diskferry

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ewf/ewf_image.h"
-#include "pipeline/digests.h"
+#include "sinks/digests.h"
 
 namespace diskferry {
 namespace {

@@ -20,7 +20,7 @@ inline constexpr std::string_view kRun[] = {"max_parallel", "fail_fast", "retrie
 inline constexpr std::string_view kSelect[] = {"include", "exclude"};
 inline constexpr std::string_view kExtractOutput[] = {
     "dir", "tar", "compress", "preserve", "on_exists", "deleted", "dfxml", "bodyfile"};
-// The forensic listings (pipeline/forensic_outputs.h): beside a dir or tar in extract
+// The forensic listings (sinks/forensic_outputs.h): beside a dir or tar in extract
 // jobs, and the only keys of a list job's `output:`.
 inline constexpr std::string_view kForensicOutput[] = {"dfxml", "bodyfile"};
 inline constexpr std::string_view kIncremental[] = {"since"};
@@ -81,7 +81,7 @@ inline constexpr std::string_view kRecover[] = {"deleted"};
 // `output: {deleted: PATH}` defaults to the `dir:` path with this appended.
 inline constexpr std::string_view kDeletedSuffix = ".deleted";
 inline constexpr std::string_view kHashes[] = {"sha256", "sha1", "md5"};
-// `devices`, `setuid` and `all_xattrs` opt out of the safe defaults (pipeline/host_safety.h):
+// `devices`, `setuid` and `all_xattrs` opt out of the safe defaults (sinks/host_safety.h):
 // device nodes, setuid/setgid bits, and xattrs beyond user.* (which `xattrs` copies).
 inline constexpr std::string_view kPreserve[] = {"mode",    "owner",  "times",     "xattrs",
                                                  "devices", "setuid", "all_xattrs"};

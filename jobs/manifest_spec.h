@@ -33,7 +33,7 @@ struct HostPath {
 enum class JobKind { kExtract, kInject, kVerify, kList };  // the order of JobSpec::task
 enum class ImageFormat { kRaw, kQcow2, kVmdk, kVdi, kVhdx, kEwf };
 enum class FilesystemKind { kAuto, kDevice, kLabel, kUuid, kOs };
-// `on_exists:`. (pipeline/host_tree_writer.h's OnExists is the writer's own, narrower
+// `on_exists:`. (sinks/host_tree_writer.h's OnExists is the writer's own, narrower
 // setting: kSkip maps to its kKeep, and kFail is the runner's to enforce.)
 enum class OnExistsPolicy { kOverwrite, kSkip, kFail };
 // kNone: an extract job with only forensic listings (`output: {dfxml: ...}`), no files.
@@ -98,7 +98,7 @@ struct MachineSpec {
   bool replay = true;
   // Reading jobs (`evidence: true`, or `diskferry run --evidence`): sha256 and md5 of every
   // disk and backing file before and after the job, which fails if they differ
-  // (pipeline/evidence.h). Inject jobs have no `evidence:` and keep false.
+  // (sinks/evidence.h). Inject jobs have no `evidence:` and keep false.
   bool evidence = false;
 
   const DiskSpec& first() const { return disks.front(); }
@@ -106,15 +106,15 @@ struct MachineSpec {
 
 struct PreserveSpec {  // default [mode, owner, times], as copy-out
   bool mode = true;
-  bool owner = true;  // applied only when running as root (pipeline/HostTreeWriter)
+  bool owner = true;  // applied only when running as root (sinks/HostTreeWriter)
   bool times = true;
   bool xattrs = false;      // user.* extended attributes
-  bool devices = false;     // device nodes (withheld by default: pipeline/host_safety.h)
+  bool devices = false;     // device nodes (withheld by default: sinks/host_safety.h)
   bool setuid = false;      // setuid/setgid bits of regular files
   bool all_xattrs = false;  // extended attributes of every namespace (implies xattrs)
 };
 
-// `dfxml:` and `bodyfile:` of an extract or list job's output (pipeline/forensic_outputs.h).
+// `dfxml:` and `bodyfile:` of an extract or list job's output (sinks/forensic_outputs.h).
 struct ForensicOutputSpec {
   std::optional<HostPath> dfxml;
   std::optional<HostPath> bodyfile;
@@ -124,7 +124,7 @@ struct ForensicOutputSpec {
 struct ExtractOutputSpec {
   OutputKind kind = OutputKind::kDir;
   // For kTar the path ends in .tar, .tar.gz or .tar.zst, and that ending is the whole
-  // compression setting (as pipeline/tar_sink.h's TarSink::CompressionFor reads it);
+  // compression setting (as sinks/tar_sink.h's TarSink::CompressionFor reads it);
   // with `to_stdout` (`tar: "-"`) the path is "-" and `compress:` chooses (default none).
   HostPath path;
   bool to_stdout = false;
@@ -231,7 +231,7 @@ struct JobSpec {
   JobKind kind() const { return static_cast<JobKind>(task.index()); }
 };
 
-// `run:`, how the runner schedules the jobs. Scheduling itself is pipeline/'s.
+// `run:`, how the runner schedules the jobs. Scheduling itself is runner/'s.
 struct RunSpec {
   static constexpr int kMaxParallel = 256;
   static constexpr int kDefaultRetries = 2;

@@ -1,4 +1,4 @@
-// The Windows half of pipeline/archive_names.h: names as UTF-16, and an LC_CTYPE other
+// The Windows half of sinks/archive_names.h: names as UTF-16, and an LC_CTYPE other
 // than "C" for libarchive 3.6's check that a path renders in the current locale.
 #include <archive_entry.h>
 
@@ -7,8 +7,8 @@
 #include <mutex>
 #include <string>
 
-#include "pipeline/archive_names.h"
 #include "qemu-win/win_util.h"
+#include "sinks/archive_names.h"
 
 namespace diskferry {
 namespace {

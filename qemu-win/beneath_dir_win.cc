@@ -1,14 +1,14 @@
-// The Windows half of pipeline/beneath_dir.h: directory handles opened one component at a
+// The Windows half of sinks/beneath_dir.h: directory handles opened one component at a
 // time with NtCreateFile relative to the one before (host_tree_nt_win.h), held as CRT
 // descriptors so that BeneathDir's interface stays the POSIX one.
 #include <fcntl.h>
 
 #include <cerrno>
 
-#include "pipeline/beneath_dir.h"
 #include "protocol/lane_records.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
+#include "sinks/beneath_dir.h"
 
 namespace diskferry {
 namespace {

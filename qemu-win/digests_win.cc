@@ -1,14 +1,14 @@
-// The Windows half of pipeline/digests.h: Windows CNG (BCrypt), which every Windows since
+// The Windows half of sinks/digests.h: Windows CNG (BCrypt), which every Windows since
 // Vista has, so diskferry.exe needs no OpenSSL.
-#include <windows.h>
 #include <bcrypt.h>
+#include <windows.h>
 
 #include <cstdio>
 #include <limits>
 #include <memory>
 #include <utility>
 
-#include "pipeline/digests.h"
+#include "sinks/digests.h"
 
 namespace diskferry {
 namespace {

@@ -1,18 +1,17 @@
-// The Windows half of pipeline/host_file.h: CreateFileW handles wrapped in CRT descriptors,
+// The Windows half of sinks/host_file.h: CreateFileW handles wrapped in CRT descriptors,
 // positioned I/O through OVERLAPPED offsets, holes through NTFS sparse files.
-#include <windows.h>
-#include <winioctl.h>
-
 #include <fcntl.h>
 #include <io.h>
+#include <windows.h>
+#include <winioctl.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <random>
 
-#include "pipeline/host_file.h"
 #include "qemu-win/files_win.h"
+#include "sinks/host_file.h"
 
 namespace diskferry {
 namespace {

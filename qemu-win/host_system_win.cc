@@ -1,11 +1,11 @@
-// The Windows half of pipeline/host_system.h.
-#include <windows.h>
+// The Windows half of sinks/host_system.h.
 #include <psapi.h>
+#include <windows.h>
 
 #include <cstdio>
 
-#include "pipeline/host_system.h"
 #include "qemu-win/files_win.h"
+#include "sinks/host_system.h"
 
 namespace diskferry {
 namespace {

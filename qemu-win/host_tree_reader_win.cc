@@ -1,4 +1,4 @@
-// The Windows half of pipeline/host_tree_reader.h: each entry opened relative to its
+// The Windows half of sinks/host_tree_reader.h: each entry opened relative to its
 // directory's handle without following it (host_tree_nt_win.h), its metadata from the
 // handle, a directory's names from NtQueryDirectoryFile on its handle. What differs from
 // POSIX is in the header.
@@ -12,11 +12,11 @@
 #include <map>
 #include <utility>
 
-#include "pipeline/host_tree_reader.h"
-#include "pipeline/host_tree_walk.h"
 #include "protocol/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
+#include "sinks/host_tree_reader.h"
+#include "sinks/host_tree_walk.h"
 
 // In ntdll (and mingw-w64's libntdll.a), but not declared by winternl.h.
 extern "C" NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE file, HANDLE event, PVOID apc_routine,

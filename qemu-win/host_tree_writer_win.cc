@@ -1,4 +1,4 @@
-// The Windows half of the writer (pipeline/host_tree_writer_impl.h). The rules of the POSIX
+// The Windows half of the writer (sinks/host_tree_writer_impl.h). The rules of the POSIX
 // half hold, with NT calls in place of the *at() ones:
 //   - every entry is opened or created relative to its parent's handle (BeneathDir) with
 //     FILE_OPEN_REPARSE_POINT, so no junction, symlink or mount point is ever followed;
@@ -32,10 +32,10 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/host_tree_writer_impl.h"
 #include "protocol/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
+#include "sinks/host_tree_writer_impl.h"
 
 namespace diskferry {
 namespace {

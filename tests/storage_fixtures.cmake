@@ -27,7 +27,7 @@ add_executable(storage_integration_tests
   integration/storage_kernel_test.cc
   integration/storage_manifest_test.cc
   integration/storage_example_test.cc)
-target_link_libraries(storage_integration_tests PRIVATE df_appliance_session df_pipeline
+target_link_libraries(storage_integration_tests PRIVATE df_appliance_session df_runner df_cli_display
   GTest::gtest_main)
 target_compile_definitions(storage_integration_tests PRIVATE
   DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples")

@@ -3,7 +3,7 @@
 // host's code against a scripted, misbehaving guest. The script runs on its own thread and
 // answers with hand-built Responses; when it returns, the guest hangs up as QEMU exiting
 // would. Used by tests/appliance/transfer_test.cc (transfers over channel()) and
-// tests/pipeline/hostile_run_test.cc (whole runs: TakeClient() into an appliance).
+// tests/runner/hostile_run_test.cc (whole runs: TakeClient() into an appliance).
 #ifndef DISKFERRY_TESTS_APPLIANCE_FAKE_GUEST_H_
 #define DISKFERRY_TESTS_APPLIANCE_FAKE_GUEST_H_
 

@@ -2,7 +2,7 @@
 // lane (false: socket lane, true: shared memory, a 4 MiB temp file mapped as the daemon's
 // region). Extraction results are decoded with RecordReader, or applied on the host with
 // LaneUnpacker + GuestTreeWriter; injection packs a host directory with GuestTreeReader +
-// LanePacker, as pipeline/ does.
+// LanePacker, as the host (sinks/, appliance/transfer) does.
 #ifndef DISKFERRY_TESTS_DAEMON_TRANSFER_FIXTURE_H_
 #define DISKFERRY_TESTS_DAEMON_TRANSFER_FIXTURE_H_
 

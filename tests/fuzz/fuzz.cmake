@@ -28,13 +28,13 @@ df_fuzzer(glob_fuzzer LIBS df_protocol)
 df_fuzzer(lane_fuzzer LIBS df_protocol)
 df_fuzzer(manifest_fuzzer LIBS df_jobs)
 df_fuzzer(request_fuzzer LIBS df_protocol)
-# The host tree writer and the tar sink with what they call, not the whole pipeline
-# library (runner, pool, reports): the sanitizer build stays short.
+# The host tree writer and the tar sink with what they call, not the whole sinks library
+# (reports, forensic listings, hashing): the sanitizer build stays short.
 set(DF_FUZZ_WRITER_SOURCES
     archive_names_posix.cc beneath_dir.cc held_budget.cc host_file_posix.cc host_metadata.cc
     host_safety.cc host_tree_writer.cc host_tree_writer_posix.cc host_tree_writer_streams.cc
     spool_file.cc tar_sink.cc tar_sink_entries.cc)
-list(TRANSFORM DF_FUZZ_WRITER_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/pipeline/)
+list(TRANSFORM DF_FUZZ_WRITER_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/sinks/)
 df_fuzzer(writer_fuzzer SOURCES ${DF_FUZZ_WRITER_SOURCES} LIBS df_protocol PkgConfig::LIBARCHIVE)
 # Writes the seeds of corpus/ from real messages (tests/fuzz/README.md); not run by tests.
 add_executable(fuzz_seeds ${DF_FUZZ_DIR}/fuzz_seeds.cc)

@@ -33,11 +33,11 @@
 #include <span>
 #include <string>
 
-#include "pipeline/host_tree_writer.h"
-#include "pipeline/tar_sink.h"
 #include "protocol/lane_memory.h"
 #include "protocol/lane_unpacker.h"
 #include "protocol/size_checking_sink.h"
+#include "sinks/host_tree_writer.h"
+#include "sinks/tar_sink.h"
 #include "tests/fuzz/lane_input.h"
 
 namespace diskferry {

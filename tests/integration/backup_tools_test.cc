@@ -207,7 +207,7 @@ TEST_F(BackupToolsTest, AReaderThatGoesAwayEndsDiskferryWithOneLineAndNoSignal) 
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
-// --tar keeps copy-out's safe defaults (pipeline/host_safety.h): no device node and no
+// --tar keeps copy-out's safe defaults (sinks/host_safety.h): no device node and no
 // setuid bit in the archive unless the flags ask, and stderr says what was held back.
 TEST_F(BackupToolsTest, ATarOnStdoutHoldsNoDeviceNodeOrSetuidBitUnlessAsked) {
   std::string out;

@@ -1,4 +1,4 @@
-// `evidence: true` end to end (pipeline/evidence.h): real appliances on ext4 images made
+// `evidence: true` end to end (sinks/evidence.h): real appliances on ext4 images made
 // by mke2fs -d; the report's hashes against sha256sum and md5sum; one record per disk and
 // backing file; and an image changed from outside while the job runs, which fails it.
 #include <fcntl.h>

@@ -1,7 +1,7 @@
-// Inject steps (pipeline/inject_steps.h) against a real appliance on an ext4 image made by
+// Inject steps (runner/inject_steps.h) against a real appliance on an ext4 image made by
 // mke2fs -d, written through a qcow2 overlay made by qemu-img. The result is read back with
 // independent tools: qemu-img convert to raw, then debugfs.
-#include "pipeline/inject_steps.h"
+#include "runner/inject_steps.h"
 
 #include <gtest/gtest.h>
 

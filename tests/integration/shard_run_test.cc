@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "pipeline/file_record_json.h"
+#include "sinks/file_record_json.h"
 #include "tests/integration/fs_images.h"
 
 namespace diskferry::testing {

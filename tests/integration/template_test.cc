@@ -20,8 +20,8 @@
 #include "appliance/image_session.h"
 #include "appliance/template_store.h"
 #include "appliance/transfer.h"
-#include "pipeline/host_costs.h"
-#include "pipeline/host_tree_reader.h"
+#include "sinks/host_costs.h"
+#include "sinks/host_tree_reader.h"
 #include "tests/integration/fs_images.h"
 #include "tests/protocol/scratch_dir.h"
 

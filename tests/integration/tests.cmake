@@ -28,7 +28,7 @@ add_executable(integration_tests
   integration/evidence_test.cc
   integration/shard_run_test.cc
   integration/slurm_test.cc)
-target_link_libraries(integration_tests PRIVATE df_appliance_session df_pipeline GTest::gtest_main)
+target_link_libraries(integration_tests PRIVATE df_appliance_session df_runner df_cli_display GTest::gtest_main)
 target_compile_definitions(integration_tests PRIVATE DF_EXAMPLES_DIR="${CMAKE_SOURCE_DIR}/examples"
                            DF_DFXML_XSD="${CMAKE_SOURCE_DIR}/tests/data/dfxml/dfxml.xsd"
                            DF_SLURM_CLUSTER="${CMAKE_SOURCE_DIR}/tests/scaleout/slurm_cluster.sh")

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/run_report.h"
+#include "sinks/run_report.h"
 #include "tests/protocol/scratch_dir.h"
 
 namespace diskferry {

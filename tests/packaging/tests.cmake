@@ -53,7 +53,7 @@ set_tests_properties(Packaging.Integration.InstalledCommandListsAnImage
 # stand-in diskferry, and the Dockerfile against this build's package and Debian 12.
 find_package(yaml-cpp REQUIRED)
 add_executable(k8s_example_tests ${DF_PACKAGING_TESTS}/k8s_example_test.cc)
-target_link_libraries(k8s_example_tests PRIVATE df_pipeline yaml-cpp GTest::gtest_main)
+target_link_libraries(k8s_example_tests PRIVATE df_runner yaml-cpp GTest::gtest_main)
 target_compile_definitions(k8s_example_tests PRIVATE
   DF_K8S_EXAMPLE_DIR="${CMAKE_SOURCE_DIR}/examples/k8s"
   DF_DISKFERRY_BINARY="$<TARGET_FILE:diskferry>")

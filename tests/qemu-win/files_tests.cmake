@@ -3,5 +3,6 @@
 # Each list is the one Linux builds.
 include(${CMAKE_CURRENT_LIST_DIR}/../protocol/tests.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/../jobs/tests.cmake)
-include(${CMAKE_CURRENT_LIST_DIR}/../pipeline/digests_tests.cmake)
-include(${CMAKE_CURRENT_LIST_DIR}/../pipeline/host_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../sinks/digests_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../sinks/host_tests.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../runner/host_tests.cmake)

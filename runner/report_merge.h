@@ -1,0 +1,37 @@
+// Merging the reports of a sharded run (`diskferry report merge`, docs/scale-out.md) into the
+// one report a single-host run of the whole manifest would have written: the same file, job,
+// evidence, appliance and case records (up to order), and one run record with "shards":N.
+//
+// Before anything is written, every report must be a shard's (it starts with a "shard"
+// record: run_report.h), all from the same manifest (sha256), vars and division, every
+// index 0..N-1 present once and finished (its last run record says "complete"). Each
+// problem is one line; a missing or unfinished shard's line gives the command that runs or
+// resumes it.
+//
+// Thread-compatible; reads each report twice and holds one line at a time.
+#ifndef DISKFERRY_RUNNER_REPORT_MERGE_H_
+#define DISKFERRY_RUNNER_REPORT_MERGE_H_
+
+#include <string>
+#include <vector>
+
+#include "protocol/status.h"
+#include "sinks/run_report.h"
+
+namespace diskferry {
+
+struct MergeOutcome {
+  int shards = 0;
+  std::vector<JobStatus> jobs;  // every shard's, by shard index
+  int exit_code = 0;            // RunExitCode of the jobs
+};
+
+// kFailedPrecondition listing every problem, one per line, when the shards do not make a
+// whole run (nothing is written); kInvalidArgument when `out` is one of `reports`;
+// kIoError/kNotFound for files. `out` is written beside itself and renamed into place.
+Result<MergeOutcome> MergeShardReports(const std::vector<std::string>& reports,
+                                       const std::string& out);
+
+}  // namespace diskferry
+
+#endif  // DISKFERRY_RUNNER_REPORT_MERGE_H_

@@ -1,0 +1,16 @@
+# Whole runs (RunManifest) over appliances without a VM: the daemon serving a scratch
+# directory in-process for honest jobs, a scripted fake guest (tests/appliance/fake_guest.h)
+# for hostile ones.
+add_executable(hostile_run_tests
+  ${CMAKE_CURRENT_LIST_DIR}/hostile_run_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../sinks/tree_test_support.cc)
+target_link_libraries(hostile_run_tests PRIVATE df_runner df_cli_display df_daemon_core
+                      GTest::gtest_main)
+gtest_discover_tests(hostile_run_tests DISCOVERY_TIMEOUT 60)
+
+# Which launch failures a run retries, over a session factory that fails on purpose.
+add_executable(launch_retry_tests
+  ${CMAKE_CURRENT_LIST_DIR}/launch_retry_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../sinks/tree_test_support.cc)
+target_link_libraries(launch_retry_tests PRIVATE df_runner df_cli_display GTest::gtest_main)
+gtest_discover_tests(launch_retry_tests DISCOVERY_TIMEOUT 60)
