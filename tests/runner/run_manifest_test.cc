@@ -59,14 +59,13 @@ std::string Content(const std::string& job, int i, int version) {
   return s;
 }
 
-// What a tap does with the replies of one launch: null passes everything on.
-using ReplyScript = std::function<TapAction(const proto::Response&)>;
-
 // Cuts the channel after the first reply that carries batch records (whole files).
-ReplyScript CutAfterFirstFiles() {
-  return [](const proto::Response& reply) {
+TapScript CutAfterFirstFiles() {
+  TapScript script;
+  script.on_reply = [](const proto::Response& reply) {
     return testing::BatchRecordsOf(reply) > 0 ? TapAction::kForwardThenCut : TapAction::kForward;
   };
+  return script;
 }
 
 class RunManifestTest : public ::testing::Test {
@@ -126,14 +125,14 @@ class RunManifestTest : public ::testing::Test {
       if (auto it = failing_.find(job); it != failing_.end()) return it->second;
     }
     if (before_launch_) before_launch_(job, launch);
-    TapScript script;
-    script.on_request = [this, job](const proto::Request& request) {
+    TapScript script = script_for_ ? script_for_(job, launch) : TapScript{};
+    script.on_request = [this, job, then = script.on_request](const proto::Request& request) {
       if (const proto::ExtractStartRequest* start = request.op_as_ExtractStart()) {
         std::lock_guard<std::mutex> lock(mu_);
         afters_[job].push_back(start->after() != nullptr ? start->after()->str() : "");
       }
+      if (then) then(request);
     };
-    if (replies_for_) script.on_reply = replies_for_(job, launch);
     return OpenDaemonSession(dir_ / ("roots/" + job), launch, std::move(script));
   }
 
@@ -253,23 +252,26 @@ class RunManifestTest : public ::testing::Test {
     }
   }
 
-  // Runs jobs a, b and c on one appliance and cancels the run once b's appliance has sent
-  // its first files; b's appliance then holds every reply, so b stops in the middle. Leaves
-  // cancel_ set and the replies script in place.
+  // Runs jobs a, b and c on one appliance. b's appliance sends its first files, then holds
+  // every reply; once the host asks for more (it has written those files) the run is
+  // cancelled, so b stops in the middle. Leaves cancel_ set and the script in place.
   int RunCancelledInJobB() {
     for (const char* job : {"a", "b", "c"}) MakeSource(job);
     appliances_ = 1;
-    replies_for_ = [this](const std::string& job, int) -> ReplyScript {
-      if (job != "b") return nullptr;
-      auto sent_files = std::make_shared<bool>(false);
-      return [this, sent_files](const proto::Response& reply) {
+    script_for_ = [this](const std::string& job, int) {
+      TapScript script;
+      if (job != "b") return script;
+      auto sent_files = std::make_shared<std::atomic<bool>>(false);
+      script.on_reply = [sent_files](const proto::Response& reply) {
         if (*sent_files) return TapAction::kHold;
-        if (testing::BatchRecordsOf(reply) > 0) {
-          *sent_files = true;
-          cancel_ = true;
-        }
+        if (testing::BatchRecordsOf(reply) > 0) *sent_files = true;
         return TapAction::kForward;
       };
+      // The host asks for the next buffers only once it has applied the last reply.
+      script.on_request = [this, sent_files](const proto::Request& request) {
+        if (*sent_files && request.op_as_ExtractNext() != nullptr) cancel_ = true;
+      };
+      return script;
     };
     return Run("run: {split: false}\n", ExtractJob("a") + ExtractJob("b") + ExtractJob("c"));
   }
@@ -281,8 +283,9 @@ class RunManifestTest : public ::testing::Test {
   std::atomic<bool> cancel_{false};
   // Called in the launching thread before a session for `job` is opened.
   std::function<void(const std::string& job, int launch)> before_launch_;
-  // The replies script of each launch (launches count from 1 per job).
-  std::function<ReplyScript(const std::string& job, int launch)> replies_for_;
+  // The tap script of each launch (launches count from 1 per job); the fixture adds its
+  // own on_request in front of the script's.
+  std::function<TapScript(const std::string& job, int launch)> script_for_;
   std::vector<Json> events_;  // the last run's JSON events
 
   std::mutex mu_;
@@ -295,8 +298,8 @@ class RunManifestTest : public ::testing::Test {
 // keeps its first bytes only if it was not extracted again.
 TEST_F(RunManifestTest, AJobWhoseSessionDiesIsRetriedOnAFreshOneAfterItsLastFinishedFile) {
   MakeSource("a");
-  replies_for_ = [](const std::string&, int launch) {
-    return launch == 1 ? CutAfterFirstFiles() : nullptr;
+  script_for_ = [](const std::string&, int launch) {
+    return launch == 1 ? CutAfterFirstFiles() : TapScript{};
   };
   std::vector<std::string> finished;
   before_launch_ = [&](const std::string& job, int launch) {
@@ -318,7 +321,7 @@ TEST_F(RunManifestTest, AJobWhoseSessionDiesIsRetriedOnAFreshOneAfterItsLastFini
 
 TEST_F(RunManifestTest, AJobWhoseSessionsKeepDyingFailsOnceItsRetriesAreSpent) {
   MakeSource("a");
-  replies_for_ = [](const std::string&, int) { return CutAfterFirstFiles(); };
+  script_for_ = [](const std::string&, int) { return CutAfterFirstFiles(); };
   EXPECT_EQ(Run("run: {split: false, retries: 1}\n", ExtractJob("a")), 2);
   EXPECT_EQ(Launches("a"), 2);
   EXPECT_TRUE(LoggedLine("retrying (1 of 1) on a new one"));
@@ -363,11 +366,13 @@ TEST_F(RunManifestTest, APartWhoseSessionDiesIsRetriedAndEveryFileStillComesOnce
   min_part_weight_ = 1;
   // The first session to send files of any part dies once it has sent them.
   auto cut = std::make_shared<std::atomic<bool>>(false);
-  replies_for_ = [cut](const std::string&, int) -> ReplyScript {
-    return [cut](const proto::Response& reply) {
+  script_for_ = [cut](const std::string&, int) {
+    TapScript script;
+    script.on_reply = [cut](const proto::Response& reply) {
       if (testing::BatchRecordsOf(reply) == 0) return TapAction::kForward;
       return cut->exchange(true) ? TapAction::kForward : TapAction::kForwardThenCut;
     };
+    return script;
   };
   EXPECT_EQ(Run("", ExtractJob("a")), 0);
   EXPECT_TRUE(cut->load());
@@ -440,7 +445,7 @@ TEST_F(RunManifestTest, AResumedRunRedoesNeitherFinishedJobsNorFinishedFiles) {
   ASSERT_LT(spooled.size(), static_cast<size_t>(kFiles));
   for (const char* job : {"a", "b", "c"}) MakeSource(job, 2);
   cancel_ = false;
-  replies_for_ = nullptr;
+  script_for_ = nullptr;
   EXPECT_EQ(Run("run: {split: false}\n", ExtractJob("a") + ExtractJob("b") + ExtractJob("c"),
                 /*resume=*/true),
             0);
