@@ -226,17 +226,17 @@ Helper StartHelper() {
 }
 
 // The orphaned sleep is reparented to us (a child subreaper), so we can reap it and see
-// how it died; without it, init would.
+// how it died; without it, init would. Its parent has been reaped already, so it is our
+// child by now: the wait blocks until it ends (a sleep that outlived its parent ends
+// after its 100 s, exited 0, and fails the test).
 ExitStatus ReapOrphan(pid_t pid) {
-  for (int i = 0; i < 500; ++i) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFSIGNALED(status) ? ExitStatus{ExitStatus::Kind::kSignaled, WTERMSIG(status)}
-                                 : ExitStatus{ExitStatus::Kind::kExited, WEXITSTATUS(status)};
-    }
-    std::this_thread::sleep_for(10ms);
+  int status = 0;
+  pid_t reaped;
+  while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
-  return {ExitStatus::Kind::kExited, -1};
+  if (reaped != pid) return {ExitStatus::Kind::kExited, -1};
+  return WIFSIGNALED(status) ? ExitStatus{ExitStatus::Kind::kSignaled, WTERMSIG(status)}
+                             : ExitStatus{ExitStatus::Kind::kExited, WEXITSTATUS(status)};
 }
 
 TEST(ProcessTest, SigkilledParentLeavesNoChild) {

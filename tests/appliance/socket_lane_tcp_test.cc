@@ -44,7 +44,10 @@ class TcpDaemon {
     peer_ = *peer;
     Result<int> ours = listener->Accept(5s, 50ms, [] { return Status::Ok(); });
     EXPECT_TRUE(ours.ok()) << ours.status().ToString();
-    if (ours.ok()) client_ = std::make_unique<ControlClient>(*ours, call_timeout);
+    if (ours.ok()) {
+      ours_ = *ours;
+      client_ = std::make_unique<ControlClient>(*ours, call_timeout);
+    }
   }
   ~TcpDaemon() {
     if (thread_.joinable()) thread_.join();
@@ -96,9 +99,12 @@ class TcpDaemon {
   }
 
   ControlClient& client() { return *client_; }
+  // The client's socket (the client owns it), for the peer-gone check.
+  int ours() const { return ours_; }
 
  private:
   std::unique_ptr<ControlClient> client_;
+  int ours_ = -1;
   int peer_ = -1;
   FrameReader reader_;
   std::thread thread_;
@@ -178,7 +184,9 @@ TEST(SocketLaneTcpTest, AFrameArrivingInPiecesIsReassembled) {
                                      proto::CreatePingReply(fbb, 99).Union()));
     std::vector<uint8_t> frame;
     AppendFrame({fbb.GetBufferPointer(), fbb.GetSize()}, &frame);
-    // Header split in two, then the body in two: each piece its own segment.
+    // Header split in two, then the body in two: each piece its own segment. The pause
+    // between pieces is what is tested (the client reads a frame that arrives in parts),
+    // not a synchronisation: pieces that coalesce still make a whole frame.
     const size_t cuts[] = {0, 2, kFrameHeaderSize, kFrameHeaderSize + 5, frame.size()};
     for (size_t i = 0; i + 1 < std::size(cuts); ++i) {
       d.WriteRaw(std::span<const uint8_t>(frame).subspan(cuts[i], cuts[i + 1] - cuts[i]));
@@ -219,7 +227,7 @@ TEST(SocketLaneTcpTest, SendingToAVanishedPeerIsUnavailable) {
   TcpDaemon d;
   ASSERT_TRUE(d.connected());
   d.ClosePeer();
-  std::this_thread::sleep_for(50ms);
+  while (!StreamPeerGone(d.ours())) std::this_thread::yield();  // the close has arrived
   Result<uint64_t> r = d.client().Ping(1);  // on Linux, SIGPIPE would end this binary
   EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
   EXPECT_EQ(d.client().Ping(2).status().code(), Code::kUnavailable);

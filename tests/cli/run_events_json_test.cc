@@ -2,6 +2,7 @@
 // concurrent updates, ticker-driven progress that stops at job_finished, raw-byte paths.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <thread>
 
@@ -117,25 +118,50 @@ size_t CountEvents(const CapturedFile& out, const std::string& name) {
   return static_cast<size_t>(std::count(names.begin(), names.end(), name));
 }
 
+// The events of `job`, and the summary.
+std::vector<Json> EventsOf(const std::vector<Json>& events, const std::string& job) {
+  std::vector<Json> out;
+  for (const Json& e : events) {
+    if (e.value("job", "") == job || e.value("event", "") == "summary") out.push_back(e);
+  }
+  return out;
+}
+
+size_t CountProgress(const CapturedFile& out, const std::string& job) {
+  const std::vector<Json> e = EventsOf(ParseJsonLines(out.Text()), job);
+  return static_cast<size_t>(
+      std::count_if(e.begin(), e.end(), [](const Json& j) { return j["event"] == "progress"; }));
+}
+
 TEST(RunEventsJsonTest, ProgressFollowsChangesAndStopsAtJobFinished) {
   CapturedFile out, log;
   auto events = MakeJsonEvents(out.get(), log.get(), {.progress_interval = milliseconds(2)});
   JobMeter* meter = events->JobStarted("j", "extract");
+  // A second job that changes before every tick the test waits for: each of its progress
+  // events is one more tick of the same ticker.
+  JobMeter* clock = events->JobStarted("clock", "list");
+  const auto ticks = [&](size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t seen = CountProgress(out, "clock");
+      clock->AddFile(1);
+      WaitFor([&] { return CountProgress(out, "clock") > seen; });
+    }
+  };
   meter->SetTotals(10, 1000);
   meter->SetParts(1, 2);
   meter->AddFile(100);
-  ASSERT_TRUE(WaitFor([&] { return CountEvents(out, "progress") == 1; }));
-  // Nothing changes for many ticks: no new event.
-  std::this_thread::sleep_for(milliseconds(40));
-  EXPECT_EQ(CountEvents(out, "progress"), 1u);
+  WaitFor([&] { return CountProgress(out, "j") == 1; });
+  ticks(5);  // nothing changes for several ticks: no new event
+  EXPECT_EQ(CountProgress(out, "j"), 1u);
   meter->AddFile(100);
-  ASSERT_TRUE(WaitFor([&] { return CountEvents(out, "progress") == 2; }));
+  WaitFor([&] { return CountProgress(out, "j") == 2; });
   events->JobFinished("j", "ok", "");
   meter->AddFile(100);  // a late update after the job finished
-  std::this_thread::sleep_for(milliseconds(40));
+  ticks(5);
+  events->JobFinished("clock", "ok", "");
   events->RunFinished({});
 
-  const std::vector<Json> e = ParseJsonLines(out.Text());
+  const std::vector<Json> e = EventsOf(ParseJsonLines(out.Text()), "j");
   ASSERT_EQ(EventNames(e), (std::vector<std::string>{"job_started", "progress", "progress",
                                                      "job_finished", "summary"}));
   EXPECT_EQ(e[1]["files"], 1);
@@ -154,7 +180,7 @@ TEST(RunEventsJsonTest, ProgressOmitsUnknownTotalsAndEta) {
   CapturedFile out, log;
   auto events = MakeJsonEvents(out.get(), log.get(), {.progress_interval = milliseconds(2)});
   events->JobStarted("j", "list")->AddFile(5);
-  ASSERT_TRUE(WaitFor([&] { return CountEvents(out, "progress") == 1; }));
+  WaitFor([&] { return CountEvents(out, "progress") == 1; });
   events->RunFinished({});
   const std::vector<Json> e = ParseJsonLines(out.Text());
   ASSERT_EQ(e[1]["event"], "progress");
@@ -244,10 +270,10 @@ TEST(RunEventsJsonTest, NoEventsAfterDestructionWithoutRunFinished) {
     auto events = MakeJsonEvents(out.get(), log.get(), {.progress_interval = milliseconds(1)});
     JobMeter* meter = events->JobStarted("j", "extract");
     meter->AddFile(1);
-    ASSERT_TRUE(WaitFor([&] { return CountEvents(out, "progress") == 1; }));
+    WaitFor([&] { return CountEvents(out, "progress") == 1; });
   }
   const std::string text = out.Text();
-  std::this_thread::sleep_for(milliseconds(20));
+  testing::WaitTicks(milliseconds(1), 10);  // as many ticks as a ticker left running makes
   EXPECT_EQ(out.Text(), text);
 }
 

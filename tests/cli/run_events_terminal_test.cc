@@ -65,7 +65,7 @@ TEST(RunEventsTerminalTest, LiveBlockIsRedrawnInPlaceAndFinishedJobsStayAboveIt)
   JobMeter* a = events->JobStarted("alpha", "extract");
   JobMeter* b = events->JobStarted("beta", "inject");
   a->AddFile(10);
-  ASSERT_TRUE(WaitFor([&] { return HasLineStarting(Screen(tty.Text()), "  alpha"); }));
+  WaitFor([&] { return HasLineStarting(Screen(tty.Text()), "  alpha"); });
   events->Log(LogLevel::kInfo, "hello");
   events->JobFinished("alpha", "ok", "");
   // While beta runs, the screen is: permanent lines, then the live block.
@@ -106,7 +106,7 @@ TEST(RunEventsTerminalTest, OutputLinesArePrintableAboveTheLiveBlock) {
   auto events = MakeTerminalEvents(tty.get(), tty.get(), {.refresh = milliseconds(2)});
   events->RunStarted(1, 1);
   events->JobStarted("j", "list");
-  ASSERT_TRUE(WaitFor([&] { return Screen(tty.Text()).size() == 2; }));
+  WaitFor([&] { return Screen(tty.Text()).size() == 2; });
   events->Output("file\t3\t/caf\xe9\x1b[2J");
   const std::vector<std::string> screen = Screen(tty.Text());
   ASSERT_EQ(screen.size(), 3u);
@@ -120,7 +120,7 @@ TEST(RunEventsTerminalTest, LinesFitTheGivenWidth) {
   auto events = MakeTerminalEvents(tty.get(), tty.get(), {.refresh = milliseconds(2), .width = 20});
   events->RunStarted(1, 1);
   events->JobStarted("a-rather-long-job-name", "extract")->AddFile(1 << 20);
-  ASSERT_TRUE(WaitFor([&] { return Screen(tty.Text()).size() == 2; }));
+  WaitFor([&] { return Screen(tty.Text()).size() == 2; });
   for (const std::string& line : Screen(tty.Text())) EXPECT_LE(line.size(), 19u) << line;
   events->RunFinished({});
 }
@@ -130,7 +130,7 @@ TEST(RunEventsTerminalTest, FallsBackToEightyColumnsWhenNotATerminal) {
   auto events = MakeTerminalEvents(tty.get(), tty.get(), {.refresh = milliseconds(2)});
   events->RunStarted(1, 1);
   events->JobStarted(std::string(200, 'n'), "extract");
-  ASSERT_TRUE(WaitFor([&] { return Screen(tty.Text()).size() == 2; }));
+  WaitFor([&] { return Screen(tty.Text()).size() == 2; });
   const std::vector<std::string> screen = Screen(tty.Text());
   EXPECT_EQ(screen[0].size(), 79u);
   events->RunFinished({});
@@ -142,7 +142,7 @@ TEST(RunEventsTerminalTest, HostileJobNamesCannotSendEscapes) {
     auto events = MakeTerminalEvents(tty.get(), tty.get(), {.refresh = milliseconds(2)});
     events->RunStarted(1, 1);
     events->JobStarted("\x1b]0;owned\x07", "extract");
-    ASSERT_TRUE(WaitFor([&] { return Screen(tty.Text()).size() == 2; }));
+    WaitFor([&] { return Screen(tty.Text()).size() == 2; });
     events->JobFinished("\x1b]0;owned\x07", "ok", "\x1b[31m");
     events->RunFinished({});
   }
@@ -156,10 +156,10 @@ TEST(RunEventsTerminalTest, RendererStopsAtRunFinished) {
   auto events = MakeTerminalEvents(tty.get(), tty.get(), {.refresh = milliseconds(1)});
   events->RunStarted(1, 1);
   events->JobStarted("j", "extract");
-  ASSERT_TRUE(WaitFor([&] { return !tty.Text().empty(); }));
+  WaitFor([&] { return !tty.Text().empty(); });
   events->RunFinished({});
   const std::string text = tty.Text();
-  std::this_thread::sleep_for(milliseconds(20));
+  testing::WaitTicks(milliseconds(1), 10);  // as many refreshes as a renderer left running makes
   EXPECT_EQ(tty.Text(), text);
   // Still usable for late lines, with no live block.
   events->Log(LogLevel::kError, "late");
@@ -172,10 +172,10 @@ TEST(RunEventsTerminalTest, RendererStopsWhenDestroyedWithoutRunFinished) {
     auto events = MakeTerminalEvents(tty.get(), tty.get(), {.refresh = milliseconds(1)});
     events->RunStarted(1, 1);
     events->JobStarted("j", "extract")->AddFile(1);
-    ASSERT_TRUE(WaitFor([&] { return !tty.Text().empty(); }));
+    WaitFor([&] { return !tty.Text().empty(); });
   }
   const std::string text = tty.Text();
-  std::this_thread::sleep_for(milliseconds(20));
+  testing::WaitTicks(milliseconds(1), 10);
   EXPECT_EQ(tty.Text(), text);
 }
 

@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "runner/run_events.h"
 #include "sinks/file_record_json.h"
 #include "tests/sinks/tree_test_support.h"
 
@@ -56,14 +58,34 @@ inline std::vector<Json> ParseJsonLines(const std::string& text) {
   return events;
 }
 
-// Polls `done` every millisecond for up to 5 s; true if it became true.
-inline bool WaitFor(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+// Waits until `done` holds, with no time claim: a condition that never comes hangs the
+// test until ctest's timeout fails it.
+inline void WaitFor(const std::function<bool()>& done) {
+  while (!done()) std::this_thread::yield();
+}
+
+// Time counted in ticks rather than milliseconds: returns after `n` ticks of a JSON
+// RunEvents ticker of `interval`, each seen as a progress event for a change made just
+// before it. A look for something that must not happen (output from a ticker or renderer
+// that was stopped) lasts as many ticks as it would have made, however loaded the machine.
+inline void WaitTicks(std::chrono::milliseconds interval, int n) {
+  CapturedFile out, log;
+  std::unique_ptr<RunEvents> witness =
+      MakeJsonEvents(out.get(), log.get(), {.progress_interval = interval});
+  JobMeter* meter = witness->JobStarted("witness", "list");
+  const auto progress = [&] {
+    const std::string text = out.Text();
+    size_t count = 0;
+    for (size_t at = 0; (at = text.find("\"event\":\"progress\"", at)) != std::string::npos; ++at) {
+      ++count;
+    }
+    return count;
+  };
+  for (int i = 1; i <= n; ++i) {
+    meter->AddFile(1);
+    WaitFor([&] { return progress() >= static_cast<size_t>(i); });
   }
-  return true;
+  witness->RunFinished({});
 }
 
 }  // namespace diskferry::testing

@@ -119,6 +119,10 @@ TEST_F(KernelChoiceTest, F2fsImageIsReadThroughTheKernelThatHasF2fsAndTheSwitchI
                        serving.front()),
               std::string::npos)
         << err;
+  } else {
+    EXPECT_EQ(err.find(" lacks; using "), std::string::npos)
+        << "the booted kernel has f2fs: no switch to say\n"
+        << err;
   }
 }
 

@@ -64,8 +64,12 @@ TEST_F(RunTest, IncrementalRunCopiesOnlyChangedFilesAndRecordsDeletions) {
                           "    source: src.img\n    format: raw\n    output:\n      dir: ";
   std::string out;
   ASSERT_EQ(Run(job + "full\n", &out, "first.jsonl"), 0) << out;
-  RunShell("cd '" + dir_ + "' && sleep 1 && echo changed > tree/etc/hostname && rm tree/one-byte"
-           " && rm src.img",
+  // The changed file's mtime is set a minute past the time of its write: different from
+  // the baseline's whole second whatever second the first run ended in.
+  RunShell("cd '" + dir_ +
+               "' && echo changed > tree/etc/hostname"
+               " && touch -m -d @$(( $(stat -c %Y tree/etc/hostname) + 60 )) tree/etc/hostname"
+               " && rm tree/one-byte && rm src.img",
            &out);
   ASSERT_TRUE(MakeImage("ext4", dir_ + "/tree", image_).ok());
   ASSERT_EQ(Run(job + "delta\n    incremental:\n      since: first.jsonl\n", &out, "second.jsonl"),

@@ -1,6 +1,7 @@
 #include "runner/appliance_pool.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "sinks/host_system.h"
+#include "tests/runner/blocked_thread.h"
 
 namespace diskferry {
 namespace {
@@ -145,10 +147,21 @@ class EventLog {
     return [this](const PoolEvent& e) {
       std::lock_guard lock(mu_);
       events_.push_back(e);
+      logged_.notify_all();
     };
   }
   std::vector<PoolEvent> Of(PoolEventKind kind) {
     std::lock_guard lock(mu_);
+    return OfLocked(kind);
+  }
+  // Blocks until an event of `kind` is logged; false if none came within kPatience.
+  bool WaitFor(PoolEventKind kind) {
+    std::unique_lock lock(mu_);
+    return logged_.wait_for(lock, kPatience, [&] { return !OfLocked(kind).empty(); });
+  }
+
+ private:
+  std::vector<PoolEvent> OfLocked(PoolEventKind kind) const {
     std::vector<PoolEvent> out;
     for (const PoolEvent& e : events_) {
       if (e.kind == kind) out.push_back(e);
@@ -156,19 +169,52 @@ class EventLog {
     return out;
   }
 
- private:
   std::mutex mu_;
+  std::condition_variable logged_;
   std::vector<PoolEvent> events_;
 };
 
-bool Eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(5));
+// An Acquire() run on a thread of its own, whose thread id the test can watch.
+class AcquireThread {
+ public:
+  AcquireThread(AppliancePool& pool, const ImageSessionConfig& config) : pool_(pool) {
+    result_ = std::async(std::launch::async, [this, config] {
+      tid_ = gettid();
+      tid_.notify_all();
+      return pool_.Acquire(config);
+    });
   }
-  return true;
-}
+  // A test that failed with the Acquire() still waiting cancels the pool rather than hang.
+  ~AcquireThread() {
+    if (result_.valid() && result_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      pool_.Cancel();
+    }
+  }
+  // Returns once the Acquire() sleeps on a futex inside `pool`: with no watchdog thread
+  // and no other call into the pool, that is its condition variable, so it is waiting for
+  // a slot. Fails the test, without waiting longer, if the Acquire() returns instead.
+  void WaitUntilWaitingIn(const AppliancePool& pool) {
+    tid_.wait(0);
+    while (!testing::SleepsOnFutexWithin(tid_.load(), &pool, sizeof pool)) {
+      const bool returned = result_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+      ASSERT_FALSE(returned) << "Acquire() returned instead of waiting: "
+                             << result_.get().status().ToString();
+      std::this_thread::yield();
+    }
+  }
+  // The Acquire()'s result; a failed Status of its own if it did not return within kPatience.
+  Result<Lease> Get() {
+    if (result_.wait_for(kPatience) != std::future_status::ready) {
+      return Status(Code::kTimeout, "the waiting Acquire() was never woken");
+    }
+    return result_.get();
+  }
+
+ private:
+  AppliancePool& pool_;
+  std::atomic<pid_t> tid_{0};
+  std::future<Result<Lease>> result_;
+};
 
 ImageSessionConfig Config(const std::string& image, bool writable = false) {
   ImageSessionConfig config;
@@ -392,16 +438,14 @@ TEST(AppliancePoolTest, AcquireWaitsForALeaseToEndWhenFull) {
   auto held = pool.Acquire(Config("a.img"));
   ASSERT_TRUE(held.ok());
   const int64_t pid = held->pooled().pid();
-  std::atomic<bool> got{false};
-  auto waiter = std::async(std::launch::async, [&] {
-    auto lease = pool.Acquire(Config("a.img"));
-    got = true;
-    return lease.ok() ? lease->pooled().pid() : int64_t{-1};
-  });
-  std::this_thread::sleep_for(milliseconds(100));
-  EXPECT_FALSE(got) << "a second session was handed out while the only slot was leased";
+  AcquireThread waiter(pool, Config("a.img"));
+  ASSERT_NO_FATAL_FAILURE(waiter.WaitUntilWaitingIn(pool))
+      << "a second session was handed out while the only slot was leased";
   held->Release();
-  EXPECT_EQ(waiter.get(), pid);
+  Result<Lease> lease = waiter.Get();
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  EXPECT_EQ(lease->pooled().pid(), pid);
+  EXPECT_EQ(world.launches(), 1);
 }
 
 TEST(AppliancePoolTest, WatchdogKillsALeasedSessionWhoseHeartbeatStops) {
@@ -415,35 +459,14 @@ TEST(AppliancePoolTest, WatchdogKillsALeasedSessionWhoseHeartbeatStops) {
   ASSERT_TRUE(lease.ok());
   const int64_t pid = lease->pooled().pid();
   auto state = world.State(pid);
-  ASSERT_TRUE(Eventually([&] { return state->killed.load(); }));
+  // The watchdog kills, then logs the kHung event.
+  ASSERT_TRUE(log.WaitFor(PoolEventKind::kHung));
+  EXPECT_TRUE(state->killed);
   EXPECT_TRUE(lease->broken());
-  ASSERT_TRUE(Eventually([&] { return !log.Of(PoolEventKind::kHung).empty(); }));
   EXPECT_EQ(log.Of(PoolEventKind::kHung)[0].pid, pid);
   EXPECT_EQ(pool.stats().kills, 1u);
   lease->Release();
   EXPECT_TRUE(state->closed);
-}
-
-TEST(AppliancePoolTest, WatchdogSparesSessionsWithAHeartbeatOrWithoutShm) {
-  FakeWorld world;
-  world.heartbeats = true;
-  PoolOptions options = Options(world, 2);
-  options.hang_timeout = milliseconds(400);
-  AppliancePool pool(options);
-  auto beating = pool.Acquire(Config("a.img"));
-  auto no_shm = pool.Acquire(Config("b.img"));
-  ASSERT_TRUE(beating.ok() && no_shm.ok());
-  auto beat = world.State(beating->pooled().pid());
-  auto silent = world.State(no_shm->pooled().pid());
-  silent->has_heartbeat = false;
-  const auto until = std::chrono::steady_clock::now() + milliseconds(1500);
-  while (std::chrono::steady_clock::now() < until) {
-    ++beat->beat;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  EXPECT_FALSE(beat->killed);
-  EXPECT_FALSE(silent->killed);
-  EXPECT_EQ(pool.stats().kills, 0u);
 }
 
 // A steady_clock the test moves on by hand; the pool's watchdog reads it.
@@ -463,9 +486,35 @@ class ManualClock {
   std::atomic<milliseconds> offset_{milliseconds(0)};
 };
 
+// The watchdog reads a clock the test moves on: 5 minutes of a heartbeat every 10 s, with
+// hang_timeout 60 s, and a session without shared memory that has no heartbeat at all.
+TEST(AppliancePoolTest, WatchdogSparesSessionsWithAHeartbeatOrWithoutShm) {
+  FakeWorld world;
+  world.heartbeats = true;
+  ManualClock clock;
+  PoolOptions options = Options(world, 2);
+  options.hang_timeout = seconds(60);
+  options.clock = clock.Function();
+  AppliancePool pool(options);
+  auto beating = pool.Acquire(Config("a.img"));
+  auto no_shm = pool.Acquire(Config("b.img"));
+  ASSERT_TRUE(beating.ok() && no_shm.ok());
+  auto beat = world.State(beating->pooled().pid());
+  auto silent = world.State(no_shm->pooled().pid());
+  silent->has_heartbeat = false;
+  for (int step = 0; step < 30; ++step) {
+    ++beat->beat;
+    clock.Advance(seconds(10));
+    pool.WatchOnce();
+  }
+  EXPECT_FALSE(beat->killed);
+  EXPECT_FALSE(silent->killed);
+  EXPECT_EQ(pool.stats().kills, 0u);
+}
+
 // One session leased from a one-slot pool whose watchdog (hang_timeout 60 s) reads a clock
 // the test moves on by hand; the fake session reports its control channel's activity.
-class WatchdogTest : public testing::Test {
+class WatchdogTest : public ::testing::Test {
  protected:
   // `heartbeats`: the fake session has a guest heartbeat too.
   void LeaseOne(bool heartbeats) {
@@ -505,7 +554,7 @@ TEST_F(WatchdogTest, KillsASessionThatLeavesARequestUnansweredHoweverTheHeartbea
   EXPECT_TRUE(state_->killed);
   EXPECT_TRUE(lease_.broken());
   EXPECT_EQ(pool_->stats().kills, 1u);
-  ASSERT_TRUE(Eventually([&] { return !log_.Of(PoolEventKind::kHung).empty(); }));
+  ASSERT_EQ(log_.Of(PoolEventKind::kHung).size(), 1u) << "WatchOnce() logs what it kills";
   EXPECT_EQ(log_.Of(PoolEventKind::kHung)[0].message,
             "no reply from the guest for 60000 ms with 1 request(s) waiting; QEMU killed");
 }
@@ -557,11 +606,10 @@ TEST(AppliancePoolTest, CancelWakesAWaitingAcquireAndKillsLeasedSessions) {
   auto held = pool.Acquire(Config("a.img"));
   ASSERT_TRUE(held.ok());
   auto state = world.State(held->pooled().pid());
-  auto waiter = std::async(std::launch::async, [&] { return pool.Acquire(Config("b.img")); });
-  std::this_thread::sleep_for(milliseconds(50));
+  AcquireThread waiter(pool, Config("b.img"));
+  ASSERT_NO_FATAL_FAILURE(waiter.WaitUntilWaitingIn(pool));
   pool.Cancel();
-  ASSERT_EQ(waiter.wait_for(kPatience), std::future_status::ready);
-  EXPECT_EQ(waiter.get().status().code(), Code::kCancelled);
+  EXPECT_EQ(waiter.Get().status().code(), Code::kCancelled);
   EXPECT_TRUE(state->killed);
   EXPECT_TRUE(held->broken());
   ASSERT_EQ(log.Of(PoolEventKind::kKilled).size(), 1u);
