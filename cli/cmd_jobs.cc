@@ -52,11 +52,12 @@ struct JobsOptions {
 // else by image size.
 Result<ShardPlan> Divide(const JobsOptions& o, const ManifestSpec& spec, int count) {
   if (o.weights.empty()) return DivideShards(spec, count);
-  Result<std::vector<JobStatus>> jobs = ReadJobStatuses(o.weights);
+  Result<std::vector<JobStatusRecord>> jobs = ReadJobStatuses(o.weights);
   if (!jobs.ok()) return jobs.status().WithContext("--weights");
   std::map<std::string, uint64_t> measured;
-  for (const JobStatus& j : *jobs) {
-    if (j.status == "ok" || j.status == "warnings" || j.status == "differences") {
+  for (const JobStatusRecord& j : *jobs) {
+    if (j.status == JobStatus::kOk || j.status == JobStatus::kWarnings ||
+        j.status == JobStatus::kDifferences) {
       measured[j.job] = j.bytes + j.files * kEntryWeight;
     } else {
       measured.erase(j.job);  // a failed or skipped job's counts say nothing of its size

@@ -37,7 +37,7 @@ int RunMerge(const MergeOptions& o) {
   }
   if (!merged.ok()) return ReportFailure(merged.status());
   size_t failed = 0;
-  for (const JobStatus& j : merged->jobs) failed += j.status == "failed" ? 1 : 0;
+  for (const JobStatusRecord& j : merged->jobs) failed += j.status == JobStatus::kFailed ? 1 : 0;
   std::printf("%s: %d shards, %zu jobs merged%s\n", PrintableText(o.out).c_str(), merged->shards,
               merged->jobs.size(),
               failed == 0 ? "" : (", " + std::to_string(failed) + " failed").c_str());

@@ -33,6 +33,7 @@
 #include "runner/run_events.h"
 #include "sinks/evidence.h"
 #include "sinks/host_safety.h"
+#include "sinks/job_status.h"
 
 namespace diskferry {
 
@@ -64,12 +65,10 @@ struct RunOptions {
   RunSeams seams;  // tests only
 };
 
-// Job status words, as in the report: "ok", "warnings", "failed", "differences",
-// "skipped", "interrupted".
 struct JobOutcome {
   std::string name;
   std::string kind;
-  std::string status;
+  JobStatus status = JobStatus::kOk;
   std::string message;
   uint64_t files = 0;
   uint64_t bytes = 0;

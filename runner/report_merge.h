@@ -22,8 +22,8 @@ namespace diskferry {
 
 struct MergeOutcome {
   int shards = 0;
-  std::vector<JobStatus> jobs;  // every shard's, by shard index
-  int exit_code = 0;            // RunExitCode of the jobs
+  std::vector<JobStatusRecord> jobs;  // every shard's, by shard index
+  int exit_code = 0;                  // RunExitCode of the jobs
 };
 
 // kFailedPrecondition listing every problem, one per line, when the shards do not make a

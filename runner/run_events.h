@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sinks/evidence.h"
+#include "sinks/job_status.h"
 #include "sinks/run_report.h"
 
 namespace diskferry {
@@ -119,10 +120,8 @@ class RunEvents {
   virtual void RunStarted(size_t jobs, int appliances) = 0;
   // A new meter each call; the job shows as running until JobFinished names it.
   virtual JobMeter* JobStarted(const std::string& job, const std::string& kind) = 0;
-  // `status`: "ok", "warnings", "failed", "differences", "skipped", "cancelled",
-  // "interrupted" (other words are shown and counted as given). A job that never started
-  // (skipped) may finish without JobStarted: 0 files, 0 seconds.
-  virtual void JobFinished(const std::string& job, const std::string& status,
+  // A job that never started (skipped) may finish without JobStarted: 0 files, 0 seconds.
+  virtual void JobFinished(const std::string& job, JobStatus status,
                            const std::string& message) = 0;
   // What the job's first appliance mounted (the root first); once per job, after
   // JobStarted. The strings are the guest's, raw.

@@ -47,7 +47,7 @@ class ReportMergeTest : public ::testing::Test {
   // Shard `s.index`'s report: its jobs each with two files, and a run record with `status`
   // ("" for none: the shard died).
   std::string Write(const ShardRecord& s, const std::string& status = "complete",
-                    const std::string& job_status = "ok") {
+                    JobStatus job_status = JobStatus::kOk) {
     const std::string path = Path(s.index);
     auto report = RunReport::Open(path);
     EXPECT_TRUE(report.ok());
@@ -147,11 +147,28 @@ TEST_F(ReportMergeTest, MergedReportHoldsEveryShardsRecordsAndOneRunRecord) {
 
 TEST_F(ReportMergeTest, AFailedJobGivesTheExitCodeOfASingleRun) {
   Write(Identity(0));
-  Write(Identity(1), "complete", "failed");
+  Write(Identity(1), "complete", JobStatus::kFailed);
   Write(Identity(2));
   Result<MergeOutcome> merged = MergeShardReports({Path(0), Path(1), Path(2)}, out_);
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(merged->exit_code, 2);
+}
+
+// Refused, not guessed (sinks/job_status.h): a guess could hide a failed job from the exit
+// code.
+TEST_F(ReportMergeTest, AJobStatusThisVersionDoesNotKnowIsRefusedNamingTheReport) {
+  WriteAll();
+  std::string text = ReadWholeFile(Path(1));
+  const std::string entry = R"({"job":"b","status":"ok"})";
+  const size_t at = text.find(entry);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, entry.size(), R"({"job":"b","status":"someday"})");
+  ASSERT_TRUE(WriteWholeFile(Path(1), text));
+  Result<MergeOutcome> merged = MergeShardReports({Path(0), Path(1), Path(2)}, out_);
+  ASSERT_FALSE(merged.ok());
+  EXPECT_EQ(merged.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(merged.status().message(), Path(1) + ": run record: job b: unknown status \"someday\"");
+  EXPECT_FALSE(std::filesystem::exists(out_));
 }
 
 TEST_F(ReportMergeTest, AMissingShardIsNamedWithTheCommandThatRunsIt) {
