@@ -28,8 +28,6 @@
 namespace diskferry {
 namespace {
 
-inline constexpr int kExitInvalidManifest = 65;  // EX_DATAERR
-
 struct JobsOptions {
   std::string file;
   std::vector<std::string> vars;
@@ -309,10 +307,7 @@ int RunRun(const JobsOptions& o) {
     result.emplace(RunManifest(*spec, options));
   }
   Result<RunOutcome>& outcome = *result;
-  if (!outcome.ok()) {
-    PrintError(outcome.status());
-    return ExitCodeFor(outcome.status());
-  }
+  if (!outcome.ok()) return ReportFailure(outcome.status());
   if (outcome->interrupted) {
     std::fprintf(
         stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
@@ -323,7 +318,9 @@ int RunRun(const JobsOptions& o) {
   } else if (!o.json && !live) {  // the live display's summary names it
     std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
   }
-  return outcome->exit_code;
+  std::vector<JobStatus> statuses;
+  for (const JobOutcome& job : outcome->jobs) statuses.push_back(job.status);
+  return ExitCodeOfRun(statuses, outcome->interrupted);
 }
 
 }  // namespace

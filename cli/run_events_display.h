@@ -29,8 +29,9 @@
 //   {"event":"summary","time":T,"exit_code":N,"interrupted":B,"jobs":{"ok":N,"warnings":N,
 //    "failed":N,"differences":N,"skipped":N,"cancelled":0,"interrupted":N},
 //    "files":N,"bytes":N,"seconds":X,["report":PATH|"report_b64":B64]}
-// ("jobs" counts the JobFinished calls by status (JobStatusName), every status always;
-// "cancelled" is no status and stays 0.)
+// ("exit_code" is what the command exits with: ExitCodeOfRun, cli/exit_codes.h, of the
+// summary's statuses. "jobs" counts the JobFinished calls by status (JobStatusName), every
+// status always; "cancelled" is no status and stays 0.)
 // "progress" comes from a ticker, at most once per interval (1 s) per running job and only
 // when its counters changed; never after that job's "job_finished". "job_mounted" comes once
 // per job, when its first appliance has mounted what the job reads or writes: the same

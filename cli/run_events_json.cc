@@ -2,6 +2,7 @@
 // without one, as events).
 #include <mutex>
 
+#include "cli/exit_codes.h"
 #include "cli/run_events_display.h"
 #include "cli/run_events_impl.h"
 #include "cli/run_events_text.h"
@@ -58,7 +59,7 @@ Json ProgressEvent(const MeterBoard::Running& r, const JobCounts& c) {
 
 Json SummaryEvent(const RunSummaryEvent& s, const StatusCounts& statuses) {
   Json j = Event("summary");
-  j["exit_code"] = s.exit_code;
+  j["exit_code"] = ExitCodeOfRun(s.jobs, s.interrupted);  // what the command returns
   j["interrupted"] = s.interrupted;
   Json jobs = Json::object();
   for (const auto& [status, n] : statuses) {

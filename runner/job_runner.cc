@@ -543,11 +543,10 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
                           costs.Merge(LoadHostCosts(options.host_costs_path)));  // best effort
     }
   }
-  outcome.exit_code = RunExitCode(summary.jobs, outcome.interrupted);
   RunSummaryEvent end;
-  end.exit_code = outcome.exit_code;
   end.interrupted = outcome.interrupted;
   for (const JobOutcome& j : outcome.jobs) {
+    end.jobs.push_back(j.status);
     end.files += j.files;
     end.bytes += j.bytes;
   }

@@ -272,19 +272,15 @@ Result<MergeOutcome> MergeShardReports(const std::vector<std::string>& reports,
     read.push_back(std::move(*r));
   }
   if (read.empty()) return Status(Code::kInvalidArgument, "no shard reports to merge");
-  const std::vector<std::string> problems = Problems(read);
-  if (!problems.empty()) {
-    std::string text;
-    for (const std::string& p : problems) text += (text.empty() ? "" : "\n") + p;
-    return Status(Code::kFailedPrecondition, text);
-  }
+  MergeOutcome outcome;
+  outcome.problems = Problems(read);
+  if (!outcome.problems.empty()) return outcome;
   std::vector<const ShardReport*> shards(read.size());
   for (const ShardReport& r : read) shards[static_cast<size_t>(r.shard->index)] = &r;
 
   const std::string partial = out + ".partial";
   Result<RunReport> merged = RunReport::Open(partial);
   if (!merged.ok()) return merged.status();
-  MergeOutcome outcome;
   outcome.shards = static_cast<int>(shards.size());
   Status st;
   for (const ShardReport* r : shards) {
@@ -299,7 +295,6 @@ Result<MergeOutcome> MergeShardReports(const std::vector<std::string>& reports,
     (void)RemoveHostFile(partial);
     return st;
   }
-  outcome.exit_code = RunExitCode(outcome.jobs, false);
   return outcome;
 }
 

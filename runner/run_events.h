@@ -98,9 +98,12 @@ struct EvidenceNotice {
 };
 
 // The run's end as the runner sees it. How many jobs ended how, RunEvents counts itself
-// from JobFinished.
+// from JobFinished; the run's exit code is the CLI's to map from `jobs` and `interrupted`
+// (cli/exit_codes.h).
 struct RunSummaryEvent {
-  int exit_code = 0;
+  // Every job's status in manifest order, those the interrupted run finished (--resume)
+  // included: they have no JobFinished.
+  std::vector<JobStatus> jobs{};
   bool interrupted = false;  // stopped early (Ctrl-C); finished work is kept
   uint64_t files = 0;
   uint64_t bytes = 0;

@@ -321,17 +321,6 @@ Status RunReport::AddRunSummary(const RunSummary& summary) {
   return impl_->Append(RunSummaryToJson(summary), true);
 }
 
-int RunExitCode(const std::vector<JobStatusRecord>& jobs, bool interrupted) {
-  if (interrupted) return 130;
-  int code = 0;
-  for (const JobStatusRecord& j : jobs) {
-    if (j.status == JobStatus::kFailed) return 2;
-    if (j.status == JobStatus::kDifferences) code = 3;
-    if (j.status == JobStatus::kWarnings && code == 0) code = 1;
-  }
-  return code;
-}
-
 Status RunReport::AddShard(const ShardRecord& shard) {
   return impl_->Append(ShardToJson(shard), true);
 }

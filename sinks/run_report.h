@@ -123,10 +123,6 @@ struct JobStatusRecord {
   uint64_t bytes = 0;
 };
 
-// A run's exit code from its jobs' statuses: 0 all ok; 1 warnings; 2 a job failed; 3
-// verify found differences (the worst wins: 2 over 3 over 1); 130 interrupted.
-int RunExitCode(const std::vector<JobStatusRecord>& jobs, bool interrupted);
-
 // A shard's identity, as its "shard" record states it (above).
 struct ShardRecord {
   int index = 0;

@@ -42,8 +42,11 @@ TEST(RunEventsJsonTest, WritesOneEventPerLineInCallOrderWithTheirFields) {
     events->Log(LogLevel::kWarning, "slow disk");
     events->JobFinished("copy-etc", JobStatus::kWarnings, "1 file could not be read");
     events->JobFinished("never-started", JobStatus::kSkipped, "");
-    events->RunFinished(
-        {.exit_code = 1, .files = 2, .bytes = 1100, .seconds = 3.5, .report_path = "run.jsonl"});
+    events->RunFinished({.jobs = {JobStatus::kWarnings, JobStatus::kSkipped},
+                         .files = 2,
+                         .bytes = 1100,
+                         .seconds = 3.5,
+                         .report_path = "run.jsonl"});
   }
   const std::vector<Json> e = ParseJsonLines(out.Text());
   ASSERT_EQ(EventNames(e),
@@ -73,7 +76,7 @@ TEST(RunEventsJsonTest, WritesOneEventPerLineInCallOrderWithTheirFields) {
   EXPECT_EQ(e[5]["file_errors"], 1);
   EXPECT_GE(e[5]["seconds"].get<double>(), 0);
   const Json& summary = e[7];
-  EXPECT_EQ(summary["exit_code"], 1);
+  EXPECT_EQ(summary["exit_code"], 1);  // ExitCodeOfRun: warnings
   EXPECT_EQ(summary["interrupted"], false);
   EXPECT_EQ(summary["jobs"].dump(),
             R"({"ok":0,"warnings":1,"failed":0,"differences":0,"skipped":1,"cancelled":0,)"
@@ -222,6 +225,37 @@ TEST(RunEventsJsonTest, JobMountedWithoutReplayLogsNothing) {
   ASSERT_EQ(EventNames(e), (std::vector<std::string>{"job_mounted"}));
   EXPECT_EQ(e[0]["filesystems"][0]["replayed"], false);
   EXPECT_EQ(log.Text(), "");
+}
+
+// A resumed run: the job the interrupted run finished (failed) has no job_finished, but the
+// exit code is the command's, from every job's status.
+TEST(RunEventsJsonTest, SummaryExitCodeCountsJobsFinishedBeforeAResume) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    events->JobFinished("second", JobStatus::kOk, "");
+    events->RunFinished({.jobs = {JobStatus::kFailed, JobStatus::kOk}});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[1]["exit_code"], 2);
+  EXPECT_EQ(e[1]["jobs"]["ok"], 1);
+  EXPECT_EQ(e[1]["jobs"]["failed"], 0);
+}
+
+TEST(RunEventsJsonTest, AnInterruptedRunsSummarySays130) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    events->JobFinished("j", JobStatus::kInterrupted, "");
+    events->RunFinished({.jobs = {JobStatus::kInterrupted}, .interrupted = true});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0]["status"], "interrupted");
+  EXPECT_EQ(e[1]["exit_code"], 130);
+  EXPECT_EQ(e[1]["interrupted"], true);
+  EXPECT_EQ(e[1]["jobs"]["interrupted"], 1);
 }
 
 TEST(RunEventsJsonTest, UnstartedJobCanFinishAsSkipped) {

@@ -77,7 +77,8 @@ TEST(RunEventsTerminalTest, LiveBlockIsRedrawnInPlaceAndFinishedJobsStayAboveIt)
   EXPECT_EQ(screen[3].rfind("  all   1/2 jobs done, 1 running  1 file  10 B", 0), 0u) << screen[3];
   b->AddBytes(5);
   events->JobFinished("beta", JobStatus::kFailed, "disk full");
-  events->RunFinished({.exit_code = 2, .files = 1, .bytes = 15, .seconds = 0.25});
+  events->RunFinished(
+      {.jobs = {JobStatus::kOk, JobStatus::kFailed}, .files = 1, .bytes = 15, .seconds = 0.25});
   screen = Screen(tty.Text());
   ASSERT_EQ(screen.size(), 4u) << tty.Text();
   EXPECT_EQ(screen[2].rfind("[failed] beta (inject): 0 files, 5 B in ", 0), 0u) << screen[2];
@@ -195,7 +196,7 @@ TEST(RunEventsQuietTest, PrintsOnlyWarningsAndErrorsAndNothingOnStdout) {
     events->JobStarted("b", "verify");
     events->JobFinished("b", JobStatus::kDifferences, "2 files differ");
     events->JobFinished("c", JobStatus::kFailed, "no filesystem");
-    events->RunFinished({.exit_code = 2});
+    events->RunFinished({.jobs = {JobStatus::kOk, JobStatus::kDifferences, JobStatus::kFailed}});
   }
   EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
   EXPECT_EQ(out.Text(), "");

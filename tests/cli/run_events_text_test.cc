@@ -236,8 +236,7 @@ TEST(RunEventsTextTest, AFinishedJobsMessageShowsItsFirstLineUnlessDetailsAreAsk
 }
 
 TEST(RunEventsTextTest, SummaryLineListsOnlyNonZeroOutcomes) {
-  RunSummaryEvent s{
-      .exit_code = 2, .files = 10, .bytes = 2048, .seconds = 12.34, .report_path = "run.jsonl"};
+  RunSummaryEvent s{.files = 10, .bytes = 2048, .seconds = 12.34, .report_path = "run.jsonl"};
   const StatusCounts jobs = {
       {JobStatus::kOk, 3}, {JobStatus::kWarnings, 0}, {JobStatus::kFailed, 1}};
   EXPECT_EQ(SummaryLine(s, jobs),
