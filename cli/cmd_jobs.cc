@@ -28,8 +28,6 @@
 namespace diskferry {
 namespace {
 
-inline constexpr int kExitInvalidManifest = 65;  // EX_DATAERR
-
 struct JobsOptions {
   std::string file;
   std::vector<std::string> vars;
@@ -52,11 +50,12 @@ struct JobsOptions {
 // else by image size.
 Result<ShardPlan> Divide(const JobsOptions& o, const ManifestSpec& spec, int count) {
   if (o.weights.empty()) return DivideShards(spec, count);
-  Result<std::vector<JobStatus>> jobs = ReadJobStatuses(o.weights);
+  Result<std::vector<JobStatusRecord>> jobs = ReadJobStatuses(o.weights);
   if (!jobs.ok()) return jobs.status().WithContext("--weights");
   std::map<std::string, uint64_t> measured;
-  for (const JobStatus& j : *jobs) {
-    if (j.status == "ok" || j.status == "warnings" || j.status == "differences") {
+  for (const JobStatusRecord& j : *jobs) {
+    if (j.status == JobStatus::kOk || j.status == JobStatus::kWarnings ||
+        j.status == JobStatus::kDifferences) {
       measured[j.job] = j.bytes + j.files * kEntryWeight;
     } else {
       measured.erase(j.job);  // a failed or skipped job's counts say nothing of its size
@@ -308,10 +307,7 @@ int RunRun(const JobsOptions& o) {
     result.emplace(RunManifest(*spec, options));
   }
   Result<RunOutcome>& outcome = *result;
-  if (!outcome.ok()) {
-    PrintError(outcome.status());
-    return ExitCodeFor(outcome.status());
-  }
+  if (!outcome.ok()) return ReportFailure(outcome.status());
   if (outcome->interrupted) {
     std::fprintf(
         stderr, "interrupted; finished work is kept. Continue with: diskferry run %s --resume %s\n",
@@ -322,7 +318,9 @@ int RunRun(const JobsOptions& o) {
   } else if (!o.json && !live) {  // the live display's summary names it
     std::fprintf(stderr, "report: %s\n", options.report_path.c_str());
   }
-  return outcome->exit_code;
+  std::vector<JobStatus> statuses;
+  for (const JobOutcome& job : outcome->jobs) statuses.push_back(job.status);
+  return ExitCodeOfRun(statuses, outcome->interrupted);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `diskferry report merge`: the reports of a sharded run's shards into one run report
 // (runner/report_merge.h, docs/scale-out.md).
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,8 +13,6 @@
 namespace diskferry {
 namespace {
 
-inline constexpr int kExitShardsIncomplete = 65;  // EX_DATAERR, as an invalid manifest
-
 struct MergeOptions {
   std::vector<std::string> reports;
   std::string out;
@@ -21,27 +20,23 @@ struct MergeOptions {
 
 int RunMerge(const MergeOptions& o) {
   Result<MergeOutcome> merged = MergeShardReports(o.reports, o.out);
-  if (!merged.ok() && merged.status().code() == Code::kFailedPrecondition) {
+  if (!merged.ok()) return ReportFailure(merged.status());
+  if (!merged->problems.empty()) {
     // Every problem on a line of its own: each names a shard and what to run.
-    const std::string text = PrintableText(merged.status().message());
-    size_t start = 0;
-    for (size_t end; start <= text.size(); start = end + 1) {
-      end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      std::fprintf(stderr, "diskferry: report merge: %s\n",
-                   text.substr(start, end - start).c_str());
+    for (const std::string& problem : merged->problems) {
+      std::fprintf(stderr, "diskferry: report merge: %s\n", PrintableText(problem).c_str());
     }
     std::fprintf(stderr, "diskferry: report merge: nothing written to %s\n",
                  PrintableText(o.out).c_str());
     return kExitShardsIncomplete;
   }
-  if (!merged.ok()) return ReportFailure(merged.status());
-  size_t failed = 0;
-  for (const JobStatus& j : merged->jobs) failed += j.status == "failed" ? 1 : 0;
+  std::vector<JobStatus> statuses;
+  for (const JobStatusRecord& j : merged->jobs) statuses.push_back(j.status);
+  const size_t failed = std::count(statuses.begin(), statuses.end(), JobStatus::kFailed);
   std::printf("%s: %d shards, %zu jobs merged%s\n", PrintableText(o.out).c_str(), merged->shards,
               merged->jobs.size(),
               failed == 0 ? "" : (", " + std::to_string(failed) + " failed").c_str());
-  return merged->exit_code;
+  return ExitCodeOfRun(statuses, /*interrupted=*/false);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "cli/exit_codes.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "protocol/printable_text.h"
@@ -17,6 +18,17 @@ int ExitCodeFor(const Status& status) {
     case Code::kCancelled: return kExitInterrupted;
     default: return kExitError;
   }
+}
+
+int ExitCodeOfRun(const std::vector<JobStatus>& jobs, bool interrupted) {
+  auto any = [&jobs](JobStatus status) {
+    return std::find(jobs.begin(), jobs.end(), status) != jobs.end();
+  };
+  if (interrupted || any(JobStatus::kInterrupted)) return kExitInterrupted;
+  if (any(JobStatus::kFailed)) return kExitJobFailed;
+  if (any(JobStatus::kDifferences)) return kExitDifferences;
+  if (any(JobStatus::kWarnings)) return kExitWarnings;
+  return kExitOk;
 }
 
 namespace {

@@ -24,8 +24,7 @@ JobMeter* MeterBoard::Start(const std::string& job, const std::string& kind, Ste
   return meter;
 }
 
-MeterBoard::Finished MeterBoard::Finish(const std::string& job, const std::string& status,
-                                        SteadyTime now) {
+MeterBoard::Finished MeterBoard::Finish(const std::string& job, JobStatus status, SteadyTime now) {
   ++statuses_[status];
   Finished finished;
   auto it = std::find_if(running_.rbegin(), running_.rend(),
@@ -46,17 +45,10 @@ MeterBoard::Finished MeterBoard::Finish(const std::string& job, const std::strin
 }
 
 StatusCounts MeterBoard::Statuses() const {
-  static constexpr const char* kKnown[] = {"ok",      "warnings",  "failed",     "differences",
-                                           "skipped", "cancelled", "interrupted"};
   StatusCounts counts;
-  for (const char* status : kKnown) {
+  for (JobStatus status : kJobStatuses) {
     auto it = statuses_.find(status);
     counts.emplace_back(status, it == statuses_.end() ? 0 : it->second);
-  }
-  for (const auto& [status, n] : statuses_) {
-    if (std::find(std::begin(kKnown), std::end(kKnown), status) == std::end(kKnown)) {
-      counts.emplace_back(status, n);
-    }
   }
   return counts;
 }
@@ -131,8 +123,7 @@ class QuietEvents final : public RunEvents {
     std::lock_guard<std::mutex> lock(mu_);
     return board_.Start(job, kind, std::chrono::steady_clock::now());
   }
-  void JobFinished(const std::string& job, const std::string& status,
-                   const std::string& message) override {
+  void JobFinished(const std::string& job, JobStatus status, const std::string& message) override {
     std::lock_guard<std::mutex> lock(mu_);
     const auto f = board_.Finish(job, status, std::chrono::steady_clock::now());
     Print(JobFinishedLine(job, f.kind, status, message, f.counts, f.file_errors, f.seconds,

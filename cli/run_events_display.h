@@ -27,9 +27,11 @@
 //   {"event":"log","time":T,"level":"warning"|"error","message":M}
 //   {"event":"output","time":T,"line":L|"line_b64":B64}
 //   {"event":"summary","time":T,"exit_code":N,"interrupted":B,"jobs":{"ok":N,"warnings":N,
-//    "failed":N,"differences":N,"skipped":N,"cancelled":N,"interrupted":N[,OTHER:N...]},
+//    "failed":N,"differences":N,"skipped":N,"cancelled":0,"interrupted":N},
 //    "files":N,"bytes":N,"seconds":X,["report":PATH|"report_b64":B64]}
-// ("jobs" counts the JobFinished calls by status: the known words always, others as seen.)
+// ("exit_code" is what the command exits with: ExitCodeOfRun, cli/exit_codes.h, of the
+// summary's statuses. "jobs" counts the JobFinished calls by status (JobStatusName), every
+// status always; "cancelled" is no status and stays 0.)
 // "progress" comes from a ticker, at most once per interval (1 s) per running job and only
 // when its counters changed; never after that job's "job_finished". "job_mounted" comes once
 // per job, when its first appliance has mounted what the job reads or writes: the same
@@ -47,8 +49,8 @@
 // "warning: text" and "error: text"; control characters and bytes that are not UTF-8 are
 // shown as \xNN, so a hostile file name cannot drive the terminal. Per job, the first
 // kMaxFileErrorLines file errors are printed as warnings, then one line saying more were
-// counted (JSON mode sends every one as an event). Jobs that end "failed" are printed as
-// errors, "warnings", "differences" and "cancelled" as warnings (terminal mode prints every
+// counted (JSON mode sends every one as an event). Jobs that end failed are printed as
+// errors, with warnings, differences or interrupted as warnings (terminal mode prints every
 // job's end), so the runner need not log a job's outcome itself. JobMounted prints, as
 // info, one line per filesystem whose journal was replayed (ReplayedJournalLine).
 //

@@ -39,8 +39,8 @@ class MeterBoard {
   JobMeter* Start(const std::string& job, const std::string& kind, SteadyTime now);
   // The job leaves the running list (its latest start, if it started twice); its status
   // is counted.
-  Finished Finish(const std::string& job, const std::string& status, SteadyTime now);
-  // Jobs by status: the known words first (also when 0), then others in byte order.
+  Finished Finish(const std::string& job, JobStatus status, SteadyTime now);
+  // Jobs by status, every status in kJobStatuses order (also when 0).
   StatusCounts Statuses() const;
   // The job's file errors so far, this one included.
   uint64_t CountFileError(const std::string& job);
@@ -53,7 +53,7 @@ class MeterBoard {
   std::vector<std::unique_ptr<JobMeter>> meters_;  // every job started, never shrinks
   std::vector<Running> running_;                   // in the order they started
   std::map<std::string, uint64_t> file_errors_;
-  std::map<std::string, int> statuses_;
+  std::map<JobStatus, int> statuses_;
   bool run_started_ = false;
   SteadyTime run_start_;
   size_t jobs_total_ = 0;

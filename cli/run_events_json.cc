@@ -2,6 +2,7 @@
 // without one, as events).
 #include <mutex>
 
+#include "cli/exit_codes.h"
 #include "cli/run_events_display.h"
 #include "cli/run_events_impl.h"
 #include "cli/run_events_text.h"
@@ -58,10 +59,15 @@ Json ProgressEvent(const MeterBoard::Running& r, const JobCounts& c) {
 
 Json SummaryEvent(const RunSummaryEvent& s, const StatusCounts& statuses) {
   Json j = Event("summary");
-  j["exit_code"] = s.exit_code;
+  j["exit_code"] = ExitCodeOfRun(s.jobs, s.interrupted);  // what the command returns
   j["interrupted"] = s.interrupted;
   Json jobs = Json::object();
-  for (const auto& [status, n] : statuses) jobs[status] = n;
+  for (const auto& [status, n] : statuses) {
+    jobs[std::string(JobStatusName(status))] = n;
+    // The summary's documented format counts "cancelled" jobs, though no job ends so
+    // (JobStatus has no such status): always 0, for the format's readers.
+    if (status == JobStatus::kSkipped) jobs["cancelled"] = 0;
+  }
   j["jobs"] = std::move(jobs);
   j["files"] = s.files;
   j["bytes"] = s.bytes;
@@ -94,14 +100,13 @@ class JsonEvents final : public RunEvents {
     Write(j);
     return meter;
   }
-  void JobFinished(const std::string& job, const std::string& status,
-                   const std::string& message) override {
+  void JobFinished(const std::string& job, JobStatus status, const std::string& message) override {
     std::lock_guard<std::mutex> lock(mu_);
     const auto f = board_.Finish(job, status, std::chrono::steady_clock::now());
     Json j = Event("job_finished");
     j["job"] = job;
     if (!f.kind.empty()) j["kind"] = f.kind;
-    j["status"] = status;
+    j["status"] = JobStatusName(status);
     if (!message.empty()) j["message"] = message;
     j["files"] = f.counts.files;
     j["bytes"] = f.counts.bytes;

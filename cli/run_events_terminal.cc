@@ -31,8 +31,7 @@ class TerminalEvents final : public RunEvents {
     std::lock_guard<std::mutex> lock(mu_);
     return board_.Start(job, kind, std::chrono::steady_clock::now());
   }
-  void JobFinished(const std::string& job, const std::string& status,
-                   const std::string& message) override {
+  void JobFinished(const std::string& job, JobStatus status, const std::string& message) override {
     std::lock_guard<std::mutex> lock(mu_);
     const auto f = board_.Finish(job, status, std::chrono::steady_clock::now());
     const PlainLine line =

@@ -165,13 +165,12 @@ std::string PlainLogLine(LogLevel level, std::string_view text) {
   return printable;
 }
 
-PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
-                          const std::string& status, const std::string& message,
-                          const JobCounts& counts, uint64_t file_errors, double seconds,
-                          bool details) {
-  std::string text = "[" + PrintableText(status) + "] " + PrintableText(job);
+PlainLine JobFinishedLine(const std::string& job, const std::string& kind, JobStatus status,
+                          const std::string& message, const JobCounts& counts, uint64_t file_errors,
+                          double seconds, bool details) {
+  std::string text = "[" + std::string(JobStatusName(status)) + "] " + PrintableText(job);
   if (!kind.empty()) text += " (" + PrintableText(kind) + ")";
-  if (status != "skipped") {
+  if (status != JobStatus::kSkipped) {
     text += ": " + Count(counts.files, 0, "file") + ", " + FormatBytes(counts.bytes) + " in " +
             FormatSeconds(seconds);
   }
@@ -181,8 +180,8 @@ PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
                                  {.keep_newlines = true});
   }
   LogLevel level = LogLevel::kWarning;
-  if (status == "failed") level = LogLevel::kError;
-  if (status == "ok" || status == "skipped") level = LogLevel::kInfo;
+  if (status == JobStatus::kFailed) level = LogLevel::kError;
+  if (status == JobStatus::kOk || status == JobStatus::kSkipped) level = LogLevel::kInfo;
   return {level, std::move(text)};
 }
 
@@ -253,7 +252,8 @@ std::string SummaryLine(const RunSummaryEvent& s, const StatusCounts& jobs) {
   for (const auto& [status, n] : jobs) {
     if (n == 0) continue;
     total += n;
-    parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + PrintableText(status);
+    parts +=
+        (parts.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(JobStatusName(status));
   }
   std::string text = s.interrupted ? "interrupted: " : "";
   text += std::to_string(total) + (total == 1 ? " job" : " jobs");

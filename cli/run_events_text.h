@@ -72,11 +72,10 @@ std::string PlainLogLine(LogLevel level, std::string_view text);
 
 // "[ok] copy-etc (extract): 1234 files, 56.7 MiB in 3.2 s", plus ", N file errors" and
 // ": message" when there are (its first line only unless `details`: MessageSummary); the
-// level is kError for "failed", kInfo for "ok" and "skipped", kWarning otherwise.
-PlainLine JobFinishedLine(const std::string& job, const std::string& kind,
-                          const std::string& status, const std::string& message,
-                          const JobCounts& counts, uint64_t file_errors, double seconds,
-                          bool details = false);
+// level is kError for failed, kInfo for ok and skipped, kWarning otherwise.
+PlainLine JobFinishedLine(const std::string& job, const std::string& kind, JobStatus status,
+                          const std::string& message, const JobCounts& counts, uint64_t file_errors,
+                          double seconds, bool details = false);
 // The `count`th (from 1) file error of `job`: "job: path: message" up to
 // RunEvents::kMaxFileErrorLines, then one "job: more file errors; all are in the report"
 // line, then nullopt.
@@ -94,8 +93,8 @@ std::optional<PlainLine> ApplianceLine(const ApplianceNotice& event, bool detail
 // "job: evidence: PATH (N bytes): sha256 X, md5 Y before the job" and "... after the job:
 // unchanged" or "...: CHANGED", at info level.
 PlainLine EvidenceLine(const EvidenceNotice& notice);
-// Jobs by how they ended: ("ok", 3), ("failed", 1), ...
-using StatusCounts = std::vector<std::pair<std::string, int>>;
+// Jobs by how they ended: (kOk, 3), (kFailed, 1), ...
+using StatusCounts = std::vector<std::pair<JobStatus, int>>;
 // "5 jobs: 3 ok, 1 warnings, 1 failed; 1234 files, 56.7 MiB in 12.3 s; report: PATH",
 // statuses with a count of 0 left out; "interrupted: " first when it was.
 std::string SummaryLine(const RunSummaryEvent& summary, const StatusCounts& jobs);

@@ -119,12 +119,13 @@ std::string VarsSha256(const std::map<std::string, std::string>& vars,
 void SettleBaseline(RunShared& run, JobRun& job) {
   if (job.baseline_staged.empty()) return;
   const auto* extract = std::get_if<ExtractSpec>(&job.job.task);
-  const bool good = job.outcome.status == "ok" || job.outcome.status == "warnings";
+  const bool good =
+      job.outcome.status == JobStatus::kOk || job.outcome.status == JobStatus::kWarnings;
   // `since` may name a whole run report, as it could before diskferry kept baselines:
   // never overwrite one.
   bool is_report = false;
   if (good && extract != nullptr && extract->since && !job.full_run) {
-    Result<std::vector<JobStatus>> jobs = ReadJobStatuses(extract->since->path);
+    Result<std::vector<JobStatusRecord>> jobs = ReadJobStatuses(extract->since->path);
     is_report = !jobs.ok() || !jobs->empty();
   }
   if (is_report) {
@@ -135,14 +136,14 @@ void SettleBaseline(RunShared& run, JobRun& job) {
                        "point since: at a file of its own");
   } else if (good && extract != nullptr && extract->since) {
     if (const int err = RenameHostFile(job.baseline_staged, extract->since->path); err != 0) {
-      job.outcome.status = "failed";
+      job.outcome.status = JobStatus::kFailed;
       job.outcome.message =
           ErrnoStatus(err, "incremental: baseline " + extract->since->text).ToString();
     }
   } else {
     (void)RemoveHostFile(job.baseline_staged);
   }
-  if (job.full_run && job.outcome.status != "failed") {
+  if (job.full_run && job.outcome.status != JobStatus::kFailed) {
     job.outcome.message +=
         std::string(job.outcome.message.empty() ? "" : "; ") + "full run: no baseline yet";
   }
@@ -151,20 +152,21 @@ void SettleBaseline(RunShared& run, JobRun& job) {
 // The job's end: its status, its report lines, its journal entries, its event.
 void FinishJob(RunShared& run, JobRun& job) {
   Status failure;
+  bool interrupted = false;
   {
     std::lock_guard<std::mutex> lock(job.mu);
     failure = job.failure;
+    interrupted = job.outcome.status == JobStatus::kInterrupted;
   }
   // The job has read its images: hash them again (after the "before" pass has ended).
-  const Status evidence = job.interrupted ? Status::Ok() : FinishEvidence(run, job);
-  if (job.interrupted || evidence.code() == Code::kCancelled) {
-    job.outcome.status = "interrupted";
-    run.events.JobFinished(job.job.name, "interrupted", "");
+  const Status evidence = interrupted ? Status::Ok() : FinishEvidence(run, job);
+  if (interrupted || evidence.code() == Code::kCancelled) {
+    job.outcome.status = JobStatus::kInterrupted;
+    run.events.JobFinished(job.job.name, JobStatus::kInterrupted, "");
     return;  // the journal keeps its parts for --resume
   }
-  if (job.skipped) {
-    job.outcome.status = "skipped";
-  } else if (job.job.kind() != JobKind::kInject && !job.parts.empty()) {
+  if (job.outcome.status != JobStatus::kSkipped && job.job.kind() != JobKind::kInject &&
+      !job.parts.empty()) {
     if (Status st = FinishWalkJob(run, job); !st.ok() && failure.ok()) failure = st;
   }
   // A changed image comes first: whatever else failed may follow from it.
@@ -174,10 +176,10 @@ void FinishJob(RunShared& run, JobRun& job) {
                   : Status(evidence.code(), evidence.message() + "\n" + failure.ToString());
   }
   if (!failure.ok()) {
-    job.outcome.status = "failed";
+    job.outcome.status = JobStatus::kFailed;
     job.outcome.message = failure.ToString();
-  } else if (job.outcome.status == "ok" && job.outcome.errors > 0) {
-    job.outcome.status = "warnings";
+  } else if (job.outcome.status == JobStatus::kOk && job.outcome.errors > 0) {
+    job.outcome.status = JobStatus::kWarnings;
   }
   SettleBaseline(run, job);
   const JobOutcome& o = job.outcome;
@@ -208,7 +210,7 @@ void FinishJob(RunShared& run, JobRun& job) {
   }
   run.journal.RemoveJob(job.job.name, job.parts.size());
   run.events.JobFinished(o.name, o.status, o.message);
-  if (o.status == "failed" && run.spec.run.fail_fast) run.no_new_jobs = true;
+  if (o.status == JobStatus::kFailed && run.spec.run.fail_fast) run.no_new_jobs = true;
 }
 
 void StartJob(RunShared& run, JobRun& job) {
@@ -217,7 +219,7 @@ void StartJob(RunShared& run, JobRun& job) {
   if (run.cancelled() || run.no_new_jobs) {
     job.parts_left = 1;
     if (run.cancelled()) return EndPart(run, job, Status(Code::kCancelled, "interrupted"));
-    job.skipped = true;
+    job.outcome.status = JobStatus::kSkipped;
     job.outcome.message = "not started: an earlier job failed (fail_fast)";
     return EndPart(run, job, Status::Ok());
   }
@@ -393,7 +395,7 @@ void EndPart(RunShared& run, JobRun& job, const Status& st) {
   {
     std::lock_guard<std::mutex> lock(job.mu);
     if (st.code() == Code::kCancelled) {
-      job.interrupted = true;
+      job.outcome.status = JobStatus::kInterrupted;
     } else if (!st.ok() && job.failure.ok()) {
       job.failure = st;
     }
@@ -410,7 +412,7 @@ struct RunFiles {
   std::string manifest_sha256;
   RunJournal journal;
   RunReport report;
-  std::map<std::string, std::string> finished;
+  std::map<std::string, JobStatus> finished;
 };
 
 Result<RunFiles> OpenRunFiles(const ManifestSpec& spec, const RunOptions& options) {
@@ -424,11 +426,11 @@ Result<RunFiles> OpenRunFiles(const ManifestSpec& spec, const RunOptions& option
   auto journal = options.resume ? RunJournal::Resume(options.report_path, manifest_sha256)
                                 : RunJournal::Create(options.report_path, manifest_sha256);
   if (!journal.ok()) return journal.status();
-  std::map<std::string, std::string> finished;
+  std::map<std::string, JobStatus> finished;
   if (options.resume) {
     auto statuses = ReadJobStatuses(options.report_path);
     if (!statuses.ok()) return statuses.status();
-    for (const JobStatus& s : *statuses) finished[s.job] = s.status;
+    for (const JobStatusRecord& s : *statuses) finished[s.job] = s.status;
   }
   auto report = RunReport::Open(options.report_path,
                                 options.resume ? ReportMode::kAppend : ReportMode::kTruncate);
@@ -491,7 +493,7 @@ std::vector<std::unique_ptr<JobRun>> MakeJobRuns(const ManifestSpec& spec) {
     auto job = std::make_unique<JobRun>(j);
     job->index = jobs.size();
     job->kind = std::string(JobKindName(j.kind()));
-    job->outcome = JobOutcome{j.name, job->kind, "ok", "", 0, 0, 0, 0, {}};
+    job->outcome = JobOutcome{j.name, job->kind, JobStatus::kOk, "", 0, 0, 0, 0, {}};
     jobs.push_back(std::move(job));
   }
   return jobs;
@@ -512,7 +514,7 @@ size_t WorkersFor(const RunShared& run, const std::vector<std::unique_ptr<JobRun
 // Queues every job the interrupted run did not finish (those it did take its status);
 // returns how many were queued.
 size_t QueueJobs(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs,
-                 const std::map<std::string, std::string>& finished, WorkQueue& queue) {
+                 const std::map<std::string, JobStatus>& finished, WorkQueue& queue) {
   size_t queued = 0;
   for (auto& job : jobs) {
     auto done = finished.find(job->job.name);
@@ -536,7 +538,7 @@ size_t QueueJobs(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs,
 // Runs the jobs on a task graph of `workers` tasks and waits for the last; returns the
 // peak anonymous memory seen meanwhile (KiB).
 uint64_t RunJobs(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs,
-                 const std::map<std::string, std::string>& finished, size_t workers) {
+                 const std::map<std::string, JobStatus>& finished, size_t workers) {
   RunWatch watch(run.options.cancel, run.pool);
   // Every task blocks on its appliance, so the arena needs a thread per appliance that
   // can be busy (plus this one, which waits) whatever the number of cores.
@@ -558,8 +560,8 @@ uint64_t RunJobs(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs,
   return watch.peak_rss_anon_kib();
 }
 
-// The run's end: its outcome and exit code, the run record, the journal removed and the
-// host's costs saved when nothing was interrupted, and the RunFinished event.
+// The run's end: its outcome (the CLI maps it to an exit code), the run record, the journal removed
+// and the host's costs saved when nothing was interrupted, and the RunFinished event.
 Result<RunOutcome> FinishRun(RunShared& run, RunFiles& files,
                              const std::vector<std::unique_ptr<JobRun>>& jobs, RunSummary& summary,
                              const HostCostMeter& costs) {
@@ -567,7 +569,7 @@ Result<RunOutcome> FinishRun(RunShared& run, RunFiles& files,
   outcome.appliances = run.appliances;
   for (const auto& job : jobs) {
     summary.jobs.push_back({job->outcome.name, job->outcome.status});
-    outcome.interrupted |= job->outcome.status == "interrupted";
+    outcome.interrupted |= job->outcome.status == JobStatus::kInterrupted;
     outcome.jobs.push_back(job->outcome);
   }
   summary.status = outcome.interrupted ? "interrupted" : "complete";
@@ -585,11 +587,10 @@ Result<RunOutcome> FinishRun(RunShared& run, RunFiles& files,
                           costs.Merge(LoadHostCosts(options.host_costs_path)));  // best effort
     }
   }
-  outcome.exit_code = RunExitCode(summary.jobs, outcome.interrupted);
   RunSummaryEvent end;
-  end.exit_code = outcome.exit_code;
   end.interrupted = outcome.interrupted;
   for (const JobOutcome& j : outcome.jobs) {
+    end.jobs.push_back(j.status);
     end.files += j.files;
     end.bytes += j.bytes;
   }

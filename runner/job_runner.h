@@ -33,6 +33,7 @@
 #include "runner/run_events.h"
 #include "sinks/evidence.h"
 #include "sinks/host_safety.h"
+#include "sinks/job_status.h"
 
 namespace diskferry {
 
@@ -64,12 +65,10 @@ struct RunOptions {
   RunSeams seams;  // tests only
 };
 
-// Job status words, as in the report: "ok", "warnings", "failed", "differences",
-// "skipped", "interrupted".
 struct JobOutcome {
   std::string name;
   std::string kind;
-  std::string status;
+  JobStatus status = JobStatus::kOk;
   std::string message;
   uint64_t files = 0;
   uint64_t bytes = 0;
@@ -78,13 +77,11 @@ struct JobOutcome {
   Withheld withheld;  // what the safe defaults kept off the host (host_safety.h)
 };
 
+// How the run ended: what the CLI maps to its exit code (cli/exit_codes.h).
 struct RunOutcome {
-  std::vector<JobOutcome> jobs;
-  bool interrupted = false;
+  std::vector<JobOutcome> jobs;  // every job of the spec, in its order
+  bool interrupted = false;      // stopped early (`cancel`): some job ended kInterrupted
   int appliances = 0;
-  // 0 all ok; 1 warnings; 2 a job failed; 3 verify found differences (the worst wins:
-  // 2 over 3 over 1); 130 interrupted.
-  int exit_code = 0;
 };
 
 // The manifest's `case:` as reports and output writers take it.

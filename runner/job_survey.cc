@@ -93,7 +93,7 @@ Status WriteSurveyReport(const std::string& path, const std::vector<JobSurvey>& 
     JobSummary summary;
     summary.job = s.job;
     summary.kind = s.kind;
-    summary.status = s.status.ok() ? "ok" : "failed";
+    summary.status = s.status.ok() ? JobStatus::kOk : JobStatus::kFailed;
     summary.message = s.status.ok() ? "surveyed, not run" : s.status.ToString();
     summary.files = s.files;
     summary.bytes = s.bytes;

@@ -20,15 +20,20 @@
 
 namespace diskferry {
 
+// What a merge came to: refused with its problems, or written with every shard's jobs
+// (whose statuses give the exit code a single run would have: cli/exit_codes.h).
 struct MergeOutcome {
+  // Why the shards do not make a whole run, one line each, in the order above; nothing
+  // was written. Empty when the merge was written.
+  std::vector<std::string> problems;
   int shards = 0;
-  std::vector<JobStatus> jobs;  // every shard's, by shard index
-  int exit_code = 0;            // RunExitCode of the jobs
+  std::vector<JobStatusRecord> jobs;  // every shard's, by shard index
 };
 
-// kFailedPrecondition listing every problem, one per line, when the shards do not make a
-// whole run (nothing is written); kInvalidArgument when `out` is one of `reports`;
-// kIoError/kNotFound for files. `out` is written beside itself and renamed into place.
+// Errors (nothing written): kInvalidArgument when `out` is one of `reports`, for no
+// reports, or a report whose run record is malformed or holds a job status this diskferry
+// does not know (sinks/job_status.h); kIoError/kNotFound for files. `out` is written
+// beside itself and renamed into place.
 Result<MergeOutcome> MergeShardReports(const std::vector<std::string>& reports,
                                        const std::string& out);
 

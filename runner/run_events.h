@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sinks/evidence.h"
+#include "sinks/job_status.h"
 #include "sinks/run_report.h"
 
 namespace diskferry {
@@ -97,9 +98,12 @@ struct EvidenceNotice {
 };
 
 // The run's end as the runner sees it. How many jobs ended how, RunEvents counts itself
-// from JobFinished.
+// from JobFinished; the run's exit code is the CLI's to map from `jobs` and `interrupted`
+// (cli/exit_codes.h).
 struct RunSummaryEvent {
-  int exit_code = 0;
+  // Every job's status in manifest order, those the interrupted run finished (--resume)
+  // included: they have no JobFinished.
+  std::vector<JobStatus> jobs{};
   bool interrupted = false;  // stopped early (Ctrl-C); finished work is kept
   uint64_t files = 0;
   uint64_t bytes = 0;
@@ -119,10 +123,8 @@ class RunEvents {
   virtual void RunStarted(size_t jobs, int appliances) = 0;
   // A new meter each call; the job shows as running until JobFinished names it.
   virtual JobMeter* JobStarted(const std::string& job, const std::string& kind) = 0;
-  // `status`: "ok", "warnings", "failed", "differences", "skipped", "cancelled",
-  // "interrupted" (other words are shown and counted as given). A job that never started
-  // (skipped) may finish without JobStarted: 0 files, 0 seconds.
-  virtual void JobFinished(const std::string& job, const std::string& status,
+  // A job that never started (skipped) may finish without JobStarted: 0 files, 0 seconds.
+  virtual void JobFinished(const std::string& job, JobStatus status,
                            const std::string& message) = 0;
   // What the job's first appliance mounted (the root first); once per job, after
   // JobStarted. The strings are the guest's, raw.

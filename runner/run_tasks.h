@@ -63,8 +63,10 @@ struct JobRun {
   JobMeter* meter = nullptr;
   TimePoint started;
   std::string kind;
-  bool resumed = false;       // the interrupted run had started this job
-  bool skipped = false;       // nothing to do (an output kept by on_exists: skip)
+  // The interrupted run had started this job: its outputs may be partly written. An input
+  // to how the job runs (what it keeps, where it continues), not how it ends: a resumed job
+  // ends with any status.
+  bool resumed = false;
   ImageSessionConfig config;  // a walking job's disk session, set before it starts
   Status config_error;        // why there is none (the format could not be probed)
   std::vector<std::string> hash_names;
@@ -85,14 +87,16 @@ struct JobRun {
   std::vector<ImageDigests> evidence_before;
 
   std::mutex mu;
-  Status failure;  // the first part's failure
-  bool interrupted = false;
+  Status failure;                          // the first part's failure
   uint64_t source_errors = 0;              // per-file problems the guest reported (not in spools)
   uint64_t write_problems = 0;             // entries the host could not write as sent
   std::vector<PendingDirectory> dirs;      // extract to a directory: metadata for the end
   bool mounted_noted = false;              // NoteMounted ran
   std::vector<JobFilesystem> filesystems;  // what the first appliance mounted
-  JobOutcome outcome;                      // filled by FinishJob
+  // outcome.status is kOk while the job runs, unless a part was interrupted (EndPart:
+  // kInterrupted) or the job will not run (kSkipped); FinishJob settles it and fills the
+  // rest.
+  JobOutcome outcome;
 };
 
 // The ImageSessionConfig of a job's disks (session_config.h), probing formats where the

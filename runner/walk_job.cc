@@ -209,7 +209,7 @@ void StartWalkJob(RunShared& run, JobRun& job) {
   bool skip = false;
   Status st = PrepareWalk(job, &skip);
   if (!st.ok() || skip) {
-    if (skip) job.skipped = true;
+    if (skip) job.outcome.status = JobStatus::kSkipped;
     return EndPart(run, job, st);
   }
   StartEvidence(run, job);

@@ -284,7 +284,7 @@ Status FinishWalkJob(RunShared& run, JobRun& job) {
   job.outcome.skipped = tally.skipped;
   job.outcome.errors = tally.errors + job.source_errors + job.write_problems;
   if (tally.differences > 0) {
-    job.outcome.status = "differences";
+    job.outcome.status = JobStatus::kDifferences;
     job.outcome.message = std::to_string(tally.differences) + " differences";
   } else if (!deleted_summary.empty()) {
     job.outcome.message = deleted_summary;

@@ -164,7 +164,7 @@ Json JobSummaryToJson(const JobSummary& s) {
   j["record"] = "job";
   j["job"] = s.job;
   j["kind"] = s.kind;
-  j["status"] = s.status;
+  j["status"] = JobStatusName(s.status);
   if (!s.message.empty()) j["message"] = s.message;
   j["files"] = s.files;
   j["bytes"] = s.bytes;
@@ -204,8 +204,9 @@ Json RunSummaryToJson(const RunSummary& s) {
   j["started"] = FormatUtcTime(s.started);
   j["ended"] = FormatUtcTime(s.ended);
   Json jobs = Json::array();
-  for (const JobStatus& job : s.jobs)
-    jobs.push_back(Json{{"job", job.job}, {"status", job.status}});
+  for (const JobStatusRecord& job : s.jobs) {
+    jobs.push_back(Json{{"job", job.job}, {"status", JobStatusName(job.status)}});
+  }
   j["jobs"] = std::move(jobs);
   if (s.peak_rss_anon_kib > 0) j["peak_rss_anon_kib"] = s.peak_rss_anon_kib;
   if (!s.case_info.empty()) j["case"] = CaseToJson(s.case_info);
@@ -318,17 +319,6 @@ Status RunReport::AddCase(const CaseInfo& case_info) {
 
 Status RunReport::AddRunSummary(const RunSummary& summary) {
   return impl_->Append(RunSummaryToJson(summary), true);
-}
-
-int RunExitCode(const std::vector<JobStatus>& jobs, bool interrupted) {
-  if (interrupted) return 130;
-  int code = 0;
-  for (const JobStatus& j : jobs) {
-    if (j.status == "failed") return 2;
-    if (j.status == "differences") code = 3;
-    if (j.status == "warnings" && code == 0) code = 1;
-  }
-  return code;
 }
 
 Status RunReport::AddShard(const ShardRecord& shard) {

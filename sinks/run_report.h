@@ -67,6 +67,7 @@
 #include "sinks/evidence.h"
 #include "sinks/file_record.h"
 #include "sinks/host_safety.h"
+#include "sinks/job_status.h"
 
 namespace diskferry {
 
@@ -89,9 +90,9 @@ struct JobFilesystem {
 
 struct JobSummary {
   std::string job;
-  std::string kind;     // what the job does: "extract", "inject", "verify", ...
-  std::string status;   // "ok", "failed", "skipped", ...: the job runner's words
-  std::string message;  // why, when not ok; omitted when empty
+  std::string kind;                   // what the job does: "extract", "inject", "verify", ...
+  JobStatus status = JobStatus::kOk;  // "status": JobStatusName
+  std::string message;                // why, when not ok; omitted when empty
   uint64_t files = 0;
   uint64_t bytes = 0;
   uint64_t skipped = 0;
@@ -112,17 +113,15 @@ struct ApplianceFailure {
   TimePoint time;
 };
 
-struct JobStatus {
+// A job's status as a report records it: in the run record's "jobs", and in each job
+// record (ReadJobStatuses).
+struct JobStatusRecord {
   std::string job;
-  std::string status;
+  JobStatus status = JobStatus::kOk;
   // What the job moved, as its job record says (ReadJobStatuses); not in the run record.
   uint64_t files = 0;
   uint64_t bytes = 0;
 };
-
-// A run's exit code from its jobs' statuses: 0 all ok; 1 warnings; 2 a job failed; 3
-// verify found differences (the worst wins: 2 over 3 over 1); 130 interrupted.
-int RunExitCode(const std::vector<JobStatus>& jobs, bool interrupted);
 
 // A shard's identity, as its "shard" record states it (above).
 struct ShardRecord {
@@ -144,7 +143,7 @@ struct RunSummary {
   std::string host;
   TimePoint started;
   TimePoint ended;
-  std::vector<JobStatus> jobs;     // in the order they ran
+  std::vector<JobStatusRecord> jobs;  // in the order they ran
   uint64_t peak_rss_anon_kib = 0;  // the host's anonymous memory at its peak; 0: unknown
   CaseInfo case_info;              // omitted when empty
   // A shard's run: "shard":{"index":I,"count":N}; a merged report: "shards":N. Both 0
@@ -216,8 +215,9 @@ Result<std::vector<FileRecord>> ReadFileRecords(const std::string& path, const s
 
 // The "job" records of a report, in file order (a resumed run skips the jobs listed), with
 // their files and bytes (0 where absent).
-// Errors as ForEachFileRecord.
-Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path);
+// Errors as ForEachFileRecord; kInvalidArgument "PATH:LINE: job J: unknown status "WORD""
+// for a status ParseJobStatus does not know (job_status.h says why it is not guessed).
+Result<std::vector<JobStatusRecord>> ReadJobStatuses(const std::string& path);
 
 // Calls `fn` with the text of each non-empty line of the report at `path`, in order,
 // without its '\n' (a last line without one, cut short by a crash, is passed too: the

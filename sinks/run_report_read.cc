@@ -129,12 +129,12 @@ Status ForEachReportLine(const std::string& path,
   return Status::Ok();
 }
 
-Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
+Result<std::vector<JobStatusRecord>> ReadJobStatuses(const std::string& path) {
   UniqueFd fd;
   if (int err = OpenHostFile(path, HostOpen::kRead, &fd); err != 0) return ErrnoStatus(err, path);
   LineReader reader(fd.get());
   Line line;
-  std::vector<JobStatus> jobs;
+  std::vector<JobStatusRecord> jobs;
   while (reader.Next(&line)) {
     if (line.text.empty()) continue;
     const Json j = Json::parse(line.text, nullptr, /*allow_exceptions=*/false);
@@ -151,7 +151,14 @@ Result<std::vector<JobStatus>> ReadJobStatuses(const std::string& path) {
       return Status(Code::kInvalidArgument, path + ":" + std::to_string(line.number) +
                                                 ": job record without job and status");
     }
-    JobStatus js{job->get<std::string>(), status->get<std::string>()};
+    const std::string word = status->get<std::string>();
+    const std::optional<JobStatus> parsed = ParseJobStatus(word);
+    if (!parsed) {
+      return Status(Code::kInvalidArgument, path + ":" + std::to_string(line.number) + ": job " +
+                                                job->get<std::string>() + ": unknown status \"" +
+                                                word + "\"");
+    }
+    JobStatusRecord js{job->get<std::string>(), *parsed};
     const auto files = j.find("files");
     const auto bytes = j.find("bytes");
     if (files != j.end() && files->is_number_unsigned()) js.files = files->get<uint64_t>();

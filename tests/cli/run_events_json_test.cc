@@ -41,16 +41,18 @@ TEST(RunEventsJsonTest, WritesOneEventPerLineInCallOrderWithTheirFields) {
     events->FileError("copy-etc", "etc/shadow", "Permission denied");
     events->Log(LogLevel::kInfo, "only on the log");
     events->Log(LogLevel::kWarning, "slow disk");
-    events->JobFinished("copy-etc", "warnings", "1 file could not be read");
-    events->JobFinished("never-started", "skipped", "");
-    events->JobFinished("odd", "someday", "");
-    events->RunFinished(
-        {.exit_code = 1, .files = 2, .bytes = 1100, .seconds = 3.5, .report_path = "run.jsonl"});
+    events->JobFinished("copy-etc", JobStatus::kWarnings, "1 file could not be read");
+    events->JobFinished("never-started", JobStatus::kSkipped, "");
+    events->RunFinished({.jobs = {JobStatus::kWarnings, JobStatus::kSkipped},
+                         .files = 2,
+                         .bytes = 1100,
+                         .seconds = 3.5,
+                         .report_path = "run.jsonl"});
   }
   const std::vector<Json> e = ParseJsonLines(out.Text());
-  ASSERT_EQ(EventNames(e), (std::vector<std::string>{"run_started", "appliance", "job_started",
-                                                     "file_error", "log", "job_finished",
-                                                     "job_finished", "job_finished", "summary"}));
+  ASSERT_EQ(EventNames(e),
+            (std::vector<std::string>{"run_started", "appliance", "job_started", "file_error",
+                                      "log", "job_finished", "job_finished", "summary"}));
   const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   for (const Json& event : e) {
     EXPECT_EQ(event.begin().key(), "event");
@@ -74,12 +76,12 @@ TEST(RunEventsJsonTest, WritesOneEventPerLineInCallOrderWithTheirFields) {
   EXPECT_EQ(e[5]["bytes"], 1100);
   EXPECT_EQ(e[5]["file_errors"], 1);
   EXPECT_GE(e[5]["seconds"].get<double>(), 0);
-  const Json& summary = e[8];
-  EXPECT_EQ(summary["exit_code"], 1);
+  const Json& summary = e[7];
+  EXPECT_EQ(summary["exit_code"], 1);  // ExitCodeOfRun: warnings
   EXPECT_EQ(summary["interrupted"], false);
   EXPECT_EQ(summary["jobs"].dump(),
             R"({"ok":0,"warnings":1,"failed":0,"differences":0,"skipped":1,"cancelled":0,)"
-            R"("interrupted":0,"someday":1})");
+            R"("interrupted":0})");
   EXPECT_EQ(summary["files"], 2);
   EXPECT_EQ(summary["bytes"], 1100);
   EXPECT_EQ(summary["seconds"], 3.5);
@@ -102,7 +104,7 @@ TEST(RunEventsJsonTest, ConcurrentMeterUpdatesSumExactly) {
       });
     }
     for (std::thread& w : workers) w.join();
-    events->JobFinished("j", "ok", "");
+    events->JobFinished("j", JobStatus::kOk, "");
     events->RunFinished({});
   }
   const std::vector<Json> e = ParseJsonLines(out.Text());
@@ -155,10 +157,10 @@ TEST(RunEventsJsonTest, ProgressFollowsChangesAndStopsAtJobFinished) {
   EXPECT_EQ(CountProgress(out, "j"), 1u);
   meter->AddFile(100);
   WaitFor([&] { return CountProgress(out, "j") == 2; });
-  events->JobFinished("j", "ok", "");
+  events->JobFinished("j", JobStatus::kOk, "");
   meter->AddFile(100);  // a late update after the job finished
   ticks(5);
-  events->JobFinished("clock", "ok", "");
+  events->JobFinished("clock", JobStatus::kOk, "");
   events->RunFinished({});
 
   const std::vector<Json> e = EventsOf(ParseJsonLines(out.Text()), "j");
@@ -251,11 +253,42 @@ TEST(RunEventsJsonTest, JobMountedWithoutReplayLogsNothing) {
   EXPECT_EQ(log.Text(), "");
 }
 
+// A resumed run: the job the interrupted run finished (failed) has no job_finished, but the
+// exit code is the command's, from every job's status.
+TEST(RunEventsJsonTest, SummaryExitCodeCountsJobsFinishedBeforeAResume) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    events->JobFinished("second", JobStatus::kOk, "");
+    events->RunFinished({.jobs = {JobStatus::kFailed, JobStatus::kOk}});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[1]["exit_code"], 2);
+  EXPECT_EQ(e[1]["jobs"]["ok"], 1);
+  EXPECT_EQ(e[1]["jobs"]["failed"], 0);
+}
+
+TEST(RunEventsJsonTest, AnInterruptedRunsSummarySays130) {
+  CapturedFile out, log;
+  {
+    auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
+    events->JobFinished("j", JobStatus::kInterrupted, "");
+    events->RunFinished({.jobs = {JobStatus::kInterrupted}, .interrupted = true});
+  }
+  const std::vector<Json> e = ParseJsonLines(out.Text());
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0]["status"], "interrupted");
+  EXPECT_EQ(e[1]["exit_code"], 130);
+  EXPECT_EQ(e[1]["interrupted"], true);
+  EXPECT_EQ(e[1]["jobs"]["interrupted"], 1);
+}
+
 TEST(RunEventsJsonTest, UnstartedJobCanFinishAsSkipped) {
   CapturedFile out, log;
   {
     auto events = MakeJsonEvents(out.get(), log.get(), kNoTicks);
-    events->JobFinished("later", "skipped", "an earlier job failed");
+    events->JobFinished("later", JobStatus::kSkipped, "an earlier job failed");
   }
   const std::vector<Json> e = ParseJsonLines(out.Text());
   ASSERT_EQ(e.size(), 1u);

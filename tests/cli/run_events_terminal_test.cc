@@ -67,7 +67,7 @@ TEST(RunEventsTerminalTest, LiveBlockIsRedrawnInPlaceAndFinishedJobsStayAboveIt)
   a->AddFile(10);
   WaitFor([&] { return HasLineStarting(Screen(tty.Text()), "  alpha"); });
   events->Log(LogLevel::kInfo, "hello");
-  events->JobFinished("alpha", "ok", "");
+  events->JobFinished("alpha", JobStatus::kOk, "");
   // While beta runs, the screen is: permanent lines, then the live block.
   std::vector<std::string> screen = Screen(tty.Text());
   ASSERT_EQ(screen.size(), 4u) << tty.Text();
@@ -76,8 +76,9 @@ TEST(RunEventsTerminalTest, LiveBlockIsRedrawnInPlaceAndFinishedJobsStayAboveIt)
   EXPECT_EQ(screen[2].rfind("  beta  inject  0 files  0 B", 0), 0u) << screen[2];
   EXPECT_EQ(screen[3].rfind("  all   1/2 jobs done, 1 running  1 file  10 B", 0), 0u) << screen[3];
   b->AddBytes(5);
-  events->JobFinished("beta", "failed", "disk full");
-  events->RunFinished({.exit_code = 2, .files = 1, .bytes = 15, .seconds = 0.25});
+  events->JobFinished("beta", JobStatus::kFailed, "disk full");
+  events->RunFinished(
+      {.jobs = {JobStatus::kOk, JobStatus::kFailed}, .files = 1, .bytes = 15, .seconds = 0.25});
   screen = Screen(tty.Text());
   ASSERT_EQ(screen.size(), 4u) << tty.Text();
   EXPECT_EQ(screen[2].rfind("[failed] beta (inject): 0 files, 5 B in ", 0), 0u) << screen[2];
@@ -92,7 +93,7 @@ TEST(RunEventsTerminalTest, LogsGoToTheLogStreamAndJobsToTheTerminal) {
     events->Log(LogLevel::kWarning, "careful");
     events->FileError("j", "a\x1b[2Jb", "gone");
     events->Appliance({.what = "reused", .slot = 1});
-    events->JobFinished("j", "ok", "");
+    events->JobFinished("j", JobStatus::kOk, "");
     events->RunFinished({});
   }
   EXPECT_EQ(err.Text(), "warning: careful\nwarning: j: a\\x1b[2Jb: gone\n");
@@ -143,7 +144,7 @@ TEST(RunEventsTerminalTest, HostileJobNamesCannotSendEscapes) {
     events->RunStarted(1, 1);
     events->JobStarted("\x1b]0;owned\x07", "extract");
     WaitFor([&] { return Screen(tty.Text()).size() == 2; });
-    events->JobFinished("\x1b]0;owned\x07", "ok", "\x1b[31m");
+    events->JobFinished("\x1b]0;owned\x07", JobStatus::kOk, "\x1b[31m");
     events->RunFinished({});
   }
   // Screen() fails the test on any escape other than the display's own.
@@ -191,11 +192,11 @@ TEST(RunEventsQuietTest, PrintsOnlyWarningsAndErrorsAndNothingOnStdout) {
     events->Log(LogLevel::kInfo, "not shown");
     events->Log(LogLevel::kWarning, "w");
     events->Log(LogLevel::kError, "e");
-    events->JobFinished("a", "ok", "");
+    events->JobFinished("a", JobStatus::kOk, "");
     events->JobStarted("b", "verify");
-    events->JobFinished("b", "differences", "2 files differ");
-    events->JobFinished("c", "failed", "no filesystem");
-    events->RunFinished({.exit_code = 2});
+    events->JobFinished("b", JobStatus::kDifferences, "2 files differ");
+    events->JobFinished("c", JobStatus::kFailed, "no filesystem");
+    events->RunFinished({.jobs = {JobStatus::kOk, JobStatus::kDifferences, JobStatus::kFailed}});
   }
   EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
   EXPECT_EQ(out.Text(), "");

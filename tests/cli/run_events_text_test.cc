@@ -141,16 +141,23 @@ TEST(RunEventsTextTest, LogLinesCarryTheirLevel) {
 
 TEST(RunEventsTextTest, FinishedJobLineSummarisesTheJob) {
   JobCounts c{.files = 1234, .bytes = 56 * 1048576ull + 734003};
-  PlainLine ok = JobFinishedLine("copy-etc", "extract", "ok", "", c, 0, 3.2);
+  PlainLine ok = JobFinishedLine("copy-etc", "extract", JobStatus::kOk, "", c, 0, 3.2);
   EXPECT_EQ(ok.level, LogLevel::kInfo);
   EXPECT_EQ(ok.text, "[ok] copy-etc (extract): 1234 files, 56.7 MiB in 3.2 s");
-  PlainLine failed = JobFinishedLine("j", "inject", "failed", "disk full", {}, 2, 0.5);
+  PlainLine failed = JobFinishedLine("j", "inject", JobStatus::kFailed, "disk full", {}, 2, 0.5);
   EXPECT_EQ(failed.level, LogLevel::kError);
   EXPECT_EQ(failed.text, "[failed] j (inject): 0 files, 0 B in 0.5 s, 2 file errors: disk full");
-  PlainLine skipped = JobFinishedLine("j", "", "skipped", "depends on a failed job", {}, 0, 0);
+  PlainLine skipped =
+      JobFinishedLine("j", "", JobStatus::kSkipped, "depends on a failed job", {}, 0, 0);
   EXPECT_EQ(skipped.level, LogLevel::kInfo);
   EXPECT_EQ(skipped.text, "[skipped] j: depends on a failed job");
-  EXPECT_EQ(JobFinishedLine("j", "verify", "differences", "", {}, 0, 1).level, LogLevel::kWarning);
+  EXPECT_EQ(JobFinishedLine("j", "verify", JobStatus::kDifferences, "", {}, 0, 1).level,
+            LogLevel::kWarning);
+  EXPECT_EQ(JobFinishedLine("j", "extract", JobStatus::kWarnings, "", {}, 1, 1).level,
+            LogLevel::kWarning);
+  PlainLine interrupted = JobFinishedLine("j", "extract", JobStatus::kInterrupted, "", {}, 0, 1);
+  EXPECT_EQ(interrupted.level, LogLevel::kWarning);
+  EXPECT_EQ(interrupted.text, "[interrupted] j (extract): 0 files, 0 B in 1.0 s");
 }
 
 TEST(RunEventsTextTest, FileErrorLinesStopAfterTheCapWithOneNote) {
@@ -222,20 +229,21 @@ TEST(RunEventsTextTest, ApplianceFailuresAreWarningsAndRoutineEventsQuiet) {
 
 TEST(RunEventsTextTest, AFinishedJobsMessageShowsItsFirstLineUnlessDetailsAreAsked) {
   const std::string message = "appliance launch failed: QEMU exited\n  command: qemu -m 512";
-  EXPECT_EQ(JobFinishedLine("j", "extract", "failed", message, {}, 0, 0.5).text,
+  EXPECT_EQ(JobFinishedLine("j", "extract", JobStatus::kFailed, message, {}, 0, 0.5).text,
             "[failed] j (extract): 0 files, 0 B in 0.5 s: appliance launch failed: QEMU exited");
-  EXPECT_EQ(JobFinishedLine("j", "extract", "failed", message, {}, 0, 0.5, true).text,
+  EXPECT_EQ(JobFinishedLine("j", "extract", JobStatus::kFailed, message, {}, 0, 0.5, true).text,
             "[failed] j (extract): 0 files, 0 B in 0.5 s: " + message);
 }
 
 TEST(RunEventsTextTest, SummaryLineListsOnlyNonZeroOutcomes) {
-  RunSummaryEvent s{
-      .exit_code = 2, .files = 10, .bytes = 2048, .seconds = 12.34, .report_path = "run.jsonl"};
-  const StatusCounts jobs = {{"ok", 3}, {"warnings", 0}, {"failed", 1}};
+  RunSummaryEvent s{.files = 10, .bytes = 2048, .seconds = 12.34, .report_path = "run.jsonl"};
+  const StatusCounts jobs = {
+      {JobStatus::kOk, 3}, {JobStatus::kWarnings, 0}, {JobStatus::kFailed, 1}};
   EXPECT_EQ(SummaryLine(s, jobs),
             "4 jobs: 3 ok, 1 failed; 10 files, 2.0 KiB in 12.3 s; report: run.jsonl");
   EXPECT_EQ(SummaryLine({}, {}), "0 jobs; 0 files, 0 B in 0.0 s");
-  EXPECT_EQ(SummaryLine({.interrupted = true, .files = 1}, {{"ok", 1}, {"interrupted", 1}}),
+  EXPECT_EQ(SummaryLine({.interrupted = true, .files = 1},
+                        {{JobStatus::kOk, 1}, {JobStatus::kInterrupted, 1}}),
             "interrupted: 2 jobs: 1 ok, 1 interrupted; 1 file, 0 B in 0.0 s");
 }
 

@@ -112,7 +112,7 @@ TEST_F(JobJournalTest, AReportTakesASpoolsCompleteLinesAndJobStatusesReadBack) {
     JobSummary s;
     s.job = "s";
     s.kind = "extract";
-    s.status = "ok";
+    s.status = JobStatus::kOk;
     ASSERT_TRUE(report->AddJobSummary(s).ok());
     ASSERT_TRUE(report->Close().ok());
   }
@@ -122,7 +122,7 @@ TEST_F(JobJournalTest, AReportTakesASpoolsCompleteLinesAndJobStatusesReadBack) {
   ASSERT_TRUE(statuses.ok());
   ASSERT_EQ(statuses->size(), 1u);
   EXPECT_EQ((*statuses)[0].job, "s");
-  EXPECT_EQ((*statuses)[0].status, "ok");
+  EXPECT_EQ((*statuses)[0].status, JobStatus::kOk);
   // Appending keeps what is there.
   {
     auto report = RunReport::Open(report_path, ReportMode::kAppend);

@@ -54,7 +54,11 @@ class LaunchRetryTest : public ::testing::Test {
     };
     Result<RunOutcome> outcome = RunManifest(*spec, options);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
-    if (outcome.ok()) EXPECT_EQ(outcome->exit_code, 2);
+    if (outcome.ok()) {
+      EXPECT_FALSE(outcome->interrupted);
+      EXPECT_EQ(outcome->jobs.size(), 1u);
+      for (const JobOutcome& job : outcome->jobs) EXPECT_EQ(job.status, JobStatus::kFailed);
+    }
     std::fflush(log.get());
     return SplitLines(log.Text());
   }

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/exit_codes.h"
 #include "cli/run_events_display.h"
 #include "jobs/validator.h"
 #include "runner/job_runner.h"
@@ -113,7 +114,18 @@ class RunManifestTest : public ::testing::Test {
     std::fflush(events_file.get());
     events_ = ParseJsonLines(events_file.Text());
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
-    return outcome.ok() ? outcome->exit_code : -1;
+    if (!outcome.ok()) return -1;
+    // The exit code `diskferry run` gives for this outcome (cli/exit_codes.h), which the
+    // --json summary states too.
+    std::vector<JobStatus> statuses;
+    for (const JobOutcome& job : outcome->jobs) statuses.push_back(job.status);
+    const int code = ExitCodeOfRun(statuses, outcome->interrupted);
+    const auto summary = std::find_if(events_.begin(), events_.end(), [](const Json& e) {
+      return e.value("event", "") == "summary";
+    });
+    EXPECT_NE(summary, events_.end());
+    if (summary != events_.end()) EXPECT_EQ((*summary)["exit_code"], code);
+    return code;
   }
 
   Result<std::unique_ptr<PooledSession>> Open(const ImageSessionConfig& config) {

@@ -174,7 +174,8 @@ TEST_F(EvidenceTest, TheReportHasOneEvidenceLineAndTheCaseInRunAndJobRecords) {
     e.after->size = 4;
     ASSERT_TRUE(report->AddEvidence("j", e).ok());
     const CaseInfo c{"C-1", "A. \"Q\" Smith\n", "", "bad \xff byte"};
-    JobSummary job{"j", "extract", "ok", "", 0, 0, 0, 0, {}, TimePoint(), TimePoint(), {}, c};
+    JobSummary job{"j", "extract", JobStatus::kOk, "",          0,  0, 0,
+                   0,   {},        TimePoint(),    TimePoint(), {}, c};
     ASSERT_TRUE(report->AddJobSummary(job).ok());
     RunSummary run{"complete", "v", "", "h", TimePoint(), TimePoint(), {}, 0, c};
     ASSERT_TRUE(report->AddRunSummary(run).ok());

@@ -92,7 +92,7 @@ TEST_F(RunReportTest, WritesOneObjectPerLineWithRecordFirst) {
   ASSERT_TRUE(report.AddFile("etc", Sample("etc/hostname")).ok());
   JobSummary job{.job = "etc",
                  .kind = "extract",
-                 .status = "failed",
+                 .status = JobStatus::kFailed,
                  .message = "disk full",
                  .files = 10,
                  .bytes = 2048,
@@ -107,7 +107,7 @@ TEST_F(RunReportTest, WritesOneObjectPerLineWithRecordFirst) {
                  .host = "builder",
                  .started = At(0),
                  .ended = At(1500),
-                 .jobs = {{"etc", "failed"}, {"b", "ok"}}};
+                 .jobs = {{"etc", JobStatus::kFailed}, {"b", JobStatus::kOk}}};
   ASSERT_TRUE(report.AddRunSummary(run).ok());
   ASSERT_TRUE(report.Close().ok());
 
@@ -133,7 +133,8 @@ TEST_F(RunReportTest, WritesOneObjectPerLineWithRecordFirst) {
 
 TEST_F(RunReportTest, JobRecordListsTheMountedFilesystemsWhenThereAreAny) {
   RunReport report = Open();
-  JobSummary job{.job = "etc", .kind = "list", .status = "ok", .started = At(0), .ended = At(0)};
+  JobSummary job{
+      .job = "etc", .kind = "list", .status = JobStatus::kOk, .started = At(0), .ended = At(0)};
   ASSERT_TRUE(report.AddJobSummary(job).ok());
   job.filesystems = {{"/dev/sdb", "ext4", "/", true}, {"/dev/sda1", "vfat", "/boot", false}};
   ASSERT_TRUE(report.AddJobSummary(job).ok());
@@ -213,6 +214,42 @@ TEST_F(RunReportTest, ReadingNamesTheLineOfABadRecordAndIgnoresACutLastLine) {
   EXPECT_NE(ReadFileRecords(path_, "j").status().message().find(":1: not a JSON object"),
             std::string::npos);
   EXPECT_EQ(ReadFileRecords(scratch_ / "missing.jsonl", "j").status().code(), Code::kNotFound);
+}
+
+TEST_F(RunReportTest, JobStatusesReadBackAsWrittenForEveryStatus) {
+  {
+    RunReport report = Open();
+    for (JobStatus status : kJobStatuses) {
+      JobSummary job;
+      job.job = std::string(JobStatusName(status)) + "-job";
+      job.status = status;
+      job.files = 3;
+      job.bytes = 300;
+      ASSERT_TRUE(report.AddJobSummary(job).ok());
+    }
+    ASSERT_TRUE(report.Close().ok());
+  }
+  auto back = ReadJobStatuses(path_);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), std::size(kJobStatuses));
+  for (size_t i = 0; i < back->size(); ++i) {
+    EXPECT_EQ((*back)[i].job, std::string(JobStatusName(kJobStatuses[i])) + "-job");
+    EXPECT_EQ((*back)[i].status, kJobStatuses[i]);
+    EXPECT_EQ((*back)[i].files, 3u);
+    EXPECT_EQ((*back)[i].bytes, 300u);
+  }
+}
+
+// A word no JobStatus names is refused, not guessed (job_status.h): it could hide a failure.
+TEST_F(RunReportTest, AJobStatusThisVersionDoesNotKnowIsAnErrorNamingTheLineAndTheWord) {
+  WriteFile(path_, R"({"record":"job","job":"a","kind":"extract","status":"ok"})"
+                   "\n"
+                   R"({"record":"job","job":"b","kind":"extract","status":"cancelled"})"
+                   "\n");
+  auto back = ReadJobStatuses(path_);
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(back.status().message(), path_ + ":2: job b: unknown status \"cancelled\"");
 }
 
 TEST_F(RunReportTest, FileRecordJsonRejectsMistypedFields) {

@@ -11,6 +11,7 @@ add_executable(sinks_tests
   ${DF_SINKS_TEST_DIR}/host_tree_reader_test.cc
   ${DF_SINKS_TEST_DIR}/host_tree_writer_hostile_test.cc
   ${DF_SINKS_TEST_DIR}/host_tree_writer_test.cc
+  ${DF_SINKS_TEST_DIR}/job_status_test.cc
   ${DF_SINKS_TEST_DIR}/round_trip_test.cc
   ${DF_SINKS_TEST_DIR}/selecting_sink_test.cc
   ${DF_SINKS_TEST_DIR}/tar_round_trip_test.cc
