@@ -7,8 +7,8 @@
 #include <mutex>
 #include <string>
 
-#include "qemu-win/win_util.h"
 #include "sinks/archive_names.h"
+#include "qemu-win/win_util.h"
 
 namespace diskferry {
 namespace {

@@ -5,10 +5,10 @@
 
 #include <cerrno>
 
+#include "sinks/beneath_dir.h"
 #include "protocol/lane_records.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
-#include "sinks/beneath_dir.h"
 
 namespace diskferry {
 namespace {

@@ -1,7 +1,7 @@
 // The Windows half of sinks/digests.h: Windows CNG (BCrypt), which every Windows since
 // Vista has, so diskferry.exe needs no OpenSSL.
-#include <bcrypt.h>
 #include <windows.h>
+#include <bcrypt.h>
 
 #include <cstdio>
 #include <limits>

@@ -1,17 +1,18 @@
 // The Windows half of sinks/host_file.h: CreateFileW handles wrapped in CRT descriptors,
 // positioned I/O through OVERLAPPED offsets, holes through NTFS sparse files.
-#include <fcntl.h>
-#include <io.h>
 #include <windows.h>
 #include <winioctl.h>
+
+#include <fcntl.h>
+#include <io.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <random>
 
-#include "qemu-win/files_win.h"
 #include "sinks/host_file.h"
+#include "qemu-win/files_win.h"
 
 namespace diskferry {
 namespace {

@@ -1,11 +1,11 @@
 // The Windows half of sinks/host_system.h.
-#include <psapi.h>
 #include <windows.h>
+#include <psapi.h>
 
 #include <cstdio>
 
-#include "qemu-win/files_win.h"
 #include "sinks/host_system.h"
+#include "qemu-win/files_win.h"
 
 namespace diskferry {
 namespace {

@@ -32,10 +32,10 @@
 #include <utility>
 #include <vector>
 
+#include "sinks/host_tree_writer_impl.h"
 #include "protocol/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
-#include "sinks/host_tree_writer_impl.h"
 
 namespace diskferry {
 namespace {

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "protocol/source_file.h"
-#include "qemu-win/files_win.h"
-#include "qemu-win/host_tree_nt_win.h"
 #include "sinks/beneath_dir.h"
 #include "sinks/host_tree_reader.h"
 #include "sinks/host_tree_writer.h"
+#include "protocol/source_file.h"
+#include "qemu-win/files_win.h"
+#include "qemu-win/host_tree_nt_win.h"
 
 namespace diskferry {
 namespace {
