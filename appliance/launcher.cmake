@@ -32,7 +32,7 @@ endif()
 if(NOT TARGET nlohmann_json::nlohmann_json)
   find_package(nlohmann_json REQUIRED)
 endif()
-target_link_libraries(df_appliance PUBLIC df_protocol df_appliance_cache Threads::Threads
+target_link_libraries(df_appliance PUBLIC df_protocol df_host df_appliance_cache Threads::Threads
                       PRIVATE nlohmann_json::nlohmann_json)
 if(NOT WIN32)
   target_link_libraries(df_appliance PRIVATE OpenSSL::Crypto)

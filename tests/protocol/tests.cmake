@@ -6,7 +6,6 @@ add_executable(protocol_tests
   ${DF_PROTOCOL_TEST_DIR}/errno_wire_test.cc
   ${DF_PROTOCOL_TEST_DIR}/frame_test.cc
   ${DF_PROTOCOL_TEST_DIR}/glob_test.cc
-  ${DF_PROTOCOL_TEST_DIR}/host_path_test.cc
   ${DF_PROTOCOL_TEST_DIR}/lane_records_test.cc
   ${DF_PROTOCOL_TEST_DIR}/lane_packer_test.cc
   ${DF_PROTOCOL_TEST_DIR}/lane_unpacker_test.cc
