@@ -401,10 +401,20 @@ void EndPart(RunShared& run, JobRun& job, const Status& st) {
   if (job.parts_left.fetch_sub(1) == 1) FinishJob(run, job);
 }
 
-Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& options) {
-  DF_CHECK(options.events != nullptr);
-  RunEvents& events = *options.events;
-  const std::string manifest_sha256 = ManifestSha256(spec.file);
+namespace {
+
+// What a run writes beside its jobs' outputs: the report (appended to on a resume, with a
+// shard's record first), the journal, and on a resume the statuses of the jobs the
+// interrupted run finished (job -> status).
+struct RunFiles {
+  std::string manifest_sha256;
+  RunJournal journal;
+  RunReport report;
+  std::map<std::string, std::string> finished;
+};
+
+Result<RunFiles> OpenRunFiles(const ManifestSpec& spec, const RunOptions& options) {
+  std::string manifest_sha256 = ManifestSha256(spec.file);
   if (!options.resume) {  // --report in a directory not made yet, like every other output
     if (Status st = MakeOutputParents(HostPath{options.report_path, options.report_path});
         !st.ok()) {
@@ -414,7 +424,7 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   auto journal = options.resume ? RunJournal::Resume(options.report_path, manifest_sha256)
                                 : RunJournal::Create(options.report_path, manifest_sha256);
   if (!journal.ok()) return journal.status();
-  std::map<std::string, std::string> finished;  // job -> status, from the interrupted run
+  std::map<std::string, std::string> finished;
   if (options.resume) {
     auto statuses = ReadJobStatuses(options.report_path);
     if (!statuses.ok()) return statuses.status();
@@ -429,37 +439,53 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
     shard.vars_sha256 = VarsSha256(spec.vars, shard.var_names);
     if (Status st = report->AddShard(shard); !st.ok()) return st;
   }
+  return RunFiles{std::move(manifest_sha256), std::move(*journal), std::move(*report),
+                  std::move(finished)};
+}
 
-  const int appliances = options.appliances > 0  ? options.appliances
-                         : spec.run.max_parallel ? *spec.run.max_parallel
-                                                 : DefaultPoolSize();
+// -j, else run.max_parallel, else what the host fits.
+int PoolSizeOf(const ManifestSpec& spec, const RunOptions& options) {
+  return options.appliances > 0  ? options.appliances
+         : spec.run.max_parallel ? *spec.run.max_parallel
+                                 : DefaultPoolSize();
+}
+
+// The pool's options: its appliances' launches feed `costs`, and their failures go to the
+// report and, like every pool event, to the run's events.
+PoolOptions PoolOptionsFor(const RunOptions& options, int appliances, RunEvents& events,
+                           HostCostMeter& costs, RunReport& report) {
   PoolOptions pool_options;
   pool_options.size = appliances;
   pool_options.hang_timeout = options.hang_timeout;
   if (options.seams.open) pool_options.open = options.seams.open;
-  HostCostMeter costs;
-  RunReport& run_report = *report;
-  pool_options.on_event = [&events, &costs, &run_report](const PoolEvent& e) {
+  pool_options.on_event = [&events, &costs, &report](const PoolEvent& e) {
     if (e.kind == PoolEventKind::kLaunched && !e.built_template) costs.AddLaunch(e.launch_time);
     const ApplianceNotice notice = ToNotice(e);
     if (IsFailure(e.kind)) {
       // A report that cannot be written fails the run at its end (AddRunSummary).
-      (void)run_report.AddApplianceFailure({notice.what, notice.slot, notice.pid, notice.image,
-                                            notice.message, std::chrono::system_clock::now()});
+      (void)report.AddApplianceFailure({notice.what, notice.slot, notice.pid, notice.image,
+                                        notice.message, std::chrono::system_clock::now()});
     }
     events.Appliance(notice);
   };
-  AppliancePool pool(std::move(pool_options));
-  RunShared run{spec, options, *report, *journal, pool, events};
-  run.appliances = appliances;
-  run.retries = spec.run.retries;
-  run.split = spec.run.split;
-  const HostCosts measured =
-      options.host_costs_path.empty() ? HostCosts{} : LoadHostCosts(options.host_costs_path);
-  run.split_weight =
-      options.min_part_weight ? options.min_part_weight : SplitWeightFor(measured, kMinPartWeight);
-  run.costs = &costs;
+  return pool_options;
+}
 
+// The run's limits from the manifest, and the least weight of a part: --min-part, else
+// from this host's measured costs.
+void SetRunLimits(RunShared& run, int appliances, HostCostMeter* costs) {
+  run.appliances = appliances;
+  run.retries = run.spec.run.retries;
+  run.split = run.spec.run.split;
+  const HostCosts measured = run.options.host_costs_path.empty()
+                                 ? HostCosts{}
+                                 : LoadHostCosts(run.options.host_costs_path);
+  run.split_weight = run.options.min_part_weight ? run.options.min_part_weight
+                                                 : SplitWeightFor(measured, kMinPartWeight);
+  run.costs = costs;
+}
+
+std::vector<std::unique_ptr<JobRun>> MakeJobRuns(const ManifestSpec& spec) {
   std::vector<std::unique_ptr<JobRun>> jobs;
   for (const JobSpec& j : spec.jobs) {
     auto job = std::make_unique<JobRun>(j);
@@ -468,73 +494,91 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
     job->outcome = JobOutcome{j.name, job->kind, "ok", "", 0, 0, 0, 0, {}};
     jobs.push_back(std::move(job));
   }
-  // The most tasks that can ever run at once: a job that can be split may use every
-  // appliance, any other job one. The arena gets no more threads than that.
+  return jobs;
+}
+
+// The most tasks that can ever run at once: a job that can be split may use every
+// appliance, any other job one. The arena gets no more threads than that.
+size_t WorkersFor(const RunShared& run, const std::vector<std::unique_ptr<JobRun>>& jobs) {
   size_t most_tasks = 0;
   for (const auto& job : jobs) {
     const bool walks = !std::holds_alternative<InjectSpec>(job->job.task);
     most_tasks +=
-        run.split && walks && !WritesTarOutput(*job) ? static_cast<size_t>(appliances) : 1;
+        run.split && walks && !WritesTarOutput(*job) ? static_cast<size_t>(run.appliances) : 1;
   }
-  const size_t workers = std::max<size_t>(1, std::min<size_t>(appliances, most_tasks));
-  RunSummary summary{
-      "", DISKFERRY_VERSION,         manifest_sha256, HostName(), WallClock::now(), {}, {},
-      0,  CaseInfoOf(spec.case_spec)};
-  if (options.shard) {
-    summary.shard_index = options.shard->index;
-    summary.shard_count = options.shard->count;
-  }
-  events.RunStarted(spec.jobs.size(), appliances);
-  {
-    RunWatch watch(options.cancel, pool);
-    // Every task blocks on its appliance, so the arena needs a thread per appliance that
-    // can be busy (plus this one, which waits) whatever the number of cores.
-    tbb::global_control threads(tbb::global_control::max_allowed_parallelism, workers + 1);
-    tbb::task_arena arena(static_cast<int>(workers) + 1);
-    arena.execute([&] {
-      tbb::flow::graph graph;
-      WorkQueue queue;
-      size_t to_start = 0;
-      tbb::flow::function_node<tbb::flow::continue_msg> tasks(
-          graph, workers, [&](const tbb::flow::continue_msg&) { RunTask(run, jobs, queue); });
-      run.schedule = [&](size_t job, size_t part) {
-        queue.AddPart(job, part);
-        tasks.try_put(tbb::flow::continue_msg());
-      };
-      for (auto& job : jobs) {
-        auto done = finished.find(job->job.name);
-        if (done != finished.end()) {
-          job->outcome.status = done->second;
-          job->outcome.message = "finished by the interrupted run";
-          continue;
-        }
-        // Resumed: the interrupted run had started it (its plan is in the journal).
-        if (options.resume) {
-          auto plan = run.journal.LoadPlan(job->job.name);
-          job->resumed = plan.ok() && plan->has_value();
-        }
-        ++to_start;
-        if (job->job.kind() != JobKind::kInject) PrepareWalkConfig(run, *job);
-        queue.AddJob(job->index);
-      }
-      for (size_t n = 0; n < to_start; ++n) tasks.try_put(tbb::flow::continue_msg());
-      graph.wait_for_all();
-    });
-    summary.peak_rss_anon_kib = watch.peak_rss_anon_kib();
-  }
-  RunOutcome outcome;
-  outcome.appliances = appliances;
+  return std::max<size_t>(1, std::min<size_t>(run.appliances, most_tasks));
+}
+
+// Queues every job the interrupted run did not finish (those it did take its status);
+// returns how many were queued.
+size_t QueueJobs(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs,
+                 const std::map<std::string, std::string>& finished, WorkQueue& queue) {
+  size_t queued = 0;
   for (auto& job : jobs) {
+    auto done = finished.find(job->job.name);
+    if (done != finished.end()) {
+      job->outcome.status = done->second;
+      job->outcome.message = "finished by the interrupted run";
+      continue;
+    }
+    // Resumed: the interrupted run had started it (its plan is in the journal).
+    if (run.options.resume) {
+      auto plan = run.journal.LoadPlan(job->job.name);
+      job->resumed = plan.ok() && plan->has_value();
+    }
+    ++queued;
+    if (job->job.kind() != JobKind::kInject) PrepareWalkConfig(run, *job);
+    queue.AddJob(job->index);
+  }
+  return queued;
+}
+
+// Runs the jobs on a task graph of `workers` tasks and waits for the last; returns the
+// peak anonymous memory seen meanwhile (KiB).
+uint64_t RunJobs(RunShared& run, std::vector<std::unique_ptr<JobRun>>& jobs,
+                 const std::map<std::string, std::string>& finished, size_t workers) {
+  RunWatch watch(run.options.cancel, run.pool);
+  // Every task blocks on its appliance, so the arena needs a thread per appliance that
+  // can be busy (plus this one, which waits) whatever the number of cores.
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, workers + 1);
+  tbb::task_arena arena(static_cast<int>(workers) + 1);
+  arena.execute([&] {
+    tbb::flow::graph graph;
+    WorkQueue queue;
+    tbb::flow::function_node<tbb::flow::continue_msg> tasks(
+        graph, workers, [&](const tbb::flow::continue_msg&) { RunTask(run, jobs, queue); });
+    run.schedule = [&](size_t job, size_t part) {
+      queue.AddPart(job, part);
+      tasks.try_put(tbb::flow::continue_msg());
+    };
+    const size_t to_start = QueueJobs(run, jobs, finished, queue);
+    for (size_t n = 0; n < to_start; ++n) tasks.try_put(tbb::flow::continue_msg());
+    graph.wait_for_all();
+  });
+  return watch.peak_rss_anon_kib();
+}
+
+// The run's end: its outcome and exit code, the run record, the journal removed and the
+// host's costs saved when nothing was interrupted, and the RunFinished event.
+Result<RunOutcome> FinishRun(RunShared& run, RunFiles& files,
+                             const std::vector<std::unique_ptr<JobRun>>& jobs, RunSummary& summary,
+                             const HostCostMeter& costs) {
+  RunOutcome outcome;
+  outcome.appliances = run.appliances;
+  for (const auto& job : jobs) {
     summary.jobs.push_back({job->outcome.name, job->outcome.status});
     outcome.interrupted |= job->outcome.status == "interrupted";
     outcome.jobs.push_back(job->outcome);
   }
   summary.status = outcome.interrupted ? "interrupted" : "complete";
   summary.ended = WallClock::now();
-  (void)report->AddRunSummary(summary);
-  if (Status st = report->Close(); !st.ok()) return st;
+  (void)files.report.AddRunSummary(summary);
+  if (Status st = files.report.Close(); !st.ok()) return st;
+  const RunOptions& options = run.options;
   if (!outcome.interrupted) {
-    if (Status st = journal->Remove(); !st.ok()) events.Log(LogLevel::kWarning, st.ToString());
+    if (Status st = files.journal.Remove(); !st.ok()) {
+      run.events.Log(LogLevel::kWarning, st.ToString());
+    }
     // Merged into the file as it is now, not as it was at the start: runs may overlap.
     if (!options.host_costs_path.empty() && costs.measured()) {
       (void)SaveHostCosts(options.host_costs_path,
@@ -551,8 +595,34 @@ Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& optio
   }
   end.seconds = std::chrono::duration<double>(summary.ended - summary.started).count();
   end.report_path = options.report_path;
-  events.RunFinished(end);
+  run.events.RunFinished(end);
   return outcome;
+}
+
+}  // namespace
+
+Result<RunOutcome> RunManifest(const ManifestSpec& spec, const RunOptions& options) {
+  DF_CHECK(options.events != nullptr);
+  RunEvents& events = *options.events;
+  Result<RunFiles> files = OpenRunFiles(spec, options);
+  if (!files.ok()) return files.status();
+  const int appliances = PoolSizeOf(spec, options);
+  HostCostMeter costs;
+  AppliancePool pool(PoolOptionsFor(options, appliances, events, costs, files->report));
+  RunShared run{spec, options, files->report, files->journal, pool, events};
+  SetRunLimits(run, appliances, &costs);
+  std::vector<std::unique_ptr<JobRun>> jobs = MakeJobRuns(spec);
+  const size_t workers = WorkersFor(run, jobs);
+  RunSummary summary{
+      "", DISKFERRY_VERSION,         files->manifest_sha256, HostName(), WallClock::now(), {}, {},
+      0,  CaseInfoOf(spec.case_spec)};
+  if (options.shard) {
+    summary.shard_index = options.shard->index;
+    summary.shard_count = options.shard->count;
+  }
+  events.RunStarted(spec.jobs.size(), appliances);
+  summary.peak_rss_anon_kib = RunJobs(run, jobs, files->finished, workers);
+  return FinishRun(run, *files, jobs, summary, costs);
 }
 
 }  // namespace diskferry

@@ -16,6 +16,7 @@ add_executable(cli_display_tests
   cli/rate_window_test.cc
   cli/run_events_json_test.cc
   cli/run_events_terminal_test.cc
-  cli/run_events_text_test.cc)
+  cli/run_events_text_test.cc
+  sinks/tree_test_support.cc)
 target_link_libraries(cli_display_tests PRIVATE df_cli_display GTest::gtest_main)
 gtest_discover_tests(cli_display_tests DISCOVERY_TIMEOUT 60)

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "sinks/host_system.h"
+
 namespace diskferry {
 namespace {
 

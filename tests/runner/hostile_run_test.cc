@@ -9,7 +9,6 @@
 // honest job finishes with the right files.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,19 +19,17 @@
 #include <limits>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "appliance/appliance.h"
 #include "appliance/image_session.h"
 #include "cli/run_events_display.h"
-#include "daemon/daemon_context.h"
-#include "daemon/serve.h"
 #include "jobs/validator.h"
 #include "protocol/lane_records.h"
 #include "runner/job_runner.h"
 #include "tests/appliance/fake_guest.h"
 #include "tests/cli/run_events_test_util.h"
+#include "tests/runner/daemon_sessions.h"
 #include "tests/sinks/tree_test_support.h"
 
 namespace diskferry {
@@ -43,8 +40,10 @@ using flatbuffers::FlatBufferBuilder;
 using proto::Lane;
 using testing::CapturedFile;
 using testing::FakeGuest;
+using testing::OpenDaemonSession;
 using testing::ReadFile;
 using testing::ScratchDir;
+using testing::TestSession;
 using testing::WriteFile;
 
 constexpr uint64_t kBigSize = 300 << 10;  // above the stream threshold: the stream lane
@@ -178,63 +177,6 @@ void ServeHostile(FakeGuest& g, const ExtractScript& extract) {
   }
 }
 
-// The daemon's serve loop over a socketpair, against `root`, on its own thread.
-class InProcessDaemon {
- public:
-  explicit InProcessDaemon(const std::string& root) : ctx_(daemon::MakeTestContext(root)) {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    host_fd_ = fds[0];
-    guest_fd_ = fds[1];
-    thread_ = std::thread([this] { (void)daemon::Serve(guest_fd_, ctx_); });
-  }
-  ~InProcessDaemon() {
-    HangUp();
-    if (thread_.joinable()) thread_.join();
-    ::close(guest_fd_);
-  }
-  // The host's end; the caller's ControlClient owns it.
-  int TakeHostFd() { return std::exchange(host_fd_, -1); }
-  void HangUp() { ::shutdown(guest_fd_, SHUT_RDWR); }
-
- private:
-  daemon::DaemonContext ctx_;
-  int host_fd_ = -1;
-  int guest_fd_ = -1;
-  std::thread thread_;
-};
-
-// One appliance of the run as the pool sees it. The peer (daemon or fake) outlives the
-// session's Close(), which may still talk to it.
-class TestSession final : public PooledSession {
- public:
-  TestSession(std::unique_ptr<ImageSession> session, std::function<void()> hang_up,
-              std::shared_ptr<void> peer, int64_t pid)
-      : session_(std::move(session)),
-        hang_up_(std::move(hang_up)),
-        peer_(std::move(peer)),
-        pid_(pid) {}
-  ImageSession* session() override { return session_.get(); }
-  int64_t pid() const override { return pid_; }
-  std::optional<uint64_t> heartbeat() const override { return std::nullopt; }
-  std::optional<ChannelActivity> activity() const override {
-    return session_->appliance().control().activity();
-  }
-  void Kill() override { hang_up_(); }
-  Status Close() override {
-    Status st = session_->Close();
-    session_.reset();
-    peer_.reset();
-    return st;
-  }
-
- private:
-  std::unique_ptr<ImageSession> session_;
-  std::function<void()> hang_up_;
-  std::shared_ptr<void> peer_;
-  int64_t pid_;
-};
-
 class HostileRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -286,15 +228,7 @@ class HostileRunTest : public ::testing::Test {
           ImageSession::OverAppliance(std::move(appliance)), [raw] { raw->HangUp(); },
           std::move(guest), pid));
     }
-    auto daemon = std::make_shared<InProcessDaemon>(dir_ / "honest-root");
-    auto control = std::make_unique<ControlClient>(daemon->TakeHostFd(), 10s);
-    Result<HelloInfo> hello = control->Hello(10s);
-    if (!hello.ok()) return hello.status();
-    auto appliance = Appliance::OverStream(std::move(control), *hello);
-    InProcessDaemon* raw = daemon.get();
-    return std::unique_ptr<PooledSession>(new TestSession(
-        ImageSession::OverAppliance(std::move(appliance)), [raw] { raw->HangUp(); },
-        std::move(daemon), pid));
+    return OpenDaemonSession(dir_ / "honest-root", pid);
   }
 
   static const JobOutcome& Job(const RunOutcome& outcome, const std::string& name) {

@@ -13,7 +13,8 @@ add_executable(sinks_host_tests
   ${DF_SINKS_HOST_TEST_DIR}/spool_file_test.cc
   ${DF_SINKS_HOST_TEST_DIR}/tar_sink_host_test.cc
   ${DF_SINKS_HOST_TEST_DIR}/unique_fd_test.cc)
-target_link_libraries(sinks_host_tests PRIVATE df_sinks PkgConfig::LIBARCHIVE
+# KillProcessNow's test spawns its child with appliance/process.h.
+target_link_libraries(sinks_host_tests PRIVATE df_sinks df_appliance PkgConfig::LIBARCHIVE
                       GTest::gtest_main)
 # Windows has no `sleep`: KillProcessNow's test kills the process tests' child instead.
 if(WIN32 AND TARGET process_test_child)
