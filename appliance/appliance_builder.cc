@@ -1,11 +1,9 @@
 #include "appliance/appliance_builder.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 
 #include "appliance/appliance_cache.h"
@@ -158,17 +156,6 @@ Result<ApplianceImage> BuildEntry(const AppliancePlan& plan, const ApplianceCach
 }  // namespace
 
 bool HostBuildsAppliances() { return true; }
-
-std::string DefaultCacheDir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/diskferry";
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || home[0] == '\0') {
-    const passwd* pw = getpwuid(getuid());
-    home = pw != nullptr ? pw->pw_dir : "/tmp";
-  }
-  return std::string(home) + "/.cache/diskferry";
-}
 
 std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots,
                                                const StorageToolsConfig& tools_config) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "appliance/appliance_image.h"
+#include "appliance/cache_dir.h"
 #include "appliance/kernel_locator.h"
 #include "appliance/module_index.h"
 #include "appliance/module_plan.h"
@@ -28,7 +29,7 @@ struct ApplianceBuildConfig {
   std::string kernel;                    // --kernel PATH; empty: FindHostKernel chooses
   std::string daemon;                    // the static diskferry-daemon, becomes /init
   std::string busybox = "/bin/busybox";  // must be static (busybox-static)
-  std::string cache_dir;                 // empty: DefaultCacheDir()
+  std::string cache_dir;                 // empty: DefaultCacheDir() (cache_dir.h)
   // --appliance DIR or DISKFERRY_APPLIANCE: boot this exported appliance directory
   // (appliance_dir.h) and build nothing. See PrepareAppliance (image_session.h).
   std::string appliance_dir;
@@ -54,10 +55,6 @@ struct AppliancePlan {
 // kernel, modules or busybox to take; its BuildAppliance fails with kUnavailable saying
 // how to export an appliance on Linux and boot it with --appliance (docs/windows.md).
 bool HostBuildsAppliances();
-
-// $XDG_CACHE_HOME/diskferry when XDG_CACHE_HOME is an absolute path, else
-// $HOME/.cache/diskferry (HOME from the password database when unset).
-std::string DefaultCacheDir();
 
 // Chooses the kernel, reads its module indexes, plans the modules and computes the
 // cache key. Reads index files and stats inputs; writes nothing. Errors: those of

@@ -11,7 +11,7 @@
 #include "appliance/control_greeting.h"
 #include "appliance/hypervisor_verdict.h"
 #include "appliance/launch_report.h"
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 #include "protocol/shm_layout.h"
 
 namespace diskferry {

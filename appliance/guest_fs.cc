@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "appliance/control_replies.h"
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 
 namespace diskferry {
 namespace {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/survey.h"  // SurveyResult, SurveyCheckpoint: defined with the wire
+
 namespace diskferry {
 
 struct HelloInfo {
@@ -105,31 +107,6 @@ struct DirEntryInfo {
   std::string name;
   FileStat stat;
   std::string link_target;  // symlinks only
-};
-
-// One checkpoint of a Survey: totals of the walk through `path` inclusive.
-struct SurveyCheckpoint {
-  std::string path;  // relative entry path, as an extraction of the same start path emits it
-  uint64_t weight = 0;
-  uint64_t files = 0;
-  uint64_t bytes = 0;
-};
-
-// A Survey of one start path (docs/protocol.md, "Survey"). Cutting the walk at checkpoint
-// paths gives ranges (WalkRange{previous.path, this.path}) of about the checkpoint weight.
-struct SurveyResult {
-  // Regular files (a repeated hard link included), directories, and everything else
-  // (symlinks, devices, fifos, sockets) that could be looked at.
-  uint64_t files = 0;
-  uint64_t directories = 0;
-  uint64_t others = 0;
-  // Regular file sizes, each inode once.
-  uint64_t bytes = 0;
-  uint64_t weight = 0;
-  // Entries that could not be looked at, or directories that could not be listed.
-  uint64_t errors = 0;
-  // Strictly increasing in walk order, cumulative numbers never decreasing.
-  std::vector<SurveyCheckpoint> checkpoints;
 };
 
 }  // namespace diskferry

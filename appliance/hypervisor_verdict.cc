@@ -1,11 +1,11 @@
 #include "appliance/hypervisor_verdict.h"
 
-#include <random>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <system_error>
 
-#include "appliance/appliance_builder.h"
+#include "appliance/cache_dir.h"
 
 namespace diskferry {
 namespace {

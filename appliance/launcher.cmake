@@ -5,7 +5,6 @@
 add_library(df_appliance STATIC
   ${CMAKE_CURRENT_LIST_DIR}/accelerator.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance.cc
-  ${CMAKE_CURRENT_LIST_DIR}/appliance_dir.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_launch.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_state.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_template.cc
@@ -33,14 +32,9 @@ endif()
 if(NOT TARGET nlohmann_json::nlohmann_json)
   find_package(nlohmann_json REQUIRED)
 endif()
-target_link_libraries(df_appliance PUBLIC df_protocol Threads::Threads
+target_link_libraries(df_appliance PUBLIC df_protocol df_host df_appliance_cache Threads::Threads
                       PRIVATE nlohmann_json::nlohmann_json)
 if(NOT WIN32)
   target_link_libraries(df_appliance PRIVATE OpenSSL::Crypto)
-endif()
-# The builder may land after the launcher: link it only once it exists. The launcher
-# itself needs no more of it than appliance_image.h.
-if(TARGET df_appliance_builder)
-  target_link_libraries(df_appliance PUBLIC df_appliance_builder)
 endif()
 include(${CMAKE_CURRENT_LIST_DIR}/sockets.cmake)

@@ -5,7 +5,7 @@
 #include <system_error>
 #include <utility>
 
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 #include "protocol/storage_disk.h"
 
 namespace diskferry {

@@ -106,7 +106,7 @@ class TemplateStore {
 // The store in `dir` (created when missing). kUnavailable on a host without templates.
 Result<std::unique_ptr<TemplateStore>> OpenTemplateStore(const std::string& dir);
 
-// The default store's directory: DefaultCacheDir() + "/templates" (appliance_builder.h).
+// The default store's directory: DefaultCacheDir() + "/templates" (cache_dir.h).
 std::string DefaultTemplateDir();
 
 // Restores the VM reached through the QMP socket at `qmp_socket`, started with

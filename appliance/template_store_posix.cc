@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "appliance/appliance.h"
-#include "appliance/appliance_builder.h"
 #include "appliance/appliance_cache.h"
 #include "appliance/builder_io.h"
+#include "appliance/cache_dir.h"
 #include "appliance/qmp_client.h"
 #include "appliance/template_store.h"
 

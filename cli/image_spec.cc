@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 
 namespace diskferry {
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {

@@ -86,20 +86,20 @@ DetachedBuffer WriteFile(uint64_t id, const std::string& sysroot,
 
 DetachedBuffer SurveyResponse(uint64_t id, const std::string& sysroot,
                               const proto::SurveyRequest& r) {
-  OpResult<SurveyData> survey = daemon::Survey(
+  OpResult<SurveyResult> survey = daemon::Survey(
       sysroot, SurveyParams{std::string(View(r.path())), r.checkpoint_weight(), r.entry_weight(),
                             Strings(r.include()), Strings(r.exclude())});
   if (!survey.ok()) return ErrorResponse(id, survey.error());
   size_t size = 1024;
-  for (const SurveyCheckpointData& c : survey->checkpoints) size += c.path.size() + 64;
+  for (const SurveyCheckpoint& c : survey->checkpoints) size += c.path.size() + 64;
   FlatBufferBuilder fbb(size);
   std::vector<flatbuffers::Offset<proto::SurveyCheckpoint>> checkpoints;
   checkpoints.reserve(survey->checkpoints.size());
-  for (const SurveyCheckpointData& c : survey->checkpoints) {
+  for (const SurveyCheckpoint& c : survey->checkpoints) {
     checkpoints.push_back(
         proto::CreateSurveyCheckpoint(fbb, fbb.CreateString(c.path), c.weight, c.files, c.bytes));
   }
-  const SurveyData& d = survey.value();
+  const SurveyResult& d = survey.value();
   const auto reply = proto::CreateSurveyReply(fbb, d.files, d.directories, d.others, d.bytes,
                                               d.weight, d.errors, fbb.CreateVector(checkpoints));
   return FinishReply(&fbb, id, proto::Reply::Survey, reply.Union());

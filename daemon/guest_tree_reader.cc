@@ -13,6 +13,7 @@
 
 #include "daemon/sysroot_fs.h"
 #include "daemon/xattrs.h"
+#include "protocol/time_ns.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -64,7 +65,7 @@ int StatEntry(int dir_fd, const char* name, struct stat* st, std::optional<int64
   st->st_mtim = ts(sx.stx_mtime);
   st->st_ctim = ts(sx.stx_ctime);
   *crtime = std::nullopt;
-  if (sx.stx_mask & STATX_BTIME) *crtime = ToNs(ts(sx.stx_btime));
+  if (sx.stx_mask & STATX_BTIME) *crtime = TimespecToNs(ts(sx.stx_btime));
   return 0;
 }
 
@@ -76,9 +77,9 @@ void FillMeta(const struct stat& st, std::optional<int64_t> crtime, RecordMeta* 
   m->size = static_cast<uint64_t>(st.st_size);
   m->ino = st.st_ino;
   m->rdev = st.st_rdev;
-  m->atime_ns = ToNs(st.st_atim);
-  m->mtime_ns = ToNs(st.st_mtim);
-  m->ctime_ns = ToNs(st.st_ctim);
+  m->atime_ns = TimespecToNs(st.st_atim);
+  m->mtime_ns = TimespecToNs(st.st_mtim);
+  m->ctime_ns = TimespecToNs(st.st_ctim);
   if (crtime) {
     m->flags |= kRecordHasCrtime;
     m->crtime_ns = *crtime;

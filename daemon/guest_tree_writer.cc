@@ -13,6 +13,7 @@
 #include "daemon/handlers_modify.h"
 #include "daemon/sysroot_fs.h"
 #include "protocol/errno_names.h"
+#include "protocol/time_ns.h"
 
 namespace diskferry::daemon {
 
@@ -313,7 +314,7 @@ Status GuestTreeWriter::ApplyDirMeta(const DirMeta& dir) {
       ::openat(p->fd, p->name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return FailErrno(dir.path, errno, p->shown);
   if (::fchmod(fd.get(), dir.meta.mode & 07777) != 0) return FailErrno(dir.path, errno, p->shown);
-  const timespec times[2] = {ToTimespec(dir.meta.atime_ns), ToTimespec(dir.meta.mtime_ns)};
+  const timespec times[2] = {NsToTimespec(dir.meta.atime_ns), NsToTimespec(dir.meta.mtime_ns)};
   if (::futimens(fd.get(), times) != 0) return FailErrno(dir.path, errno, p->shown);
   return Status::Ok();
 }

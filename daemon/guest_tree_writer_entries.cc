@@ -9,6 +9,7 @@
 
 #include "daemon/guest_tree_writer.h"
 #include "daemon/sysroot_fs.h"
+#include "protocol/time_ns.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -152,7 +153,7 @@ OpResult<bool> GuestTreeWriter::ApplyFileMeta(int fd, const std::string& shown,
     return ::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0);
   };
   if (OpResult<bool> x = ApplyXattrs(shown, xattrs, set); !x.ok()) return x;
-  const timespec times[2] = {ToTimespec(meta.atime_ns), ToTimespec(meta.mtime_ns)};
+  const timespec times[2] = {NsToTimespec(meta.atime_ns), NsToTimespec(meta.mtime_ns)};
   if (::futimens(fd, times) != 0) return StepError(shown, "utimens", errno);
   return true;
 }
@@ -173,7 +174,7 @@ OpResult<bool> GuestTreeWriter::ApplyNamedMeta(const Parent& p, const RecordMeta
     return ::lsetxattr(path.c_str(), attr.c_str(), value.data(), value.size(), 0);
   };
   if (OpResult<bool> x = ApplyXattrs(p.shown, xattrs, set); !x.ok()) return x;
-  const timespec times[2] = {ToTimespec(meta.atime_ns), ToTimespec(meta.mtime_ns)};
+  const timespec times[2] = {NsToTimespec(meta.atime_ns), NsToTimespec(meta.mtime_ns)};
   if (set_times && ::utimensat(p.fd, name, times, AT_SYMLINK_NOFOLLOW) != 0) {
     return StepError(p.shown, "utimens", errno);
   }

@@ -10,6 +10,7 @@
 
 #include "daemon/sysroot_fs.h"
 #include "daemon/xattrs.h"
+#include "protocol/time_ns.h"
 
 namespace diskferry::daemon {
 namespace {
@@ -136,7 +137,7 @@ OpResult<bool> HandleUtimens(const std::string& sysroot, std::string_view path,
                              int64_t atime_ns, int64_t mtime_ns) {
   OpResult<EntryRef> ref = ResolveEntry(sysroot, path);
   if (!ref.ok()) return ref.error();
-  const timespec times[2] = {ToTimespec(atime_ns), ToTimespec(mtime_ns)};
+  const timespec times[2] = {NsToTimespec(atime_ns), NsToTimespec(mtime_ns)};
   if (::utimensat(ref->dir.get(), ref->name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
     return ErrnoError(errno, path);
   }

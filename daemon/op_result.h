@@ -9,8 +9,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
+
+#include "protocol/status.h"
 
 namespace diskferry::daemon {
 
@@ -22,25 +22,9 @@ struct OpError {
 // "what: strerror(err)" with err kept for the symbolic code.
 OpError ErrnoError(int err, std::string_view what);
 
+// protocol/status.h's Result over OpError: error() is the failure, value() the answer.
 template <typename T>
-class [[nodiscard]] OpResult {
- public:
-  OpResult(T value) : v_(std::move(value)) {}       // NOLINT: implicit by design
-  OpResult(OpError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  const OpError& error() const { return std::get<OpError>(v_); }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
- private:
-  std::variant<T, OpError> v_;
-};
+using OpResult = Result<T, OpError>;
 
 }  // namespace diskferry::daemon
 

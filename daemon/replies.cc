@@ -4,6 +4,7 @@
 
 #include "daemon/sysroot_fs.h"
 #include "protocol/errno_names.h"
+#include "protocol/time_ns.h"
 
 namespace diskferry::daemon {
 
@@ -58,8 +59,8 @@ DetachedBuffer EmptyOrError(uint64_t id, const OpResult<bool>& result) {
 proto::Stat ToProtoStat(const struct stat& st) {
   return proto::Stat(st.st_mode, st.st_uid, st.st_gid, static_cast<uint32_t>(st.st_nlink),
                      static_cast<uint64_t>(st.st_size), st.st_ino, st.st_rdev,
-                     static_cast<uint64_t>(st.st_blocks), ToNs(st.st_atim), ToNs(st.st_mtim),
-                     ToNs(st.st_ctim));
+                     static_cast<uint64_t>(st.st_blocks), TimespecToNs(st.st_atim),
+                     TimespecToNs(st.st_mtim), TimespecToNs(st.st_ctim));
 }
 
 }  // namespace diskferry::daemon

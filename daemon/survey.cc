@@ -36,7 +36,7 @@ class Surveyor {
         select_(std::move(select)),
         step_(params.checkpoint_weight) {}
 
-  OpResult<SurveyData> Run(const std::string& start);
+  OpResult<SurveyResult> Run(const std::string& start);
 
  private:
   struct Frame {
@@ -72,10 +72,10 @@ class Surveyor {
   size_t path_bytes_ = 0;  // of the checkpoints' paths
   std::set<std::pair<dev_t, ino_t>> linked_;  // regular files with nlink > 1 seen
   std::vector<Frame> frames_;
-  SurveyData data_;
+  SurveyResult data_;
 };
 
-OpResult<SurveyData> Surveyor::Run(const std::string& start) {
+OpResult<SurveyResult> Surveyor::Run(const std::string& start) {
   if (OpResult<bool> started = Start(start); !started.ok()) return started.error();
   while (!frames_.empty()) {
     Frame& frame = frames_.back();
@@ -177,7 +177,7 @@ void Surveyor::Account(const std::string& rel, uint64_t weight) {
   data_.weight = SaturatingAdd(data_.weight, weight);
   since_ = SaturatingAdd(since_, weight);
   if (step_ == 0 || since_ < step_ || rel.empty()) return;
-  data_.checkpoints.push_back(SurveyCheckpointData{rel, data_.weight, data_.files, data_.bytes});
+  data_.checkpoints.push_back(SurveyCheckpoint{rel, data_.weight, data_.files, data_.bytes});
   path_bytes_ += rel.size();
   since_ = 0;
   while (data_.checkpoints.size() > kMaxSurveyCheckpoints ||
@@ -189,7 +189,7 @@ void Surveyor::Account(const std::string& rel, uint64_t weight) {
 // Keeps the 2nd, 4th, ... checkpoint: with entries much lighter than the step they sit
 // near 2, 4, ... times the old step, i.e. at multiples of the new one.
 void Surveyor::Thin() {
-  std::vector<SurveyCheckpointData>& all = data_.checkpoints;
+  std::vector<SurveyCheckpoint>& all = data_.checkpoints;
   size_t kept = 0;
   path_bytes_ = 0;
   for (size_t i = 1; i < all.size(); i += 2) {
@@ -203,7 +203,7 @@ void Surveyor::Thin() {
 
 }  // namespace
 
-OpResult<SurveyData> Survey(const std::string& sysroot, const SurveyParams& params) {
+OpResult<SurveyResult> Survey(const std::string& sysroot, const SurveyParams& params) {
   OpResult<std::string> start = CheckStartPath(params.path);
   if (!start.ok()) return start.error();
   OpResult<PathSelector> select = CheckSelection(params.include, params.exclude);

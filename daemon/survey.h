@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "daemon/op_result.h"
+#include "protocol/survey.h"
 
 namespace diskferry::daemon {
 
@@ -48,26 +49,9 @@ struct SurveyParams {
   std::vector<std::string> exclude;
 };
 
-struct SurveyCheckpointData {
-  std::string path;  // relative entry path, as an extraction emits it
-  uint64_t weight = 0;
-  uint64_t files = 0;
-  uint64_t bytes = 0;
-};
-
-struct SurveyData {
-  uint64_t files = 0;
-  uint64_t directories = 0;
-  uint64_t others = 0;
-  uint64_t bytes = 0;
-  uint64_t weight = 0;
-  uint64_t errors = 0;
-  std::vector<SurveyCheckpointData> checkpoints;  // strictly increasing in walk order
-};
-
 // EINVAL for a path an extraction would refuse; for the start "/", the errno of opening
 // or listing the sysroot. A missing or unreadable start path is one error, not a failure.
-OpResult<SurveyData> Survey(const std::string& sysroot, const SurveyParams& params);
+OpResult<SurveyResult> Survey(const std::string& sysroot, const SurveyParams& params);
 
 }  // namespace diskferry::daemon
 

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <climits>
-#include <limits>
 
 namespace diskferry::daemon {
 namespace {
@@ -16,7 +15,6 @@ namespace {
 // openat2 returns EAGAIN with RESOLVE_IN_ROOT when a concurrent rename could have let ".."
 // escape; the kernel asks the caller to retry.
 constexpr int kOpenRetries = 8;
-constexpr int64_t kNsPerSecond = 1000000000;
 
 }  // namespace
 
@@ -106,29 +104,6 @@ OpResult<std::vector<std::string>> ListNames(int dir_fd, std::string_view shown)
   ::closedir(dir);
   if (err != 0) return ErrnoError(err, shown);
   return names;
-}
-
-int64_t ToNs(const timespec& ts) {
-  int64_t ns = 0;
-  if (__builtin_mul_overflow(static_cast<int64_t>(ts.tv_sec), kNsPerSecond, &ns) ||
-      __builtin_add_overflow(ns, static_cast<int64_t>(ts.tv_nsec), &ns)) {
-    return ts.tv_sec < 0 ? std::numeric_limits<int64_t>::min()
-                         : std::numeric_limits<int64_t>::max();
-  }
-  return ns;
-}
-
-timespec ToTimespec(int64_t ns) {
-  int64_t sec = ns / kNsPerSecond;
-  int64_t rem = ns % kNsPerSecond;
-  if (rem < 0) {
-    rem += kNsPerSecond;
-    --sec;
-  }
-  timespec ts{};
-  ts.tv_sec = static_cast<time_t>(sec);
-  ts.tv_nsec = static_cast<long>(rem);
-  return ts;
 }
 
 }  // namespace diskferry::daemon

@@ -9,7 +9,6 @@
 #ifndef DISKFERRY_DAEMON_SYSROOT_FS_H_
 #define DISKFERRY_DAEMON_SYSROOT_FS_H_
 
-#include <ctime>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -57,12 +56,6 @@ int OpenatNoAtime(int dir_fd, const char* name, int flags);
 // The names in directory `dir_fd` except "." and "..", in readdir order. Reads through a
 // duplicate, so `dir_fd` keeps its offset. Errors name `shown`.
 OpResult<std::vector<std::string>> ListNames(int dir_fd, std::string_view shown);
-
-// Nanoseconds since the epoch, saturated: a hostile image may hold any timestamp, and
-// signed overflow would be undefined.
-int64_t ToNs(const timespec& ts);
-// The inverse, for utimensat: tv_nsec always in [0, 1e9).
-timespec ToTimespec(int64_t ns);
 
 }  // namespace diskferry::daemon
 

@@ -2,8 +2,8 @@
 
 #include <charconv>
 
+#include "host/host_path.h"
 #include "jobs/did_you_mean.h"
-#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 
 namespace diskferry {
 

@@ -9,8 +9,8 @@
 #include <numeric>
 #include <system_error>
 
+#include "host/host_path.h"
 #include "protocol/byte_count.h"
-#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {

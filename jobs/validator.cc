@@ -6,11 +6,11 @@
 #include <map>
 #include <sstream>
 
+#include "host/host_path.h"
 #include "jobs/did_you_mean.h"
 #include "jobs/field_reader.h"
 #include "jobs/manifest_keys.h"
 #include "jobs/manifest_parser.h"
-#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "host/host_path.h"
 #include "jobs/did_you_mean.h"
-#include "protocol/host_path.h"
 
 namespace diskferry {
 namespace {

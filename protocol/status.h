@@ -1,10 +1,12 @@
-// Status and Result<T>: expected failures as values (docs/style.md, "Errors: three tiers").
+// Status and Result<T, E = Status>: expected failures as values (docs/style.md, "Errors: three
+// tiers").
 //
 // Shared by host and guest, so it depends on nothing but the standard library.
 // Thread-compatible: values, no shared state.
 #ifndef DISKFERRY_PROTOCOL_STATUS_H_
 #define DISKFERRY_PROTOCOL_STATUS_H_
 
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,17 +65,22 @@ std::string_view MessageSummary(std::string_view message);
 // (kNotFound for ENOENT, kTimeout for ETIMEDOUT).
 Status ErrnoStatus(int err, std::string_view context);
 
-template <typename T>
+// A value or an error: Result<T> for the host's Status, Result<T, E> for another error
+// type (the daemon's OpError, daemon/op_result.h). Built implicitly from either; `E` must
+// not be built from a `T` or the other way round.
+template <typename T, typename E = Status>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be ok
+  Result(E error) : v_(std::move(error)) {}  // NOLINT: implicit by design; a Status must not be ok
 
   bool ok() const { return std::holds_alternative<T>(v_); }
-  const Status& status() const {
-    static const Status kOkStatus;
-    return ok() ? kOkStatus : std::get<Status>(v_);
+  // The error; a default-constructed E when there is a value (for Status: ok).
+  const E& error() const {
+    static const E kNoError{};
+    return ok() ? kNoError : std::get<E>(v_);
   }
+  const Status& status() const requires std::same_as<E, Status> { return error(); }
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
   T&& value() && { return std::get<T>(std::move(v_)); }
@@ -83,7 +90,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
  private:
-  std::variant<T, Status> v_;
+  std::variant<T, E> v_;
 };
 
 }  // namespace diskferry

@@ -2,7 +2,6 @@
 // appliance: the builder takes a Linux kernel, its modules and a static busybox from the
 // host it runs on (appliance_builder.h). A Windows host boots an appliance directory
 // exported on Linux instead (appliance_dir.h, docs/windows.md).
-#include <cstdlib>
 #include <string>
 
 #include "appliance/appliance_builder.h"
@@ -11,15 +10,6 @@
 namespace diskferry {
 
 bool HostBuildsAppliances() { return false; }
-
-// %LOCALAPPDATA%\diskferry, where an exported appliance is conveniently kept; diskferry
-// itself writes nothing there on Windows.
-std::string DefaultCacheDir() {
-  if (const char* local = std::getenv("LOCALAPPDATA"); local != nullptr && *local != '\0') {
-    return std::string(local) + "\\diskferry";
-  }
-  return "diskferry-cache";
-}
 
 // No Linux kernels to choose among: an exported appliance is booted as it is.
 std::vector<KernelFilesystems> InstalledKernels(const KernelSearchRoots& roots,

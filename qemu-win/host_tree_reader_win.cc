@@ -12,9 +12,7 @@
 #include <map>
 #include <utility>
 
-#include "sinks/host_tree_reader.h"
-#include "sinks/host_tree_walk.h"
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
 

@@ -32,8 +32,7 @@
 #include <utility>
 #include <vector>
 
-#include "sinks/host_tree_writer_impl.h"
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
 

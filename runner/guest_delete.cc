@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 
 namespace diskferry {
 namespace {

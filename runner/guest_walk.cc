@@ -1,7 +1,7 @@
 #include "runner/guest_walk.h"
 
 #include "appliance/guest_fs.h"
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {

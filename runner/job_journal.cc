@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 #include "sinks/file_record_json.h"
 #include "sinks/host_file.h"
 

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "host/host_path.h"
 #include "protocol/check.h"
-#include "protocol/host_path.h"
 #include "protocol/printable_text.h"
 #include "runner/partition.h"
 #include "runner/run_tasks.h"

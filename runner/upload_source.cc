@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "protocol/source_file.h"
 
 namespace diskferry {

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "appliance/transfer.h"
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 #include "runner/partition.h"
 #include "runner/run_tasks.h"
 #include "sinks/hashing_sink.h"

@@ -7,7 +7,7 @@
 #include <map>
 #include <optional>
 
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 #include "protocol/printable_text.h"
 #include "runner/run_tasks.h"
 #include "sinks/forensic_outputs.h"

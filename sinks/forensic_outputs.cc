@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "sinks/host_file.h"
 
 namespace diskferry {

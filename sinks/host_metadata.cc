@@ -8,10 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "protocol/time_ns.h"
+
 namespace diskferry {
 namespace {
 
-constexpr int64_t kNsPerSecond = 1000000000;
 constexpr std::string_view kCapabilityXattr = "security.capability";
 
 void Problem(WriteReport* report, std::string_view path, const std::string& what, int err) {
@@ -95,19 +96,6 @@ void Apply(const Target& t, bool regular, const EntryMetadata& e, const Metadata
 }
 
 }  // namespace
-
-timespec NsToTimespec(int64_t ns) {
-  int64_t sec = ns / kNsPerSecond;
-  int64_t rem = ns % kNsPerSecond;
-  if (rem < 0) {
-    rem += kNsPerSecond;
-    --sec;
-  }
-  timespec ts{};
-  ts.tv_sec = static_cast<time_t>(sec);
-  ts.tv_nsec = static_cast<long>(rem);
-  return ts;
-}
 
 void ApplyToFd(int fd, bool regular, const EntryMetadata& entry, const MetadataPolicy& policy,
                WriteReport* report) {

@@ -42,9 +42,6 @@ struct EntryMetadata {
   const XattrList* xattrs = nullptr;
 };
 
-// A nanosecond time since the epoch as a timespec (floor division, so negative times work).
-timespec NsToTimespec(int64_t ns);
-
 // `fd` is an open regular file or directory (not O_PATH).
 void ApplyToFd(int fd, bool regular, const EntryMetadata& entry, const MetadataPolicy& policy,
                WriteReport* report);

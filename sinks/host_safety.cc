@@ -1,6 +1,6 @@
 #include "sinks/host_safety.h"
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "protocol/printable_text.h"
 
 namespace diskferry {

@@ -16,13 +16,12 @@
 #include <map>
 #include <utility>
 
+#include "protocol/time_ns.h"
 #include "sinks/host_tree_walk.h"
 #include "sinks/unique_fd.h"
 
 namespace diskferry {
 namespace {
-
-int64_t Ns(const timespec& ts) { return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec; }
 
 RecordMeta MetaFromStat(const struct stat& st) {
   RecordMeta m;
@@ -33,9 +32,9 @@ RecordMeta MetaFromStat(const struct stat& st) {
   m.size = static_cast<uint64_t>(st.st_size);
   m.ino = st.st_ino;
   m.rdev = st.st_rdev;
-  m.atime_ns = Ns(st.st_atim);
-  m.mtime_ns = Ns(st.st_mtim);
-  m.ctime_ns = Ns(st.st_ctim);
+  m.atime_ns = TimespecToNs(st.st_atim);
+  m.mtime_ns = TimespecToNs(st.st_mtim);
+  m.ctime_ns = TimespecToNs(st.st_ctim);
   return m;
 }
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "host/host_path.h"
 #include "protocol/check.h"
-#include "protocol/host_path.h"
 #include "sinks/host_file.h"
 #include "sinks/tar_sink_impl.h"
 

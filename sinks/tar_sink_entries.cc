@@ -4,8 +4,8 @@
 #include <cstring>
 #include <optional>
 
+#include "host/file_mode.h"
 #include "protocol/check.h"
-#include "protocol/file_mode.h"
 #include "sinks/tar_sink_impl.h"
 
 namespace diskferry {

@@ -228,18 +228,6 @@ TEST_F(ApplianceBuilderTest, ExplicitKernelIsUsed) {
   EXPECT_EQ(plan->inputs.front(), dir_ / "k");
 }
 
-TEST(DefaultCacheDirTest, FollowsXdgCacheHomeThenHome) {
-  std::string saved_xdg = std::getenv("XDG_CACHE_HOME") ? std::getenv("XDG_CACHE_HOME") : "";
-  std::string saved_home = std::getenv("HOME") ? std::getenv("HOME") : "";
-  setenv("XDG_CACHE_HOME", "/x/cache", 1);
-  EXPECT_EQ(DefaultCacheDir(), "/x/cache/diskferry");
-  setenv("XDG_CACHE_HOME", "relative", 1);  // the XDG spec says to ignore it
-  setenv("HOME", "/home/u", 1);
-  EXPECT_EQ(DefaultCacheDir(), "/home/u/.cache/diskferry");
-  saved_xdg.empty() ? unsetenv("XDG_CACHE_HOME") : setenv("XDG_CACHE_HOME", saved_xdg.c_str(), 1);
-  saved_home.empty() ? unsetenv("HOME") : setenv("HOME", saved_home.c_str(), 1);
-}
-
 // The host's real kernel and modules, if this machine has them.
 TEST(ApplianceBuilderRealKernelTest, BuildsFromTheHostKernelAndReusesQuickly) {
   Result<HostKernel> kernel = FindHostKernel(KernelSearchRoots{});

@@ -17,11 +17,13 @@ target_compile_definitions(launcher_tests PRIVATE DF_FAKE_QEMU="$<TARGET_FILE:fa
 add_dependencies(launcher_tests fake_qemu)
 gtest_discover_tests(launcher_tests DISCOVERY_TIMEOUT 60)
 include(${CMAKE_CURRENT_LIST_DIR}/sockets_tests.cmake)
-# Host-independent pieces of the launcher and session (appliance directories, the
-# accelerator per host); the same sources run on Windows (tests/qemu-win/appliance_tests.cmake).
+# Host-independent pieces of the launcher and session (appliance directories, the cache
+# directory, the accelerator per host); the same sources run on Windows
+# (tests/qemu-win/appliance_tests.cmake).
 add_executable(appliance_host_tests
   ${CMAKE_CURRENT_LIST_DIR}/accelerator_host_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/appliance_dir_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cache_dir_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/hypervisor_verdict_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/kernel_choice_test.cc)
 target_link_libraries(appliance_host_tests PRIVATE df_appliance_session GTest::gtest_main)

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 
 namespace diskferry {
 namespace {

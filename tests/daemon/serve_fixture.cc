@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -57,9 +58,38 @@ std::string_view View(const flatbuffers::String* s) {
   return s == nullptr ? std::string_view() : std::string_view(s->c_str(), s->size());
 }
 
+namespace {
+
+// Whether a new file under `dir` takes a user xattr.
+bool TakesUserXattrs(const std::string& dir) {
+  std::string probe = dir + "/df-xattr-probe-XXXXXX";
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) return false;
+  const bool takes = ::fsetxattr(fd, "user.df-probe", "1", 1, 0) == 0;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return takes;
+}
+
+// The first scratch base whose filesystem takes user xattrs; decided once per process.
+const std::string& ScratchBase() {
+  static const std::string* const base = [] {
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string fallback = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    for (const std::string& dir :
+         {fallback, std::string("/tmp"), std::string("/var/tmp"),
+          std::filesystem::current_path().string(), std::string("/dev/shm")}) {
+      if (TakesUserXattrs(dir)) return new std::string(dir);
+    }
+    return new std::string(fallback);
+  }();
+  return *base;
+}
+
+}  // namespace
+
 std::string MakeTempDir(const char* prefix) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  std::string pattern = ScratchBase() + "/" + prefix + "-XXXXXX";
   EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
   return pattern;
 }

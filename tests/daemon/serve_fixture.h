@@ -93,7 +93,10 @@ class DaemonServeTest : public ::testing::Test {
 
 std::string_view View(const flatbuffers::String* s);
 
-// A fresh empty directory under $TMPDIR (or /tmp); the caller removes it.
+// A fresh empty directory; the caller removes it. It lies under the first of $TMPDIR,
+// /tmp, /var/tmp, the working directory and /dev/shm whose filesystem takes user xattrs
+// (the sample trees carry some: tree_samples.h), so that the tests do not depend on the
+// filesystem of the machine's $TMPDIR; under $TMPDIR (or /tmp) when none does.
 std::string MakeTempDir(const char* prefix);
 
 // DaemonServeTest with a fresh empty sysroot per test, removed afterwards.

@@ -162,7 +162,7 @@ TEST_F(SurveyCountsTest, OnlySelectedEntriesCount) {
 
 TEST_F(SurveyTest, CheckpointPathsAreTheExtractionWalk) {
   Mkdir("/tree");
-  if (!BuildSampleTree(Host("/tree"))) GTEST_SKIP() << "no user xattrs under $TMPDIR";
+  if (!BuildSampleTree(Host("/tree"))) GTEST_SKIP() << "no user xattrs on this host";
   for (const std::string start : {"/tree", "/"}) {
     const proto::SurveyReply* s = Survey(start, 1, 1);
     ASSERT_NE(s, nullptr);

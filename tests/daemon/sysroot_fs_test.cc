@@ -62,14 +62,5 @@ TEST(SysrootFsTest, ResolveEntrySplitsTheLastComponent) {
   std::filesystem::remove_all(root);
 }
 
-TEST(SysrootFsTest, NanosecondsConvertBothWays) {
-  EXPECT_EQ(ToNs(ToTimespec(1700000000123456789)), 1700000000123456789);
-  const timespec before_epoch = ToTimespec(-1);
-  EXPECT_EQ(before_epoch.tv_sec, -1);
-  EXPECT_EQ(before_epoch.tv_nsec, 999999999);
-  EXPECT_EQ(ToNs(before_epoch), -1);
-  EXPECT_EQ(ToNs(timespec{INT64_MAX / 2, 0}), INT64_MAX) << "saturates";
-}
-
 }  // namespace
 }  // namespace diskferry::daemon

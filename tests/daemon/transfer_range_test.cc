@@ -14,7 +14,7 @@ class RangeTransferTest : public TransferTest {
   void SetUp() override {
     TransferTest::SetUp();
     ASSERT_EQ(::mkdir(Host("/tree").c_str(), 0755), 0);
-    if (!BuildSampleTree(Host("/tree"))) GTEST_SKIP() << "no user xattrs under $TMPDIR";
+    if (!BuildSampleTree(Host("/tree"))) GTEST_SKIP() << "no user xattrs on this host";
   }
 
   // A record's bytes: inline data, or its reassembled stream.

@@ -22,7 +22,7 @@ class TreeReaderTest : public ::testing::Test {
   void SetUp() override {
     sysroot_ = MakeTempDir("df-reader");
     ASSERT_EQ(::mkdir((sysroot_ + "/tree").c_str(), 0755), 0);
-    if (!BuildSampleTree(sysroot_ + "/tree")) GTEST_SKIP() << "no user xattrs under $TMPDIR";
+    if (!BuildSampleTree(sysroot_ + "/tree")) GTEST_SKIP() << "no user xattrs on this host";
   }
   void TearDown() override { std::filesystem::remove_all(sysroot_); }
 

@@ -20,7 +20,8 @@ inline constexpr size_t kSampleSparseData = (4 + 64) << 10;
 //   fifo    sub/ 0700 (xattr user.dir=d)    sub/deep/b.bin 3000 bytes    ro/ 0555 with ro/x
 //   "new\nline" (a name with a newline)
 // Every entry gets its own mtime (directories last). Returns false if the filesystem under
-// `dir` lacks user xattrs (the callers then skip).
+// `dir` lacks user xattrs: MakeTempDir (serve_fixture.h) avoids such filesystems, and the
+// callers skip only on a machine that has none.
 bool BuildSampleTree(const std::string& dir);
 
 // Differences between the trees at `a` and `b` (empty when equal): entry set, type,

@@ -331,7 +331,7 @@ namespace {
 // The round-trip tests rely on CompareTrees: it must see what they check.
 TEST(CompareTreesTest, NoticesContentTimeXattrAndLinkDifferences) {
   const std::string a = MakeTempDir("df-cmp-a"), b = MakeTempDir("df-cmp-b");
-  if (!BuildSampleTree(a) || !BuildSampleTree(b)) GTEST_SKIP() << "no user xattrs";
+  if (!BuildSampleTree(a) || !BuildSampleTree(b)) GTEST_SKIP() << "no user xattrs on this host";
   EXPECT_TRUE(CompareTrees(a, b).empty());
   { std::ofstream(b + "/big.bin", std::ios::in | std::ios::out) << "X"; }
   const timespec times[2] = {{0, UTIME_OMIT}, {1600000000, 0}};

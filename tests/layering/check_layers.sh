@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the folders' layering (docs/architecture.md, "Folders and what they may include"):
-#   protocol <- daemon | appliance | jobs | sinks <- runner <- cli
+#   protocol <- daemon | (host <- appliance | jobs | sinks) <- runner <- cli
 # Every `#include "FOLDER/..."` in a folder's sources, and every df_* library a folder's
 # CMake files link, must belong to the folder itself or to one it may include. Prints one
 # line per edge running the wrong way and exits 1; exit 0 when none does.
@@ -12,13 +12,14 @@ cd "$top"
 # What each folder may include (itself always).
 declare -A may=(
   [protocol]=""
+  [host]="protocol"
   [daemon]="protocol"
-  [appliance]="protocol"
-  [jobs]="protocol"
-  [sinks]="protocol"
-  [runner]="protocol appliance jobs sinks"
-  [cli]="protocol appliance jobs sinks runner"
-  [ewf]="protocol sinks"
+  [appliance]="protocol host"
+  [jobs]="protocol host"
+  [sinks]="protocol host"
+  [runner]="protocol host appliance jobs sinks"
+  [cli]="protocol host appliance jobs sinks runner"
+  [ewf]="protocol host sinks"
 )
 # Which folder defines each df_* library.
 declare -A owner=()

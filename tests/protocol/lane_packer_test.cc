@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "protocol/source_file.h"
 #include "tests/protocol/scratch_dir.h"
 

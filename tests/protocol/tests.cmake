@@ -6,13 +6,13 @@ add_executable(protocol_tests
   ${DF_PROTOCOL_TEST_DIR}/errno_wire_test.cc
   ${DF_PROTOCOL_TEST_DIR}/frame_test.cc
   ${DF_PROTOCOL_TEST_DIR}/glob_test.cc
-  ${DF_PROTOCOL_TEST_DIR}/host_path_test.cc
   ${DF_PROTOCOL_TEST_DIR}/lane_records_test.cc
   ${DF_PROTOCOL_TEST_DIR}/lane_packer_test.cc
   ${DF_PROTOCOL_TEST_DIR}/lane_unpacker_test.cc
   ${DF_PROTOCOL_TEST_DIR}/printable_text_test.cc
   ${DF_PROTOCOL_TEST_DIR}/selector_test.cc
   ${DF_PROTOCOL_TEST_DIR}/status_test.cc
+  ${DF_PROTOCOL_TEST_DIR}/time_ns_test.cc
   ${DF_PROTOCOL_TEST_DIR}/source_file_test.cc
   ${DF_PROTOCOL_TEST_DIR}/walk_order_test.cc)
 target_link_libraries(protocol_tests PRIVATE df_protocol GTest::gtest_main)

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "protocol/file_mode.h"
+#include "host/file_mode.h"
 #include "sinks/archive_names.h"
 #include "sinks/tar_sink.h"
 #include "tests/protocol/scratch_dir.h"

@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "protocol/time_ns.h"
 #include "sinks/host_metadata.h"
 
 namespace diskferry::testing {

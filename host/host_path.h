@@ -3,8 +3,8 @@
 // UTF-8); on Windows they become the UTF-16 the file system uses.
 //
 // Pure functions: thread-safe.
-#ifndef DISKFERRY_PROTOCOL_HOST_PATH_H_
-#define DISKFERRY_PROTOCOL_HOST_PATH_H_
+#ifndef DISKFERRY_HOST_HOST_PATH_H_
+#define DISKFERRY_HOST_HOST_PATH_H_
 
 #include <filesystem>
 #include <string>
@@ -34,4 +34,4 @@ std::string HostParentPath(std::string_view path);
 
 }  // namespace diskferry
 
-#endif  // DISKFERRY_PROTOCOL_HOST_PATH_H_
+#endif  // DISKFERRY_HOST_HOST_PATH_H_

@@ -1,6 +1,6 @@
-// protocol/host_path.h: UTF-8 paths to std::filesystem and back, and resolving paths
+// host/host_path.h: UTF-8 paths to std::filesystem and back, and resolving paths
 // written in manifests against their base directory, on this host.
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 
 #include <gtest/gtest.h>
 

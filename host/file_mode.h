@@ -4,8 +4,8 @@
 // these rather than S_IF*.
 //
 // Constants and pure functions: thread-safe.
-#ifndef DISKFERRY_PROTOCOL_FILE_MODE_H_
-#define DISKFERRY_PROTOCOL_FILE_MODE_H_
+#ifndef DISKFERRY_HOST_FILE_MODE_H_
+#define DISKFERRY_HOST_FILE_MODE_H_
 
 #include <cstdint>
 
@@ -33,4 +33,4 @@ constexpr bool IsSymlinkMode(uint32_t mode) { return ModeType(mode) == kModeSyml
 
 }  // namespace diskferry
 
-#endif  // DISKFERRY_PROTOCOL_FILE_MODE_H_
+#endif  // DISKFERRY_HOST_FILE_MODE_H_

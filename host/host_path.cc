@@ -1,4 +1,4 @@
-#include "protocol/host_path.h"
+#include "host/host_path.h"
 
 #include <exception>
 
