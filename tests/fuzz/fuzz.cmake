@@ -35,7 +35,7 @@ set(DF_FUZZ_WRITER_SOURCES
     host_safety.cc host_tree_writer.cc host_tree_writer_posix.cc host_tree_writer_streams.cc
     spool_file.cc tar_sink.cc tar_sink_entries.cc)
 list(TRANSFORM DF_FUZZ_WRITER_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/sinks/)
-df_fuzzer(writer_fuzzer SOURCES ${DF_FUZZ_WRITER_SOURCES} LIBS df_protocol PkgConfig::LIBARCHIVE)
+df_fuzzer(writer_fuzzer SOURCES ${DF_FUZZ_WRITER_SOURCES} LIBS df_protocol df_host PkgConfig::LIBARCHIVE)
 # Writes the seeds of corpus/ from real messages (tests/fuzz/README.md); not run by tests.
 add_executable(fuzz_seeds ${DF_FUZZ_DIR}/fuzz_seeds.cc)
 target_link_libraries(fuzz_seeds PRIVATE df_protocol)
