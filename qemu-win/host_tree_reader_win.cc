@@ -15,6 +15,8 @@
 #include "host/file_mode.h"
 #include "qemu-win/files_win.h"
 #include "qemu-win/host_tree_nt_win.h"
+#include "sinks/host_tree_reader.h"
+#include "sinks/host_tree_walk.h"
 
 // In ntdll (and mingw-w64's libntdll.a), but not declared by winternl.h.
 extern "C" NTSTATUS NTAPI NtQueryDirectoryFile(HANDLE file, HANDLE event, PVOID apc_routine,
